@@ -4,7 +4,7 @@ namespace Dsl.Native;
 /// The common shapes of a native call (one or two tensors in, a new tensor or an output buffer),
 /// so each op's managed face is one line. The operands stay reachable until the call returns.
 /// </summary>
-internal static unsafe class Call
+internal static unsafe partial class Call
 {
     internal static Tensor Unary(delegate*<IntPtr, out IntPtr, int> fn, Tensor x, string operation)
     {
