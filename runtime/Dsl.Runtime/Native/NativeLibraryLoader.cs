@@ -28,6 +28,19 @@ internal static class NativeLibraryLoader
     {
         if (libraryName != LibraryName) return IntPtr.Zero;
 
+        var overridePath = Environment.GetEnvironmentVariable(PathVariable);
+        if (!string.IsNullOrWhiteSpace(overridePath))
+        {
+            // An explicit choice is never silently replaced by another copy.
+            var file = Directory.Exists(overridePath) ? Path.Combine(overridePath, FileName) : overridePath;
+            if (!File.Exists(file))
+            {
+                throw new DllNotFoundException($"{PathVariable} is set to '{overridePath}', but {file} does not exist. Unset it to use the copy next to the application, or build the library with: dotnet build runtime/Dsl.Runtime");
+            }
+            if (NativeLibrary.TryLoad(file, out var chosen)) return chosen;
+            throw new DllNotFoundException($"{PathVariable} names {file}, which could not be loaded: {LastLoadError(file)}");
+        }
+
         var failures = new List<string>();
         foreach (var candidate in Candidates())
         {
@@ -42,11 +55,6 @@ internal static class NativeLibraryLoader
 
     internal static IEnumerable<string> Candidates()
     {
-        var overridePath = Environment.GetEnvironmentVariable(PathVariable);
-        if (!string.IsNullOrWhiteSpace(overridePath))
-        {
-            yield return Directory.Exists(overridePath) ? Path.Combine(overridePath, FileName) : overridePath;
-        }
         var rid = RuntimeInformation.RuntimeIdentifier.StartsWith("linux-", StringComparison.Ordinal)
             ? RuntimeInformation.RuntimeIdentifier : "linux-x64";
         foreach (var folder in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(NativeLibraryLoader).Assembly.Location) })

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the system packages Dsl needs when any is missing (Debian 12, run as root or with sudo):
+#   libtorch-dev          libtorch 1.13 (ATen headers, CMake config, shared libraries)
+#   libopenblas0-pthread  the BLAS libtorch's matrix products use (the reference BLAS is ~30x slower)
+#   cmake, g++            to build the native shim (runtime/native)
+#   python3-torch         PyTorch, the reference the tests compare gradients and ops against
+set -euo pipefail
+
+packages=(libtorch-dev libopenblas0-pthread cmake g++ python3-torch)
+missing=()
+for p in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "The .NET 10 SDK is required (dotnet was not found on PATH)." >&2
+  exit 1
+fi
