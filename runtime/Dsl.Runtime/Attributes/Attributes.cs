@@ -1,0 +1,86 @@
+namespace Dsl;
+
+// The declaration language's attributes. The generator (generators/Dsl.Generators) finds them by
+// metadata name; docs/DSL.md describes what each one means.
+
+/// <summary>A model: <see cref="ParamAttribute"/> tensors, <see cref="DimAttribute"/> sizes and a <c>Forward</c> method.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ModelAttribute : Attribute;
+
+/// <summary>
+/// A trainable parameter of the given shape. Each dimension is a constant (<c>784</c>) or the name
+/// of a <see cref="DimAttribute"/> field (<c>nameof(Hidden)</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = false)]
+public sealed class ParamAttribute(params object[] dims) : Attribute
+{
+    public object[] Dims { get; } = dims;
+
+    /// <summary>A frozen parameter takes part in the forward computation but gets no gradient.</summary>
+    public bool Frozen { get; init; }
+}
+
+/// <summary>A size of the model (an <c>int</c> field), set in an object initializer.</summary>
+[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = false)]
+public sealed class DimAttribute : Attribute;
+
+/// <summary>How a parameter is initialized; without it, like torch.nn.Linear (uniform ±1/√fan_in).</summary>
+[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = false)]
+public sealed class InitAttribute(Init kind, double scale = 1) : Attribute
+{
+    public Init Kind { get; } = kind;
+    public double Scale { get; } = scale;
+}
+
+/// <summary>Initialization schemes for <see cref="InitAttribute"/>.</summary>
+public enum Init
+{
+    /// <summary>Uniform in ±scale/√fan_in (torch.nn.Linear's default with scale 1).</summary>
+    UniformFanIn,
+    /// <summary>Normal with standard deviation scale.</summary>
+    Normal,
+    /// <summary>Xavier/Glorot uniform: ±scale·√(6/(fan_in + fan_out)).</summary>
+    XavierUniform,
+    /// <summary>All zeros.</summary>
+    Zeros,
+    /// <summary>All ones.</summary>
+    Ones,
+}
+
+/// <summary>The shape of a tensor argument: constants and dimension names (<c>"Batch"</c>, <c>nameof(Inputs)</c>).</summary>
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.ReturnValue, Inherited = false)]
+public sealed class ShapeAttribute(params object[] dims) : Attribute
+{
+    public object[] Dims { get; } = dims;
+}
+
+/// <summary>The loss of an <see cref="ExperimentAttribute"/>: a scalar tensor the training step minimizes.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class LossAttribute : Attribute;
+
+/// <summary>An experiment: models, an update rule and a loss; the generator writes its <c>TrainStep</c>.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ExperimentAttribute : Attribute;
+
+/// <summary>An optimizer written in the DSL: <see cref="StateAttribute"/> tensors and an <see cref="UpdateAttribute"/> method.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class UpdateRuleAttribute : Attribute;
+
+/// <summary>Per-parameter state of an update rule: zeros of the parameter's shape, allocated once.</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class StateAttribute : Attribute;
+
+/// <summary>The per-parameter update: <c>void Update(Tensor param, Tensor grad, long step)</c>.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class UpdateAttribute : Attribute;
+
+/// <summary>A static tensor function the generator may inline and differentiate.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class DifferentiableAttribute : Attribute;
+
+/// <summary>A user derivative rule for the function named: takes its inputs and the upstream gradient, returns the input gradient(s).</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class DerivativeAttribute(string function) : Attribute
+{
+    public string Function { get; } = function;
+}
