@@ -1,0 +1,36 @@
+using System.Collections.Generic;
+using Dsl.Generators.Ir;
+
+namespace Dsl.Generators.Autodiff;
+
+/// <summary>
+/// Activity analysis: a value is active when it depends on a trainable parameter. Only active
+/// values get gradients, so no backward work is spent on inputs, labels, frozen parameters or
+/// anything computed from them alone.
+/// </summary>
+internal static class Activity
+{
+    public static bool[] Analyze(Graph graph, int upTo)
+    {
+        var active = new bool[graph.Count];
+        for (var id = 0; id <= upTo && id < graph.Count; id++)
+        {
+            var node = graph[id];
+            if (node.Op is ParameterOp { Frozen: false })
+            {
+                active[id] = true;
+                continue;
+            }
+            if (node.IsNumber || node.Op is SourceOp) continue;
+            foreach (var input in node.Inputs)
+            {
+                if (active[input])
+                {
+                    active[id] = true;
+                    break;
+                }
+            }
+        }
+        return active;
+    }
+}

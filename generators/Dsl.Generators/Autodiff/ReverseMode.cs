@@ -1,0 +1,33 @@
+using System.Collections.Generic;
+using Dsl.Generators.Ir;
+
+namespace Dsl.Generators.Autodiff;
+
+/// <summary>
+/// Reverse-mode differentiation as an IR → IR transform: walks the forward nodes from the loss
+/// back, asking each active node's op for its derivative rule, which appends backward nodes to
+/// the same graph. The result maps each trainable parameter to the node of its gradient.
+/// </summary>
+internal static class ReverseMode
+{
+    public static Dictionary<int, int> Differentiate(Graph graph, int loss, IReadOnlyList<int> parameters)
+    {
+        var active = Activity.Analyze(graph, loss);
+        var result = new Dictionary<int, int>();
+        if (!active[loss]) return result;
+
+        var builder = new GradientBuilder(graph, active);
+        builder.Seed(loss);
+        for (var id = loss; id >= 0; id--)
+        {
+            if (!active[id] || !builder.TryGetGradient(id, out var gradient)) continue;
+            var node = graph[id];
+            node.Op.Differentiate(builder, node, gradient);
+        }
+        foreach (var parameter in parameters)
+        {
+            if (builder.TryGetGradient(parameter, out var gradient)) result[parameter] = gradient;
+        }
+        return result;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace Dsl.Generators.Diagnostics;
+
+/// <summary>
+/// Every diagnostic the generator reports. Ids are stable; docs/DIAGNOSTICS.md has a line for each
+/// (trigger and fix) and tests/Dsl.Generators.Tests/DiagnosticTests.cs a test for each.
+/// 00xx: declarations and bodies; 01xx: shapes; 02xx: differentiation; 03xx: update rules;
+/// 9999: an internal failure of the generator.
+/// </summary>
+internal static class DiagnosticCatalog
+{
+    private const string Category = "Dsl";
+
+    public static readonly DiagnosticDescriptor NotPartial = Error("DSL0001",
+        "Declaration must be partial",
+        "'{0}' is marked [{1}] and must be declared 'partial' so the generator can add its members");
+
+    public static readonly DiagnosticDescriptor UnsupportedTypeShape = Error("DSL0002",
+        "Unsupported declaration",
+        "'{0}' cannot be a [{1}]: {2}");
+
+    public static readonly DiagnosticDescriptor UnsupportedSyntax = Error("DSL0003",
+        "Unsupported construct in a differentiable body",
+        "{0} is not supported in '{1}'; a body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, calls of a sub-model's Forward, and 'return'");
+
+    public static readonly DiagnosticDescriptor UnknownFunction = Error("DSL0004",
+        "Function the generator cannot differentiate",
+        "'{0}' is not a function the generator knows; supported: {1}");
+
+    public static readonly DiagnosticDescriptor MissingForward = Error("DSL0005",
+        "Model without Forward",
+        "Model '{0}' needs a method 'Tensor Forward(...)' with [Shape] on each tensor parameter");
+
+    public static readonly DiagnosticDescriptor MissingLoss = Error("DSL0006",
+        "Experiment without a loss",
+        "Experiment '{0}' needs exactly one method marked [Loss] returning a Tensor; {1}");
+
+    public static readonly DiagnosticDescriptor BadDimension = Error("DSL0007",
+        "Invalid dimension",
+        "Dimension {0} of '{1}' must be a positive integer constant or the name of a [Dim] field of '{2}'");
+
+    public static readonly DiagnosticDescriptor BadMemberType = Error("DSL0008",
+        "Invalid member type",
+        "'{0}' is marked [{1}] and must be of type {2}");
+
+    public static readonly DiagnosticDescriptor MissingShape = Error("DSL0009",
+        "Tensor parameter without [Shape]",
+        "Parameter '{0}' of '{1}' needs a [Shape(...)] attribute so the generator can check shapes");
+
+    public static readonly DiagnosticDescriptor BadInitializer = Error("DSL0010",
+        "Invalid sub-model initializer",
+        "In the initializer of '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor UnknownName = Error("DSL0011",
+        "Unknown name",
+        "'{0}' is not a parameter, local, [Param], [Dim], sub-model or number field visible in '{1}'");
+
+    public static readonly DiagnosticDescriptor WrongArgumentCount = Error("DSL0012",
+        "Wrong number of arguments",
+        "'{0}' takes {1} argument(s) but {2} were given");
+
+    public static readonly DiagnosticDescriptor RecursiveModel = Error("DSL0013",
+        "Recursive model",
+        "Model '{0}' contains itself through '{1}'; models must form a tree");
+
+    public static readonly DiagnosticDescriptor MatMulInner = Error("DSL0101",
+        "Matrix product dimensions differ",
+        "MatMul inner dimensions differ: {0} is {1}, {2} is {3}");
+
+    public static readonly DiagnosticDescriptor Broadcast = Error("DSL0102",
+        "Shapes do not broadcast",
+        "{0}: {1} is {2} and {3} is {4}, which do not broadcast (dimension {5}: {6} vs {7})");
+
+    public static readonly DiagnosticDescriptor Rank = Error("DSL0103",
+        "Wrong rank",
+        "{0} needs {1}; {2} is {3}");
+
+    public static readonly DiagnosticDescriptor ArgumentShape = Error("DSL0104",
+        "Argument shape differs from the declared [Shape]",
+        "{0}: parameter '{1}' is declared {2} but the argument {3} is {4}");
+
+    public static readonly DiagnosticDescriptor LossNotScalar = Error("DSL0105",
+        "Loss is not a scalar",
+        "The loss '{0}' must be a scalar but is {1}; reduce it with Mean(...) or Sum(...)");
+
+    public static readonly DiagnosticDescriptor LabelsShape = Error("DSL0106",
+        "Labels do not match the predictions",
+        "{0}: {1} is {2} but {3} is {4}");
+
+    public static readonly DiagnosticDescriptor ScalarWhereTensor = Error("DSL0107",
+        "A number where a tensor is needed",
+        "{0} needs a tensor for '{1}' but got a number");
+
+    public static readonly DiagnosticDescriptor NoParameterDependence = Warning("DSL0201",
+        "The loss does not depend on any parameter",
+        "The loss '{0}' does not depend on any trainable [Param]; TrainStep computes it but changes nothing");
+
+    public static readonly DiagnosticDescriptor BadUpdateRule = Error("DSL0301",
+        "Invalid update rule",
+        "Update rule '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
+        "Internal generator error",
+        "The Dsl generator failed while {0}: {1}. This is a bug in the generator; please report it with the declaration that caused it.");
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> ById = new()
+    {
+        [NotPartial.Id] = NotPartial,
+        [UnsupportedTypeShape.Id] = UnsupportedTypeShape,
+        [UnsupportedSyntax.Id] = UnsupportedSyntax,
+        [UnknownFunction.Id] = UnknownFunction,
+        [MissingForward.Id] = MissingForward,
+        [MissingLoss.Id] = MissingLoss,
+        [BadDimension.Id] = BadDimension,
+        [BadMemberType.Id] = BadMemberType,
+        [MissingShape.Id] = MissingShape,
+        [BadInitializer.Id] = BadInitializer,
+        [UnknownName.Id] = UnknownName,
+        [WrongArgumentCount.Id] = WrongArgumentCount,
+        [RecursiveModel.Id] = RecursiveModel,
+        [MatMulInner.Id] = MatMulInner,
+        [Broadcast.Id] = Broadcast,
+        [Rank.Id] = Rank,
+        [ArgumentShape.Id] = ArgumentShape,
+        [LossNotScalar.Id] = LossNotScalar,
+        [LabelsShape.Id] = LabelsShape,
+        [ScalarWhereTensor.Id] = ScalarWhereTensor,
+        [NoParameterDependence.Id] = NoParameterDependence,
+        [BadUpdateRule.Id] = BadUpdateRule,
+        [InternalError.Id] = InternalError,
+    };
+
+    public static IEnumerable<DiagnosticDescriptor> All => ById.Values;
+
+    public static DiagnosticDescriptor Get(string id) => ById.TryGetValue(id, out var d) ? d : InternalError;
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    private static string HelpLink(string id) => "docs/DIAGNOSTICS.md#" + id.ToLowerInvariant();
+}

@@ -1,0 +1,78 @@
+using Dsl.Generators.Ir;
+using Dsl.Generators.Parsing;
+
+namespace Dsl.Generators.Emit;
+
+// What the emitters see: plain data decided by the earlier stages (no Roslyn types, no locations).
+// Every record must stay immutable and structurally equal: a plan equal to the last one means the
+// generated file is reused as it is.
+
+/// <summary>A [Param] as the model's Initialize and Parameters need it. Must stay immutable and structurally equal.</summary>
+internal sealed record ParamPlan(
+    string Name,
+    EquatableArray<string> Shape,
+    string ShapeDisplay,
+    InitKind Init,
+    double Scale,
+    string FanIn,
+    string FanOut,
+    bool Frozen,
+    bool IsProperty);
+
+/// <summary>The generated half of a [Model]. Must stay immutable and structurally equal.</summary>
+internal sealed record ModelPlan(
+    string Namespace,
+    string Name,
+    EquatableArray<string> Dims,
+    EquatableArray<ParamPlan> Params,
+    EquatableArray<string> SubModels,
+    bool GenerateConstructor,
+    EquatableArray<string> ForwardMath);
+
+/// <summary>One axis of a step input: the C# value it must have and how the [Shape] wrote it. Must stay immutable and structurally equal.</summary>
+internal sealed record AxisPlan(string Expected, string Display);
+
+/// <summary>A parameter of TrainStep (a [Loss] parameter). Must stay immutable and structurally equal.</summary>
+internal sealed record StepParameterPlan(string Name, bool IsTensor, string NumberType, EquatableArray<AxisPlan> Axes)
+{
+    public string Declared => "[" + string.Join(", ", System.Linq.Enumerable.Select(Axes, a => a.Display)) + "]";
+}
+
+/// <summary>A dimension only known at run time, read from an input at each step (<c>Batch</c>). Must stay immutable and structurally equal.</summary>
+internal sealed record RuntimeDimPlan(string Field, string Local, string Source, string Display);
+
+/// <summary>A model [Dim] left to run time whose value must agree with another dimension. Must stay immutable and structurally equal.</summary>
+internal sealed record DimCheckPlan(string Expression, string Expected, string Display);
+
+/// <summary>A preallocated tensor for one node. Must stay immutable and structurally equal.</summary>
+internal sealed record BufferPlan(int Node, string Field, EquatableArray<string> Shape);
+
+/// <summary>The gradient of one trainable parameter. Must stay immutable and structurally equal.</summary>
+internal sealed record GradientPlan(string Path, int Node);
+
+/// <summary>Per-parameter state of the update rule (zeros of the parameter's shape). Must stay immutable and structurally equal.</summary>
+internal sealed record StatePlan(string Field, string Parameter, int Node);
+
+/// <summary>One write of the update: <c>Net.W1 -= value</c> or <c>state = value</c>. Must stay immutable and structurally equal.</summary>
+internal sealed record UpdatePlan(string Target, string TargetName, AssignOperator Operator, int Value, string Alpha);
+
+/// <summary>The generated half of an [Experiment]: its training step. Must stay immutable and structurally equal.</summary>
+internal sealed record ExperimentPlan(
+    string Namespace,
+    string Name,
+    string LossMethod,
+    EquatableArray<StepParameterPlan> Parameters,
+    EquatableArray<RuntimeDimPlan> RuntimeDims,
+    EquatableArray<DimCheckPlan> DimChecks,
+    EquatableArray<string> Models,
+    EquatableArray<string> AllParameters,
+    EquatableArray<Node> Nodes,
+    EquatableArray<BufferPlan> Buffers,
+    int Loss,
+    int BackwardStart,
+    int UpdateStart,
+    EquatableArray<GradientPlan> Gradients,
+    EquatableArray<StatePlan> States,
+    EquatableArray<UpdatePlan> Updates,
+    string UpdateRule,
+    bool DeclareLearningRate);

@@ -1,0 +1,207 @@
+using System.Collections.Generic;
+using Dsl.Generators.Ir;
+
+namespace Dsl.Generators.Emit;
+
+/// <summary>
+/// The one place that knows the names of the runtime API generated code calls. Emission rules of
+/// ops ask here for the C# text of each call, so a renamed or re-ordered runtime function is fixed
+/// in this file only. <see cref="Contract"/> lists every member used; a test checks each exists in
+/// Dsl.Runtime.
+///
+/// Backward helpers that the runtime may later provide fused (ReluBackward, TanhBackward,
+/// SigmoidBackward, MseLossBackward, MeanBackward) are composed here from elementwise kernels
+/// that exist today; switching to a fused kernel is a change to one method below.
+/// </summary>
+internal static class RuntimeApi
+{
+    public const string Tensor = "global::Dsl.Tensor";
+    public const string Kernels = "global::Dsl.Kernels";
+    public const string DType = "global::Dsl.DType";
+    public const string Generator = "global::Dsl.Generator";
+    public const string Math = "global::System.Math";
+
+    /// <summary>Every runtime member the emitted code calls: (type, member, parameter types). Checked by RuntimeApiContractTests.</summary>
+    public static readonly (string Type, string Member, string[] Parameters)[] Contract =
+    [
+        ("Dsl.Kernels", "Add", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Add", ["Tensor", "Double", "Tensor"]),
+        ("Dsl.Kernels", "Sub", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Sub", ["Tensor", "Double", "Tensor"]),
+        ("Dsl.Kernels", "Sub", ["Double", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Mul", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Mul", ["Tensor", "Double", "Tensor"]),
+        ("Dsl.Kernels", "Div", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Div", ["Tensor", "Double", "Tensor"]),
+        ("Dsl.Kernels", "Div", ["Double", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Neg", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Relu", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Tanh", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Sigmoid", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Exp", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Log", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Square", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Sqrt", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Sign", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Mm", ["Tensor", "Tensor", "Tensor", "Boolean", "Boolean"]),
+        ("Dsl.Kernels", "Sum", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Mean", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "SumToShape", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "CrossEntropy", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "CrossEntropyBackward", ["Tensor", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "MseLoss", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Copy", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Fill", ["Tensor", "Double"]),
+        ("Dsl.Kernels", "Zero", ["Tensor"]),
+        ("Dsl.Kernels", "AddInPlace", ["Tensor", "Tensor", "Double"]),
+        ("Dsl.Kernels", "SubInPlace", ["Tensor", "Tensor", "Double"]),
+        ("Dsl.Kernels", "MulInPlace", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "DivInPlace", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "AddInPlace", ["Tensor", "Double"]),
+        ("Dsl.Kernels", "MulInPlace", ["Tensor", "Double"]),
+        ("Dsl.Kernels", "DivInPlace", ["Tensor", "Double"]),
+        ("Dsl.Tensor", "Empty", ["Shape", "DType", "Nullable`1"]),
+        ("Dsl.Tensor", "Zeros", ["Shape", "DType", "Nullable`1"]),
+        ("Dsl.Tensor", "UniformInPlace", ["Double", "Double", "Generator"]),
+        ("Dsl.Tensor", "NormalInPlace", ["Double", "Double", "Generator"]),
+        ("Dsl.Tensor", "Size", ["Int32"]),
+        ("Dsl.Tensor", "get_Rank", []),
+        ("Dsl.Tensor", "get_Shape", []),
+        ("Dsl.Tensor", "get_DType", []),
+        ("Dsl.Tensor", "get_NumElements", []),
+        ("Dsl.Tensor", "Item", []),
+        ("Dsl.Tensor", "Dispose", []),
+        ("Dsl.Generator", ".ctor", ["UInt64"]),
+    ];
+
+    // ---- elementwise -------------------------------------------------------------------------------
+
+    /// <summary>a ∘ b into output, for tensor ∘ tensor, tensor ∘ number and number ∘ tensor.</summary>
+    public static string Binary(string kernel, EmitContext context, Node node, bool commutative)
+    {
+        var (a, b) = (node.Inputs[0], node.Inputs[1]);
+        var output = context.Out(node);
+        if (context.IsNumber(a) && commutative) (a, b) = (b, a);
+        return Kernels + "." + kernel + "(" + context.Ref(a) + ", " + context.Ref(b) + ", " + output + ");";
+    }
+
+    public static string Unary(string kernel, string x, string output) => Kernels + "." + kernel + "(" + x + ", " + output + ");";
+
+    public static string MatMul(string a, string b, string output, bool transposeA, bool transposeB)
+    {
+        var flags = (transposeA ? ", transposeA: true" : "") + (transposeB ? ", transposeB: true" : "");
+        return Kernels + ".Mm(" + a + ", " + b + ", " + output + flags + ");";
+    }
+
+    // ---- reductions and losses ---------------------------------------------------------------------
+
+    public static string Sum(string x, string output) => Kernels + ".Sum(" + x + ", " + output + ");";
+
+    public static string Mean(string x, string output) => Kernels + ".Mean(" + x + ", " + output + ");";
+
+    /// <summary>Sums x over the axes along which output's shape was broadcast to x's.</summary>
+    public static string SumToShape(string x, string output) => Kernels + ".SumToShape(" + x + ", " + output + ");";
+
+    public static string CrossEntropy(string logits, string labels, string output) => Kernels + ".CrossEntropy(" + logits + ", " + labels + ", " + output + ");";
+
+    public static string CrossEntropyBackward(string gradient, string logits, string labels, string output) =>
+        Kernels + ".CrossEntropyBackward(" + gradient + ", " + logits + ", " + labels + ", " + output + ");";
+
+    public static string MseLoss(string prediction, string target, string output) => Kernels + ".MseLoss(" + prediction + ", " + target + ", " + output + ");";
+
+    // ---- backward helpers composed from elementwise kernels --------------------------------------
+
+    /// <summary>g ⊙ [y &gt; 0]: sign(y) is 1 where the Relu output is positive and 0 elsewhere.</summary>
+    public static IEnumerable<string> ReluBackward(string gradient, string y, string output) =>
+    [
+        Kernels + ".Sign(" + y + ", " + output + ");",
+        Kernels + ".MulInPlace(" + output + ", " + gradient + ");",
+    ];
+
+    /// <summary>g ⊙ (1 - y²).</summary>
+    public static IEnumerable<string> TanhBackward(string gradient, string y, string output) =>
+    [
+        Kernels + ".Mul(" + y + ", " + y + ", " + output + ");",
+        Kernels + ".Sub(1d, " + output + ", " + output + ");",
+        Kernels + ".MulInPlace(" + output + ", " + gradient + ");",
+    ];
+
+    /// <summary>g ⊙ y ⊙ (1 - y).</summary>
+    public static IEnumerable<string> SigmoidBackward(string gradient, string y, string output) =>
+    [
+        Kernels + ".Sub(1d, " + y + ", " + output + ");",
+        Kernels + ".MulInPlace(" + output + ", " + y + ");",
+        Kernels + ".MulInPlace(" + output + ", " + gradient + ");",
+    ];
+
+    /// <summary>g ⊙ 2(p - t) / numel.</summary>
+    public static IEnumerable<string> MseLossBackward(string gradient, string prediction, string target, string output) =>
+    [
+        Kernels + ".Sub(" + prediction + ", " + target + ", " + output + ");",
+        Kernels + ".MulInPlace(" + output + ", 2d / " + output + ".NumElements);",
+        Kernels + ".MulInPlace(" + output + ", " + gradient + ");",
+    ];
+
+    /// <summary>The scalar g spread evenly: g / numel in every element.</summary>
+    public static IEnumerable<string> MeanBackward(string gradient, string output) =>
+    [
+        Kernels + ".Copy(" + gradient + ", " + output + ");",
+        Kernels + ".DivInPlace(" + output + ", " + output + ".NumElements);",
+    ];
+
+    // ---- copies, fills and in-place updates -------------------------------------------------------
+
+    /// <summary>destination = source, broadcasting (a scalar fills the whole destination).</summary>
+    public static string Copy(string source, string destination) => Kernels + ".Copy(" + source + ", " + destination + ");";
+
+    public static string Fill(string tensor, string value) => Kernels + ".Fill(" + tensor + ", " + value + ");";
+
+    public static string Zero(string tensor) => Kernels + ".Zero(" + tensor + ");";
+
+    /// <summary>target ∘= value for a tensor value (alpha scales the value of += and -=).</summary>
+    public static string InPlace(Parsing.AssignOperator op, string target, string value, string? alpha) => op switch
+    {
+        Parsing.AssignOperator.AddAssign => Kernels + ".AddInPlace(" + target + ", " + value + (alpha is null ? "" : ", " + alpha) + ");",
+        Parsing.AssignOperator.SubtractAssign => Kernels + ".SubInPlace(" + target + ", " + value + (alpha is null ? "" : ", " + alpha) + ");",
+        Parsing.AssignOperator.MultiplyAssign => Kernels + ".MulInPlace(" + target + ", " + value + ");",
+        Parsing.AssignOperator.DivideAssign => Kernels + ".DivInPlace(" + target + ", " + value + ");",
+        _ => Copy(value, target),
+    };
+
+    /// <summary>target ∘= value for a number value.</summary>
+    public static string InPlaceNumber(Parsing.AssignOperator op, string target, string value) => op switch
+    {
+        Parsing.AssignOperator.AddAssign => Kernels + ".AddInPlace(" + target + ", " + value + ");",
+        Parsing.AssignOperator.SubtractAssign => Kernels + ".AddInPlace(" + target + ", -(" + value + "));",
+        Parsing.AssignOperator.MultiplyAssign => Kernels + ".MulInPlace(" + target + ", " + value + ");",
+        Parsing.AssignOperator.DivideAssign => Kernels + ".DivInPlace(" + target + ", " + value + ");",
+        _ => Fill(target, value),
+    };
+
+    // ---- numbers -----------------------------------------------------------------------------------
+
+    /// <summary>A function of plain numbers, evaluated inline.</summary>
+    public static string MathFunction(string function, string[] args) => function switch
+    {
+        "Square" => Math + ".Pow(" + args[0] + ", 2d)",
+        _ => Math + "." + function + "(" + string.Join(", ", args) + ")",
+    };
+
+    // ---- tensors -----------------------------------------------------------------------------------
+
+    public static string Empty(IEnumerable<string> shape, string dtype) => Tensor + ".Empty([" + string.Join(", ", shape) + "], " + dtype + ")";
+
+    public static string Zeros(IEnumerable<string> shape, string dtype) => Tensor + ".Zeros([" + string.Join(", ", shape) + "], " + dtype + ")";
+
+    public static string Uniform(string tensor, string low, string high, string generator) =>
+        tensor + ".UniformInPlace(" + low + ", " + high + ", " + generator + ");";
+
+    public static string Normal(string tensor, string mean, string std, string generator) =>
+        tensor + ".NormalInPlace(" + mean + ", " + std + ", " + generator + ");";
+
+    public static string Size(string tensor, int axis) => tensor + ".Size(" + axis.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+
+    public static string Rank(string tensor) => tensor + ".Rank";
+
+    public static string Item(string tensor) => tensor + ".Item()";
+}

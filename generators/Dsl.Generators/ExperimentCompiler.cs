@@ -1,0 +1,237 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Dsl.Generators.Autodiff;
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Emit;
+using Dsl.Generators.Ir;
+using Dsl.Generators.Optimization;
+using Dsl.Generators.Parsing;
+using Dsl.Generators.Shapes;
+
+namespace Dsl.Generators;
+
+/// <summary>
+/// The middle of the pipeline for one experiment: lower the loss (inlining models) with shape
+/// checks, differentiate, add the update, drop dead code, name values and plan buffers. Produces
+/// the plan the emitter writes and the diagnostics found on the way.
+/// </summary>
+internal static class ExperimentCompiler
+{
+    internal sealed record Result(ExperimentPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+
+    public static Result Compile(ExperimentSpec spec, ImmutableArray<ModelSpec> models, ImmutableArray<UpdateRuleSpec> rules)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var plan = Compile(spec, models, rules, diagnostics);
+        return new Result(plan, diagnostics.ToImmutableArray());
+    }
+
+    private static ExperimentPlan? Compile(ExperimentSpec spec, ImmutableArray<ModelSpec> models, ImmutableArray<UpdateRuleSpec> rules, List<DiagnosticInfo> diagnostics)
+    {
+        if (spec.Loss is null) return null;
+        var modelMap = new Dictionary<string, ModelSpec>(System.StringComparer.Ordinal);
+        foreach (var model in models) modelMap[model.FullName] = model;
+        var lowering = new Lowering(modelMap, diagnostics);
+        var graph = lowering.Graph;
+
+        // Lower: the loss with every model inlined; shapes are checked as nodes are made.
+        Guard.ThrowIfRequested("lowering");
+        var instances = new Dictionary<string, Lowering.Instance>(System.StringComparer.Ordinal);
+        var modelFields = new List<string>();
+        foreach (var field in spec.Models)
+        {
+            var instance = lowering.CreateInstance(field.Name, field, spec.Locations);
+            if (instance is null) continue;
+            instances[field.Name] = instance;
+            modelFields.Add(field.Name);
+        }
+        var lossId = lowering.LowerEntry(spec.Loss, spec.Locations, null, instances, spec.Numbers, "", spec.Loss.Name);
+        if (lossId is not { } loss) return null;
+        if (graph[loss].IsNumber || graph[loss].Shape.Rank != 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.LossNotScalar, At(spec.Locations, spec.Loss.Loc), spec.Loss.Name,
+                graph[loss].IsNumber ? "a number" : lowering.Unifier.Resolve(graph[loss].Shape).ToString()));
+            return null;
+        }
+        graph.Rename(loss, "loss", NamePriority.Role);
+        lowering.NameParameters();
+
+        // Differentiate with respect to every trainable parameter the loss uses.
+        Guard.ThrowIfRequested("differentiating");
+        var trainable = lowering.Parameters.Where(p => !p.Spec.Frozen && lowering.IsParameterUsed(p)).ToList();
+        var backwardStart = graph.Count;
+        var gradients = ReverseMode.Differentiate(graph, loss, trainable.Select(lowering.ParameterNodeOf).ToList());
+        if (gradients.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.NoParameterDependence, At(spec.Locations, spec.Loss.Loc), spec.Loss.Name));
+        }
+        var gradientList = trainable.Where(p => gradients.ContainsKey(lowering.ParameterNodeOf(p)))
+            .Select(p => (Parameter: p, Node: lowering.ParameterNodeOf(p), Gradient: gradients[lowering.ParameterNodeOf(p)])).ToList();
+
+        // The update: the experiment's [UpdateRule] inlined per parameter, or plain SGD.
+        var updateStart = graph.Count;
+        var updates = new List<(string Target, string TargetName, AssignOperator Operator, int Value, string Alpha)>();
+        var states = new List<(string Field, string Parameter, int Node)>();
+        var updateRule = "SGD";
+        var declareLearningRate = false;
+        var rule = spec.Optimizer is null ? null : rules.FirstOrDefault(r => r.FullName == spec.Optimizer.TypeName);
+        if (spec.Optimizer is not null && rule?.Update is null) return null;
+        if (rule is not null)
+        {
+            updateRule = rule.Name;
+            foreach (var (parameter, node, gradient) in gradientList)
+            {
+                var suffix = graph[node].Name;
+                var stateNodes = new Dictionary<string, int>(System.StringComparer.Ordinal);
+                foreach (var state in rule.States)
+                {
+                    var field = "_" + state + Capitalize(suffix);
+                    var stateNode = graph.Add(new StateOp(field, parameter.Path), [], graph[node].Shape, ValueKind.Tensor, state + Capitalize(suffix), NamePriority.Fixed);
+                    stateNodes[state] = stateNode;
+                    states.Add((field, parameter.Path, stateNode));
+                }
+                var assignments = lowering.LowerUpdate(rule, spec.Optimizer!.Name + ".", node, gradient, "_step", stateNodes, Capitalize(suffix));
+                if (assignments is null) return null;
+                foreach (var (target, op, value, _) in assignments)
+                {
+                    var isParameter = target == rule.Update!.Parameters[0].Name;
+                    var targetExpression = isParameter ? parameter.Path : graph[stateNodes[target]].Op is StateOp s ? s.Field : target;
+                    updates.Add((targetExpression, isParameter ? graph[node].Name : graph[stateNodes[target]].Name, op, value, ""));
+                }
+            }
+        }
+        else
+        {
+            declareLearningRate = !spec.Numbers.Any(n => n.Name == "LearningRate");
+            foreach (var (_, node, gradient) in gradientList)
+            {
+                updates.Add((lowering.Parameters.First(p => lowering.ParameterNodeOf(p) == node).Path, graph[node].Name, AssignOperator.SubtractAssign, gradient, "LearningRate"));
+            }
+        }
+
+        // Optimize: keep what the loss, the gradients and the update need; name values.
+        Guard.ThrowIfRequested("planning");
+        var roots = new List<int> { loss };
+        roots.AddRange(gradientList.Select(g => g.Gradient));
+        roots.AddRange(updates.Select(u => u.Value));
+        roots.AddRange(states.Select(s => s.Node));
+        var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, roots);
+        nodes = ValueNaming.Assign(nodes);
+        var resolvedNodes = nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList();
+
+        var dims = RuntimeDims(lowering);
+        var parameters = spec.Loss.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, CSharp.NumberType(p.NumberType),
+            p.IsTensor ? AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty)).ToImmutableArray();
+
+        var buffers = resolvedNodes.Where(ValueNaming.Computed)
+            .Select(n => new BufferPlan(n.Id, "_" + n.Name, n.Shape.Dims.Select(d => dims.Expression(d)).ToEquatableArray())).ToImmutableArray();
+
+        return new ExperimentPlan(
+            spec.Namespace,
+            spec.Name,
+            spec.Loss.Name,
+            parameters,
+            dims.Plans.ToImmutableArray(),
+            dims.Checks.ToImmutableArray(),
+            modelFields.ToImmutableArray(),
+            lowering.Parameters.Select(p => p.Path).ToImmutableArray(),
+            resolvedNodes.ToImmutableArray(),
+            buffers,
+            remap[loss],
+            FirstAtOrAfter(remap, backwardStart, resolvedNodes.Count),
+            FirstAtOrAfter(remap, updateStart, resolvedNodes.Count),
+            gradientList.Select(g => new GradientPlan(g.Parameter.Path, remap[g.Gradient])).ToImmutableArray(),
+            states.Select(s => new StatePlan(s.Field, s.Parameter, remap[s.Node])).ToImmutableArray(),
+            updates.Select(u => new UpdatePlan(u.Target, u.TargetName, u.Operator, remap[u.Value], u.Alpha)).ToImmutableArray(),
+            updateRule,
+            declareLearningRate);
+    }
+
+    /// <summary>The first surviving node at or after an original id (where a section starts after dead code is gone).</summary>
+    private static int FirstAtOrAfter(int[] remap, int original, int count)
+    {
+        for (var id = original; id < remap.Length; id++)
+        {
+            if (remap[id] >= 0) return remap[id];
+        }
+        return count;
+    }
+
+    private static EquatableArray<AxisPlan> AxesOf(Lowering lowering, string parameter, DimTable dims)
+    {
+        var input = lowering.Inputs.FirstOrDefault(i => i.Name == parameter);
+        if (input is null) return EquatableArray<AxisPlan>.Empty;
+        return input.Shape.Dims.Select(d => new AxisPlan(dims.Expression(d, local: true), d.ToString())).ToEquatableArray();
+    }
+
+    /// <summary>
+    /// Where each run-time dimension's value comes from: the first input axis that has it
+    /// (<c>images.Size(0)</c>), else a model's [Dim] field; and which other places must agree.
+    /// </summary>
+    private static DimTable RuntimeDims(Lowering lowering)
+    {
+        var table = new DimTable(lowering.Unifier);
+        foreach (var input in lowering.Inputs)
+        {
+            for (var axis = 0; axis < input.Shape.Rank; axis++)
+            {
+                var resolved = lowering.Unifier.Resolve(input.Shape[axis]);
+                if (resolved.IsConstant || table.Has(resolved)) continue;
+                table.AddInput(resolved, RuntimeApi.Size(input.Name, axis));
+            }
+        }
+        foreach (var (symbol, expression) in lowering.InstanceDims)
+        {
+            var resolved = lowering.Unifier.Resolve(symbol);
+            if (!resolved.IsConstant && !table.Has(resolved) && resolved.Key == symbol.Key)
+            {
+                table.AddInstance(resolved, expression);
+                continue;
+            }
+            if (resolved.Key == symbol.Key) continue;
+            table.Checks.Add(new DimCheckPlan(expression, table.Expression(resolved, local: true), symbol.Name + " of " + expression.Substring(0, System.Math.Max(0, expression.LastIndexOf('.')))));
+        }
+        return table;
+    }
+
+    private sealed class DimTable(ShapeUnifier unifier)
+    {
+        private readonly Dictionary<string, (string Field, string Local, bool FromInput, string Source)> _byKey = new(System.StringComparer.Ordinal);
+        private readonly HashSet<string> _locals = new(System.StringComparer.Ordinal);
+
+        public List<RuntimeDimPlan> Plans { get; } = [];
+
+        public List<DimCheckPlan> Checks { get; } = [];
+
+        public bool Has(Dim symbol) => _byKey.ContainsKey(symbol.Key);
+
+        public void AddInput(Dim symbol, string source)
+        {
+            var local = Lowering.Camel(symbol.Name!);
+            if (CSharp.IsKeyword(local) || !_locals.Add(local))
+            {
+                var n = 2;
+                while (!_locals.Add(local + n.ToString(System.Globalization.CultureInfo.InvariantCulture))) n++;
+                local += n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            _byKey[symbol.Key] = ("_" + local, local, true, source);
+            Plans.Add(new RuntimeDimPlan("_" + local, local, source, symbol.Name!));
+        }
+
+        public void AddInstance(Dim symbol, string expression) => _byKey[symbol.Key] = ("(long)" + expression, "(long)" + expression, false, expression);
+
+        /// <summary>The C# value of a dimension: a literal, the field holding an input's size, or a model's [Dim] field.</summary>
+        public string Expression(Dim dim, bool local = false)
+        {
+            var resolved = unifier.Resolve(dim);
+            if (resolved.IsConstant) return CSharp.Literal(resolved.Value);
+            if (_byKey.TryGetValue(resolved.Key, out var entry)) return local ? entry.Local : entry.Field;
+            return "(long)" + resolved.Key;
+        }
+    }
+
+    private static LocationInfo? At(EquatableArray<LocationInfo> locations, int loc) => loc >= 0 && loc < locations.Count ? locations[loc] : null;
+
+    private static string Capitalize(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
+}

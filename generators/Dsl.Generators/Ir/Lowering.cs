@@ -1,0 +1,527 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Parsing;
+using Dsl.Generators.Shapes;
+
+namespace Dsl.Generators.Ir;
+
+/// <summary>
+/// Lowers method bodies (AST) to the IR graph, inlining sub-model Forward calls and inferring
+/// shapes as each node is made, so a shape error is reported at the expression that caused it.
+/// One instance lowers one experiment step (or one standalone model Forward).
+/// </summary>
+internal sealed class Lowering
+{
+    private const int MaxInlineDepth = 16;
+
+    private readonly IReadOnlyDictionary<string, ModelSpec> _models;
+    private readonly List<DiagnosticInfo> _diagnostics;
+    private readonly Dictionary<string, int> _parameterNodes = new(System.StringComparer.Ordinal);
+
+    public Lowering(IReadOnlyDictionary<string, ModelSpec> models, List<DiagnosticInfo> diagnostics)
+    {
+        _models = models;
+        _diagnostics = diagnostics;
+    }
+
+    public Graph Graph { get; } = new();
+
+    public ShapeUnifier Unifier { get; } = new();
+
+    /// <summary>Every parameter of every instance, in declaration order (also unused ones).</summary>
+    public List<ParameterInfo> Parameters { get; } = [];
+
+    /// <summary>The tensor inputs of the lowered method with their declared shapes.</summary>
+    public List<InputInfo> Inputs { get; } = [];
+
+    /// <summary>Symbols of model instances' [Dim]s that are not fixed by an initializer (read from the field at run time).</summary>
+    public List<(Dim Symbol, string Expression)> InstanceDims { get; } = [];
+
+    internal sealed record ParameterInfo(string Path, string Name, string Receiver, ParamSpec Spec, SymShape Shape);
+
+    internal sealed record InputInfo(string Name, int Node, SymShape Shape);
+
+    /// <summary>A model instance: its place in the experiment, its spec, and what its [Dim]s are.</summary>
+    internal sealed class Instance(string path, ModelSpec spec)
+    {
+        public string Path { get; } = path;
+
+        public ModelSpec Spec { get; } = spec;
+
+        public Dictionary<string, Dim> Dims { get; } = new(System.StringComparer.Ordinal);
+
+        public Dictionary<string, Instance> Children { get; } = new(System.StringComparer.Ordinal);
+
+        /// <summary>C# receiver of the instance's members from the generated class (<c>Net.</c>, or empty for the model itself).</summary>
+        public string Receiver => Path.Length == 0 ? "" : Path + ".";
+    }
+
+    private sealed class Scope(EquatableArray<LocationInfo> locations, string method, Instance? self, Dictionary<string, Instance> instances, int depth)
+    {
+        public EquatableArray<LocationInfo> Locations { get; } = locations;
+
+        public string Method { get; } = method;
+
+        public Instance? Self { get; } = self;
+
+        public Dictionary<string, Instance> Instances { get; } = instances;
+
+        public Dictionary<string, int> Values { get; } = new(System.StringComparer.Ordinal);
+
+        /// <summary>Number fields visible by bare name, with their C# expression.</summary>
+        public Dictionary<string, string> Numbers { get; } = new(System.StringComparer.Ordinal);
+
+        public int Depth { get; } = depth;
+
+        public string NameSuffix { get; set; } = "";
+
+        /// <summary>Assignments of an [Update] body, in order.</summary>
+        public List<(string Target, AssignOperator Operator, int Value, int Loc)> Assignments { get; } = [];
+
+        public LocationInfo? Location(int loc) => loc >= 0 && loc < Locations.Count ? Locations[loc] : null;
+    }
+
+    // ---- entry points --------------------------------------------------------------------------
+
+    /// <summary>Builds the instance tree of a sub-model field; null when its type is not a usable model.</summary>
+    public Instance? CreateInstance(string path, MemberInstanceSpec member, EquatableArray<LocationInfo> locations, HashSet<string>? enclosing = null)
+    {
+        if (!_models.TryGetValue(member.TypeName, out var spec)) return null;
+        enclosing ??= new HashSet<string>(System.StringComparer.Ordinal);
+        if (!enclosing.Add(spec.FullName))
+        {
+            Report(DiagnosticCatalog.RecursiveModel, Loc(locations, member.Loc), spec.Name, path);
+            return null;
+        }
+        var instance = new Instance(path, spec);
+        foreach (var dim in spec.Dims)
+        {
+            var binding = member.Bindings.FirstOrDefault(b => b.Dim == dim);
+            if (binding is not null)
+            {
+                instance.Dims[dim] = Dim.Constant(binding.Value);
+            }
+            else
+            {
+                var symbol = Dim.Symbol(path.Length == 0 ? spec.Name : path, dim);
+                instance.Dims[dim] = symbol;
+                InstanceDims.Add((symbol, instance.Receiver + dim));
+            }
+        }
+        foreach (var child in spec.SubModels)
+        {
+            var childInstance = CreateInstance(Join(path, child.Name), child, spec.Locations, enclosing);
+            if (childInstance is not null) instance.Children[child.Name] = childInstance;
+        }
+        enclosing.Remove(spec.FullName);
+        RegisterParameters(instance);
+        return instance;
+    }
+
+    /// <summary>A model on its own (for its checks and its initialization plan): dims are symbols, parameters named bare.</summary>
+    public Instance CreateStandalone(ModelSpec spec)
+    {
+        var instance = new Instance("", spec);
+        foreach (var dim in spec.Dims)
+        {
+            var symbol = Dim.Symbol(spec.Name, dim);
+            instance.Dims[dim] = symbol;
+            InstanceDims.Add((symbol, dim));
+        }
+        var enclosing = new HashSet<string>(System.StringComparer.Ordinal) { spec.FullName };
+        foreach (var child in spec.SubModels)
+        {
+            var childInstance = CreateInstance(child.Name, child, spec.Locations, enclosing);
+            if (childInstance is not null) instance.Children[child.Name] = childInstance;
+        }
+        RegisterParameters(instance);
+        return instance;
+    }
+
+    /// <summary>Lowers a method whose tensor parameters are the step's inputs; returns the returned value.</summary>
+    public int? LowerEntry(MethodSpec method, EquatableArray<LocationInfo> locations, Instance? self, Dictionary<string, Instance> instances,
+        IEnumerable<NumberFieldSpec> numbers, string numberReceiver, string inputScope)
+    {
+        var scope = new Scope(locations, method.Name, self, instances, 0);
+        foreach (var number in numbers) scope.Numbers[number.Name] = numberReceiver + number.Name;
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.IsTensor)
+            {
+                if (!parameter.HasShape) return null;
+                var dims = parameter.Shape.Select(d => d.IsConstant ? Dim.Constant(d.Constant)
+                    : self is not null && self.Dims.TryGetValue(d.Name!, out var modelDim) ? modelDim
+                    : Dim.Symbol(inputScope, d.Name!)).ToArray();
+                var shape = SymShape.Of(dims);
+                var node = Graph.Add(new InputOp(parameter.Name), [], shape, ValueKind.Tensor, parameter.Name, NamePriority.Fixed);
+                Inputs.Add(new InputInfo(parameter.Name, node, shape));
+                scope.Values[parameter.Name] = node;
+            }
+            else
+            {
+                scope.Values[parameter.Name] = Graph.Add(new NumberOp(parameter.Name, parameter.Name), [], SymShape.Scalar, ValueKind.Number, parameter.Name, NamePriority.Fixed);
+            }
+        }
+        return LowerBody(method, scope);
+    }
+
+    /// <summary>
+    /// Lowers an [Update] body for one parameter: <paramref name="parameter"/> and
+    /// <paramref name="gradient"/> are the values of its first two arguments. Returns the assignments.
+    /// </summary>
+    public List<(string Target, AssignOperator Operator, int Value, int Loc)>? LowerUpdate(UpdateRuleSpec rule, string receiver,
+        int parameter, int gradient, string step, IReadOnlyDictionary<string, int> states, string nameSuffix)
+    {
+        var method = rule.Update!;
+        var scope = new Scope(rule.Locations, method.Name, null, new Dictionary<string, Instance>(), 0) { NameSuffix = nameSuffix };
+        foreach (var number in rule.Numbers) scope.Numbers[number.Name] = number.IsStatic ? rule.FullName + "." + number.Name : receiver + number.Name;
+        scope.Values[method.Parameters[0].Name] = parameter;
+        scope.Values[method.Parameters[1].Name] = gradient;
+        scope.Values[method.Parameters[2].Name] = Graph.Add(new NumberOp(step, "t"), [], SymShape.Scalar, ValueKind.Number, "step", NamePriority.Fixed);
+        foreach (var state in states) scope.Values[state.Key] = state.Value;
+        LowerStatements(method, scope, allowAssignments: true, requireReturn: false);
+        return scope.Assignments;
+    }
+
+    // ---- bodies --------------------------------------------------------------------------------
+
+    private int? LowerBody(MethodSpec method, Scope scope) => LowerStatements(method, scope, allowAssignments: false, requireReturn: true);
+
+    private int? LowerStatements(MethodSpec method, Scope scope, bool allowAssignments, bool requireReturn)
+    {
+        foreach (var statement in method.Body)
+        {
+            switch (statement)
+            {
+                case LocalStmt local:
+                {
+                    var value = LowerExpression(local.Value, scope);
+                    if (value is null) return null;
+                    scope.Values[local.Name] = value.Value;
+                    Graph.Rename(value.Value, local.Name + scope.NameSuffix, NamePriority.Local);
+                    break;
+                }
+                case ReturnStmt ret:
+                    return LowerExpression(ret.Value, scope);
+                case AssignStmt assign when allowAssignments:
+                {
+                    if (!scope.Values.TryGetValue(assign.Target, out var current) || Graph[current].IsNumber)
+                    {
+                        Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(assign.Loc),
+                            "Assigning '" + assign.Target + "' (an update may assign its parameter and its [State] tensors)", method.Name);
+                        return null;
+                    }
+                    var value = LowerExpression(assign.Value, scope);
+                    if (value is null) return null;
+                    scope.Assignments.Add((assign.Target, assign.Operator, value.Value, assign.Loc));
+                    // Later statements read the new value (SSA); the emitter writes it back in place.
+                    scope.Values[assign.Target] = assign.Operator switch
+                    {
+                        AssignOperator.Assign => value.Value,
+                        _ => AddNode(CompoundOp(assign.Operator), [current, value.Value], [assign.Target, "value"], assign.Loc, scope) ?? current,
+                    };
+                    break;
+                }
+                case AssignStmt assign:
+                    Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(assign.Loc),
+                        "Assigning '" + assign.Target + "' (a Forward or a loss computes values; declare a 'var' local instead)", method.Name);
+                    return null;
+            }
+        }
+        if (requireReturn)
+        {
+            Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(method.Loc), "A body without 'return'", method.Name);
+        }
+        return null;
+    }
+
+    private static Op CompoundOp(AssignOperator op) => op switch
+    {
+        AssignOperator.AddAssign => new AddOp(),
+        AssignOperator.SubtractAssign => new SubOp(),
+        AssignOperator.MultiplyAssign => new MulOp(),
+        _ => new DivOp(),
+    };
+
+    private int? LowerExpression(Expr expr, Scope scope)
+    {
+        switch (expr)
+        {
+            case NumberExpr number:
+                return Number(number.Value);
+
+            case NameExpr name:
+                return LowerName(name, scope);
+
+            case MemberExpr member:
+                return LowerMember(member, scope);
+
+            case UnaryExpr unary:
+            {
+                var operand = LowerExpression(unary.Operand, scope);
+                if (operand is null) return null;
+                if (Graph[operand.Value].IsNumber) return Graph.Add(new NumberNegateOp(), [operand.Value], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto);
+                return AddNode(new NegOp(), [operand.Value], [AstPrinter.Print(unary.Operand)], unary.Loc, scope);
+            }
+            case BinaryExpr binary:
+            {
+                var left = LowerExpression(binary.Left, scope);
+                var right = LowerExpression(binary.Right, scope);
+                if (left is null || right is null) return null;
+                if (Graph[left.Value].IsNumber && Graph[right.Value].IsNumber)
+                {
+                    return Graph.Add(new NumberArithmeticOp(binary.Operator), [left.Value, right.Value], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto);
+                }
+                Op op = binary.Operator switch
+                {
+                    BinaryOperator.Add => new AddOp(),
+                    BinaryOperator.Subtract => new SubOp(),
+                    BinaryOperator.Multiply => new MulOp(),
+                    _ => new DivOp(),
+                };
+                return AddNode(op, [left.Value, right.Value], [AstPrinter.Print(binary.Left), AstPrinter.Print(binary.Right)], binary.Loc, scope);
+            }
+            case CallExpr call:
+                return LowerCall(call, scope);
+
+            case ForwardCallExpr forward:
+                return LowerForward(forward, scope);
+
+            default:
+                return null;
+        }
+    }
+
+    private int? LowerName(NameExpr name, Scope scope)
+    {
+        if (scope.Values.TryGetValue(name.Name, out var value)) return value;
+        if (scope.Self is { } self)
+        {
+            if (self.Spec.Params.Any(p => p.Name == name.Name)) return ParameterNode(self.Receiver + name.Name);
+            if (self.Dims.TryGetValue(name.Name, out var dim)) return DimNumber(dim, self.Receiver + name.Name);
+            if (self.Spec.Numbers.FirstOrDefault(n => n.Name == name.Name) is { } number)
+                return NumberNode(number.IsStatic ? self.Spec.FullName + "." + number.Name : self.Receiver + number.Name, number.Name);
+        }
+        if (scope.Numbers.TryGetValue(name.Name, out var expression)) return NumberNode(expression, name.Name);
+        Report(DiagnosticCatalog.UnknownName, scope.Location(name.Loc), name.Name, scope.Method);
+        return null;
+    }
+
+    private int? LowerMember(MemberExpr member, Scope scope)
+    {
+        var instance = ResolveInstance(member.Path, member.Path.Count - 1, scope);
+        var last = member.Path[member.Path.Count - 1];
+        if (instance is not null)
+        {
+            if (instance.Spec.Params.Any(p => p.Name == last)) return ParameterNode(instance.Receiver + last);
+            if (instance.Dims.TryGetValue(last, out var dim)) return DimNumber(dim, instance.Receiver + last);
+            if (instance.Spec.Numbers.FirstOrDefault(n => n.Name == last) is { } number)
+                return NumberNode(number.IsStatic ? instance.Spec.FullName + "." + number.Name : instance.Receiver + number.Name, member.ToString());
+        }
+        Report(DiagnosticCatalog.UnknownName, scope.Location(member.Loc), member.ToString(), scope.Method);
+        return null;
+    }
+
+    private static Instance? ResolveInstance(EquatableArray<string> path, int count, Scope scope)
+    {
+        if (count == 0) return null;
+        Instance? instance = null;
+        for (var i = 0; i < count; i++)
+        {
+            var children = instance?.Children ?? (scope.Self is { } self && self.Children.ContainsKey(path[0]) ? self.Children : scope.Instances);
+            if (!children.TryGetValue(path[i], out instance)) return null;
+        }
+        return instance;
+    }
+
+    private int? LowerCall(CallExpr call, Scope scope)
+    {
+        if (!OpCatalog.TryGet(call.Function, out var function))
+        {
+            Report(DiagnosticCatalog.UnknownFunction, scope.Location(call.Loc), call.Function, OpCatalog.SupportedFunctionList);
+            return null;
+        }
+        if (call.Arguments.Count != function.Arity)
+        {
+            Report(DiagnosticCatalog.WrongArgumentCount, scope.Location(call.Loc), call.Function,
+                function.Arity.ToString(CultureInfo.InvariantCulture), call.Arguments.Count.ToString(CultureInfo.InvariantCulture));
+            return null;
+        }
+        var args = new int[call.Arguments.Count];
+        var labels = new string[args.Length];
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = LowerExpression(call.Arguments[i], scope);
+            if (value is null) return null;
+            args[i] = value.Value;
+            labels[i] = AstPrinter.Print(call.Arguments[i]);
+        }
+        if (function.Numbers && args.All(a => Graph[a].IsNumber))
+        {
+            return Graph.Add(new NumberFunctionOp(function.Name), args, SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto);
+        }
+        if (function.TensorOp is null)
+        {
+            var firstTensor = System.Array.FindIndex(args, a => !Graph[a].IsNumber);
+            Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(call.Loc),
+                "Calling " + function.Name + " on the tensor " + labels[firstTensor] + " (it applies to numbers only)", scope.Method);
+            return null;
+        }
+        for (var i = 0; i < function.Roles.Length && i < args.Length; i++) Graph.Rename(args[i], function.Roles[i] + scope.NameSuffix, NamePriority.Role);
+        return AddNode(function.TensorOp(), args, labels, call.Loc, scope);
+    }
+
+    private int? LowerForward(ForwardCallExpr call, Scope scope)
+    {
+        var instance = ResolveInstance(call.Receiver, call.Receiver.Count, scope);
+        var written = string.Join(".", call.Receiver) + ".Forward";
+        if (instance is null)
+        {
+            Report(DiagnosticCatalog.UnknownName, scope.Location(call.Loc), string.Join(".", call.Receiver), scope.Method);
+            return null;
+        }
+        var forward = instance.Spec.Forward;
+        if (forward is null) return null;
+        if (scope.Depth >= MaxInlineDepth)
+        {
+            Report(DiagnosticCatalog.RecursiveModel, scope.Location(call.Loc), instance.Spec.Name, written);
+            return null;
+        }
+        if (call.Arguments.Count != forward.Parameters.Count)
+        {
+            Report(DiagnosticCatalog.WrongArgumentCount, scope.Location(call.Loc), written,
+                forward.Parameters.Count.ToString(CultureInfo.InvariantCulture), call.Arguments.Count.ToString(CultureInfo.InvariantCulture));
+            return null;
+        }
+
+        var inner = new Scope(instance.Spec.Locations, instance.Path + ".Forward", instance, instance.Children, scope.Depth + 1) { NameSuffix = scope.NameSuffix };
+        var pattern = new Dictionary<string, Dim>(System.StringComparer.Ordinal);
+        for (var i = 0; i < forward.Parameters.Count; i++)
+        {
+            var parameter = forward.Parameters[i];
+            var value = LowerExpression(call.Arguments[i], scope);
+            if (value is null) return null;
+            var label = AstPrinter.Print(call.Arguments[i]);
+            var node = Graph[value.Value];
+            if (parameter.IsTensor)
+            {
+                if (!parameter.HasShape) return null;
+                if (node.IsNumber)
+                {
+                    Report(DiagnosticCatalog.ScalarWhereTensor, scope.Location(call.Loc), written, parameter.Name);
+                    return null;
+                }
+                if (!BindArgument(parameter, node.Shape, instance, pattern))
+                {
+                    var declared = "[" + string.Join(", ", parameter.Shape.Select(d => d.IsConstant ? d.ToString()
+                        : instance.Dims.TryGetValue(d.Name!, out var dim) ? Unifier.Resolve(dim).ToString() : d.Name!)) + "]";
+                    Report(DiagnosticCatalog.ArgumentShape, scope.Location(call.Loc), written, parameter.Name, declared, label, Unifier.Resolve(node.Shape).ToString());
+                    return null;
+                }
+            }
+            inner.Values[parameter.Name] = value.Value;
+        }
+        var result = LowerBody(forward, inner);
+        if (result is not null)
+        {
+            Graph.Rename(result.Value, Camel(instance.Path.Replace(".", "")) + "Output" + scope.NameSuffix, NamePriority.Output);
+        }
+        return result;
+    }
+
+    /// <summary>Matches an argument's shape against a Forward parameter's [Shape]: constants and model dims must agree; other names bind on first use.</summary>
+    private bool BindArgument(ParameterSpec parameter, SymShape actual, Instance instance, Dictionary<string, Dim> pattern)
+    {
+        if (actual.Rank != parameter.Shape.Count) return false;
+        for (var i = 0; i < actual.Rank; i++)
+        {
+            var declared = parameter.Shape[i];
+            Dim expected;
+            if (declared.IsConstant) expected = Dim.Constant(declared.Constant);
+            else if (instance.Dims.TryGetValue(declared.Name!, out var modelDim)) expected = modelDim;
+            else if (pattern.TryGetValue(declared.Name!, out var bound)) expected = bound;
+            else
+            {
+                pattern[declared.Name!] = actual[i];
+                continue;
+            }
+            if (!Unifier.Unify(expected, actual[i])) return false;
+        }
+        return true;
+    }
+
+    // ---- nodes ---------------------------------------------------------------------------------
+
+    private int? AddNode(Op op, int[] inputs, string[] labels, int loc, Scope scope)
+    {
+        var context = new ShapeContext(Unifier, inputs.Select(i => Graph[i].Shape).ToArray(), inputs.Select(i => Graph[i].Kind).ToArray(), labels);
+        var result = op.InferShape(context);
+        if (result.Error is not null)
+        {
+            Report(result.Error, scope.Location(loc), result.Arguments);
+            return null;
+        }
+        return Graph.Add(op, inputs, result.Shape!, result.Kind, op.DefaultValueName + scope.NameSuffix, NamePriority.Auto);
+    }
+
+    public int Number(double value) =>
+        NumberNode(Emit.CSharp.Literal(value), value.ToString("R", CultureInfo.InvariantCulture));
+
+    private int NumberNode(string expression, string display) =>
+        Graph.Add(new NumberOp(expression, display), [], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Fixed);
+
+    private int DimNumber(Dim dim, string expression)
+    {
+        var resolved = Unifier.Resolve(dim);
+        return resolved.IsConstant ? Number(resolved.Value) : NumberNode(expression, dim.Name!);
+    }
+
+    private int ParameterNode(string path)
+    {
+        if (_parameterNodes.TryGetValue(path, out var node)) return node;
+        var info = Parameters.First(p => p.Path == path);
+        node = Graph.Add(new ParameterOp(path, info.Spec.Frozen), [], info.Shape, ValueKind.Tensor, info.Name, NamePriority.Fixed);
+        _parameterNodes[path] = node;
+        return node;
+    }
+
+    /// <summary>The node of a parameter (made on first use).</summary>
+    public int ParameterNodeOf(ParameterInfo parameter) => ParameterNode(parameter.Path);
+
+    public bool IsParameterUsed(ParameterInfo parameter) => _parameterNodes.ContainsKey(parameter.Path);
+
+    private void RegisterParameters(Instance instance)
+    {
+        foreach (var param in instance.Spec.Params)
+        {
+            var dims = param.Shape.Select(d => d.IsConstant ? Dim.Constant(d.Constant) : instance.Dims[d.Name!]).ToArray();
+            Parameters.Add(new ParameterInfo(instance.Receiver + param.Name, param.Name, instance.Receiver, param, SymShape.Of(dims)));
+        }
+    }
+
+    /// <summary>Gives parameters short unique names: <c>W1</c> when only one instance has it, <c>encoderW1</c> otherwise.</summary>
+    public void NameParameters()
+    {
+        foreach (var group in Parameters.GroupBy(p => p.Name))
+        {
+            var ambiguous = group.Count() > 1;
+            foreach (var parameter in group)
+            {
+                if (!_parameterNodes.TryGetValue(parameter.Path, out var node)) continue;
+                var name = ambiguous ? Camel(parameter.Path.Replace(".", "")) : parameter.Name;
+                Graph.Replace(Graph[node] with { Name = name });
+            }
+        }
+    }
+
+    private void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, params string[] args) =>
+        _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, args));
+
+    private static LocationInfo? Loc(EquatableArray<LocationInfo> locations, int loc) => loc >= 0 && loc < locations.Count ? locations[loc] : null;
+
+    private static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
+
+    internal static string Camel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
+}

@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using Dsl.Generators.Autodiff;
+using Dsl.Generators.Emit;
+using Dsl.Generators.Shapes;
+using Microsoft.CodeAnalysis;
+
+namespace Dsl.Generators.Ir;
+
+/// <summary>
+/// One kind of IR operation. Each op keeps its rules together, so adding an op is one place to
+/// touch: the shape rule (<see cref="InferShape"/>), the derivative rule (<see cref="Differentiate"/>,
+/// which builds more IR, so derivatives can be differentiated again), the emission rule
+/// (<see cref="Emit"/>, C# through <see cref="RuntimeApi"/>) and the math shown above the emitted
+/// line (<see cref="Math"/>). Ops are records: their settings take part in equality.
+/// </summary>
+internal abstract record Op
+{
+    /// <summary>Name in messages and the default stem of the values it makes (<c>matMul1</c>).</summary>
+    public abstract string Name { get; }
+
+    public virtual string DefaultValueName => char.ToLowerInvariant(Name[0]) + Name.Substring(1);
+
+    /// <summary>Shape and kind of the result, or a diagnostic naming the operands and their shapes.</summary>
+    public abstract ShapeResult InferShape(ShapeContext context);
+
+    /// <summary>Adds the gradient contributions of this node's inputs, given the gradient of its output.</summary>
+    public virtual void Differentiate(GradientBuilder builder, Node node, int gradient) =>
+        throw new NotSupportedException("the op " + Name + " has no derivative rule yet");
+
+    /// <summary>Writes the C# statements computing this node into its buffer.</summary>
+    public abstract void Emit(EmitContext context, Node node);
+
+    /// <summary>The right-hand side of the math comment, with the operands' names.</summary>
+    public abstract string Math(Node node, Func<int, string> nameOf);
+}
+
+/// <summary>Values that come from outside the computation (inputs, parameters, numbers, state); they are not emitted.</summary>
+internal abstract record SourceOp : Op
+{
+    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    {
+    }
+
+    public override void Emit(EmitContext context, Node node)
+    {
+    }
+}
+
+/// <summary>The result of a shape rule.</summary>
+internal readonly struct ShapeResult
+{
+    private ShapeResult(SymShape? shape, ValueKind kind, DiagnosticDescriptor? error, string[]? arguments)
+    {
+        Shape = shape;
+        Kind = kind;
+        Error = error;
+        Arguments = arguments ?? [];
+    }
+
+    public SymShape? Shape { get; }
+
+    public ValueKind Kind { get; }
+
+    public DiagnosticDescriptor? Error { get; }
+
+    public string[] Arguments { get; }
+
+    public static ShapeResult Tensor(SymShape shape) => new(shape, ValueKind.Tensor, null, null);
+
+    public static ShapeResult Number() => new(SymShape.Scalar, ValueKind.Number, null, null);
+
+    public static ShapeResult Fail(DiagnosticDescriptor descriptor, params string[] arguments) => new(null, ValueKind.Tensor, descriptor, arguments);
+}
+
+/// <summary>What a shape rule sees: the operands' shapes and kinds, how to name them in messages, and the unifier.</summary>
+internal sealed class ShapeContext(ShapeUnifier unifier, IReadOnlyList<SymShape> shapes, IReadOnlyList<ValueKind> kinds, IReadOnlyList<string> labels)
+{
+    public ShapeUnifier Unifier { get; } = unifier;
+
+    public int Count => shapes.Count;
+
+    public SymShape Shape(int i) => Unifier.Resolve(shapes[i]);
+
+    public ValueKind Kind(int i) => kinds[i];
+
+    public bool IsNumber(int i) => kinds[i] == ValueKind.Number;
+
+    /// <summary>The operand as the user wrote it (<c>x</c>, <c>Net.W1</c>, <c>Relu(h)</c>).</summary>
+    public string Label(int i) => labels[i];
+}

@@ -1,0 +1,136 @@
+using System;
+using Dsl.Generators.Emit;
+using Dsl.Generators.Shapes;
+
+namespace Dsl.Generators.Ir;
+
+// Ops that derivative rules introduce. Their own derivative rules come with grad-of-grad; until
+// then differentiating them reports that the op has no derivative rule.
+
+/// <summary>The seed of the backward pass: a scalar 1 (d loss / d loss).</summary>
+internal sealed record OnesOp : Op
+{
+    public override string Name => "Ones";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(SymShape.Scalar);
+
+    public override void Emit(EmitContext context, Node node) => context.Line(RuntimeApi.Fill(context.Out(node), "1d"));
+
+    public override string Math(Node node, Func<int, string> nameOf) => "1";
+}
+
+/// <summary>Sums a broadcast gradient back to the shape of the operand that was broadcast (the second input).</summary>
+internal sealed record SumToShapeOp : Op
+{
+    public override string Name => "SumToShape";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(EmitContext context, Node node) => context.Line(RuntimeApi.SumToShape(context.Ref(node.Inputs[0]), context.Out(node)));
+
+    public override string Math(Node node, Func<int, string> nameOf) => "Σ " + nameOf(node.Inputs[0]) + " over the broadcast axes of " + nameOf(node.Inputs[1]);
+}
+
+/// <summary>A scalar gradient expanded to the shape of the second input.</summary>
+internal sealed record ExpandOp : Op
+{
+    public override string Name => "Expand";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(EmitContext context, Node node) => context.Line(RuntimeApi.Copy(context.Ref(node.Inputs[0]), context.Out(node)));
+
+    public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " expanded to the shape of " + nameOf(node.Inputs[1]);
+}
+
+/// <summary>Backward of Mean: the scalar gradient divided evenly over the elements of the second input.</summary>
+internal sealed record MeanBackwardOp : Op
+{
+    public override string Name => "MeanBackward";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(EmitContext context, Node node)
+    {
+        foreach (var line in RuntimeApi.MeanBackward(context.Ref(node.Inputs[0]), context.Out(node))) context.Line(line);
+    }
+
+    public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " / numel(" + nameOf(node.Inputs[1]) + ")";
+}
+
+/// <summary>g where the Relu output y is positive, else 0.</summary>
+internal sealed record ReluBackwardOp : Op
+{
+    public override string Name => "ReluBackward";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(EmitContext context, Node node)
+    {
+        foreach (var line in RuntimeApi.ReluBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node))) context.Line(line);
+    }
+
+    public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " ⊙ [" + nameOf(node.Inputs[1]) + " > 0]";
+}
+
+/// <summary>g ⊙ (1 - y²) for y = tanh(x).</summary>
+internal sealed record TanhBackwardOp : Op
+{
+    public override string Name => "TanhBackward";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(EmitContext context, Node node)
+    {
+        foreach (var line in RuntimeApi.TanhBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node))) context.Line(line);
+    }
+
+    public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " ⊙ (1 - " + nameOf(node.Inputs[1]) + "²)";
+}
+
+/// <summary>g ⊙ y ⊙ (1 - y) for y = sigmoid(x).</summary>
+internal sealed record SigmoidBackwardOp : Op
+{
+    public override string Name => "SigmoidBackward";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(EmitContext context, Node node)
+    {
+        foreach (var line in RuntimeApi.SigmoidBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node))) context.Line(line);
+    }
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        nameOf(node.Inputs[0]) + " ⊙ " + nameOf(node.Inputs[1]) + " ⊙ (1 - " + nameOf(node.Inputs[1]) + ")";
+}
+
+/// <summary>g ⊙ (softmax(logits) - onehot(labels)) / B: the gradient of mean cross-entropy.</summary>
+internal sealed record CrossEntropyBackwardOp : Op
+{
+    public override string Name => "CrossEntropyBackward";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(EmitContext context, Node node) =>
+        context.Line(RuntimeApi.CrossEntropyBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Ref(node.Inputs[2]), context.Out(node)));
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        nameOf(node.Inputs[0]) + " ⊙ (softmax(" + nameOf(node.Inputs[1]) + ") - onehot(" + nameOf(node.Inputs[2]) + ")) / B";
+}
+
+/// <summary>g ⊙ 2(prediction - target) / numel: the gradient of mean squared error for the prediction.</summary>
+internal sealed record MseLossBackwardOp : Op
+{
+    public override string Name => "MseLossBackward";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(EmitContext context, Node node)
+    {
+        foreach (var line in RuntimeApi.MseLossBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Ref(node.Inputs[2]), context.Out(node)))
+            context.Line(line);
+    }
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        nameOf(node.Inputs[0]) + " ⊙ 2(" + nameOf(node.Inputs[1]) + " - " + nameOf(node.Inputs[2]) + ") / numel";
+}

@@ -1,0 +1,91 @@
+using System;
+using Dsl.Generators.Autodiff;
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Emit;
+using Dsl.Generators.Shapes;
+
+namespace Dsl.Generators.Ir;
+
+/// <summary>
+/// Mean cross-entropy of logits [B, C] against class indices [B] (Int64), as
+/// torch.nn.functional.cross_entropy. Labels get no gradient.
+/// </summary>
+internal sealed record CrossEntropyOp : Op
+{
+    public override string Name => "CrossEntropy";
+
+    public override ShapeResult InferShape(ShapeContext context)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            if (context.IsNumber(i)) return ShapeResult.Fail(DiagnosticCatalog.ScalarWhereTensor, Name, context.Label(i));
+        }
+        var logits = context.Shape(0);
+        var labels = context.Shape(1);
+        if (logits.Rank != 2) return ShapeResult.Fail(DiagnosticCatalog.Rank, Name, "2-D logits [batch, classes]", context.Label(0), logits.ToString());
+        if (labels.Rank != 1) return ShapeResult.Fail(DiagnosticCatalog.Rank, Name, "1-D labels [batch] of class indices", context.Label(1), labels.ToString());
+        if (!context.Unifier.Unify(logits[0], labels[0]))
+        {
+            return ShapeResult.Fail(DiagnosticCatalog.LabelsShape, Name, "the logits " + context.Label(0), logits.ToString(),
+                "the labels " + context.Label(1), labels.ToString());
+        }
+        return ShapeResult.Tensor(SymShape.Scalar);
+    }
+
+    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    {
+        var logits = node.Inputs[0];
+        if (builder.IsActive(logits))
+        {
+            builder.Accumulate(logits, builder.Add(new CrossEntropyBackwardOp(), builder.GradientName(logits), gradient, logits, node.Inputs[1]));
+        }
+    }
+
+    public override void Emit(EmitContext context, Node node) =>
+        context.Line(RuntimeApi.CrossEntropy(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node)));
+
+    public override string Math(Node node, Func<int, string> nameOf) => "CrossEntropy(" + nameOf(node.Inputs[0]) + ", " + nameOf(node.Inputs[1]) + ")";
+}
+
+/// <summary>Mean squared error mean((prediction - target)²) of two tensors of one shape.</summary>
+internal sealed record MseLossOp : Op
+{
+    public override string Name => "MseLoss";
+
+    public override ShapeResult InferShape(ShapeContext context)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            if (context.IsNumber(i)) return ShapeResult.Fail(DiagnosticCatalog.ScalarWhereTensor, Name, context.Label(i));
+        }
+        var prediction = context.Shape(0);
+        var target = context.Shape(1);
+        var same = prediction.Rank == target.Rank;
+        for (var i = 0; same && i < prediction.Rank; i++) same = context.Unifier.Unify(prediction[i], target[i]);
+        if (!same)
+        {
+            return ShapeResult.Fail(DiagnosticCatalog.LabelsShape, Name, "the prediction " + context.Label(0), prediction.ToString(),
+                "the target " + context.Label(1), target.ToString());
+        }
+        return ShapeResult.Tensor(SymShape.Scalar);
+    }
+
+    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    {
+        var (prediction, target) = (node.Inputs[0], node.Inputs[1]);
+        if (builder.IsActive(prediction))
+        {
+            builder.Accumulate(prediction, builder.Add(new MseLossBackwardOp(), builder.GradientName(prediction), gradient, prediction, target));
+        }
+        if (builder.IsActive(target))
+        {
+            var forTarget = builder.Add(new MseLossBackwardOp(), builder.GradientName(target) + "Negated", gradient, prediction, target);
+            builder.Accumulate(target, builder.Add(new NegOp(), builder.GradientName(target), forTarget));
+        }
+    }
+
+    public override void Emit(EmitContext context, Node node) =>
+        context.Line(RuntimeApi.MseLoss(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node)));
+
+    public override string Math(Node node, Func<int, string> nameOf) => "mean((" + nameOf(node.Inputs[0]) + " - " + nameOf(node.Inputs[1]) + ")²)";
+}

@@ -1,0 +1,36 @@
+using System.Collections.Generic;
+using Dsl.Generators.Ir;
+
+namespace Dsl.Generators.Optimization;
+
+/// <summary>
+/// Drops nodes no root depends on (derivative rules may build values nothing uses) and renumbers
+/// the rest densely, keeping their order.
+/// </summary>
+internal static class DeadCode
+{
+    public static (List<Node> Nodes, int[] Remap) Eliminate(IReadOnlyList<Node> nodes, IEnumerable<int> roots)
+    {
+        var live = new bool[nodes.Count];
+        var stack = new Stack<int>(roots);
+        while (stack.Count > 0)
+        {
+            var id = stack.Pop();
+            if (live[id]) continue;
+            live[id] = true;
+            foreach (var input in nodes[id].Inputs) stack.Push(input);
+        }
+        var remap = new int[nodes.Count];
+        var result = new List<Node>();
+        for (var id = 0; id < nodes.Count; id++)
+        {
+            remap[id] = -1;
+            if (!live[id]) continue;
+            remap[id] = result.Count;
+            var inputs = new int[nodes[id].Inputs.Count];
+            for (var i = 0; i < inputs.Length; i++) inputs[i] = remap[nodes[id].Inputs[i]];
+            result.Add(nodes[id] with { Id = result.Count, Inputs = inputs.ToEquatableArray() });
+        }
+        return (result, remap);
+    }
+}

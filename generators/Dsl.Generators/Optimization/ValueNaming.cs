@@ -1,0 +1,53 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Dsl.Generators.Ir;
+
+namespace Dsl.Generators.Optimization;
+
+/// <summary>
+/// Final names of computed values, from the math: a local keeps its name (<c>h</c>), op results are
+/// numbered per op (<c>matMul1</c>, <c>matMul2</c>), gradients are <c>d</c> + the value
+/// (<c>dLogits</c>). Names are made unique; inputs and parameters keep theirs.
+/// </summary>
+internal static class ValueNaming
+{
+    public static List<Node> Assign(List<Node> nodes)
+    {
+        var taken = new HashSet<string>(nodes.Where(n => !Computed(n)).Select(n => n.Name), System.StringComparer.Ordinal);
+        var counters = new Dictionary<string, int>(System.StringComparer.Ordinal);
+        var result = new List<Node>(nodes.Count);
+        foreach (var node in nodes)
+        {
+            if (!Computed(node))
+            {
+                result.Add(node);
+                continue;
+            }
+            string name;
+            if (node.NamePriority == NamePriority.Auto)
+            {
+                var separator = char.IsDigit(node.Name[node.Name.Length - 1]) ? "_" : "";
+                counters.TryGetValue(node.Name, out var n);
+                do
+                {
+                    n++;
+                    name = node.Name + separator + n.ToString(CultureInfo.InvariantCulture);
+                }
+                while (taken.Contains(name));
+                counters[node.Name] = n;
+            }
+            else
+            {
+                name = node.Name;
+                for (var n = 2; taken.Contains(name); n++) name = node.Name + n.ToString(CultureInfo.InvariantCulture);
+            }
+            taken.Add(name);
+            result.Add(node with { Name = name });
+        }
+        return result;
+    }
+
+    /// <summary>A value the step computes into a buffer (not an input, parameter, state or number).</summary>
+    public static bool Computed(Node node) => node.Op is not SourceOp && !node.IsNumber;
+}

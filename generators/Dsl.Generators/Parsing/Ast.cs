@@ -1,0 +1,64 @@
+namespace Dsl.Generators.Parsing;
+
+// The syntax-independent AST of a method body. The parser turns the small allowed subset of C#
+// into these nodes and reports everything else as DSL0003. Every record must stay immutable and
+// structurally equal. Loc indexes the declaration's Locations table (see Specs.cs).
+
+/// <summary>An expression of a method body.</summary>
+internal abstract record Expr(int Loc);
+
+/// <summary>A numeric literal.</summary>
+internal sealed record NumberExpr(double Value, int Loc) : Expr(Loc);
+
+/// <summary>A local, a method parameter, or a field of the declaring class.</summary>
+internal sealed record NameExpr(string Name, int Loc) : Expr(Loc);
+
+/// <summary>A member of a sub-model: <c>Net.W1</c>, <c>Net.Encoder.W1</c>.</summary>
+internal sealed record MemberExpr(EquatableArray<string> Path, int Loc) : Expr(Loc)
+{
+    public override string ToString() => string.Join(".", Path);
+}
+
+internal enum UnaryOperator
+{
+    Negate,
+}
+
+internal enum BinaryOperator
+{
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+}
+
+internal sealed record UnaryExpr(UnaryOperator Operator, Expr Operand, int Loc) : Expr(Loc);
+
+internal sealed record BinaryExpr(BinaryOperator Operator, Expr Left, Expr Right, int Loc) : Expr(Loc);
+
+/// <summary>A call of a <c>Dsl.Ops</c> function by name (<c>Relu(x)</c>, <c>Ops.MatMul(a, b)</c>).</summary>
+internal sealed record CallExpr(string Function, EquatableArray<Expr> Arguments, int Loc) : Expr(Loc);
+
+/// <summary>A call of a sub-model's Forward: <c>Net.Forward(x)</c>.</summary>
+internal sealed record ForwardCallExpr(EquatableArray<string> Receiver, EquatableArray<Expr> Arguments, int Loc) : Expr(Loc);
+
+/// <summary>A statement of a method body.</summary>
+internal abstract record Stmt(int Loc);
+
+/// <summary><c>var name = value;</c></summary>
+internal sealed record LocalStmt(string Name, Expr Value, int Loc) : Stmt(Loc);
+
+internal enum AssignOperator
+{
+    Assign,
+    AddAssign,
+    SubtractAssign,
+    MultiplyAssign,
+    DivideAssign,
+}
+
+/// <summary><c>name = value;</c>, <c>name -= value;</c> (update rules assign state and parameters).</summary>
+internal sealed record AssignStmt(string Target, AssignOperator Operator, Expr Value, int Loc) : Stmt(Loc);
+
+/// <summary><c>return value;</c> or an expression body.</summary>
+internal sealed record ReturnStmt(Expr Value, int Loc) : Stmt(Loc);

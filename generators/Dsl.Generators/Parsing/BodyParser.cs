@@ -1,0 +1,253 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Dsl.Generators.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Dsl.Generators.Parsing;
+
+/// <summary>
+/// Turns a method body (the small subset of C# the DSL allows) into the syntax-independent AST.
+/// Anything else becomes DSL0003 at its own location; the parser keeps going so one run reports
+/// every problem of a body.
+/// </summary>
+internal sealed class BodyParser(
+    SemanticModel semanticModel,
+    LocationTable locations,
+    List<DiagnosticInfo> diagnostics,
+    string methodName,
+    CancellationToken token)
+{
+    private const string OpsTypeName = "Dsl.Ops";
+
+    public EquatableArray<Stmt> Parse(BaseMethodDeclarationSyntax method)
+    {
+        var statements = ImmutableArray.CreateBuilder<Stmt>();
+        if (method.ExpressionBody is { } arrow)
+        {
+            var value = ParseExpression(arrow.Expression);
+            if (value is not null) statements.Add(new ReturnStmt(value, locations.Add(arrow.Expression)));
+        }
+        else if (method.Body is { } block)
+        {
+            foreach (var statement in block.Statements)
+            {
+                token.ThrowIfCancellationRequested();
+                if (ParseStatement(statement) is { } parsed) statements.Add(parsed);
+            }
+        }
+        return statements.ToImmutable();
+    }
+
+    private Stmt? ParseStatement(StatementSyntax statement)
+    {
+        switch (statement)
+        {
+            case LocalDeclarationStatementSyntax local when local.Declaration.Variables.Count == 1
+                && local.Declaration.Variables[0].Initializer is { } initializer
+                && !local.IsConst && local.UsingKeyword.IsKind(SyntaxKind.None):
+            {
+                var variable = local.Declaration.Variables[0];
+                var value = ParseExpression(initializer.Value);
+                return value is null ? null : new LocalStmt(variable.Identifier.ValueText, value, locations.Add(variable));
+            }
+            case ReturnStatementSyntax { Expression: { } returned }:
+            {
+                var value = ParseExpression(returned);
+                return value is null ? null : new ReturnStmt(value, locations.Add(returned));
+            }
+            case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }
+                when assignment.Left is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax }:
+            {
+                var op = assignment.Kind() switch
+                {
+                    SyntaxKind.SimpleAssignmentExpression => AssignOperator.Assign,
+                    SyntaxKind.AddAssignmentExpression => AssignOperator.AddAssign,
+                    SyntaxKind.SubtractAssignmentExpression => AssignOperator.SubtractAssign,
+                    SyntaxKind.MultiplyAssignmentExpression => AssignOperator.MultiplyAssign,
+                    SyntaxKind.DivideAssignmentExpression => AssignOperator.DivideAssign,
+                    _ => (AssignOperator?)null,
+                };
+                if (op is null) return Unsupported(statement, "the assignment '" + Describe(assignment) + "'");
+                var target = assignment.Left is IdentifierNameSyntax id ? id.Identifier.ValueText
+                    : ((MemberAccessExpressionSyntax)assignment.Left).Name.Identifier.ValueText;
+                var value = ParseExpression(assignment.Right);
+                return value is null ? null : new AssignStmt(target, op.Value, value, locations.Add(assignment));
+            }
+            case LocalDeclarationStatementSyntax local:
+                return Unsupported(statement, "the declaration '" + Describe(local) + "' (declare one 'var' local with a value)");
+            default:
+                return Unsupported(statement, DescribeKind(statement) + " '" + Describe(statement) + "'");
+        }
+    }
+
+    private Expr? ParseExpression(ExpressionSyntax expression)
+    {
+        token.ThrowIfCancellationRequested();
+        switch (expression)
+        {
+            case ParenthesizedExpressionSyntax parenthesized:
+                return ParseExpression(parenthesized.Expression);
+
+            case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.NumericLiteralExpression):
+                return new NumberExpr(System.Convert.ToDouble(literal.Token.Value, System.Globalization.CultureInfo.InvariantCulture), locations.Add(literal));
+
+            case IdentifierNameSyntax identifier:
+                return new NameExpr(identifier.Identifier.ValueText, locations.Add(identifier));
+
+            case MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } thisAccess:
+                return new NameExpr(thisAccess.Name.Identifier.ValueText, locations.Add(thisAccess));
+
+            case MemberAccessExpressionSyntax member when MemberPath(member) is { } path:
+                return new MemberExpr(path, locations.Add(member));
+
+            case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
+            {
+                var operand = ParseExpression(unary.Operand);
+                return operand is null ? null : new UnaryExpr(UnaryOperator.Negate, operand, locations.Add(unary));
+            }
+            case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
+                return ParseExpression(unary.Operand);
+
+            case BinaryExpressionSyntax binary when BinaryOperatorOf(binary) is { } op:
+            {
+                var left = ParseExpression(binary.Left);
+                var right = ParseExpression(binary.Right);
+                return left is null || right is null ? null : new BinaryExpr(op, left, right, locations.Add(binary));
+            }
+            case InvocationExpressionSyntax invocation:
+                return ParseInvocation(invocation);
+
+            default:
+                Unsupported(expression, DescribeKind(expression) + " '" + Describe(expression) + "'");
+                return null;
+        }
+    }
+
+    private Expr? ParseInvocation(InvocationExpressionSyntax invocation)
+    {
+        foreach (var argument in invocation.ArgumentList.Arguments)
+        {
+            if (argument.NameColon is not null || !argument.RefKindKeyword.IsKind(SyntaxKind.None))
+            {
+                Unsupported(argument, "the argument '" + Describe(argument) + "' (pass plain positional arguments)");
+                return null;
+            }
+        }
+
+        // Net.Forward(x), Net.Encoder.Forward(x): a sub-model's Forward.
+        if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Forward" } forward
+            && forward.Expression is not ThisExpressionSyntax
+            && ReceiverPath(forward.Expression) is { } receiver)
+        {
+            var arguments = ParseArguments(invocation.ArgumentList);
+            return arguments is null ? null : new ForwardCallExpr(receiver, arguments.Value, locations.Add(invocation));
+        }
+
+        string? name = invocation.Expression switch
+        {
+            IdentifierNameSyntax id => id.Identifier.ValueText,
+            MemberAccessExpressionSyntax { Name: IdentifierNameSyntax id } => id.Identifier.ValueText,
+            _ => null,
+        };
+        if (name is null)
+        {
+            Unsupported(invocation, "the call '" + Describe(invocation) + "'");
+            return null;
+        }
+
+        // A call that binds to a method outside Dsl.Ops is not something the generator can see
+        // through. An unbound call (a function the runtime lacks, or a typo) is left to the
+        // compiler's own error and to the op table, which names what is supported.
+        var symbolInfo = semanticModel.GetSymbolInfo(invocation, token);
+        var method = symbolInfo.Symbol as IMethodSymbol;
+        if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
+        if (method is not null && method.ContainingType?.ToDisplayString() != OpsTypeName)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnknownFunction, LocationInfo.From(invocation),
+                method.ContainingType?.Name + "." + method.Name, Ir.OpCatalog.SupportedFunctionList));
+            return null;
+        }
+        if (invocation.Expression is MemberAccessExpressionSyntax { Expression: var qualifier } && method is null
+            && qualifier.ToString() is not ("Ops" or "Dsl.Ops" or "global::Dsl.Ops"))
+        {
+            Unsupported(invocation, "the call '" + Describe(invocation) + "'");
+            return null;
+        }
+
+        var args = ParseArguments(invocation.ArgumentList);
+        return args is null ? null : new CallExpr(name, args.Value, locations.Add(invocation));
+    }
+
+    private EquatableArray<Expr>? ParseArguments(ArgumentListSyntax list)
+    {
+        var builder = ImmutableArray.CreateBuilder<Expr>(list.Arguments.Count);
+        var ok = true;
+        foreach (var argument in list.Arguments)
+        {
+            var value = ParseExpression(argument.Expression);
+            if (value is null) ok = false;
+            else builder.Add(value);
+        }
+        return ok ? builder.MoveToImmutable() : null;
+    }
+
+    private static EquatableArray<string>? MemberPath(MemberAccessExpressionSyntax member)
+    {
+        if (!member.IsKind(SyntaxKind.SimpleMemberAccessExpression)) return null;
+        var receiver = ReceiverPath(member.Expression);
+        return receiver is null ? null : receiver.Value.AsImmutableArray().Add(member.Name.Identifier.ValueText);
+    }
+
+    private static EquatableArray<string>? ReceiverPath(ExpressionSyntax expression) => expression switch
+    {
+        IdentifierNameSyntax id => EquatableArray.Create(id.Identifier.ValueText),
+        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } m => EquatableArray.Create(m.Name.Identifier.ValueText),
+        MemberAccessExpressionSyntax m when m.IsKind(SyntaxKind.SimpleMemberAccessExpression) && m.Name is IdentifierNameSyntax
+            => MemberPath(m),
+        _ => null,
+    };
+
+    private static BinaryOperator? BinaryOperatorOf(BinaryExpressionSyntax binary) => binary.Kind() switch
+    {
+        SyntaxKind.AddExpression => BinaryOperator.Add,
+        SyntaxKind.SubtractExpression => BinaryOperator.Subtract,
+        SyntaxKind.MultiplyExpression => BinaryOperator.Multiply,
+        SyntaxKind.DivideExpression => BinaryOperator.Divide,
+        _ => null,
+    };
+
+    private Stmt? Unsupported(SyntaxNode node, string what)
+    {
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnsupportedSyntax, LocationInfo.From(node), Capitalize(what), methodName));
+        return null;
+    }
+
+    private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
+
+    /// <summary>The node's text on one line, shortened, for messages.</summary>
+    internal static string Describe(SyntaxNode node)
+    {
+        var text = System.Text.RegularExpressions.Regex.Replace(node.ToString(), @"\s+", " ").Trim();
+        return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
+    }
+
+    private static string DescribeKind(SyntaxNode node) => node switch
+    {
+        IfStatementSyntax => "the 'if' statement",
+        ForStatementSyntax or ForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax => "the loop",
+        ExpressionStatementSyntax => "the statement",
+        ConditionalExpressionSyntax => "the conditional expression",
+        LambdaExpressionSyntax => "the lambda",
+        CastExpressionSyntax => "the cast",
+        ObjectCreationExpressionSyntax or ImplicitObjectCreationExpressionSyntax => "the object creation",
+        LiteralExpressionSyntax => "the literal",
+        ElementAccessExpressionSyntax => "the indexer",
+        BinaryExpressionSyntax => "the operator",
+        PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => "the operator",
+        AssignmentExpressionSyntax => "the assignment",
+        _ => "the expression",
+    };
+}

@@ -1,0 +1,400 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Dsl.Generators.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Dsl.Generators.Parsing;
+
+/// <summary>
+/// Reads [Model], [Experiment] and [UpdateRule] classes through Roslyn's syntax and semantic model
+/// into specs. This is the only place that looks at symbols; everything after works on specs.
+/// </summary>
+internal sealed class DeclarationParser
+{
+    public const string ModelAttribute = "Dsl.ModelAttribute";
+    public const string ExperimentAttribute = "Dsl.ExperimentAttribute";
+    public const string UpdateRuleAttribute = "Dsl.UpdateRuleAttribute";
+    private const string ParamAttribute = "Dsl.ParamAttribute";
+    private const string DimAttribute = "Dsl.DimAttribute";
+    private const string InitAttribute = "Dsl.InitAttribute";
+    private const string ShapeAttribute = "Dsl.ShapeAttribute";
+    private const string LossAttribute = "Dsl.LossAttribute";
+    private const string StateAttribute = "Dsl.StateAttribute";
+    private const string UpdateAttribute = "Dsl.UpdateAttribute";
+    private const string TensorType = "Dsl.Tensor";
+
+    private readonly GeneratorAttributeSyntaxContext _context;
+    private readonly CancellationToken _token;
+    private readonly INamedTypeSymbol _type;
+    private readonly LocationTable _locations = new();
+    private readonly List<DiagnosticInfo> _diagnostics = [];
+
+    private DeclarationParser(GeneratorAttributeSyntaxContext context, CancellationToken token)
+    {
+        _context = context;
+        _token = token;
+        _type = (INamedTypeSymbol)context.TargetSymbol;
+    }
+
+    /// <summary>The cheap syntactic filter in front of the semantic transform.</summary>
+    public static bool IsCandidate(SyntaxNode node, CancellationToken _) => node is ClassDeclarationSyntax;
+
+    public static ParseResult<ModelSpec> ParseModel(GeneratorAttributeSyntaxContext context, CancellationToken token) =>
+        Guard.Parse(context, "reading the model", () => new DeclarationParser(context, token).Model());
+
+    public static ParseResult<ExperimentSpec> ParseExperiment(GeneratorAttributeSyntaxContext context, CancellationToken token) =>
+        Guard.Parse(context, "reading the experiment", () => new DeclarationParser(context, token).Experiment());
+
+    public static ParseResult<UpdateRuleSpec> ParseUpdateRule(GeneratorAttributeSyntaxContext context, CancellationToken token) =>
+        Guard.Parse(context, "reading the update rule", () => new DeclarationParser(context, token).UpdateRule());
+
+    // ---- the three kinds of declaration ------------------------------------------------------------
+
+    private ParseResult<ModelSpec> Model()
+    {
+        if (!CheckTypeShape("Model")) return Result<ModelSpec>(null);
+        var loc = _locations.Add(Identifier().GetLocation());
+        var dims = ImmutableArray.CreateBuilder<string>();
+        var parameters = ImmutableArray.CreateBuilder<ParamSpec>();
+        var subModels = ImmutableArray.CreateBuilder<MemberInstanceSpec>();
+        var numbers = ImmutableArray.CreateBuilder<NumberFieldSpec>();
+
+        // Dims first: [Param] and [Shape] refer to them by name.
+        foreach (var member in Members())
+        {
+            if (HasAttribute(member, DimAttribute) && CheckNumberMember(member, "Dim", integer: true)) dims.Add(member.Name);
+        }
+        var dimNames = dims.ToImmutable();
+
+        foreach (var member in Members())
+        {
+            _token.ThrowIfCancellationRequested();
+            if (HasAttribute(member, DimAttribute)) continue;
+            if (HasAttribute(member, ParamAttribute))
+            {
+                if (ParseParam(member, dimNames) is { } param) parameters.Add(param);
+            }
+            else if (MemberType(member) is INamedTypeSymbol memberType && HasAttribute(memberType, ModelAttribute))
+            {
+                if (ParseInstance(member, memberType) is { } instance) subModels.Add(instance);
+            }
+            else if (NumberField(member) is { } number)
+            {
+                numbers.Add(number);
+            }
+        }
+
+        var forwardMethods = _type.GetMembers("Forward").OfType<IMethodSymbol>().Where(m => !m.IsStatic).ToArray();
+        MethodSpec? forward = null;
+        if (forwardMethods.Length == 1) forward = ParseMethod(forwardMethods[0], "Forward");
+        else Report(DiagnosticCatalog.MissingForward, Identifier(), _type.Name);
+
+        var hasConstructor = _type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared);
+        return Result(new ModelSpec(Namespace(), _type.Name, FullName(_type), dimNames, parameters.ToImmutable(),
+            subModels.ToImmutable(), numbers.ToImmutable(), forward, hasConstructor, loc, _locations.ToEquatableArray()));
+    }
+
+    private ParseResult<ExperimentSpec> Experiment()
+    {
+        if (!CheckTypeShape("Experiment")) return Result<ExperimentSpec>(null);
+        var loc = _locations.Add(Identifier().GetLocation());
+        var models = ImmutableArray.CreateBuilder<MemberInstanceSpec>();
+        var numbers = ImmutableArray.CreateBuilder<NumberFieldSpec>();
+        MemberInstanceSpec? optimizer = null;
+
+        foreach (var member in Members())
+        {
+            _token.ThrowIfCancellationRequested();
+            if (MemberType(member) is not INamedTypeSymbol memberType) continue;
+            if (HasAttribute(memberType, ModelAttribute))
+            {
+                if (ParseInstance(member, memberType) is { } instance) models.Add(instance);
+            }
+            else if (HasAttribute(memberType, UpdateRuleAttribute))
+            {
+                var instance = ParseInstance(member, memberType);
+                if (optimizer is null) optimizer = instance;
+                else Report(DiagnosticCatalog.BadUpdateRule, member.Locations.FirstOrDefault(), memberType.Name,
+                    "an experiment takes one update rule; '" + optimizer.Name + "' is already one");
+            }
+            else if (NumberField(member) is { } number)
+            {
+                numbers.Add(number);
+            }
+        }
+
+        var losses = _type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, LossAttribute)).ToArray();
+        MethodSpec? loss = null;
+        if (losses.Length == 1) loss = ParseMethod(losses[0], losses[0].Name);
+        else Report(DiagnosticCatalog.MissingLoss, losses.Length > 1 ? losses[1].Locations.FirstOrDefault() : Identifier().GetLocation(),
+            _type.Name, losses.Length == 0 ? "none was found" : losses.Length + " were found");
+
+        return Result(new ExperimentSpec(Namespace(), _type.Name, FullName(_type), models.ToImmutable(), numbers.ToImmutable(),
+            optimizer, loss, loc, _locations.ToEquatableArray()));
+    }
+
+    private ParseResult<UpdateRuleSpec> UpdateRule()
+    {
+        if (!CheckTypeShape("UpdateRule")) return Result<UpdateRuleSpec>(null);
+        var loc = _locations.Add(Identifier().GetLocation());
+        var numbers = ImmutableArray.CreateBuilder<NumberFieldSpec>();
+        var states = ImmutableArray.CreateBuilder<string>();
+        foreach (var member in Members())
+        {
+            if (HasAttribute(member, StateAttribute))
+            {
+                if (IsTensor(MemberType(member))) states.Add(member.Name);
+                else Report(DiagnosticCatalog.BadMemberType, member.Locations.FirstOrDefault(), member.Name, "State", "Dsl.Tensor");
+            }
+            else if (NumberField(member) is { } number)
+            {
+                numbers.Add(number);
+            }
+        }
+
+        var updates = _type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, UpdateAttribute)).ToArray();
+        MethodSpec? update = null;
+        if (updates.Length != 1)
+        {
+            Report(DiagnosticCatalog.BadUpdateRule, Identifier().GetLocation(), _type.Name, "it needs exactly one method marked [Update]");
+        }
+        else
+        {
+            var method = updates[0];
+            var p = method.Parameters;
+            if (p.Length != 3 || !IsTensor(p[0].Type) || !IsTensor(p[1].Type) || p[2].Type.SpecialType != SpecialType.System_Int64)
+            {
+                Report(DiagnosticCatalog.BadUpdateRule, method.Locations.FirstOrDefault(), _type.Name,
+                    "the [Update] method must be 'void " + method.Name + "(Tensor param, Tensor grad, long step)'");
+            }
+            else
+            {
+                update = ParseMethod(method, method.Name, requireShapes: false);
+            }
+        }
+        return Result(new UpdateRuleSpec(Namespace(), _type.Name, FullName(_type), numbers.ToImmutable(), states.ToImmutable(),
+            update, loc, _locations.ToEquatableArray()));
+    }
+
+    // ---- members -------------------------------------------------------------------------------
+
+    private ParamSpec? ParseParam(ISymbol member, ImmutableArray<string> dimNames)
+    {
+        if (!IsTensor(MemberType(member)))
+        {
+            Report(DiagnosticCatalog.BadMemberType, member.Locations.FirstOrDefault(), member.Name, "Param", "Dsl.Tensor");
+            return null;
+        }
+        var attribute = GetAttribute(member, ParamAttribute)!;
+        var shape = ReadDims(attribute, member.Name, dimNames, allowFreeNames: false);
+        if (shape is null) return null;
+
+        var frozen = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Frozen").Value.Value is true;
+        var init = InitKind.UniformFanIn;
+        var scale = 1.0;
+        if (GetAttribute(member, InitAttribute) is { } initAttribute && initAttribute.ConstructorArguments.Length >= 1)
+        {
+            if (initAttribute.ConstructorArguments[0].Value is int kind) init = (InitKind)kind;
+            if (initAttribute.ConstructorArguments.Length >= 2 && initAttribute.ConstructorArguments[1].Value is double s) scale = s;
+        }
+        return new ParamSpec(member.Name, shape.Value, init, scale, frozen, member is IPropertySymbol,
+            _locations.Add(member.Locations.FirstOrDefault()));
+    }
+
+    /// <summary>Reads the dims of a [Param] or [Shape] attribute: int constants and names.</summary>
+    private EquatableArray<DimRef>? ReadDims(AttributeData attribute, string owner, ImmutableArray<string> dimNames, bool allowFreeNames)
+    {
+        var values = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array
+            ? attribute.ConstructorArguments[0].Values
+            : attribute.ConstructorArguments;
+        var argumentSyntax = (attribute.ApplicationSyntaxReference?.GetSyntax(_token) as AttributeSyntax)?.ArgumentList?.Arguments;
+        var dims = ImmutableArray.CreateBuilder<DimRef>(values.Length);
+        var ok = true;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var value = values[i].Value;
+            DimRef? dim = value switch
+            {
+                int n when n > 0 => DimRef.Of(n),
+                long n when n > 0 => DimRef.Of(n),
+                string name when dimNames.Contains(name) || (allowFreeNames && SyntaxFacts.IsValidIdentifier(name)) => DimRef.Of(name),
+                _ => null,
+            };
+            if (dim is null)
+            {
+                ok = false;
+                SyntaxNode? where = argumentSyntax is { } list && i < list.Count ? list[i] : attribute.ApplicationSyntaxReference?.GetSyntax(_token);
+                var written = where is AttributeArgumentSyntax a ? BodyParser.Describe(a) : value?.ToString() ?? "null";
+                Report(DiagnosticCatalog.BadDimension, where?.GetLocation(), "'" + written + "'", owner, _type.Name);
+            }
+            else
+            {
+                dims.Add(dim);
+            }
+        }
+        return ok ? dims.ToImmutable() : null;
+    }
+
+    /// <summary>A field holding a sub-model or update rule, with the constants of its initializer.</summary>
+    private MemberInstanceSpec? ParseInstance(ISymbol member, INamedTypeSymbol memberType)
+    {
+        var bindings = ImmutableArray.CreateBuilder<DimBinding>();
+        var declarator = member.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_token);
+        var initializerValue = declarator switch
+        {
+            VariableDeclaratorSyntax v => v.Initializer?.Value,
+            PropertyDeclarationSyntax p => p.Initializer?.Value,
+            _ => null,
+        };
+        var objectInitializer = initializerValue switch
+        {
+            BaseObjectCreationExpressionSyntax creation => creation.Initializer,
+            _ => null,
+        };
+        var semanticModel = _context.SemanticModel.Compilation.GetSemanticModel(declarator?.SyntaxTree ?? _context.TargetNode.SyntaxTree);
+        var dimMembers = memberType.GetMembers().Where(m => HasAttribute(m, DimAttribute)).Select(m => m.Name).ToImmutableHashSet();
+        foreach (var expression in objectInitializer?.Expressions ?? default)
+        {
+            if (expression is not AssignmentExpressionSyntax { Left: IdentifierNameSyntax left } assignment) continue;
+            var name = left.Identifier.ValueText;
+            if (!dimMembers.Contains(name)) continue;
+            var constant = semanticModel.GetConstantValue(assignment.Right, _token);
+            long? value = constant.HasValue ? constant.Value switch { int i => i, long l => l, short s => s, byte b => b, _ => null } : null;
+            if (value is null or <= 0)
+            {
+                Report(DiagnosticCatalog.BadInitializer, assignment.Right.GetLocation(), member.Name,
+                    "[Dim] '" + name + "' must be set to a positive integer constant, not '" + BodyParser.Describe(assignment.Right) + "'");
+                continue;
+            }
+            bindings.Add(new DimBinding(name, value.Value));
+        }
+        return new MemberInstanceSpec(member.Name, FullName(memberType), bindings.ToImmutable(), _locations.Add(member.Locations.FirstOrDefault()));
+    }
+
+    private static NumberFieldSpec? NumberField(ISymbol member)
+    {
+        if (member is not IFieldSymbol and not IPropertySymbol) return null;
+        return NumberTypeOf(MemberType(member)) is { } type ? new NumberFieldSpec(member.Name, type, member.IsStatic) : null;
+    }
+
+    private bool CheckNumberMember(ISymbol member, string attribute, bool integer)
+    {
+        var type = NumberTypeOf(MemberType(member));
+        if (type is NumberType.Int or NumberType.Long || (!integer && type is not null)) return true;
+        Report(DiagnosticCatalog.BadMemberType, member.Locations.FirstOrDefault(), member.Name, attribute, integer ? "int" : "a number type");
+        return false;
+    }
+
+    // ---- methods -------------------------------------------------------------------------------
+
+    private MethodSpec? ParseMethod(IMethodSymbol method, string name, bool requireShapes = true)
+    {
+        var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_token)).OfType<MethodDeclarationSyntax>()
+            .FirstOrDefault(m => m.Body is not null || m.ExpressionBody is not null);
+        if (syntax is null) return null;
+        var parameters = ImmutableArray.CreateBuilder<ParameterSpec>();
+        var dimNames = _type.GetMembers().Where(m => HasAttribute(m, DimAttribute)).Select(m => m.Name).ToImmutableArray();
+        foreach (var parameter in method.Parameters)
+        {
+            var loc = _locations.Add(parameter.Locations.FirstOrDefault());
+            if (IsTensor(parameter.Type))
+            {
+                var shapeAttribute = GetAttribute(parameter, ShapeAttribute);
+                if (shapeAttribute is null)
+                {
+                    if (requireShapes) Report(DiagnosticCatalog.MissingShape, parameter.Locations.FirstOrDefault(), parameter.Name, name);
+                    parameters.Add(new ParameterSpec(parameter.Name, true, NumberType.Float, false, EquatableArray<DimRef>.Empty, loc));
+                    continue;
+                }
+                var shape = ReadDims(shapeAttribute, parameter.Name, dimNames, allowFreeNames: true);
+                parameters.Add(new ParameterSpec(parameter.Name, true, NumberType.Float, true, shape ?? EquatableArray<DimRef>.Empty, loc));
+            }
+            else if (NumberTypeOf(parameter.Type) is { } numberType)
+            {
+                parameters.Add(new ParameterSpec(parameter.Name, false, numberType, false, EquatableArray<DimRef>.Empty, loc));
+            }
+            else
+            {
+                Report(DiagnosticCatalog.UnsupportedSyntax, parameter.Locations.FirstOrDefault(),
+                    "A parameter of type '" + parameter.Type.ToDisplayString() + "' (use Tensor or a number type)", name);
+            }
+        }
+        var semanticModel = _context.SemanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+        var body = new BodyParser(semanticModel, _locations, _diagnostics, name, _token).Parse(syntax);
+        return new MethodSpec(name, parameters.ToImmutable(), body, _locations.Add(syntax.Identifier.GetLocation()));
+    }
+
+    // ---- the type itself -----------------------------------------------------------------------
+
+    private bool CheckTypeShape(string attribute)
+    {
+        var syntax = (TypeDeclarationSyntax)_context.TargetNode;
+        if (_type.ContainingType is not null)
+        {
+            Report(DiagnosticCatalog.UnsupportedTypeShape, syntax.Identifier.GetLocation(), _type.Name, attribute, "nested types are not supported; declare it at namespace level");
+            return false;
+        }
+        if (_type.IsGenericType)
+        {
+            Report(DiagnosticCatalog.UnsupportedTypeShape, syntax.Identifier.GetLocation(), _type.Name, attribute, "generic types are not supported");
+            return false;
+        }
+        if (_type.IsStatic)
+        {
+            Report(DiagnosticCatalog.UnsupportedTypeShape, syntax.Identifier.GetLocation(), _type.Name, attribute, "a static class has no instances to hold parameters");
+            return false;
+        }
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            Report(DiagnosticCatalog.NotPartial, syntax.Identifier.GetLocation(), _type.Name, attribute);
+            return false;
+        }
+        return true;
+    }
+
+    private SyntaxToken Identifier() => ((TypeDeclarationSyntax)_context.TargetNode).Identifier;
+
+    private string Namespace() => _type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "";
+
+    private static string FullName(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+    /// <summary>Fields and properties in declaration order (the order Parameters lists them in).</summary>
+    private IEnumerable<ISymbol> Members() => _type.GetMembers()
+        .Where(m => !m.IsImplicitlyDeclared && m is IFieldSymbol or IPropertySymbol);
+
+    private static ITypeSymbol? MemberType(ISymbol member) => member switch
+    {
+        IFieldSymbol f => f.Type,
+        IPropertySymbol p => p.Type,
+        _ => null,
+    };
+
+    private static bool IsTensor(ITypeSymbol? type) => type?.ToDisplayString().TrimEnd('?') == TensorType;
+
+    private static NumberType? NumberTypeOf(ITypeSymbol? type) => type?.SpecialType switch
+    {
+        SpecialType.System_Single => NumberType.Float,
+        SpecialType.System_Double => NumberType.Double,
+        SpecialType.System_Int32 => NumberType.Int,
+        SpecialType.System_Int64 => NumberType.Long,
+        _ => null,
+    };
+
+    private static bool HasAttribute(ISymbol symbol, string metadataName) => GetAttribute(symbol, metadataName) is not null;
+
+    private static AttributeData? GetAttribute(ISymbol symbol, string metadataName) =>
+        symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == metadataName);
+
+    private void Report(DiagnosticDescriptor descriptor, SyntaxToken token, params string[] args) =>
+        Report(descriptor, token.GetLocation(), args);
+
+    private void Report(DiagnosticDescriptor descriptor, Location? location, params string[] args) =>
+        _diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(location), args));
+
+    private ParseResult<T> Result<T>(T? spec) where T : class, System.IEquatable<T> =>
+        new(spec, _diagnostics.ToImmutableArray());
+}

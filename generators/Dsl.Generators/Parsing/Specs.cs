@@ -1,0 +1,111 @@
+using Dsl.Generators.Diagnostics;
+
+namespace Dsl.Generators.Parsing;
+
+// The parser's output: what the user declared, as plain data. Every record here must stay
+// immutable and structurally equal (strings, enums, primitives, EquatableArray, other specs):
+// Roslyn's incremental cache compares them to decide whether anything downstream re-runs.
+// No ISymbol, SyntaxNode or Compilation may appear here (a reflection test enforces it).
+//
+// Locations: AST nodes and specs carry an int index into their declaration's Locations table
+// instead of a location. The table is stripped before code generation (see WithoutLocations), so
+// an edit that only moves code re-runs diagnostics but not the emitter.
+
+/// <summary>A dimension as written: a constant (<c>784</c>) or a name (<c>"Batch"</c>, <c>nameof(Hidden)</c>). Must stay immutable and structurally equal.</summary>
+internal sealed record DimRef(long Constant, string? Name)
+{
+    public bool IsConstant => Name is null;
+
+    public static DimRef Of(long value) => new(value, null);
+
+    public static DimRef Of(string name) => new(0, name);
+
+    public override string ToString() => Name ?? Constant.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>How a parameter is initialized; mirrors <c>Dsl.Init</c>.</summary>
+internal enum InitKind
+{
+    UniformFanIn,
+    Normal,
+    XavierUniform,
+    Zeros,
+    Ones,
+}
+
+/// <summary>A [Param] tensor field or property. Must stay immutable and structurally equal.</summary>
+internal sealed record ParamSpec(string Name, EquatableArray<DimRef> Shape, InitKind Init, double InitScale, bool Frozen, bool IsProperty, int Loc);
+
+/// <summary>A constant given to a sub-model's [Dim] in its object initializer. Must stay immutable and structurally equal.</summary>
+internal sealed record DimBinding(string Dim, long Value);
+
+/// <summary>A field holding a sub-model (or an update rule): <c>public Mlp Net = new() { Inputs = 784 };</c>. Must stay immutable and structurally equal.</summary>
+internal sealed record MemberInstanceSpec(string Name, string TypeName, EquatableArray<DimBinding> Bindings, int Loc);
+
+/// <summary>The numeric type of a number field or parameter.</summary>
+internal enum NumberType
+{
+    Float,
+    Double,
+    Int,
+    Long,
+}
+
+/// <summary>A number field (a hyperparameter such as LearningRate), read at run time. Must stay immutable and structurally equal.</summary>
+internal sealed record NumberFieldSpec(string Name, NumberType Type, bool IsStatic);
+
+/// <summary>A method parameter: a tensor with a declared shape, or a number. Must stay immutable and structurally equal.</summary>
+internal sealed record ParameterSpec(string Name, bool IsTensor, NumberType NumberType, bool HasShape, EquatableArray<DimRef> Shape, int Loc);
+
+/// <summary>A method the generator compiles (Forward, [Loss], [Update]). Must stay immutable and structurally equal.</summary>
+internal sealed record MethodSpec(string Name, EquatableArray<ParameterSpec> Parameters, EquatableArray<Stmt> Body, int Loc);
+
+/// <summary>A [Model] class. Must stay immutable and structurally equal.</summary>
+internal sealed record ModelSpec(
+    string Namespace,
+    string Name,
+    string FullName,
+    EquatableArray<string> Dims,
+    EquatableArray<ParamSpec> Params,
+    EquatableArray<MemberInstanceSpec> SubModels,
+    EquatableArray<NumberFieldSpec> Numbers,
+    MethodSpec? Forward,
+    bool HasUserConstructor,
+    int Loc,
+    EquatableArray<LocationInfo> Locations)
+{
+    public ModelSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
+}
+
+/// <summary>An [Experiment] class. Must stay immutable and structurally equal.</summary>
+internal sealed record ExperimentSpec(
+    string Namespace,
+    string Name,
+    string FullName,
+    EquatableArray<MemberInstanceSpec> Models,
+    EquatableArray<NumberFieldSpec> Numbers,
+    MemberInstanceSpec? Optimizer,
+    MethodSpec? Loss,
+    int Loc,
+    EquatableArray<LocationInfo> Locations)
+{
+    public ExperimentSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
+}
+
+/// <summary>An [UpdateRule] class. Must stay immutable and structurally equal.</summary>
+internal sealed record UpdateRuleSpec(
+    string Namespace,
+    string Name,
+    string FullName,
+    EquatableArray<NumberFieldSpec> Numbers,
+    EquatableArray<string> States,
+    MethodSpec? Update,
+    int Loc,
+    EquatableArray<LocationInfo> Locations)
+{
+    public UpdateRuleSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
+}
+
+/// <summary>A parse result: the spec (null when the declaration is unusable) and its diagnostics. Must stay immutable and structurally equal.</summary>
+internal sealed record ParseResult<T>(T? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
+    where T : class, System.IEquatable<T>;
