@@ -1,16 +1,16 @@
 namespace Dsl.Native;
 
-// Call shapes of the shape ops: a tensor and a list of sizes or dims, and lists of tensors.
+// Call shapes of the shape ops: a tensor with a list of sizes or dims, and lists of tensors.
 internal static unsafe partial class Call
 {
     // Tensor lists up to this length pass their handles on the stack; longer ones (rare) use an array.
     private const int MaxStackHandles = 128;
 
-    internal static Tensor WithSizes(delegate*<IntPtr, long*, int, out IntPtr, int> fn, Tensor x, ReadOnlySpan<long> sizes, string operation)
+    internal static Tensor WithIntList(delegate*<IntPtr, long*, int, out IntPtr, int> fn, Tensor x, ReadOnlySpan<long> list, string operation)
     {
-        fixed (long* p = sizes)
+        fixed (long* p = list)
         {
-            Status.Check(fn(x.Handle, p, sizes.Length, out var result), operation, x);
+            Status.Check(fn(x.Handle, p, list.Length, out var result), operation, x);
             return new Tensor(result);
         }
     }

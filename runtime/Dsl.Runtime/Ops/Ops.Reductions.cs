@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dsl.Native;
 
 namespace Dsl;
@@ -104,8 +105,9 @@ public static unsafe partial class Ops
     /// summed with keepdim. <c>SumToShape(dy, b.Shape)</c> is ∂L/∂b for <c>y = a + b</c>.
     /// Fails unless <paramref name="shape"/> broadcasts to x's shape.
     /// </summary>
+    [OverloadResolutionPriority(1)] // [2, 3] is a span, not a Shape
     public static Tensor SumToShape(Tensor x, ReadOnlySpan<long> shape) =>
-        Call.WithSizes(&NativeMethods.dsl_sum_to_shape, x, shape, "sum_to_shape");
+        Call.WithIntList(&NativeMethods.dsl_sum_to_shape, x, shape, "sum_to_shape");
 
     /// <inheritdoc cref="SumToShape(Tensor, ReadOnlySpan{long})"/>
     public static Tensor SumToShape(Tensor x, Shape shape) => SumToShape(x, shape.Dims);

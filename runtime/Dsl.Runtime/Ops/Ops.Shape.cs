@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dsl.Native;
 
 namespace Dsl;
@@ -10,15 +11,17 @@ public static unsafe partial class Ops
     // ---- views ---------------------------------------------------------------------------------
 
     /// <summary>x with a new shape of the same element count; one size may be -1 (inferred). A view when the strides allow it, else a copy.</summary>
+    [OverloadResolutionPriority(1)] // [2, 3] is a span, not a Shape
     public static Tensor Reshape(Tensor x, params ReadOnlySpan<long> shape) =>
-        Call.WithSizes(&NativeMethods.dsl_reshape, x, shape, "reshape");
+        Call.WithIntList(&NativeMethods.dsl_reshape, x, shape, "reshape");
 
     /// <inheritdoc cref="Reshape(Tensor, ReadOnlySpan{long})"/>
     public static Tensor Reshape(Tensor x, Shape shape) => Reshape(x, shape.Dims);
 
     /// <summary>A view of x with a new shape (one size may be -1); fails when x's strides do not allow one (use Reshape or Contiguous).</summary>
+    [OverloadResolutionPriority(1)] // [2, 3] is a span, not a Shape
     public static Tensor View(Tensor x, params ReadOnlySpan<long> shape) =>
-        Call.WithSizes(&NativeMethods.dsl_view, x, shape, "view");
+        Call.WithIntList(&NativeMethods.dsl_view, x, shape, "view");
 
     /// <inheritdoc cref="View(Tensor, ReadOnlySpan{long})"/>
     public static Tensor View(Tensor x, Shape shape) => View(x, shape.Dims);
@@ -32,11 +35,12 @@ public static unsafe partial class Ops
 
     /// <summary>A view of x whose dim i is x's dim <c>dims[i]</c>.</summary>
     public static Tensor Permute(Tensor x, params ReadOnlySpan<long> dims) =>
-        Call.WithSizes(&NativeMethods.dsl_permute, x, dims, "permute");
+        Call.WithIntList(&NativeMethods.dsl_permute, x, dims, "permute");
 
     /// <summary>A view of x broadcast to <paramref name="shape"/> (size-1 dims repeat, new dims lead; -1 keeps a size), without copying.</summary>
+    [OverloadResolutionPriority(1)] // [2, 3] is a span, not a Shape
     public static Tensor Expand(Tensor x, params ReadOnlySpan<long> shape) =>
-        Call.WithSizes(&NativeMethods.dsl_expand, x, shape, "expand");
+        Call.WithIntList(&NativeMethods.dsl_expand, x, shape, "expand");
 
     /// <inheritdoc cref="Expand(Tensor, ReadOnlySpan{long})"/>
     public static Tensor Expand(Tensor x, Shape shape) => Expand(x, shape.Dims);

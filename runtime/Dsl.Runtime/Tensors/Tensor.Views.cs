@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Dsl;
 
 // Views as instance methods, so shape plumbing reads left to right: x.Reshape(b, -1).Transpose(0, 1).
@@ -5,12 +6,14 @@ namespace Dsl;
 public sealed partial class Tensor
 {
     /// <inheritdoc cref="Ops.Reshape(Tensor, ReadOnlySpan{long})"/>
+    [OverloadResolutionPriority(1)] // [2, 3] is a span, not a Shape
     public Tensor Reshape(params ReadOnlySpan<long> shape) => Ops.Reshape(this, shape);
 
     /// <inheritdoc cref="Ops.Reshape(Tensor, ReadOnlySpan{long})"/>
     public Tensor Reshape(Shape shape) => Ops.Reshape(this, shape.Dims);
 
     /// <inheritdoc cref="Ops.View(Tensor, ReadOnlySpan{long})"/>
+    [OverloadResolutionPriority(1)] // [2, 3] is a span, not a Shape
     public Tensor View(params ReadOnlySpan<long> shape) => Ops.View(this, shape);
 
     /// <inheritdoc cref="Ops.View(Tensor, ReadOnlySpan{long})"/>
@@ -24,8 +27,10 @@ public sealed partial class Tensor
     {
         get
         {
-            var rank = Rank;
-            if (rank != 2) throw new DslException($"T needs a 2-D tensor, but this one has shape {Shape}; use Transpose or Permute.") { Operation = "t" };
+            if (Rank != 2)
+            {
+                throw new DslException($"t: needs a 2-D tensor but got shape {Shape} (use Transpose or Permute for other ranks)") { Operation = "t" };
+            }
             return Ops.Transpose(this, 0, 1);
         }
     }
@@ -34,6 +39,7 @@ public sealed partial class Tensor
     public Tensor Permute(params ReadOnlySpan<long> dims) => Ops.Permute(this, dims);
 
     /// <inheritdoc cref="Ops.Expand(Tensor, ReadOnlySpan{long})"/>
+    [OverloadResolutionPriority(1)] // [2, 3] is a span, not a Shape
     public Tensor Expand(params ReadOnlySpan<long> shape) => Ops.Expand(this, shape);
 
     /// <inheritdoc cref="Ops.Expand(Tensor, ReadOnlySpan{long})"/>

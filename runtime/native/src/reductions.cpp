@@ -50,7 +50,7 @@ c10::SmallVector<int64_t, 8> sum_to_dims(const at::Tensor& x, at::IntArrayRef sh
     auto source = sizes[static_cast<size_t>(lead) + i];
     broadcastable = target == source || target == 1;
   }
-  TORCH_CHECK(broadcastable, "sum_to_shape: the shape ", shape, " does not broadcast to the input's shape ",
+  TORCH_CHECK(broadcastable, "the shape ", shape, " does not broadcast to the input's shape ",
               sizes, ", so the input cannot be summed back to it");
 
   c10::SmallVector<int64_t, 8> reduce;
