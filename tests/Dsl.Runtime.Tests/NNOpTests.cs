@@ -280,6 +280,57 @@ public sealed class NNOpTests(TorchCaseFixture<NNCatalog> torch) : IClassFixture
         }
     }
 
+    // ---- the allocation-free face really allocates nothing managed -----------------------------
+
+    [Fact]
+    public void Kernels_forms_make_no_managed_allocations()
+    {
+        using var generator = new Generator(1);
+        using var x = Tensor.Randn([2, 3, 8, 8], generator);
+        using var w = Tensor.Randn([4, 3, 3, 3], generator);
+        using var b = Tensor.Randn([4], generator);
+        using var conv = Tensor.Empty([2, 4, 8, 8]);
+        using var pooled = Tensor.Empty([2, 3, 4, 4]);
+        using var indices = Tensor.Empty([2, 3, 4, 4], DType.Int64);
+        using var normed = Tensor.Empty([2, 3, 8, 8]);
+        using var mean = Tensor.Empty([2, 3, 1, 1]);
+        using var rstd = Tensor.Empty([2, 3, 1, 1]);
+        using var gradInput = Tensor.Empty([2, 3, 8, 8]);
+        using var gradWeight = Tensor.Empty([4, 3, 3, 3]);
+        using var gradBias = Tensor.Empty([4]);
+        using var dropped = Tensor.Empty([2, 3, 8, 8]);
+        using var mask = Tensor.Empty([2, 3, 8, 8]);
+        using var logits = Tensor.Randn([6, 5], generator);
+        using var labels = Tensor.RandInt(0, 5, [6], generator);
+        using var loss = Tensor.Empty([]);
+        using var totalWeight = Tensor.Empty([]);
+        using var gradLogits = Tensor.Empty([6, 5]);
+        using var one = Tensor.Scalar(1);
+        // An array, not a collection expression at each call: unoptimized (Debug) code allocates for those.
+        long[] planes = [8, 8];
+
+        void Step()
+        {
+            Kernels.Conv2d(x, w, b, 1, 1, 1, 1, conv);
+            Kernels.MaxPool2dWithIndices(x, 2, null, 0, 1, false, pooled, indices);
+            Kernels.MaxPool2dWithIndicesBackward(pooled, x, indices, 2, null, 0, 1, false, gradInput);
+            Kernels.LayerNorm(x, planes, null, null, 1e-5, normed, mean, rstd);
+            Kernels.LayerNormBackward(normed, x, planes, mean, rstd, null, null, gradInput, null, null);
+            Kernels.Conv2dBackward(conv, x, w, 1, 1, 1, 1, gradInput, gradWeight, gradBias);
+            Kernels.Dropout(x, 0.5, generator, dropped, mask);
+            Kernels.NllLoss(logits, labels, Reduction.Mean, null, -100, loss, totalWeight);
+            Kernels.NllLossBackward(one, logits, labels, totalWeight, Reduction.Mean, null, -100, gradLogits);
+            Kernels.CrossEntropy(logits, labels, Reduction.Mean, null, -100, loss);
+            Kernels.Softmax(logits, 1, gradLogits);
+        }
+
+        // Warm up past tiered compilation; then every call must be free of managed allocations.
+        for (var k = 0; k < 100; k++) Step();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var k = 0; k < 20; k++) Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     // ---- hyperparameter arguments ------------------------------------------------------------
 
     [Fact]
@@ -385,3 +436,4 @@ public sealed class NNOpTests(TorchCaseFixture<NNCatalog> torch) : IClassFixture
         Assert.Contains("p must be in [0, 1]", Fails(() => Ops.Dropout(x, 1.5).Output).Message);
     }
 }
+
