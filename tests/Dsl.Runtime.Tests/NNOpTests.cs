@@ -341,6 +341,14 @@ public sealed class NNOpTests(TorchCaseFixture<NNCatalog> torch) : IClassFixture
         Assert.Equal(new Size2(4, 5), (Size2)new long[] { 4, 5 });
         Assert.Equal(new Size2(6, 6), (Size2)new[] { 6 });
         Assert.Throws<ArgumentException>(() => (Size2)new long[] { 1, 2, 3 });
+
+        // As optional arguments, PyTorch-style.
+        using var x = Tensor.Randn([1, 2, 9, 8]);
+        using var w = Tensor.Randn([3, 2, 3, 3]);
+        using var y = Ops.Conv2d(x, w, stride: 2, padding: (1, 0));
+        Assert.Equal(new Shape(1, 3, 5, 3), y.Shape);
+        using var pooled = Ops.MaxPool2d(x, kernel: new[] { 3, 2 }, stride: (3, 2));
+        Assert.Equal(new Shape(1, 2, 3, 4), pooled.Shape);
     }
 
     // ---- errors: a clear DslException, and the runtime carries on ----------------------------
