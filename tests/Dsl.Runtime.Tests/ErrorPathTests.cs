@@ -80,4 +80,20 @@ public sealed class ErrorPathTests
         Assert.StartsWith("add:", messages[0]);
         Assert.StartsWith("pow:", messages[1]);
     }
+
+    [Fact]
+    public void An_impossible_allocation_is_an_exception()
+    {
+        var e = Assert.Throws<DslException>(() => Tensor.Empty([1L << 40, 1L << 20]));
+        Assert.Equal("empty", e.Operation);
+        using var fine = Tensor.Zeros([2]);
+        Assert.Equal(2, fine.NumElements);
+    }
+
+    [Fact]
+    public void An_unknown_dtype_code_is_refused()
+    {
+        var e = Assert.Throws<DslException>(() => Tensor.Zeros([2], (DType)99));
+        Assert.Contains("unknown dtype code 99", e.Message);
+    }
 }
