@@ -56,6 +56,8 @@ internal static class ExperimentCompiler
         }
         graph.Rename(loss, "loss", NamePriority.Role);
         lowering.NameParameters();
+        // Forward names are final before differentiating, so gradients are named after them (dRelu1).
+        foreach (var named in ValueNaming.Assign(graph.Nodes.ToList())) graph.Replace(named with { NamePriority = NamePriority.Fixed });
 
         // Differentiate with respect to every trainable parameter the loss uses.
         Guard.ThrowIfRequested("differentiating");
@@ -124,8 +126,16 @@ internal static class ExperimentCompiler
         var parameters = spec.Loss.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, CSharp.NumberType(p.NumberType),
             p.IsTensor ? AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty)).ToImmutableArray();
 
-        var buffers = resolvedNodes.Where(ValueNaming.Computed)
-            .Select(n => new BufferPlan(n.Id, "_" + n.Name, n.Shape.Dims.Select(d => dims.Expression(d)).ToEquatableArray())).ToImmutableArray();
+        var buffers = ImmutableArray.CreateBuilder<BufferPlan>();
+        foreach (var node in resolvedNodes.Where(ValueNaming.Computed))
+        {
+            buffers.Add(new BufferPlan(node.Id, "_" + node.Name, node.Shape.Dims.Select(d => dims.Expression(d)).ToEquatableArray(), false));
+            foreach (var auxiliary in node.Op.Auxiliary(node, id => resolvedNodes[id]))
+            {
+                buffers.Add(new BufferPlan(node.Id, EmitContext.AuxiliaryField("_" + node.Name, auxiliary.Suffix),
+                    lowering.Unifier.Resolve(auxiliary.Shape).Dims.Select(d => dims.Expression(d)).ToEquatableArray(), true));
+            }
+        }
 
         return new ExperimentPlan(
             spec.Namespace,
@@ -137,7 +147,7 @@ internal static class ExperimentCompiler
             modelFields.ToImmutableArray(),
             lowering.Parameters.Select(p => p.Path).ToImmutableArray(),
             resolvedNodes.ToImmutableArray(),
-            buffers,
+            buffers.ToImmutable(),
             remap[loss],
             FirstAtOrAfter(remap, backwardStart, resolvedNodes.Count),
             FirstAtOrAfter(remap, updateStart, resolvedNodes.Count),

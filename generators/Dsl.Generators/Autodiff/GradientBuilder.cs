@@ -59,6 +59,7 @@ internal sealed class GradientBuilder
     public int Seed(int loss)
     {
         var seed = Add(new OnesOp(), GradientName(loss));
+        _graph.Rename(seed, GradientName(loss), NamePriority.Fixed);
         _named.Add(seed);
         return _gradients[loss] = seed;
     }

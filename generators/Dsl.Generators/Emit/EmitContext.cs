@@ -26,6 +26,13 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
 
     public string Out(Node node) => buffers[node.Id];
 
+    public Node Node(int id) => nodes[id];
+
+    /// <summary>The field of an auxiliary buffer of a node (see <see cref="Op.Auxiliary"/>).</summary>
+    public string Auxiliary(Node node, string suffix) => AuxiliaryField(buffers[node.Id], suffix);
+
+    public static string AuxiliaryField(string field, string suffix) => field + suffix;
+
     public bool IsNumber(int id) => nodes[id].IsNumber;
 
     public void Line(string statement) => writer.Line(statement);

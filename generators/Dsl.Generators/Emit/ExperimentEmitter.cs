@@ -24,7 +24,7 @@ internal static class ExperimentEmitter
             var node = plan.Nodes[id];
             if (!node.IsNumber) return node.Name;
             var math = node.Op.Math(node, NameOf);
-            return node.Op is NumberOp ? math : "(" + math + ")";
+            return node.Op is NumberArithmeticOp ? "(" + math + ")" : math;
         }
 
         var summary = new List<string>
@@ -40,7 +40,7 @@ internal static class ExperimentEmitter
         summary.Add("</code>");
         summary.Add("then the gradients of " + GeneratedFile.Xml(string.Join(", ", plan.Gradients.Select(g => g.Path))) + " by reverse-mode differentiation.");
 
-        var buffers = plan.Buffers.ToDictionary(b => b.Node, b => b.Field);
+        var buffers = plan.Buffers.Where(b => !b.IsAuxiliary).ToDictionary(b => b.Node, b => b.Field);
         foreach (var state in plan.States) buffers[state.Node] = state.Field;
         return GeneratedFile.Write(plan.Namespace, plan.Name, summary, writer => Body(writer, plan, buffers, NameOf));
     }

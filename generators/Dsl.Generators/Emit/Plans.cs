@@ -44,8 +44,8 @@ internal sealed record RuntimeDimPlan(string Field, string Local, string Source,
 /// <summary>A model [Dim] left to run time whose value must agree with another dimension. Must stay immutable and structurally equal.</summary>
 internal sealed record DimCheckPlan(string Expression, string Expected, string Display);
 
-/// <summary>A preallocated tensor for one node. Must stay immutable and structurally equal.</summary>
-internal sealed record BufferPlan(int Node, string Field, EquatableArray<string> Shape);
+/// <summary>A preallocated tensor for one node (its result, or an auxiliary buffer its emission also writes). Must stay immutable and structurally equal.</summary>
+internal sealed record BufferPlan(int Node, string Field, EquatableArray<string> Shape, bool IsAuxiliary);
 
 /// <summary>The gradient of one trainable parameter. Must stay immutable and structurally equal.</summary>
 internal sealed record GradientPlan(string Path, int Node);

@@ -9,9 +9,8 @@ namespace Dsl.Generators.Emit;
 /// in this file only. <see cref="Contract"/> lists every member used; a test checks each exists in
 /// Dsl.Runtime.
 ///
-/// Backward helpers that the runtime may later provide fused (ReluBackward, TanhBackward,
-/// SigmoidBackward, MseLossBackward, MeanBackward) are composed here from elementwise kernels
-/// that exist today; switching to a fused kernel is a change to one method below.
+/// Cross-entropy runs as log-softmax then nll_loss (keeping the log-probabilities and the total
+/// weight for the backward pass, which is nll_loss_backward then log_softmax_backward).
 /// </summary>
 internal static class RuntimeApi
 {
@@ -42,14 +41,19 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "Log", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Square", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Sqrt", ["Tensor", "Tensor"]),
-        ("Dsl.Kernels", "Sign", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Mm", ["Tensor", "Tensor", "Tensor", "Boolean", "Boolean"]),
         ("Dsl.Kernels", "Sum", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Mean", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "SumToShape", ["Tensor", "Tensor"]),
-        ("Dsl.Kernels", "CrossEntropy", ["Tensor", "Tensor", "Tensor"]),
-        ("Dsl.Kernels", "CrossEntropyBackward", ["Tensor", "Tensor", "Tensor", "Tensor"]),
-        ("Dsl.Kernels", "MseLoss", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "LogSoftmax", ["Tensor", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "NllLoss", ["Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "NllLossBackward", ["Tensor", "Tensor", "Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "LogSoftmaxBackward", ["Tensor", "Tensor", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "MseLoss", ["Tensor", "Tensor", "Reduction", "Tensor"]),
+        ("Dsl.Kernels", "MseLossBackward", ["Tensor", "Tensor", "Tensor", "Reduction", "Tensor"]),
+        ("Dsl.Kernels", "ReluBackward", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "TanhBackward", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "SigmoidBackward", ["Tensor", "Tensor", "Tensor"]),
         ("Dsl.Kernels", "Copy", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Fill", ["Tensor", "Double"]),
         ("Dsl.Kernels", "Zero", ["Tensor"]),
@@ -102,45 +106,39 @@ internal static class RuntimeApi
     /// <summary>Sums x over the axes along which output's shape was broadcast to x's.</summary>
     public static string SumToShape(string x, string output) => Kernels + ".SumToShape(" + x + ", " + output + ");";
 
-    public static string CrossEntropy(string logits, string labels, string output) => Kernels + ".CrossEntropy(" + logits + ", " + labels + ", " + output + ");";
+    private const string ReductionMean = "global::Dsl.Reduction.Mean";
 
-    public static string CrossEntropyBackward(string gradient, string logits, string labels, string output) =>
-        Kernels + ".CrossEntropyBackward(" + gradient + ", " + logits + ", " + labels + ", " + output + ");";
-
-    public static string MseLoss(string prediction, string target, string output) => Kernels + ".MseLoss(" + prediction + ", " + target + ", " + output + ");";
-
-    // ---- backward helpers composed from elementwise kernels --------------------------------------
-
-    /// <summary>g ⊙ [y &gt; 0]: sign(y) is 1 where the Relu output is positive and 0 elsewhere.</summary>
-    public static IEnumerable<string> ReluBackward(string gradient, string y, string output) =>
+    /// <summary>Mean cross-entropy: log-probabilities along the class axis, then nll_loss, which also writes the total weight the backward needs.</summary>
+    public static IEnumerable<string> CrossEntropy(string logits, string labels, string output, string logProbs, string totalWeight) =>
     [
-        Kernels + ".Sign(" + y + ", " + output + ");",
-        Kernels + ".MulInPlace(" + output + ", " + gradient + ");",
+        Kernels + ".LogSoftmax(" + logits + ", 1, " + logProbs + ");",
+        Kernels + ".NllLoss(" + logProbs + ", " + labels + ", " + ReductionMean + ", null, -100, " + output + ", " + totalWeight + ");",
     ];
 
-    /// <summary>g ⊙ (1 - y²).</summary>
-    public static IEnumerable<string> TanhBackward(string gradient, string y, string output) =>
+    /// <summary>d cross-entropy / d logits: nll_loss_backward into the log-probabilities' gradient, then log_softmax_backward.</summary>
+    public static IEnumerable<string> CrossEntropyBackward(string gradient, string labels, string output, string logProbs, string totalWeight, string logProbsGradient) =>
     [
-        Kernels + ".Mul(" + y + ", " + y + ", " + output + ");",
-        Kernels + ".Sub(1d, " + output + ", " + output + ");",
-        Kernels + ".MulInPlace(" + output + ", " + gradient + ");",
+        Kernels + ".NllLossBackward(" + gradient + ", " + logProbs + ", " + labels + ", " + totalWeight + ", " + ReductionMean + ", null, -100, " + logProbsGradient + ");",
+        Kernels + ".LogSoftmaxBackward(" + logProbsGradient + ", " + logProbs + ", 1, " + output + ");",
     ];
 
-    /// <summary>g ⊙ y ⊙ (1 - y).</summary>
-    public static IEnumerable<string> SigmoidBackward(string gradient, string y, string output) =>
-    [
-        Kernels + ".Sub(1d, " + y + ", " + output + ");",
-        Kernels + ".MulInPlace(" + output + ", " + y + ");",
-        Kernels + ".MulInPlace(" + output + ", " + gradient + ");",
-    ];
+    public static string MseLoss(string prediction, string target, string output) =>
+        Kernels + ".MseLoss(" + prediction + ", " + target + ", " + ReductionMean + ", " + output + ");";
+
+    // ---- backward helpers ----------------------------------------------------------------------------
 
     /// <summary>g ⊙ 2(p - t) / numel.</summary>
-    public static IEnumerable<string> MseLossBackward(string gradient, string prediction, string target, string output) =>
-    [
-        Kernels + ".Sub(" + prediction + ", " + target + ", " + output + ");",
-        Kernels + ".MulInPlace(" + output + ", 2d / " + output + ".NumElements);",
-        Kernels + ".MulInPlace(" + output + ", " + gradient + ");",
-    ];
+    public static string MseLossBackward(string gradient, string prediction, string target, string output) =>
+        Kernels + ".MseLossBackward(" + gradient + ", " + prediction + ", " + target + ", " + ReductionMean + ", " + output + ");";
+
+    /// <summary>g ⊙ [y &gt; 0] (y: Relu's output).</summary>
+    public static string ReluBackward(string gradient, string y, string output) => Kernels + ".ReluBackward(" + gradient + ", " + y + ", " + output + ");";
+
+    /// <summary>g ⊙ (1 - y²).</summary>
+    public static string TanhBackward(string gradient, string y, string output) => Kernels + ".TanhBackward(" + gradient + ", " + y + ", " + output + ");";
+
+    /// <summary>g ⊙ y ⊙ (1 - y).</summary>
+    public static string SigmoidBackward(string gradient, string y, string output) => Kernels + ".SigmoidBackward(" + gradient + ", " + y + ", " + output + ");";
 
     /// <summary>The scalar g spread evenly: g / numel in every element.</summary>
     public static IEnumerable<string> MeanBackward(string gradient, string output) =>

@@ -28,6 +28,9 @@ internal abstract record Op
     public virtual void Differentiate(GradientBuilder builder, Node node, int gradient) =>
         throw new NotSupportedException("the op " + Name + " has no derivative rule yet");
 
+    /// <summary>Extra buffers the node's emission writes besides its result (values saved for the backward pass).</summary>
+    public virtual IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) => [];
+
     /// <summary>Writes the C# statements computing this node into its buffer.</summary>
     public abstract void Emit(EmitContext context, Node node);
 
@@ -46,6 +49,9 @@ internal abstract record SourceOp : Op
     {
     }
 }
+
+/// <summary>A buffer an op writes besides its result, named after the node (<c>_loss</c> + <c>LogProbs</c>).</summary>
+internal sealed record AuxiliaryBuffer(string Suffix, SymShape Shape);
 
 /// <summary>The result of a shape rule.</summary>
 internal readonly struct ShapeResult

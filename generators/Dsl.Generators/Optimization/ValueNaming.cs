@@ -37,6 +37,10 @@ internal static class ValueNaming
                 while (taken.Contains(name));
                 counters[node.Name] = n;
             }
+            else if (node.NamePriority == NamePriority.Fixed && !taken.Contains(node.Name))
+            {
+                name = node.Name;
+            }
             else
             {
                 name = node.Name;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Dsl.Generators.Emit;
 using Dsl.Generators.Shapes;
 
@@ -67,7 +68,7 @@ internal sealed record ReluBackwardOp : Op
 
     public override void Emit(EmitContext context, Node node)
     {
-        foreach (var line in RuntimeApi.ReluBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node))) context.Line(line);
+        context.Line(RuntimeApi.ReluBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node)));
     }
 
     public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " ⊙ [" + nameOf(node.Inputs[1]) + " > 0]";
@@ -82,7 +83,7 @@ internal sealed record TanhBackwardOp : Op
 
     public override void Emit(EmitContext context, Node node)
     {
-        foreach (var line in RuntimeApi.TanhBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node))) context.Line(line);
+        context.Line(RuntimeApi.TanhBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node)));
     }
 
     public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " ⊙ (1 - " + nameOf(node.Inputs[1]) + "²)";
@@ -97,25 +98,38 @@ internal sealed record SigmoidBackwardOp : Op
 
     public override void Emit(EmitContext context, Node node)
     {
-        foreach (var line in RuntimeApi.SigmoidBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node))) context.Line(line);
+        context.Line(RuntimeApi.SigmoidBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node)));
     }
 
     public override string Math(Node node, Func<int, string> nameOf) =>
         nameOf(node.Inputs[0]) + " ⊙ " + nameOf(node.Inputs[1]) + " ⊙ (1 - " + nameOf(node.Inputs[1]) + ")";
 }
 
-/// <summary>g ⊙ (softmax(logits) - onehot(labels)) / B: the gradient of mean cross-entropy.</summary>
+/// <summary>
+/// g ⊙ (softmax(logits) - onehot(labels)) / B: the gradient of mean cross-entropy. Inputs: the
+/// gradient, the CrossEntropy node (whose saved log-probabilities and total weight it reads), the labels.
+/// </summary>
 internal sealed record CrossEntropyBackwardOp : Op
 {
     public override string Name => "CrossEntropyBackward";
 
-    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(3));
 
-    public override void Emit(EmitContext context, Node node) =>
-        context.Line(RuntimeApi.CrossEntropyBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Ref(node.Inputs[2]), context.Out(node)));
+    public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) =>
+        [new AuxiliaryBuffer("LogProbsGradient", nodeOf(node.Inputs[3]).Shape)];
+
+    public override void Emit(EmitContext context, Node node)
+    {
+        var forward = context.Node(node.Inputs[1]);
+        foreach (var line in RuntimeApi.CrossEntropyBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[2]), context.Out(node),
+            context.Auxiliary(forward, "LogProbs"), context.Auxiliary(forward, "TotalWeight"), context.Auxiliary(node, "LogProbsGradient")))
+        {
+            context.Line(line);
+        }
+    }
 
     public override string Math(Node node, Func<int, string> nameOf) =>
-        nameOf(node.Inputs[0]) + " ⊙ (softmax(" + nameOf(node.Inputs[1]) + ") - onehot(" + nameOf(node.Inputs[2]) + ")) / B";
+        nameOf(node.Inputs[0]) + " ⊙ (softmax(" + nameOf(node.Inputs[3]) + ") - onehot(" + nameOf(node.Inputs[2]) + ")) / B";
 }
 
 /// <summary>g ⊙ 2(prediction - target) / numel: the gradient of mean squared error for the prediction.</summary>
@@ -127,8 +141,7 @@ internal sealed record MseLossBackwardOp : Op
 
     public override void Emit(EmitContext context, Node node)
     {
-        foreach (var line in RuntimeApi.MseLossBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Ref(node.Inputs[2]), context.Out(node)))
-            context.Line(line);
+        context.Line(RuntimeApi.MseLossBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Ref(node.Inputs[2]), context.Out(node)));
     }
 
     public override string Math(Node node, Func<int, string> nameOf) =>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Dsl.Generators.Autodiff;
 using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Emit;
@@ -37,12 +38,22 @@ internal sealed record CrossEntropyOp : Op
         var logits = node.Inputs[0];
         if (builder.IsActive(logits))
         {
-            builder.Accumulate(logits, builder.Add(new CrossEntropyBackwardOp(), builder.GradientName(logits), gradient, logits, node.Inputs[1]));
+            builder.Accumulate(logits, builder.Add(new CrossEntropyBackwardOp(), builder.GradientName(logits), gradient, node.Id, node.Inputs[1], logits));
         }
     }
 
-    public override void Emit(EmitContext context, Node node) =>
-        context.Line(RuntimeApi.CrossEntropy(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node)));
+    /// <summary>Saved for the backward pass: the log-probabilities and nll_loss's total weight.</summary>
+    public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) =>
+        [new AuxiliaryBuffer("LogProbs", nodeOf(node.Inputs[0]).Shape), new AuxiliaryBuffer("TotalWeight", SymShape.Scalar)];
+
+    public override void Emit(EmitContext context, Node node)
+    {
+        foreach (var line in RuntimeApi.CrossEntropy(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node),
+            context.Auxiliary(node, "LogProbs"), context.Auxiliary(node, "TotalWeight")))
+        {
+            context.Line(line);
+        }
+    }
 
     public override string Math(Node node, Func<int, string> nameOf) => "CrossEntropy(" + nameOf(node.Inputs[0]) + ", " + nameOf(node.Inputs[1]) + ")";
 }
