@@ -29,7 +29,7 @@ internal static class ExperimentCompiler
 
     private static ExperimentPlan? Compile(ExperimentSpec spec, ImmutableArray<ModelSpec> models, ImmutableArray<UpdateRuleSpec> rules, List<DiagnosticInfo> diagnostics)
     {
-        if (spec.Loss is null) return null;
+        if (spec.Loss is null || spec.HasErrors) return null;
         var modelMap = new Dictionary<string, ModelSpec>(System.StringComparer.Ordinal);
         foreach (var model in models) modelMap[model.FullName] = model;
         var lowering = new Lowering(modelMap, diagnostics);
@@ -46,6 +46,7 @@ internal static class ExperimentCompiler
             instances[field.Name] = instance;
             modelFields.Add(field.Name);
         }
+        if (lowering.Incomplete) return null;
         var lossId = lowering.LowerEntry(spec.Loss, spec.Locations, null, instances, spec.Numbers, "", spec.Loss.Name);
         if (lossId is not { } loss) return null;
         if (graph[loss].IsNumber || graph[loss].Shape.Rank != 0)
@@ -78,7 +79,7 @@ internal static class ExperimentCompiler
         var updateRule = "SGD";
         var declareLearningRate = false;
         var rule = spec.Optimizer is null ? null : rules.FirstOrDefault(r => r.FullName == spec.Optimizer.TypeName);
-        if (spec.Optimizer is not null && rule?.Update is null) return null;
+        if (spec.Optimizer is not null && (rule?.Update is null || rule.HasErrors)) return null;
         if (rule is not null)
         {
             updateRule = rule.Name;

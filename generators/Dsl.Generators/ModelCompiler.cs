@@ -21,6 +21,7 @@ internal static class ModelCompiler
     public static Result Compile(ModelSpec spec, ImmutableArray<ModelSpec> models)
     {
         var diagnostics = new List<DiagnosticInfo>();
+        if (spec.HasErrors) return new Result(null, diagnostics.ToImmutableArray());
         var modelMap = new Dictionary<string, ModelSpec>(System.StringComparer.Ordinal);
         foreach (var model in models) modelMap[model.FullName] = model;
         modelMap[spec.FullName] = spec;
@@ -29,7 +30,7 @@ internal static class ModelCompiler
         var lowering = new Lowering(modelMap, diagnostics);
         var self = lowering.CreateStandalone(spec);
         int? output = null;
-        if (spec.Forward is not null)
+        if (spec.Forward is not null && !lowering.Incomplete)
         {
             output = lowering.LowerEntry(spec.Forward, spec.Locations, self, self.Children, [], "", "Forward");
         }
@@ -46,6 +47,7 @@ internal static class ModelCompiler
             }
         }
 
+        if (lowering.Incomplete) return new Result(null, diagnostics.ToImmutableArray());
         var fanIns = BiasFanIns(graph);
         var parameters = spec.Params.Select(p =>
         {

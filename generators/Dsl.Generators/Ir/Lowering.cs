@@ -30,6 +30,9 @@ internal sealed class Lowering
 
     public ShapeUnifier Unifier { get; } = new();
 
+    /// <summary>A model involved is missing or has declaration errors (already reported): the caller stops quietly.</summary>
+    public bool Incomplete { get; private set; }
+
     /// <summary>Every parameter of every instance, in declaration order (also unused ones).</summary>
     public List<ParameterInfo> Parameters { get; } = [];
 
@@ -88,11 +91,16 @@ internal sealed class Lowering
     /// <summary>Builds the instance tree of a sub-model field; null when its type is not a usable model.</summary>
     public Instance? CreateInstance(string path, MemberInstanceSpec member, EquatableArray<LocationInfo> locations, HashSet<string>? enclosing = null)
     {
-        if (!_models.TryGetValue(member.TypeName, out var spec)) return null;
+        if (!_models.TryGetValue(member.TypeName, out var spec) || spec.HasErrors)
+        {
+            Incomplete = true;
+            return null;
+        }
         enclosing ??= new HashSet<string>(System.StringComparer.Ordinal);
         if (!enclosing.Add(spec.FullName))
         {
             Report(DiagnosticCatalog.RecursiveModel, Loc(locations, member.Loc), spec.Name, path);
+            Incomplete = true;
             return null;
         }
         var instance = new Instance(path, spec);

@@ -395,6 +395,16 @@ internal sealed class DeclarationParser
     private void Report(DiagnosticDescriptor descriptor, Location? location, params string[] args) =>
         _diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(location), args));
 
-    private ParseResult<T> Result<T>(T? spec) where T : class, System.IEquatable<T> =>
-        new(spec, _diagnostics.ToImmutableArray());
+    private ParseResult<T> Result<T>(T? spec) where T : class, System.IEquatable<T>
+    {
+        var hasErrors = _diagnostics.Any(d => DiagnosticCatalog.Get(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+        spec = spec switch
+        {
+            ModelSpec m => (T)(object)(m with { HasErrors = hasErrors }),
+            ExperimentSpec e => (T)(object)(e with { HasErrors = hasErrors }),
+            UpdateRuleSpec u => (T)(object)(u with { HasErrors = hasErrors }),
+            _ => spec,
+        };
+        return new(spec, _diagnostics.ToImmutableArray());
+    }
 }

@@ -60,7 +60,10 @@ internal sealed record ParameterSpec(string Name, bool IsTensor, NumberType Numb
 /// <summary>A method the generator compiles (Forward, [Loss], [Update]). Must stay immutable and structurally equal.</summary>
 internal sealed record MethodSpec(string Name, EquatableArray<ParameterSpec> Parameters, EquatableArray<Stmt> Body, int Loc);
 
-/// <summary>A [Model] class. Must stay immutable and structurally equal.</summary>
+/// <summary>
+/// A [Model] class. Must stay immutable and structurally equal. HasErrors: the parser reported
+/// errors for it, so later stages skip it (its errors are already reported; no cascades).
+/// </summary>
 internal sealed record ModelSpec(
     string Namespace,
     string Name,
@@ -72,7 +75,8 @@ internal sealed record ModelSpec(
     MethodSpec? Forward,
     bool HasUserConstructor,
     int Loc,
-    EquatableArray<LocationInfo> Locations)
+    EquatableArray<LocationInfo> Locations,
+    bool HasErrors = false)
 {
     public ModelSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
 }
@@ -87,7 +91,8 @@ internal sealed record ExperimentSpec(
     MemberInstanceSpec? Optimizer,
     MethodSpec? Loss,
     int Loc,
-    EquatableArray<LocationInfo> Locations)
+    EquatableArray<LocationInfo> Locations,
+    bool HasErrors = false)
 {
     public ExperimentSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
 }
@@ -101,7 +106,8 @@ internal sealed record UpdateRuleSpec(
     EquatableArray<string> States,
     MethodSpec? Update,
     int Loc,
-    EquatableArray<LocationInfo> Locations)
+    EquatableArray<LocationInfo> Locations,
+    bool HasErrors = false)
 {
     public UpdateRuleSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
 }

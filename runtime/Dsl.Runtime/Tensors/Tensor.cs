@@ -89,7 +89,19 @@ public sealed unsafe partial class Tensor : IDisposable
     }
 
     /// <summary>Size of dimension <paramref name="dim"/>; negative counts from the end.</summary>
-    public long Size(int dim) => Shape[dim];
+    /// <remarks>Allocation-free (generated training steps read input sizes on every step).</remarks>
+    public long Size(int dim)
+    {
+        var rank = Rank;
+        var index = dim < 0 ? dim + rank : dim;
+        if ((uint)index >= (uint)rank)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dim), dim, $"A tensor of rank {rank} has no dimension {dim}.");
+        }
+        Span<long> dims = stackalloc long[rank];
+        fixed (long* p = dims) Status.Check(NativeMethods.dsl_tensor_sizes(Handle, p, rank), "sizes", this);
+        return dims[index];
+    }
 
     public long NumElements
     {

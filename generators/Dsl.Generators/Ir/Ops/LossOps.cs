@@ -27,8 +27,8 @@ internal sealed record CrossEntropyOp : Op
         if (labels.Rank != 1) return ShapeResult.Fail(DiagnosticCatalog.Rank, Name, "1-D labels [batch] of class indices", context.Label(1), labels.ToString());
         if (!context.Unifier.Unify(logits[0], labels[0]))
         {
-            return ShapeResult.Fail(DiagnosticCatalog.LabelsShape, Name, "the logits " + context.Label(0), logits.ToString(),
-                "the labels " + context.Label(1), labels.ToString());
+            return ShapeResult.Fail(DiagnosticCatalog.LabelsShape, Name, "the logits '" + context.Label(0) + "'", logits.ToString(),
+                "the labels '" + context.Label(1) + "'", labels.ToString());
         }
         return ShapeResult.Tensor(SymShape.Scalar);
     }
@@ -75,8 +75,8 @@ internal sealed record MseLossOp : Op
         for (var i = 0; same && i < prediction.Rank; i++) same = context.Unifier.Unify(prediction[i], target[i]);
         if (!same)
         {
-            return ShapeResult.Fail(DiagnosticCatalog.LabelsShape, Name, "the prediction " + context.Label(0), prediction.ToString(),
-                "the target " + context.Label(1), target.ToString());
+            return ShapeResult.Fail(DiagnosticCatalog.LabelsShape, Name, "the prediction '" + context.Label(0) + "'", prediction.ToString(),
+                "the target '" + context.Label(1) + "'", target.ToString());
         }
         return ShapeResult.Tensor(SymShape.Scalar);
     }

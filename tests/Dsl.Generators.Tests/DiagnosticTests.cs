@@ -1,0 +1,330 @@
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace Dsl.Generators.Tests;
+
+/// <summary>One test per diagnostic id: the exact message and the text it points at (docs/DIAGNOSTICS.md).</summary>
+public sealed class DiagnosticTests
+{
+    private const string Linear = """
+        [Model]
+        public partial class Linear
+        {
+            [Dim] public int In, Out;
+            [Param(nameof(In), nameof(Out))] public Tensor W;
+            [Param(nameof(Out))] public Tensor B;
+
+            public Tensor Forward([Shape("Batch", nameof(In))] Tensor x) => MatMul(x, W) + B;
+        }
+        """;
+
+    /// <summary>Runs the generator and returns its only diagnostic with the source text it points at.</summary>
+    private static (Diagnostic Diagnostic, string Text) Single(params string[] snippets)
+    {
+        var run = GeneratorHarness.Run(snippets);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        // The generator reports locations as path + span (specs hold no syntax trees); find the file by path.
+        var tree = run.Input.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        return (diagnostic, tree.GetText().ToString(diagnostic.Location.SourceSpan));
+    }
+
+    private static void AssertDiagnostic((Diagnostic Diagnostic, string Text) actual, string id, string message, string text)
+    {
+        Assert.Equal(id, actual.Diagnostic.Id);
+        Assert.Equal(message, actual.Diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(text, actual.Text);
+    }
+
+    [Fact]
+    public void DSL0001_NotPartial() => AssertDiagnostic(Single("""
+        [Model]
+        public class Lonely
+        {
+            public Tensor Forward([Shape(3)] Tensor x) => Relu(x);
+        }
+        """), "DSL0001", "'Lonely' is marked [Model] and must be declared 'partial' so the generator can add its members", "Lonely");
+
+    [Fact]
+    public void DSL0002_NestedType() => AssertDiagnostic(Single("""
+        public partial class Outer
+        {
+            [Model]
+            public partial class Inner
+            {
+                public Tensor Forward([Shape(3)] Tensor x) => Relu(x);
+            }
+        }
+        """), "DSL0002", "'Inner' cannot be a [Model]: nested types are not supported; declare it at namespace level", "Inner");
+
+    [Fact]
+    public void DSL0003_UnsupportedStatement() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Branchy
+        {
+            public Tensor Forward([Shape(3)] Tensor x)
+            {
+                if (x.Rank > 1) return Relu(x);
+                return x;
+            }
+        }
+        """), "DSL0003", "The 'if' statement 'if (x.Rank > 1) return Relu(x);' is not supported in 'Forward'; a body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, calls of a sub-model's Forward, and 'return'",
+        "if (x.Rank > 1) return Relu(x);");
+
+    [Fact]
+    public void DSL0004_UnknownFunction() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Soft
+        {
+            public Tensor Forward([Shape(3)] Tensor x) => Softplus(x);
+        }
+        """), "DSL0004", "'Softplus' is not a function the generator knows; supported: " + Ir.OpCatalog.SupportedFunctionList, "Softplus(x)");
+
+    [Fact]
+    public void DSL0004_UserFunction() => AssertDiagnostic(Single("""
+        public static class Helpers
+        {
+            public static Tensor Twice(Tensor x) => x + x;
+        }
+
+        [Model]
+        public partial class UsesHelper
+        {
+            public Tensor Forward([Shape(3)] Tensor x) => Helpers.Twice(x);
+        }
+        """), "DSL0004", "'Helpers.Twice' is not a function the generator knows; supported: " + Ir.OpCatalog.SupportedFunctionList, "Helpers.Twice(x)");
+
+    [Fact]
+    public void DSL0005_MissingForward() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class NoForward
+        {
+        }
+        """), "DSL0005", "Model 'NoForward' needs a method 'Tensor Forward(...)' with [Shape] on each tensor parameter", "NoForward");
+
+    [Fact]
+    public void DSL0006_MissingLoss() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class NoLoss
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+        }
+        """), "DSL0006", "Experiment 'NoLoss' needs exactly one method marked [Loss] returning a Tensor; none was found", "NoLoss");
+
+    [Fact]
+    public void DSL0007_BadDimension() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Typo
+        {
+            [Dim] public int Hidden;
+            [Param("Hiden")] public Tensor B;
+
+            public Tensor Forward([Shape(nameof(Hidden))] Tensor x) => x + B;
+        }
+        """), "DSL0007", "Dimension '\"Hiden\"' of 'B' must be a positive integer constant or the name of a [Dim] field of 'Typo'", "\"Hiden\"");
+
+    [Fact]
+    public void DSL0008_BadMemberType() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class WrongType
+        {
+            [Param(3)] public double[] W = [];
+
+            public Tensor Forward([Shape(3)] Tensor x) => x;
+        }
+        """), "DSL0008", "'W' is marked [Param] and must be of type Dsl.Tensor", "W");
+
+    [Fact]
+    public void DSL0009_MissingShape() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Shapeless
+        {
+            public Tensor Forward(Tensor x) => Relu(x);
+        }
+        """), "DSL0009", "Parameter 'x' of 'Forward' needs a [Shape(...)] attribute so the generator can check shapes", "x");
+
+    [Fact]
+    public void DSL0010_BadInitializer() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class ZeroSized
+        {
+            public Linear Net = new() { In = 0, Out = 3 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x) => Mean(Net.Forward(x));
+        }
+        """), "DSL0010", "In the initializer of 'Net': [Dim] 'In' must be set to a positive integer constant, not '0'", "0");
+
+    [Fact]
+    public void DSL0011_UnknownName() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Missing
+        {
+            [Param(3, 3)] public Tensor W;
+
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => MatMul(x, W3);
+        }
+        """), "DSL0011", "'W3' is not a parameter, local, [Param], [Dim], sub-model or number field visible in 'Forward'", "W3");
+
+    [Fact]
+    public void DSL0012_WrongArgumentCount() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class TooMany
+        {
+            public Tensor Forward([Shape(3)] Tensor x) => Relu(x, x);
+        }
+        """), "DSL0012", "'Relu' takes 1 argument(s) but 2 were given", "Relu(x, x)");
+
+    [Fact]
+    public void DSL0013_RecursiveModel() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Russian
+        {
+            public Russian Inner = null!;
+
+            public Tensor Forward([Shape(3)] Tensor x) => Inner.Forward(x);
+        }
+        """), "DSL0013", "Model 'Russian' contains itself through 'Inner'; models must form a tree", "Inner");
+
+    [Fact]
+    public void DSL0101_MatMulInnerDimensions() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Mismatched
+        {
+            [Param(256, 128)] public Tensor W1;
+
+            public Tensor Forward([Shape("Batch", 784)] Tensor x) => MatMul(x, W1);
+        }
+        """), "DSL0101", "MatMul inner dimensions differ: x is [Batch, 784], W1 is [256, 128]", "MatMul(x, W1)");
+
+    [Fact]
+    public void DSL0102_Broadcast() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class BadBias
+        {
+            [Param(3, 4)] public Tensor W;
+            [Param(5)] public Tensor B;
+
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => MatMul(x, W) + B;
+        }
+        """), "DSL0102", "Add: MatMul(x, W) is [Batch, 4] and B is [5], which do not broadcast (dimension 1: 4 vs 5)", "MatMul(x, W) + B");
+
+    [Fact]
+    public void DSL0103_Rank() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class VectorProduct
+        {
+            [Param(3)] public Tensor B;
+
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => MatMul(x, B);
+        }
+        """), "DSL0103", "MatMul needs 2-D operands (matrices); B is [3]", "MatMul(x, B)");
+
+    [Fact]
+    public void DSL0104_ArgumentShape() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class WrongInput
+        {
+            public Linear Net = new() { In = 784, Out = 10 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 785)] Tensor images) => Mean(Net.Forward(images));
+        }
+        """), "DSL0104", "Net.Forward: parameter 'x' is declared [Batch, 784] but the argument images is [Batch, 785]", "Net.Forward(images)");
+
+    [Fact]
+    public void DSL0105_LossNotScalar() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class VectorLoss
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x) => Net.Forward(x);
+        }
+        """), "DSL0105", "The loss 'Loss' must be a scalar but is [Batch, 3]; reduce it with Mean(...) or Sum(...)", "Loss");
+
+    [Fact]
+    public void DSL0106_LabelsShape() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class Unaligned
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x, [Shape("Count")] Tensor labels) => CrossEntropy(Net.Forward(x), labels);
+        }
+        """), "DSL0106", "CrossEntropy: the logits 'Net.Forward(x)' is [Batch, 3] but the labels 'labels' is [Count]", "CrossEntropy(Net.Forward(x), labels)");
+
+    [Fact]
+    public void DSL0107_NumberWhereTensor() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Scalarish
+        {
+            public double Slope = 2;
+
+            public Tensor Forward([Shape(3)] Tensor x) => x * Relu(Slope);
+        }
+        """), "DSL0107", "Relu needs a tensor for 'Slope' but got a number", "Relu(Slope)");
+
+    [Fact]
+    public void DSL0201_NoParameterDependence() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class Detached
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x) => Mean(Square(x));
+        }
+        """), "DSL0201", "The loss 'Loss' does not depend on any trainable [Param]; TrainStep computes it but changes nothing", "Loss");
+
+    [Fact]
+    public void DSL0301_BadUpdateRule() => AssertDiagnostic(Single("""
+        [UpdateRule]
+        public partial class NoUpdate
+        {
+            public float LearningRate = 0.1f;
+        }
+        """), "DSL0301", "Update rule 'NoUpdate': it needs exactly one method marked [Update]", "NoUpdate");
+
+    [Theory]
+    [InlineData("reading the model")]
+    [InlineData("checking the model")]
+    [InlineData("lowering")]
+    [InlineData("differentiating")]
+    [InlineData("planning")]
+    [InlineData("emitting")]
+    public void DSL9999_InternalFailureBecomesADiagnostic(string stage)
+    {
+        Guard.FailInStageForTesting.Value = s => s == stage;
+        try
+        {
+            var run = GeneratorHarness.Run(TestSources.Mlp, TestSources.DigitClassifierSgd);
+            Assert.NotEmpty(run.Diagnostics);
+            Assert.All(run.Diagnostics, d => Assert.Equal("DSL9999", d.Id));
+            Assert.All(run.Diagnostics, d => Assert.Contains("test failure injected in '" + stage + "'", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.DoesNotContain(run.Diagnostics, d => d.Id == "CS8785");
+        }
+        finally
+        {
+            Guard.FailInStageForTesting.Value = null;
+        }
+    }
+
+    [Fact]
+    public void EveryCatalogIdHasATestAndADocLine()
+    {
+        var tested = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).Where(n => n.StartsWith("DSL", StringComparison.Ordinal))
+            .Select(n => n.Substring(0, 7)).ToHashSet();
+        var docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "DIAGNOSTICS.md"));
+        foreach (var descriptor in DiagnosticCatalog.All)
+        {
+            Assert.Contains(descriptor.Id, tested);
+            Assert.Contains("## " + descriptor.Id, docs);
+        }
+    }
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+}
