@@ -1,17 +1,36 @@
 // Matrix products: matmul, mm, bmm, addmm, linear; allocating and _out forms.
 //
-// Transposes are taken as strided views (x.t(), x.transpose(-2, -1)); ATen's CPU gemm reads a
-// transposed view as a transposed operand, so no copy is made. The shape checks below run before
+// Transposes are taken as strided views; ATen's CPU gemm reads a transposed view as a transposed
+// operand (BLAS trans flag), so no copy is made. The shape checks below run before
 // ATen's own so that a mismatch names the operands as the caller sees them ("a (transposed) is
 // [3, 2]") instead of ATen's internal names ("mat1 and mat2 shapes cannot be multiplied").
 #include "common.h"
 
 #include <c10/util/MaybeOwned.h>
+#include <c10/util/SmallVector.h>
 
 using dsl::T;
 using dsl::wrap;
 
 namespace {
+
+// x with its last two dimensions swapped, sharing x's storage. Built directly, as ATen's own
+// alias_with_sizes_and_strides does: x.transpose(-2, -1) through the dispatcher measured ~150 ns
+// more per call (~570 vs ~395 ns for an 8x8 mm_out with one transposed operand). The view lives
+// only for the duration of the call. Layouts other than plain strided take the ordinary route.
+at::Tensor transposed_view(const at::Tensor& x) {
+  if (x.layout() != at::kStrided || x.is_quantized() || x.has_names()) return x.transpose(-2, -1);
+  c10::SmallVector<int64_t, 5> sizes(x.sizes().begin(), x.sizes().end());
+  c10::SmallVector<int64_t, 5> strides(x.strides().begin(), x.strides().end());
+  auto rank = sizes.size();
+  std::swap(sizes[rank - 1], sizes[rank - 2]);
+  std::swap(strides[rank - 1], strides[rank - 2]);
+  auto view = at::detail::make_tensor<c10::TensorImpl>(c10::TensorImpl::VIEW, c10::Storage(x.storage()), x.key_set(),
+                                                       x.dtype());
+  view.unsafeGetTensorImpl()->set_sizes_and_strides(sizes, strides);
+  view.unsafeGetTensorImpl()->set_storage_offset(x.storage_offset());
+  return view;
+}
 
 // The operand as the product sees it: borrowed when not transposed (no refcount traffic on the
 // hot path), a transposed view of the last two dimensions otherwise.
@@ -21,7 +40,7 @@ c10::MaybeOwned<at::Tensor> operand(const at::Tensor& x, bool transpose, int64_t
   }
   if (!transpose) return c10::MaybeOwned<at::Tensor>::borrowed(x);
   TORCH_CHECK(x.dim() >= 2, name, " must have at least 2 dimensions to be transposed, but its shape is ", x.sizes());
-  return c10::MaybeOwned<at::Tensor>::owned(x.transpose(-2, -1));
+  return c10::MaybeOwned<at::Tensor>::owned(transposed_view(x));
 }
 
 const char* suffix(bool transpose) { return transpose ? " (transposed)" : ""; }
