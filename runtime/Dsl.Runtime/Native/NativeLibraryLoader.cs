@@ -45,12 +45,19 @@ internal static class NativeLibraryLoader
         foreach (var candidate in Candidates())
         {
             if (!File.Exists(candidate)) continue;
-            if (NativeLibrary.TryLoad(candidate, out var handle)) return handle;
+            if (NativeLibrary.TryLoad(candidate, out var handle)) return Loaded(handle);
             failures.Add($"{candidate}: {LastLoadError(candidate)}");
         }
-        if (NativeLibrary.TryLoad(FileName, assembly, searchPath, out var systemHandle)) return systemHandle;
+        if (NativeLibrary.TryLoad(FileName, assembly, searchPath, out var systemHandle)) return Loaded(systemHandle);
 
         throw new DllNotFoundException(Explain(failures));
+    }
+
+    // The first use of the runtime: thread pools get their defaults before any tensor exists.
+    private static IntPtr Loaded(IntPtr handle)
+    {
+        Threading.ApplyDefaults(handle);
+        return handle;
     }
 
     internal static IEnumerable<string> Candidates()

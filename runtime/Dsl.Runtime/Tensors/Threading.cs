@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Dsl.Native;
+
+namespace Dsl;
+
+/// <summary>
+/// How many threads libtorch uses: its intra-op pool (OpenMP; parallel elementwise ops and
+/// reductions) and OpenBLAS's own pthreads (matrix products). The two pools do not know about each
+/// other, so on a small machine they oversubscribe the cores when both are large.
+/// <para>
+/// A default is applied once, when the native library is loaded (before the first tensor exists):
+/// <see cref="DefaultIntraOpThreads"/> intra-op thread and <see cref="DefaultBlasThreads"/> BLAS
+/// threads, chosen by measurement (docs/benchmarks.md, section "Threads"). Each count can be set
+/// by an environment variable read at that moment: <c>DSL_NUM_THREADS</c> (intra-op) and
+/// <c>DSL_BLAS_THREADS</c>. When the variable is absent but the library's own variable is set
+/// (<c>OMP_NUM_THREADS</c>, <c>OPENBLAS_NUM_THREADS</c>), that setting is left alone.
+/// </para>
+/// </summary>
+public static class Threading
+{
+    /// <summary>Environment variable with the intra-op thread count applied at load.</summary>
+    public const string IntraOpVariable = "DSL_NUM_THREADS";
+
+    /// <summary>Environment variable with the BLAS thread count applied at load.</summary>
+    public const string BlasVariable = "DSL_BLAS_THREADS";
+
+    /// <summary>
+    /// One intra-op thread: on 2 cores a second OpenMP thread made small and medium ops slower, not
+    /// faster, once OpenBLAS was also running threads (see docs/benchmarks.md).
+    /// </summary>
+    public const int DefaultIntraOpThreads = 1;
+
+    /// <summary>BLAS threads by default: every core the process may use (large GEMMs scale with them).</summary>
+    public static int DefaultBlasThreads => Environment.ProcessorCount;
+
+    private static int s_defaultsApplied;
+
+    /// <summary>
+    /// Sets both pools. A count of 0 or less leaves that pool as it is. The intra-op count is
+    /// libtorch's global setting, but OpenMP keeps a copy per thread: threads that already ran a
+    /// parallel op keep their old count, so configure at start-up, before the work begins (or from
+    /// the thread that does the work).
+    /// </summary>
+    /// <returns>Whether the BLAS count could be set (false when no OpenBLAS is loaded or <paramref name="blas"/> was not positive).</returns>
+    public static bool Configure(int intraOp, int blas)
+    {
+        Status.Check(NativeMethods.dsl_set_num_threads(intraOp, blas, out var blasSet), "set_num_threads");
+        return blasSet != 0;
+    }
+
+    /// <summary>libtorch's intra-op thread count as the calling thread sees it.</summary>
+    public static int IntraOpThreads
+    {
+        get
+        {
+            Status.Check(NativeMethods.dsl_get_num_threads(out var intraOp, out _), "get_num_threads");
+            return intraOp;
+        }
+    }
+
+    /// <summary>OpenBLAS's thread count, or -1 when libtorch does not use OpenBLAS.</summary>
+    public static int BlasThreads
+    {
+        get
+        {
+            Status.Check(NativeMethods.dsl_get_num_threads(out _, out var blas), "get_num_threads");
+            return blas;
+        }
+    }
+
+    /// <summary>Whether OpenBLAS is loaded, so that its thread count can be read and set.</summary>
+    public static bool BlasConfigurable => BlasThreads > 0;
+
+    /// <summary>What the defaults resolved to at load: counts (0 = left alone) and where each came from.</summary>
+    public static ThreadSettings? AppliedDefaults { get; private set; }
+
+    /// <summary>
+    /// The settings the environment asks for: the DSL_* variables, else "leave alone" when the
+    /// library's own variable is set, else the measured defaults. Does not apply them.
+    /// </summary>
+    public static ThreadSettings ResolveDefaults(Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var (intraOp, intraOpSource) = Resolve(environment, IntraOpVariable, "OMP_NUM_THREADS", DefaultIntraOpThreads);
+        var (blas, blasSource) = Resolve(environment, BlasVariable, "OPENBLAS_NUM_THREADS", DefaultBlasThreads);
+        return new ThreadSettings(intraOp, blas, intraOpSource, blasSource);
+    }
+
+    private static (int Count, string Source) Resolve(Func<string, string?> environment, string ours, string library, int fallback)
+    {
+        var text = environment(ours);
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) && count > 0)
+            {
+                return (count, ours);
+            }
+            throw new DslException($"{ours} must be a positive whole number of threads, but it is \"{text}\".");
+        }
+        if (!string.IsNullOrWhiteSpace(environment(library))) return (0, library);
+        return (fallback, "default");
+    }
+
+    /// <summary>
+    /// Applies <see cref="ResolveDefaults"/> once per process. Runs from the library resolver right
+    /// after libdsl_native.so is loaded, through the library's export (a P/Invoke there would
+    /// re-enter the resolver). A bad variable is reported on stderr instead of failing the load.
+    /// </summary>
+    internal static unsafe void ApplyDefaults(IntPtr library)
+    {
+        if (Interlocked.Exchange(ref s_defaultsApplied, 1) == 1) return;
+        ThreadSettings settings;
+        try
+        {
+            settings = ResolveDefaults();
+        }
+        catch (DslException e)
+        {
+            Console.Error.WriteLine($"Dsl: {e.Message} Using the defaults.");
+            settings = ResolveDefaults(name => name is IntraOpVariable or BlasVariable ? null : Environment.GetEnvironmentVariable(name));
+        }
+        if (!NativeLibrary.TryGetExport(library, "dsl_set_num_threads", out var export)) return;
+        var setNumThreads = (delegate* unmanaged<int, int, int*, int>)export;
+        int blasSet;
+        if (setNumThreads(settings.IntraOp, settings.Blas, &blasSet) == 0) AppliedDefaults = settings;
+    }
+}
+
+/// <summary>Thread counts for the two pools (0 = left as the library set it) and where each came from.</summary>
+public sealed record ThreadSettings(int IntraOp, int Blas, string IntraOpSource, string BlasSource);

@@ -1,0 +1,80 @@
+using Xunit;
+
+namespace Dsl.Runtime.Tests;
+
+// Thread counts are process-wide, so these tests share one collection and restore what they change.
+[Collection(nameof(ThreadingTests))]
+public sealed class ThreadingTests
+{
+    private static Func<string, string?> Environment(params (string Name, string Value)[] variables) =>
+        name => variables.FirstOrDefault(v => v.Name == name).Value;
+
+    [Fact]
+    public void Defaults_were_applied_when_the_library_loaded()
+    {
+        using (Tensor.Zeros([1])) { } // make sure the library is loaded
+        var applied = Threading.AppliedDefaults;
+        Assert.NotNull(applied);
+        Assert.Equal(Threading.ResolveDefaults(), applied);
+    }
+
+    [Fact]
+    public void OpenBlas_is_the_blas_and_its_threads_can_be_set()
+    {
+        // Debian's libtorch links libblas.so.3; with libopenblas0-pthread that is OpenBLAS, found by dlsym.
+        Assert.True(Threading.BlasConfigurable,
+            "libtorch does not use OpenBLAS here: install libopenblas0-pthread (the reference BLAS is ~30x slower).");
+        var (intraOp, blas) = (Threading.IntraOpThreads, Threading.BlasThreads);
+        try
+        {
+            Assert.True(Threading.Configure(1, 1));
+            Assert.Equal(1, Threading.IntraOpThreads);
+            Assert.Equal(1, Threading.BlasThreads);
+            Assert.True(Threading.Configure(2, 2));
+            Assert.Equal(2, Threading.IntraOpThreads);
+            Assert.Equal(2, Threading.BlasThreads);
+            Assert.False(Threading.Configure(0, 0)); // leaves both alone
+            Assert.Equal(2, Threading.IntraOpThreads);
+            Assert.Equal(2, Threading.BlasThreads);
+        }
+        finally
+        {
+            Threading.Configure(intraOp, blas);
+        }
+    }
+
+    [Fact]
+    public void Environment_variables_override_the_defaults()
+    {
+        var settings = Threading.ResolveDefaults(Environment(("DSL_NUM_THREADS", "2"), ("DSL_BLAS_THREADS", "3")));
+        Assert.Equal(new ThreadSettings(2, 3, "DSL_NUM_THREADS", "DSL_BLAS_THREADS"), settings);
+    }
+
+    [Fact]
+    public void Without_variables_the_measured_defaults_apply()
+    {
+        var settings = Threading.ResolveDefaults(Environment());
+        Assert.Equal(new ThreadSettings(Threading.DefaultIntraOpThreads, Threading.DefaultBlasThreads, "default", "default"), settings);
+    }
+
+    [Fact]
+    public void The_libraries_own_variables_are_respected()
+    {
+        var settings = Threading.ResolveDefaults(Environment(("OMP_NUM_THREADS", "4"), ("OPENBLAS_NUM_THREADS", "1")));
+        Assert.Equal(new ThreadSettings(0, 0, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"), settings);
+
+        var ours = Threading.ResolveDefaults(Environment(("OMP_NUM_THREADS", "4"), ("DSL_NUM_THREADS", "1")));
+        Assert.Equal((1, "DSL_NUM_THREADS"), (ours.IntraOp, ours.IntraOpSource));
+    }
+
+    [Theory]
+    [InlineData("zero", "0")]
+    [InlineData("negative", "-2")]
+    [InlineData("text", "many")]
+    public void A_bad_variable_is_an_error_that_names_it(string _, string value)
+    {
+        var error = Assert.Throws<DslException>(() => Threading.ResolveDefaults(Environment(("DSL_BLAS_THREADS", value))));
+        Assert.Contains("DSL_BLAS_THREADS", error.Message);
+        Assert.Contains(value, error.Message);
+    }
+}
