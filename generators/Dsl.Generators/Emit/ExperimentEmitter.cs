@@ -55,7 +55,8 @@ internal static class ExperimentEmitter
         // ---- fields
         writer.Line("// Buffers of the step, allocated for one set of run-time sizes and reused by every step.");
         foreach (var buffer in plan.Buffers) writer.Line("private " + Tensor + " " + buffer.Field + " = null!;");
-        foreach (var state in plan.States) writer.Line("private " + Tensor + "? " + state.Field + "; // " + plan.UpdateRule + " state of " + state.Parameter);
+        foreach (var state in plan.States) writer.Line("private " + Tensor + " " + state.Field + " = null!; // " + plan.UpdateRule + " state of " + state.Parameter);
+        if (plan.States.Count > 0) writer.Line("private bool _stateReady;");
         foreach (var dim in plan.RuntimeDims) writer.Line("private long " + dim.Field + " = -1;");
         writer.Line("private bool _buffersReady;");
         writer.Line("private long _step;");
@@ -71,12 +72,17 @@ internal static class ExperimentEmitter
         }
 
         // ---- Initialize
-        writer.Line("/// <summary>Initializes every model from one generator seeded with <paramref name=\"seed\"/>, in field order.</summary>");
+        writer.Line("/// <summary>Initializes every model from one generator seeded with <paramref name=\"seed\"/>, in field order, and starts training afresh.</summary>");
         using (writer.Block("public void Initialize(ulong seed, " + RuntimeApi.DType + " dtype = " + RuntimeApi.DType + ".Float32)"))
         {
             writer.Line("using var generator = new " + RuntimeApi.Generator + "(seed);");
             foreach (var model in plan.Models) writer.Line(model + ".Initialize(generator, dtype);");
             writer.Line("ReleaseBuffers();");
+            if (plan.States.Count > 0)
+            {
+                foreach (var state in plan.States) writer.Line(state.Field + "?.Dispose();");
+                writer.Line("_stateReady = false;");
+            }
             writer.Line("_step = 0;");
         }
         writer.Line();
@@ -214,7 +220,14 @@ internal static class ExperimentEmitter
             writer.Line("ReleaseBuffers();");
             writer.Line("var dtype = " + (firstParameter is null ? RuntimeApi.DType + ".Float32" : firstParameter + ".DType") + ";");
             foreach (var buffer in plan.Buffers) writer.Line(buffer.Field + " = " + RuntimeApi.Empty(buffer.Shape, "dtype") + ";");
-            foreach (var state in plan.States) writer.Line(state.Field + " ??= " + Tensor + ".Zeros(" + state.Parameter + ".Shape, dtype);");
+            if (plan.States.Count > 0)
+            {
+                using (writer.Block("if (!_stateReady)"))
+                {
+                    foreach (var state in plan.States) writer.Line(state.Field + " = " + Tensor + ".Zeros(" + state.Parameter + ".Shape, dtype);");
+                    writer.Line("_stateReady = true;");
+                }
+            }
             writer.Line("_buffersReady = true;");
         }
         writer.Line();

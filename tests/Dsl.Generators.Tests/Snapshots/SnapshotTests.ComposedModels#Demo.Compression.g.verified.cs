@@ -44,7 +44,7 @@ partial class Compression
     /// <summary>The number of updates applied so far.</summary>
     public long Step => _step;
 
-    /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order.</summary>
+    /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
         using var generator = new global::Dsl.Generator(seed);

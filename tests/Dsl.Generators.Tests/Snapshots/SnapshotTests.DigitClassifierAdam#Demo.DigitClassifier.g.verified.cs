@@ -89,14 +89,15 @@ partial class DigitClassifier
     private global::Dsl.Tensor _sqrtB2_1 = null!;
     private global::Dsl.Tensor _addB2_3 = null!;
     private global::Dsl.Tensor _divB2_3 = null!;
-    private global::Dsl.Tensor? _mW1; // Adam state of Net.W1
-    private global::Dsl.Tensor? _vW1; // Adam state of Net.W1
-    private global::Dsl.Tensor? _mB1; // Adam state of Net.B1
-    private global::Dsl.Tensor? _vB1; // Adam state of Net.B1
-    private global::Dsl.Tensor? _mW2; // Adam state of Net.W2
-    private global::Dsl.Tensor? _vW2; // Adam state of Net.W2
-    private global::Dsl.Tensor? _mB2; // Adam state of Net.B2
-    private global::Dsl.Tensor? _vB2; // Adam state of Net.B2
+    private global::Dsl.Tensor _mW1 = null!; // Adam state of Net.W1
+    private global::Dsl.Tensor _vW1 = null!; // Adam state of Net.W1
+    private global::Dsl.Tensor _mB1 = null!; // Adam state of Net.B1
+    private global::Dsl.Tensor _vB1 = null!; // Adam state of Net.B1
+    private global::Dsl.Tensor _mW2 = null!; // Adam state of Net.W2
+    private global::Dsl.Tensor _vW2 = null!; // Adam state of Net.W2
+    private global::Dsl.Tensor _mB2 = null!; // Adam state of Net.B2
+    private global::Dsl.Tensor _vB2 = null!; // Adam state of Net.B2
+    private bool _stateReady;
     private long _batch = -1;
     private bool _buffersReady;
     private long _step;
@@ -104,12 +105,21 @@ partial class DigitClassifier
     /// <summary>The number of updates applied so far.</summary>
     public long Step => _step;
 
-    /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order.</summary>
+    /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
         using var generator = new global::Dsl.Generator(seed);
         Net.Initialize(generator, dtype);
         ReleaseBuffers();
+        _mW1?.Dispose();
+        _vW1?.Dispose();
+        _mB1?.Dispose();
+        _vB1?.Dispose();
+        _mW2?.Dispose();
+        _vW2?.Dispose();
+        _mB2?.Dispose();
+        _vB2?.Dispose();
+        _stateReady = false;
         _step = 0;
     }
 
@@ -425,14 +435,18 @@ partial class DigitClassifier
         _sqrtB2_1 = global::Dsl.Tensor.Empty([10], dtype);
         _addB2_3 = global::Dsl.Tensor.Empty([10], dtype);
         _divB2_3 = global::Dsl.Tensor.Empty([10], dtype);
-        _mW1 ??= global::Dsl.Tensor.Zeros(Net.W1.Shape, dtype);
-        _vW1 ??= global::Dsl.Tensor.Zeros(Net.W1.Shape, dtype);
-        _mB1 ??= global::Dsl.Tensor.Zeros(Net.B1.Shape, dtype);
-        _vB1 ??= global::Dsl.Tensor.Zeros(Net.B1.Shape, dtype);
-        _mW2 ??= global::Dsl.Tensor.Zeros(Net.W2.Shape, dtype);
-        _vW2 ??= global::Dsl.Tensor.Zeros(Net.W2.Shape, dtype);
-        _mB2 ??= global::Dsl.Tensor.Zeros(Net.B2.Shape, dtype);
-        _vB2 ??= global::Dsl.Tensor.Zeros(Net.B2.Shape, dtype);
+        if (!_stateReady)
+        {
+            _mW1 = global::Dsl.Tensor.Zeros(Net.W1.Shape, dtype);
+            _vW1 = global::Dsl.Tensor.Zeros(Net.W1.Shape, dtype);
+            _mB1 = global::Dsl.Tensor.Zeros(Net.B1.Shape, dtype);
+            _vB1 = global::Dsl.Tensor.Zeros(Net.B1.Shape, dtype);
+            _mW2 = global::Dsl.Tensor.Zeros(Net.W2.Shape, dtype);
+            _vW2 = global::Dsl.Tensor.Zeros(Net.W2.Shape, dtype);
+            _mB2 = global::Dsl.Tensor.Zeros(Net.B2.Shape, dtype);
+            _vB2 = global::Dsl.Tensor.Zeros(Net.B2.Shape, dtype);
+            _stateReady = true;
+        }
         _buffersReady = true;
     }
 
