@@ -50,6 +50,7 @@ internal sealed class BodyParser(
                 && !local.IsConst && local.UsingKeyword.IsKind(SyntaxKind.None):
             {
                 var variable = local.Declaration.Variables[0];
+                if (!SyntaxFacts.IsValidIdentifier(variable.Identifier.ValueText)) return null;
                 var value = ParseExpression(initializer.Value);
                 return value is null ? null : new LocalStmt(variable.Identifier.ValueText, value, locations.Add(variable));
             }
@@ -73,6 +74,7 @@ internal sealed class BodyParser(
                 if (op is null) return Unsupported(statement, "the assignment '" + Describe(assignment) + "'");
                 var target = assignment.Left is IdentifierNameSyntax id ? id.Identifier.ValueText
                     : ((MemberAccessExpressionSyntax)assignment.Left).Name.Identifier.ValueText;
+                if (!SyntaxFacts.IsValidIdentifier(target)) return null;
                 var value = ParseExpression(assignment.Right);
                 return value is null ? null : new AssignStmt(target, op.Value, value, locations.Add(assignment));
             }
@@ -93,6 +95,9 @@ internal sealed class BodyParser(
 
             case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.NumericLiteralExpression):
                 return new NumberExpr(System.Convert.ToDouble(literal.Token.Value, System.Globalization.CultureInfo.InvariantCulture), locations.Add(literal));
+
+            case IdentifierNameSyntax identifier when !SyntaxFacts.IsValidIdentifier(identifier.Identifier.ValueText):
+                return null;
 
             case IdentifierNameSyntax identifier:
                 return new NameExpr(identifier.Identifier.ValueText, locations.Add(identifier));

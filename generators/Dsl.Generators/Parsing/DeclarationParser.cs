@@ -295,7 +295,7 @@ internal sealed class DeclarationParser
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_token)).OfType<MethodDeclarationSyntax>()
             .FirstOrDefault(m => m.Body is not null || m.ExpressionBody is not null);
-        if (syntax is null) return null;
+        if (syntax is null || method.Parameters.Any(p => !SyntaxFacts.IsValidIdentifier(p.Name))) return null;
         var parameters = ImmutableArray.CreateBuilder<ParameterSpec>();
         var dimNames = _type.GetMembers().Where(m => HasAttribute(m, DimAttribute)).Select(m => m.Name).ToImmutableArray();
         foreach (var parameter in method.Parameters)
@@ -333,6 +333,8 @@ internal sealed class DeclarationParser
     private bool CheckTypeShape(string attribute)
     {
         var syntax = (TypeDeclarationSyntax)_context.TargetNode;
+        // Half-typed code: the compiler reports the syntax error; there is nothing to generate yet.
+        if (!SyntaxFacts.IsValidIdentifier(_type.Name)) return false;
         if (_type.ContainingType is not null)
         {
             Report(DiagnosticCatalog.UnsupportedTypeShape, syntax.Identifier.GetLocation(), _type.Name, attribute, "nested types are not supported; declare it at namespace level");
@@ -364,7 +366,7 @@ internal sealed class DeclarationParser
 
     /// <summary>Fields and properties in declaration order (the order Parameters lists them in).</summary>
     private IEnumerable<ISymbol> Members() => _type.GetMembers()
-        .Where(m => !m.IsImplicitlyDeclared && m is IFieldSymbol or IPropertySymbol);
+        .Where(m => !m.IsImplicitlyDeclared && m is IFieldSymbol or IPropertySymbol && SyntaxFacts.IsValidIdentifier(m.Name));
 
     private static ITypeSymbol? MemberType(ISymbol member) => member switch
     {
