@@ -135,6 +135,17 @@ public sealed class DiagnosticTests
         """), "DSL0008", "'W' is marked [Param] and must be of type Dsl.Tensor", "W");
 
     [Fact]
+    public void DSL0008_PropertyParameter() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class WithProperty
+        {
+            [Param(3)] public Tensor W { get; set; } = null!;
+
+            public Tensor Forward([Shape(3)] Tensor x) => x * W;
+        }
+        """), "DSL0008", "'W' is marked [Param] and must be of type a Dsl.Tensor field (properties are not supported yet)", "W");
+
+    [Fact]
     public void DSL0009_MissingShape() => AssertDiagnostic(Single("""
         [Model]
         public partial class Shapeless

@@ -189,6 +189,11 @@ internal sealed class DeclarationParser
             Report(DiagnosticCatalog.BadMemberType, member.Locations.FirstOrDefault(), member.Name, "Param", "Dsl.Tensor");
             return null;
         }
+        if (member is IPropertySymbol)
+        {
+            Report(DiagnosticCatalog.BadMemberType, member.Locations.FirstOrDefault(), member.Name, "Param", "a Dsl.Tensor field (properties are not supported yet)");
+            return null;
+        }
         var attribute = GetAttribute(member, ParamAttribute)!;
         var shape = ReadDims(attribute, member.Name, dimNames, allowFreeNames: false);
         if (shape is null) return null;
