@@ -35,6 +35,7 @@ internal static class ModelCompiler
             output = lowering.LowerEntry(spec.Forward, spec.Locations, self, self.Children, [], "", "Forward");
         }
         var graph = lowering.Graph;
+        lowering.NameParameters();
 
         var math = new List<string>();
         if (output is not null)

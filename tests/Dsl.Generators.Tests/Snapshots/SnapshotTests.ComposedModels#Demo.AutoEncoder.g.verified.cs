@@ -11,11 +11,11 @@ namespace Demo;
 /// </code>
 /// Forward computes:
 /// <code>
-/// matMul1 = x · W   [Batch, 3]
-/// encoderOutput = matMul1 + B   [Batch, 3]
+/// matMul1 = x · encoderW   [Batch, 3]
+/// encoderOutput = matMul1 + encoderB   [Batch, 3]
 /// code = Tanh(encoderOutput)   [Batch, 3]
-/// matMul2 = code · W   [Batch, 8]
-/// decoderOutput = matMul2 + B   [Batch, 8]
+/// matMul2 = code · decoderW   [Batch, 8]
+/// decoderOutput = matMul2 + decoderB   [Batch, 8]
 /// reconstruction = Sigmoid(decoderOutput)   [Batch, 8]
 /// </code>
 /// </summary>
