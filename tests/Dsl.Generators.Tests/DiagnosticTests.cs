@@ -291,6 +291,33 @@ public sealed class DiagnosticTests
         """), "DSL0201", "The loss 'Loss' does not depend on any trainable [Param]; TrainStep computes it but changes nothing", "Loss");
 
     [Fact]
+    public void DSL0202_NoSecondDerivative() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class Penalized
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x, [Shape("Batch")] Tensor labels)
+                => Sum(Square(Grad(CrossEntropy(Net.Forward(x), labels), x)));
+        }
+        """), "DSL0202", "'Loss' differentiates through CrossEntropyBackward, which has no derivative rule yet (second derivatives exist for the elementwise ops, MatMul, Sum, Mean, MseLoss and the backward ops of Relu, Tanh and Sigmoid)",
+        "Grad(CrossEntropy(Net.Forward(x), labels), x)");
+
+    [Fact]
+    public void DSL0203_InvalidGrad() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class Penalized
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x) => Sum(Square(Grad(Net.Forward(x), x)));
+        }
+        """), "DSL0203", "Grad(Net.Forward(x), x) in 'Loss': Net.Forward(x) must be a scalar (reduce it with Sum or Mean), but it is [Batch, 3]",
+        "Grad(Net.Forward(x), x)");
+
+    [Fact]
     public void DSL0301_BadUpdateRule() => AssertDiagnostic(Single("""
         [UpdateRule]
         public partial class NoUpdate

@@ -36,6 +36,9 @@ internal sealed class Lowering
     /// <summary>Every parameter of every instance, in declaration order (also unused ones).</summary>
     public List<ParameterInfo> Parameters { get; } = [];
 
+    /// <summary>Where the first Grad(...) was written (a second derivative that fails is reported there).</summary>
+    public LocationInfo? FirstGrad { get; private set; }
+
     /// <summary>The tensor inputs of the lowered method with their declared shapes.</summary>
     public List<InputInfo> Inputs { get; } = [];
 
@@ -346,6 +349,7 @@ internal sealed class Lowering
 
     private int? LowerCall(CallExpr call, Scope scope)
     {
+        if (call.Function == "Grad" && call.Arguments.Count == 2) return LowerGrad(call, scope);
         if (!OpCatalog.TryGet(call.Function, out var function))
         {
             Report(DiagnosticCatalog.UnknownFunction, scope.Location(call.Loc), call.Function, OpCatalog.SupportedFunctionList);
@@ -379,6 +383,38 @@ internal sealed class Lowering
         }
         for (var i = 0; i < function.Roles.Length && i < args.Length; i++) Graph.Rename(args[i], function.Roles[i] + scope.NameSuffix, NamePriority.Role);
         return AddNode(function.TensorOp(), args, labels, call.Loc, scope);
+    }
+
+    /// <summary>
+    /// <c>Grad(y, x)</c>: dy/dx for a scalar y, expanded here into the IR of the derivative (the
+    /// reverse pass from y to x), so the loss's own differentiation later goes through it again.
+    /// </summary>
+    private int? LowerGrad(CallExpr call, Scope scope)
+    {
+        var y = LowerExpression(call.Arguments[0], scope);
+        var x = LowerExpression(call.Arguments[1], scope);
+        if (y is null || x is null) return null;
+        var (yLabel, xLabel) = (AstPrinter.Print(call.Arguments[0]), AstPrinter.Print(call.Arguments[1]));
+        FirstGrad ??= scope.Location(call.Loc);
+        string? problem = null;
+        if (Graph[y.Value].IsNumber || Graph[x.Value].IsNumber) problem = "both arguments must be tensors";
+        else if (Unifier.Resolve(Graph[y.Value].Shape).Rank != 0) problem = yLabel + " must be a scalar (reduce it with Sum or Mean), but it is " + Unifier.Resolve(Graph[y.Value].Shape);
+        if (problem is null)
+        {
+            try
+            {
+                var gradient = Autodiff.ReverseMode.Gradient(Graph, y.Value, x.Value, Unifier);
+                if (gradient is not null) return gradient;
+                problem = yLabel + " does not depend on " + xLabel;
+            }
+            catch (MissingDerivativeException missing)
+            {
+                Report(DiagnosticCatalog.NoSecondDerivative, scope.Location(call.Loc), "Grad(" + yLabel + ", " + xLabel + ")", missing.Op);
+                return null;
+            }
+        }
+        Report(DiagnosticCatalog.InvalidGrad, scope.Location(call.Loc), yLabel, xLabel, scope.Method, problem);
+        return null;
     }
 
     private int? LowerForward(ForwardCallExpr call, Scope scope)
