@@ -48,7 +48,7 @@ public sealed class AutodiffFeatureTests
         var gradients = (IReadOnlyList<(string Name, Tensor Value)>)experiment.Gradients;
         Assert.Equal(["Net.W"], gradients.Select(p => p.Name));
         // W's gradient is that of the loss with the gate held constant (finite differences move only W).
-        GradientCheck.AgainstFiniteDifferences(experiment, inputs, only: new[] { "Net.W" });
+        GradientCheck.AgainstFiniteDifferences((object)experiment, inputs, only: new[] { "Net.W" });
 
         var before = Values(experiment);
         experiment.TrainStep(x, y);
@@ -64,6 +64,157 @@ public sealed class AutodiffFeatureTests
         var run = GeneratorHarness.Run(Gated);
         Assert.Empty(run.Diagnostics);
         Snapshot.Verify(run, nameof(AutodiffFeatureTests));
+    }
+
+    private const string Penalized = """
+        [Model]
+        public partial class Dense
+        {
+            [Param(3, 2)] public Tensor W;
+            [Param(2)] public Tensor B;
+
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => Tanh(MatMul(x, W) + B);
+        }
+
+        [Experiment]
+        public partial class Penalized
+        {
+            public Dense Net = new();
+            public double Lambda = 0.3;
+            public double LearningRate = 0.1;
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch")] Tensor labels)
+                => CrossEntropy(Net.Forward(x), labels) + Lambda * Sum(Square(Grad(Sum(Net.Forward(x)), x)));
+        }
+        """;
+
+    private const string SmoothPenalty = """
+        [Model]
+        public partial class Gate
+        {
+            [Param(3, 2)] public Tensor W;
+            [Param(2)] public Tensor B;
+
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => Sigmoid(MatMul(x, W) + B);
+        }
+
+        [Experiment]
+        public partial class SmoothPenalty
+        {
+            public Gate Net = new();
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 2)] Tensor target)
+            {
+                var inputGradient = Grad(MseLoss(Net.Forward(x), target), x);
+                return MseLoss(Net.Forward(x), target) + Mean(Square(inputGradient)) * 5;
+            }
+        }
+        """;
+
+    [Fact]
+    public void GradientPenaltyThroughTanhMatchesFiniteDifferencesOfTheClosedForm()
+    {
+        dynamic experiment = Create(Penalized, "Demo.Penalized");
+        experiment.Initialize(21UL, DType.Float64);
+        using var g = new Generator(8);
+        using var x = Tensor.Randn([4, 3], g, DType.Float64);
+        using var labels = Tensor.FromArray(new long[] { 0, 1, 1, 0 }, 4);
+        var xs = x.ToArray<double>();
+        var parameters = (IReadOnlyList<(string Name, Tensor Value)>)experiment.Parameters;
+
+        // t = tanh(xW + b); d Σt / dx[n, i] = Σ_j (1 - t[n, j]²) W[i, j].
+        double Closed()
+        {
+            var w = parameters[0].Value.ToArray<double>();
+            var b = parameters[1].Value.ToArray<double>();
+            double crossEntropy = 0, penalty = 0;
+            long[] label = [0, 1, 1, 0];
+            for (var n = 0; n < 4; n++)
+            {
+                var t = new double[2];
+                for (var j = 0; j < 2; j++)
+                {
+                    var z = b[j];
+                    for (var i = 0; i < 3; i++) z += xs[n * 3 + i] * w[i * 2 + j];
+                    t[j] = Math.Tanh(z);
+                }
+                var max = Math.Max(t[0], t[1]);
+                var logSum = max + Math.Log(Math.Exp(t[0] - max) + Math.Exp(t[1] - max));
+                crossEntropy += logSum - t[label[n]];
+                for (var i = 0; i < 3; i++)
+                {
+                    double dx = 0;
+                    for (var j = 0; j < 2; j++) dx += (1 - t[j] * t[j]) * w[i * 2 + j];
+                    penalty += dx * dx;
+                }
+            }
+            return crossEntropy / 4 + 0.3 * penalty;
+        }
+
+        float loss = experiment.ComputeGradients(x, labels);
+        Assert.Equal(Closed(), loss, 1e-5);
+        GradientCheck.AgainstFiniteDifferences((object)experiment, new object[] { x, labels }, loss: (Func<double>)Closed);
+    }
+
+    [Fact]
+    public void GradientPenaltyThroughSigmoidAndMseMatchesFiniteDifferencesOfTheClosedForm()
+    {
+        dynamic experiment = Create(SmoothPenalty, "Demo.SmoothPenalty");
+        experiment.Initialize(4UL, DType.Float64);
+        using var g = new Generator(2);
+        using var x = Tensor.Randn([5, 3], g, DType.Float64);
+        using var target = Tensor.Rand([5, 2], g, DType.Float64);
+        var xs = x.ToArray<double>();
+        var ts = target.ToArray<double>();
+        var parameters = (IReadOnlyList<(string Name, Tensor Value)>)experiment.Parameters;
+
+        // s = σ(xW + b), y = mean((s - t)²) over 10 elements; dy/dx[n, i] = Σ_j (2/10)(s - t)·s(1 - s)·W[i, j].
+        double Closed()
+        {
+            var w = parameters[0].Value.ToArray<double>();
+            var b = parameters[1].Value.ToArray<double>();
+            double mse = 0, penalty = 0;
+            for (var n = 0; n < 5; n++)
+            {
+                var s = new double[2];
+                for (var j = 0; j < 2; j++)
+                {
+                    var z = b[j];
+                    for (var i = 0; i < 3; i++) z += xs[n * 3 + i] * w[i * 2 + j];
+                    s[j] = 1 / (1 + Math.Exp(-z));
+                    mse += (s[j] - ts[n * 2 + j]) * (s[j] - ts[n * 2 + j]);
+                }
+                for (var i = 0; i < 3; i++)
+                {
+                    double dx = 0;
+                    for (var j = 0; j < 2; j++) dx += 0.2 * (s[j] - ts[n * 2 + j]) * s[j] * (1 - s[j]) * w[i * 2 + j];
+                    penalty += dx * dx;
+                }
+            }
+            return mse / 10 + penalty / 15 * 5;
+        }
+
+        float loss = experiment.ComputeGradients(x, target);
+        Assert.Equal(Closed(), loss, 1e-5);
+        GradientCheck.AgainstFiniteDifferences((object)experiment, new object[] { x, target }, loss: (Func<double>)Closed);
+    }
+
+    [Fact]
+    public void GradientPenaltySnapshot()
+    {
+        var run = GeneratorHarness.Run(Penalized);
+        Assert.Empty(run.Diagnostics);
+        Snapshot.Verify(run, nameof(AutodiffFeatureTests));
+    }
+
+    [Fact]
+    public void EagerGradSaysItIsExpandedAtCompileTime()
+    {
+        using var x = Tensor.Zeros([2]);
+        var error = Assert.Throws<NotSupportedException>(() => Ops.Grad(x, x));
+        Assert.Equal("Grad is expanded by the generator at compile time", error.Message);
     }
 
     internal static Dictionary<string, double[]> Values(dynamic experiment) =>
