@@ -217,6 +217,71 @@ public sealed class AutodiffFeatureTests
         Assert.Equal("Grad is expanded by the generator at compile time", error.Message);
     }
 
+    private const string UserFunctions = """
+        public static class Activations
+        {
+            [Differentiable]
+            public static Tensor Swish(Tensor x) => x * Sigmoid(x);
+
+            [Differentiable]
+            public static Tensor Gate(Tensor x, Tensor y)
+            {
+                var open = Swish(y);
+                return x * open;
+            }
+
+            // Log(1 + eˣ), differentiated by the rule below instead of through its body.
+            public static Tensor Softplus(Tensor x) => Log(Exp(x) + 1);
+
+            [Derivative(nameof(Softplus))]
+            public static Tensor SoftplusDerivative(Tensor x, Tensor gradOutput) => gradOutput * Sigmoid(x);
+        }
+
+        [Model]
+        public partial class Smooth
+        {
+            [Param(3, 4)] public Tensor W;
+            [Param(4, 2)] public Tensor V;
+
+            public Tensor Forward([Shape("Batch", 3)] Tensor x)
+            {
+                var h = MatMul(x, W);
+                return MatMul(Activations.Softplus(Activations.Gate(h, h * 0.5)), V);
+            }
+        }
+
+        [Experiment]
+        public partial class SmoothRegression
+        {
+            public Smooth Net = new();
+            public double LearningRate = 0.1;
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 2)] Tensor y) => MseLoss(Net.Forward(x), y);
+        }
+        """;
+
+    [Fact]
+    public void DifferentiableFunctionsAndACustomDerivativeRuleMatchFiniteDifferences()
+    {
+        dynamic experiment = Create(UserFunctions, "Demo.SmoothRegression");
+        experiment.Initialize(3UL, DType.Float64);
+        using var g = new Generator(12);
+        using var x = Tensor.Randn([5, 3], g, DType.Float64);
+        using var y = Tensor.Randn([5, 2], g, DType.Float64);
+        GradientCheck.AgainstFiniteDifferences((object)experiment, new object[] { x, y });
+        var gradients = (IReadOnlyList<(string Name, Tensor Value)>)experiment.Gradients;
+        Assert.Equal(["Net.V", "Net.W"], gradients.Select(p => p.Name).OrderBy(n => n));
+    }
+
+    [Fact]
+    public void CustomDerivativeRuleSnapshot()
+    {
+        var run = GeneratorHarness.Run(UserFunctions);
+        Assert.Empty(run.Diagnostics);
+        Snapshot.Verify(run, nameof(AutodiffFeatureTests));
+    }
+
     internal static Dictionary<string, double[]> Values(dynamic experiment) =>
         ((IReadOnlyList<(string Name, Tensor Value)>)experiment.Parameters).ToDictionary(p => p.Name, p => p.Value.ToArray<double>());
 

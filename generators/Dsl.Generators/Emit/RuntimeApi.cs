@@ -150,6 +150,14 @@ internal static class RuntimeApi
     // ---- copies, fills and in-place updates -------------------------------------------------------
 
     /// <summary>destination = source, broadcasting (a scalar fills the whole destination).</summary>
+    /// <summary>
+    /// A user function called eagerly, its result copied into the buffer and released unless it is
+    /// one of the arguments (a function may return its input). Allocates, unlike the kernels.
+    /// </summary>
+    public static string CallUserFunction(string method, string[] arguments, string output) =>
+        "{ var result = " + method + "(" + string.Join(", ", arguments) + "); " + Kernels + ".Copy(result, " + output + "); if ("
+        + string.Join(" && ", System.Linq.Enumerable.Select(arguments, a => "!ReferenceEquals(result, " + a + ")")) + ") result.Dispose(); }";
+
     public static string Copy(string source, string destination) => Kernels + ".Copy(" + source + ", " + destination + ");";
 
     public static string Fill(string tensor, string value) => Kernels + ".Fill(" + tensor + ", " + value + ");";

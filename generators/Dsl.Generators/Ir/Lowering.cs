@@ -300,6 +300,18 @@ internal sealed class Lowering
             case ForwardCallExpr forward:
                 return LowerForward(forward, scope);
 
+            case InlineCallExpr inline:
+                return LowerInline(inline, scope);
+
+            case CustomCallExpr custom:
+            {
+                if (custom.Arguments.Count != 1) return null;
+                var argument = LowerExpression(custom.Arguments[0], scope);
+                if (argument is null) return null;
+                return AddNode(new CustomFunctionOp(custom.Function, custom.Method, custom.Rule), [argument.Value],
+                    [AstPrinter.Print(custom.Arguments[0])], custom.Loc, scope);
+            }
+
             default:
                 return null;
         }
@@ -415,6 +427,30 @@ internal sealed class Lowering
         }
         Report(DiagnosticCatalog.InvalidGrad, scope.Location(call.Loc), yLabel, xLabel, scope.Method, problem);
         return null;
+    }
+
+    /// <summary>A [Differentiable] function's body lowered in place, its parameters bound to the arguments.</summary>
+    private int? LowerInline(InlineCallExpr call, Scope scope)
+    {
+        if (call.Arguments.Count != call.Parameters.Count)
+        {
+            Report(DiagnosticCatalog.WrongArgumentCount, scope.Location(call.Loc), call.Function,
+                call.Parameters.Count.ToString(CultureInfo.InvariantCulture), call.Arguments.Count.ToString(CultureInfo.InvariantCulture));
+            return null;
+        }
+        if (scope.Depth >= MaxInlineDepth)
+        {
+            Report(DiagnosticCatalog.RecursiveModel, scope.Location(call.Loc), call.Function, call.Function);
+            return null;
+        }
+        var inner = new Scope(scope.Locations, call.Function, null, new Dictionary<string, Instance>(), scope.Depth + 1) { NameSuffix = scope.NameSuffix };
+        for (var i = 0; i < call.Parameters.Count; i++)
+        {
+            var value = LowerExpression(call.Arguments[i], scope);
+            if (value is null) return null;
+            inner.Values[call.Parameters[i]] = value.Value;
+        }
+        return LowerBody(new MethodSpec(call.Function, EquatableArray<ParameterSpec>.Empty, call.Body, call.Loc), inner);
     }
 
     private int? LowerForward(ForwardCallExpr call, Scope scope)

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Dsl.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
@@ -18,9 +19,13 @@ internal sealed class BodyParser(
     LocationTable locations,
     List<DiagnosticInfo> diagnostics,
     string methodName,
-    CancellationToken token)
+    CancellationToken token,
+    int depth = 0)
 {
     private const string OpsTypeName = "Dsl.Ops";
+    private const string DifferentiableAttribute = "Dsl.DifferentiableAttribute";
+    private const string DerivativeAttribute = "Dsl.DerivativeAttribute";
+    private const int MaxInlineDepth = 16;
 
     public EquatableArray<Stmt> Parse(BaseMethodDeclarationSyntax method)
     {
@@ -171,6 +176,9 @@ internal sealed class BodyParser(
         if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
         if (method is not null && method.ContainingType?.ToDisplayString() != OpsTypeName)
         {
+            var reported = diagnostics.Count;
+            if (ParseUserCall(invocation, method) is { } user) return user;
+            if (diagnostics.Count > reported) return null;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnknownFunction, LocationInfo.From(invocation),
                 method.ContainingType?.Name + "." + method.Name, Ir.OpCatalog.SupportedFunctionList));
             return null;
@@ -185,6 +193,52 @@ internal sealed class BodyParser(
         var args = ParseArguments(invocation.ArgumentList);
         return args is null ? null : new CallExpr(name, args.Value, locations.Add(invocation));
     }
+
+    /// <summary>
+    /// A user function: a static <c>[Differentiable]</c> one is parsed from its declaration and
+    /// inlined; a static one with a <c>[Derivative(nameof(F))]</c> rule beside it (in its class)
+    /// becomes a custom op. Anything else: null (the caller reports DSL0004).
+    /// </summary>
+    private Expr? ParseUserCall(InvocationExpressionSyntax invocation, IMethodSymbol method)
+    {
+        if (!method.IsStatic || method.ReturnType.ToDisplayString() != "Dsl.Tensor") return null;
+        var tensorOnly = method.Parameters.All(p => p.Type.ToDisplayString() == "Dsl.Tensor");
+        if (HasAttribute(method, DifferentiableAttribute))
+        {
+            if (depth >= MaxInlineDepth)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnsupportedSyntax, LocationInfo.From(invocation),
+                    "Calling " + method.Name + " inside itself (a [Differentiable] function is inlined, so it may not recurse)", methodName));
+                return null;
+            }
+            if (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(token) is not MethodDeclarationSyntax declaration) return null;
+            var arguments = ParseArguments(invocation.ArgumentList);
+            if (arguments is null) return null;
+            var model = declaration.SyntaxTree == semanticModel.SyntaxTree ? semanticModel : semanticModel.Compilation.GetSemanticModel(declaration.SyntaxTree);
+            var body = new BodyParser(model, locations, diagnostics, method.Name, token, depth + 1).Parse(declaration);
+            var parameters = method.Parameters.Select(p => p.Name).ToImmutableArray();
+            return new InlineCallExpr(method.Name, parameters, body, arguments.Value, locations.Add(invocation));
+        }
+        var rule = method.ContainingType.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m => m.IsStatic
+            && m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DerivativeAttribute
+                && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value as string == method.Name));
+        if (rule is null) return null;
+        if (!tensorOnly || method.Parameters.Length != 1 || rule.Parameters.Length != 2 || rule.ReturnType.ToDisplayString() != "Dsl.Tensor"
+            || rule.Parameters.Any(p => p.Type.ToDisplayString() != "Dsl.Tensor"))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnsupportedSyntax, LocationInfo.From(invocation),
+                "Calling " + method.Name + " (a function with a [Derivative] rule takes one Tensor and returns one of its shape; the rule is 'static Tensor "
+                + rule.Name + "(Tensor x, Tensor gradOutput)')", methodName));
+            return null;
+        }
+        var args = ParseArguments(invocation.ArgumentList);
+        if (args is null) return null;
+        var format = SymbolDisplayFormat.FullyQualifiedFormat;
+        return new CustomCallExpr(method.Name, method.ContainingType.ToDisplayString(format) + "." + method.Name,
+            rule.ContainingType.ToDisplayString(format) + "." + rule.Name, args.Value, locations.Add(invocation));
+    }
+
+    private static bool HasAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
 
     private EquatableArray<Expr>? ParseArguments(ArgumentListSyntax list)
     {
