@@ -282,6 +282,85 @@ public sealed class AutodiffFeatureTests
         Snapshot.Verify(run, nameof(AutodiffFeatureTests));
     }
 
+    private const string Recurrent = """
+        [Model]
+        public partial class Recurrent
+        {
+            public const int Steps = 3;
+
+            [Param(4, 4)] public Tensor W;
+            [Param(4)] public Tensor B;
+
+            public Tensor Forward([Shape("Batch", 4)] Tensor x)
+            {
+                var h = x;
+                for (var i = 0; i < Steps; i++)
+                {
+                    var scale = 1.0 / (i + 1);
+                    h = Tanh(MatMul(h, W) + B) * scale + h;
+                }
+                for (var k = 1; k <= 2; k++) h += h * 0.1;
+                return h;
+            }
+        }
+
+        [Experiment]
+        public partial class Unrolled
+        {
+            public Recurrent Net = new();
+            public double LearningRate = 0.1;
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 4)] Tensor x, [Shape("Batch", 4)] Tensor y) => MseLoss(Net.Forward(x), y);
+        }
+        """;
+
+    [Fact]
+    public void ConstantLoopsAreUnrolledAndTheirGradientsMatchFiniteDifferences()
+    {
+        dynamic experiment = Create(Recurrent, "Demo.Unrolled");
+        experiment.Initialize(6UL, DType.Float64);
+        using var g = new Generator(1);
+        using var x = Tensor.Randn([3, 4], g, DType.Float64);
+        using var y = Tensor.Randn([3, 4], g, DType.Float64);
+        GradientCheck.AgainstFiniteDifferences((object)experiment, new object[] { x, y });
+        var gradients = (IReadOnlyList<(string Name, Tensor Value)>)experiment.Gradients;
+        Assert.Equal(2, gradients.Count);
+    }
+
+    [Fact]
+    public void UnrolledLoopSnapshot()
+    {
+        var run = GeneratorHarness.Run(Recurrent);
+        Assert.Empty(run.Diagnostics);
+        Snapshot.Verify(run, nameof(AutodiffFeatureTests));
+    }
+
+    [Theory]
+    [InlineData("for (var i = 0; i < 65; i++) h = Tanh(h);", "65 iterations; loops are unrolled, up to 64 iterations and 4096 statements for now")]
+    [InlineData("for (var i = 0; i < Count; i++) h = Tanh(h);", "a loop must be 'for (var i = a; i < b; i++)' with constant a and b")]
+    public void LoopsThatCannotBeUnrolledAreDiagnostics(string loop, string reason)
+    {
+        var run = GeneratorHarness.Run($$"""
+            [Model]
+            public partial class Looping
+            {
+                public int Count = 3;
+                [Param(2, 2)] public Tensor W;
+
+                public Tensor Forward([Shape("Batch", 2)] Tensor x)
+                {
+                    var h = MatMul(x, W);
+                    {{loop}}
+                    return h;
+                }
+            }
+            """);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("DSL0003", diagnostic.Id);
+        Assert.Contains(reason, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     internal static Dictionary<string, double[]> Values(dynamic experiment) =>
         ((IReadOnlyList<(string Name, Tensor Value)>)experiment.Parameters).ToDictionary(p => p.Name, p => p.Value.ToArray<double>());
 

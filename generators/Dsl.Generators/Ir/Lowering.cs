@@ -202,7 +202,8 @@ internal sealed class Lowering
 
     private int? LowerStatements(MethodSpec method, Scope scope, bool allowAssignments, bool requireReturn)
     {
-        foreach (var statement in method.Body)
+        var locals = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var statement in Flatten(method.Body))
         {
             switch (statement)
             {
@@ -210,12 +211,28 @@ internal sealed class Lowering
                 {
                     var value = LowerExpression(local.Value, scope);
                     if (value is null) return null;
+                    locals.Add(local.Name);
                     scope.Values[local.Name] = value.Value;
                     Graph.Rename(value.Value, local.Name + scope.NameSuffix, NamePriority.Local);
                     break;
                 }
                 case ReturnStmt ret:
                     return LowerExpression(ret.Value, scope);
+                case AssignStmt assign when locals.Contains(assign.Target):
+                {
+                    // A local given a new value (h = Tanh(MatMul(h, W)) in a loop): later reads see it (SSA).
+                    var value = LowerExpression(assign.Value, scope);
+                    if (value is null) return null;
+                    var current = scope.Values[assign.Target];
+                    var next = assign.Operator == AssignOperator.Assign ? value.Value
+                        : Graph[current].IsNumber && Graph[value.Value].IsNumber
+                        ? Graph.Add(new NumberArithmeticOp(NumberOperator(assign.Operator)), [current, value.Value], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto)
+                        : AddNode(CompoundOp(assign.Operator), [current, value.Value], [assign.Target, AstPrinter.Print(assign.Value)], assign.Loc, scope);
+                    if (next is null) return null;
+                    scope.Values[assign.Target] = next.Value;
+                    Graph.Rename(next.Value, assign.Target + scope.NameSuffix, NamePriority.Local);
+                    break;
+                }
                 case AssignStmt assign when allowAssignments:
                 {
                     if (!scope.Values.TryGetValue(assign.Target, out var current) || Graph[current].IsNumber)
@@ -247,6 +264,30 @@ internal sealed class Lowering
         }
         return null;
     }
+
+    /// <summary>The statements in execution order, unrolled loops spliced in.</summary>
+    private static IEnumerable<Stmt> Flatten(IEnumerable<Stmt> statements)
+    {
+        foreach (var statement in statements)
+        {
+            if (statement is BlockStmt block)
+            {
+                foreach (var inner in Flatten(block.Statements)) yield return inner;
+            }
+            else
+            {
+                yield return statement;
+            }
+        }
+    }
+
+    private static BinaryOperator NumberOperator(AssignOperator op) => op switch
+    {
+        AssignOperator.AddAssign => BinaryOperator.Add,
+        AssignOperator.SubtractAssign => BinaryOperator.Subtract,
+        AssignOperator.MultiplyAssign => BinaryOperator.Multiply,
+        _ => BinaryOperator.Divide,
+    };
 
     private static Op CompoundOp(AssignOperator op) => op switch
     {

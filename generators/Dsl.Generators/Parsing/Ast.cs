@@ -73,4 +73,10 @@ internal enum AssignOperator
 internal sealed record AssignStmt(string Target, AssignOperator Operator, Expr Value, int Loc) : Stmt(Loc);
 
 /// <summary><c>return value;</c> or an expression body.</summary>
+/// <summary>
+/// Statements run in order as if written in place: a <c>for</c> loop with constant bounds, unrolled
+/// (each iteration is the loop variable as a number local, then the body).
+/// </summary>
+internal sealed record BlockStmt(EquatableArray<Stmt> Statements, int Loc) : Stmt(Loc);
+
 internal sealed record ReturnStmt(Expr Value, int Loc) : Stmt(Loc);

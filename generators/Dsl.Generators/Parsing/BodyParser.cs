@@ -83,11 +83,89 @@ internal sealed class BodyParser(
                 var value = ParseExpression(assignment.Right);
                 return value is null ? null : new AssignStmt(target, op.Value, value, locations.Add(assignment));
             }
+            case ForStatementSyntax loop:
+                return ParseFor(loop);
             case LocalDeclarationStatementSyntax local:
                 return Unsupported(statement, "the declaration '" + Describe(local) + "' (declare one 'var' local with a value)");
             default:
                 return Unsupported(statement, DescribeKind(statement) + " '" + Describe(statement) + "'");
         }
+    }
+
+    /// <summary>Longest loop unrolled (iterations, nested loops multiplied); longer ones are DSL0003 for now.</summary>
+    internal const int MaxUnrolledIterations = 64;
+
+    /// <summary>Most statements one loop (with its nested loops) unrolls to.</summary>
+    internal const int MaxUnrolledStatements = 4096;
+
+    /// <summary>
+    /// <c>for (var i = a; i &lt; b; i++)</c> (or <c>&lt;=</c>, <c>i += k</c>) with compile-time constant
+    /// bounds, unrolled: the body is parsed once and repeated, each copy preceded by <c>i</c>'s value.
+    /// </summary>
+    private Stmt? ParseFor(ForStatementSyntax loop)
+    {
+        string? variable = null;
+        long start = 0, end = 0, step = 0;
+        var ok = loop.Declaration is { Variables.Count: 1 } declaration && loop.Initializers.Count == 0
+            && declaration.Variables[0].Initializer is { } init && Constant(init.Value) is { } first
+            && (variable = declaration.Variables[0].Identifier.ValueText) is not null && (start = first) == first;
+        if (ok && loop.Condition is BinaryExpressionSyntax condition && condition.Left is IdentifierNameSyntax left
+            && left.Identifier.ValueText == variable && Constant(condition.Right) is { } bound
+            && condition.Kind() is SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression)
+        {
+            end = condition.IsKind(SyntaxKind.LessThanExpression) ? bound : bound + 1;
+        }
+        else ok = false;
+        if (ok && loop.Incrementors.Count == 1)
+        {
+            step = loop.Incrementors[0] switch
+            {
+                PostfixUnaryExpressionSyntax { Operand: IdentifierNameSyntax id } p when p.IsKind(SyntaxKind.PostIncrementExpression) && id.Identifier.ValueText == variable => 1,
+                PrefixUnaryExpressionSyntax { Operand: IdentifierNameSyntax id } p when p.IsKind(SyntaxKind.PreIncrementExpression) && id.Identifier.ValueText == variable => 1,
+                AssignmentExpressionSyntax { Left: IdentifierNameSyntax id } a when a.IsKind(SyntaxKind.AddAssignmentExpression) && id.Identifier.ValueText == variable
+                    => Constant(a.Right) ?? 0,
+                _ => 0,
+            };
+        }
+        if (!ok || step <= 0 || variable is null)
+        {
+            return Unsupported(loop, "the loop '" + Describe(loop) + "' (a loop must be 'for (var i = a; i < b; i++)' with constant a and b)");
+        }
+        var iterations = end <= start ? 0 : (end - start + step - 1) / step;
+        var bodyStatements = loop.Statement is BlockSyntax block ? block.Statements.ToArray() : [loop.Statement];
+        var body = ImmutableArray.CreateBuilder<Stmt>();
+        foreach (var statement in bodyStatements)
+        {
+            if (ParseStatement(statement) is { } parsed) body.Add(parsed);
+        }
+        if (iterations > MaxUnrolledIterations || iterations * Size(body) > MaxUnrolledStatements)
+        {
+            return Unsupported(loop, "the loop '" + Describe(loop) + "' (" + iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                + " iterations; loops are unrolled, up to " + MaxUnrolledIterations.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                + " iterations and " + MaxUnrolledStatements.ToString(System.Globalization.CultureInfo.InvariantCulture) + " statements for now)");
+        }
+        var loc = locations.Add(loop);
+        var unrolled = ImmutableArray.CreateBuilder<Stmt>();
+        for (var i = start; i < end; i += step)
+        {
+            unrolled.Add(new LocalStmt(variable, new NumberExpr(i, loc), loc));
+            unrolled.AddRange(body);
+        }
+        return new BlockStmt(unrolled.ToImmutable(), loc);
+    }
+
+    /// <summary>Statements a body unrolls to (nested loops already unrolled).</summary>
+    private static long Size(IEnumerable<Stmt> statements)
+    {
+        long size = 0;
+        foreach (var statement in statements) size += statement is BlockStmt block ? Size(block.Statements) : 1;
+        return size;
+    }
+
+    private long? Constant(ExpressionSyntax expression)
+    {
+        var value = semanticModel.GetConstantValue(expression, token);
+        return value.HasValue && value.Value is int or long or short or byte ? System.Convert.ToInt64(value.Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
     private Expr? ParseExpression(ExpressionSyntax expression)
