@@ -202,6 +202,52 @@ public sealed class AutodiffFeatureTests
     }
 
     [Fact]
+    public void GradientPenaltyOfTheCrossEntropyMatchesFiniteDifferencesOfTheClosedForm()
+    {
+        var source = Penalized.Replace("Grad(Sum(Net.Forward(x)), x)", "Grad(CrossEntropy(Net.Forward(x), labels), x)");
+        dynamic experiment = Create(source, "Demo.Penalized");
+        experiment.Initialize(23UL, DType.Float64);
+        using var g = new Generator(10);
+        using var x = Tensor.Randn([4, 3], g, DType.Float64);
+        long[] label = [1, 0, 1, 1];
+        using var labels = Tensor.FromArray(label, 4);
+        var xs = x.ToArray<double>();
+        var parameters = (IReadOnlyList<(string Name, Tensor Value)>)experiment.Parameters;
+
+        // t = tanh(xW + b), s = softmax(t); d CE / dx[n, i] = Σ_j (s[n, j] - [j = label n]) / N · (1 - t[n, j]²) W[i, j].
+        double Closed()
+        {
+            var w = parameters[0].Value.ToArray<double>();
+            var b = parameters[1].Value.ToArray<double>();
+            double crossEntropy = 0, penalty = 0;
+            for (var n = 0; n < 4; n++)
+            {
+                var t = new double[2];
+                for (var j = 0; j < 2; j++)
+                {
+                    var z = b[j];
+                    for (var i = 0; i < 3; i++) z += xs[n * 3 + i] * w[i * 2 + j];
+                    t[j] = Math.Tanh(z);
+                }
+                var max = Math.Max(t[0], t[1]);
+                var logSum = max + Math.Log(Math.Exp(t[0] - max) + Math.Exp(t[1] - max));
+                crossEntropy += logSum - t[label[n]];
+                for (var i = 0; i < 3; i++)
+                {
+                    double dx = 0;
+                    for (var j = 0; j < 2; j++) dx += (Math.Exp(t[j] - logSum) - (j == label[n] ? 1 : 0)) / 4 * (1 - t[j] * t[j]) * w[i * 2 + j];
+                    penalty += dx * dx;
+                }
+            }
+            return crossEntropy / 4 + 0.3 * penalty;
+        }
+
+        float loss = experiment.ComputeGradients(x, labels);
+        Assert.Equal(Closed(), loss, 1e-5);
+        GradientCheck.AgainstFiniteDifferences((object)experiment, new object[] { x, labels }, loss: (Func<double>)Closed);
+    }
+
+    [Fact]
     public void GradientPenaltySnapshot()
     {
         var run = GeneratorHarness.Run(Penalized);

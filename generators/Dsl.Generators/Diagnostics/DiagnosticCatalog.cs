@@ -99,7 +99,7 @@ internal static class DiagnosticCatalog
 
     public static readonly DiagnosticDescriptor NoSecondDerivative = Error("DSL0202",
         "No derivative rule for a derivative",
-        "'{0}' differentiates through {1}, which has no derivative rule yet (second derivatives exist for the elementwise ops, MatMul, Sum, Mean, MseLoss and the backward ops of Relu, Tanh and Sigmoid)");
+        "'{0}' differentiates through {1}, which has no derivative rule (second derivatives exist for the Ops functions and sub-model calls, not for user [Derivative] rules)");
 
     public static readonly DiagnosticDescriptor InvalidGrad = Error("DSL0203",
         "Invalid Grad",

@@ -122,6 +122,20 @@ internal static class RuntimeApi
         Kernels + ".LogSoftmaxBackward(" + logProbsGradient + ", " + logProbs + ", 1, " + output + ");",
     ];
 
+    /// <summary>
+    /// (g / total weight) · softmax-Jacobian · u, row by row: s ⊙ (u - Σ s ⊙ u) through LogSoftmaxBackward
+    /// applied to s ⊙ u (s = exp(logProbs)). The derivative of cross-entropy's backward for its logits.
+    /// </summary>
+    public static IEnumerable<string> CrossEntropySecond(string upstream, string gradient, string output, string logProbs, string totalWeight,
+        string softmax, string weighted) =>
+    [
+        Kernels + ".Exp(" + logProbs + ", " + softmax + ");",
+        Kernels + ".Mul(" + softmax + ", " + upstream + ", " + weighted + ");",
+        Kernels + ".LogSoftmaxBackward(" + weighted + ", " + logProbs + ", 1, " + output + ");",
+        Kernels + ".MulInPlace(" + output + ", " + gradient + ");",
+        Kernels + ".DivInPlace(" + output + ", " + totalWeight + ");",
+    ];
+
     public static string MseLoss(string prediction, string target, string output) =>
         Kernels + ".MseLoss(" + prediction + ", " + target + ", " + ReductionMean + ", " + output + ");";
 

@@ -7,7 +7,7 @@ using Dsl.Generators.Shapes;
 namespace Dsl.Generators.Ir;
 
 // Ops that derivative rules introduce. Their own derivative rules make second derivatives work
-// (Grad(...) inside a loss); an op without one (CrossEntropyBackward) is DSL0202 when reached.
+// (Grad(...) inside a loss); an op without one (CrossEntropySecond, a user rule) is DSL0202 when reached.
 // The second input of SumToShape, Expand and MeanBackward only gives a shape: it gets no gradient.
 
 /// <summary>The seed of the backward pass: a scalar 1 (d loss / d loss).</summary>
@@ -181,6 +181,25 @@ internal sealed record CrossEntropyBackwardOp : Op
     public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) =>
         [new AuxiliaryBuffer("LogProbsGradient", nodeOf(node.Inputs[3]).Shape)];
 
+    // For the logits: (g / B) · the softmax Jacobian applied to the upstream gradient (the labels
+    // get none). For g: Σ upstream ⊙ (softmax - onehot) / B, i.e. this op with g = 1, summed.
+    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    {
+        var (g, forward, labels, logits) = (node.Inputs[0], node.Inputs[1], node.Inputs[2], node.Inputs[3]);
+        if (builder.IsActive(logits))
+        {
+            builder.Accumulate(logits, builder.Add(new CrossEntropySecondOp(), builder.GradientName(logits), gradient, forward, g, logits));
+        }
+        if (builder.IsActive(g))
+        {
+            var name = builder.GradientName(g);
+            var unit = builder.Add(new OnesOp(), name + "Unit");
+            var slope = builder.Add(new CrossEntropyBackwardOp(), name + "Slope", unit, forward, labels, logits);
+            var product = builder.Add(new MulOp(), name + "Product", gradient, slope);
+            builder.Accumulate(g, builder.Add(new SumOp(), name, product));
+        }
+    }
+
     public override void Emit(EmitContext context, Node node)
     {
         var forward = context.Node(node.Inputs[1]);
@@ -232,4 +251,32 @@ internal sealed record MseLossBackwardOp : Op
 
     public override string Math(Node node, Func<int, string> nameOf) =>
         nameOf(node.Inputs[0]) + " ⊙ 2(" + nameOf(node.Inputs[1]) + " - " + nameOf(node.Inputs[2]) + ") / numel";
+}
+
+/// <summary>
+/// The derivative of <see cref="CrossEntropyBackwardOp"/> for its logits: (g / B) · s ⊙ (u - Σ_row s ⊙ u),
+/// s = softmax(logits). Inputs: the upstream gradient u, the CrossEntropy node (its saved
+/// log-probabilities and total weight), g, the logits. No derivative rule of its own (third derivatives).
+/// </summary>
+internal sealed record CrossEntropySecondOp : Op
+{
+    public override string Name => "CrossEntropySecond";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(3));
+
+    public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) =>
+        [new AuxiliaryBuffer("Softmax", nodeOf(node.Inputs[3]).Shape), new AuxiliaryBuffer("Weighted", nodeOf(node.Inputs[3]).Shape)];
+
+    public override void Emit(EmitContext context, Node node)
+    {
+        var forward = context.Node(node.Inputs[1]);
+        foreach (var line in RuntimeApi.CrossEntropySecond(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[2]), context.Out(node),
+            context.Auxiliary(forward, "LogProbs"), context.Auxiliary(forward, "TotalWeight"), context.Auxiliary(node, "Softmax"), context.Auxiliary(node, "Weighted")))
+        {
+            context.Line(line);
+        }
+    }
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        nameOf(node.Inputs[2]) + " · softmax'(" + nameOf(node.Inputs[3]) + ") · " + nameOf(node.Inputs[0]) + " / B";
 }
