@@ -58,6 +58,69 @@ public sealed class AutodiffFeatureTests
         Assert.Equal(before["Net.Shift"], after["Net.Shift"]);
     }
 
+    private const string SelfGated = """
+        [Model]
+        public partial class SelfGate
+        {
+            [Param(3, 2)] public Tensor W;
+
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => Tanh(MatMul(x, W)) * NoGrad(Sigmoid(MatMul(x, W)));
+        }
+
+        // The same function with the gate's copy of W as a separate frozen parameter: what NoGrad means.
+        [Model]
+        public partial class CopiedGate
+        {
+            [Param(3, 2)] public Tensor W;
+            [Param(3, 2, Frozen = true)] public Tensor Copy;
+
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => Tanh(MatMul(x, W)) * Sigmoid(MatMul(x, Copy));
+        }
+
+        [Experiment]
+        public partial class SelfGated
+        {
+            public SelfGate Net = new();
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 2)] Tensor y) => MseLoss(Net.Forward(x), y);
+        }
+
+        [Experiment]
+        public partial class CopyGated
+        {
+            public CopiedGate Net = new();
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 2)] Tensor y) => MseLoss(Net.Forward(x), y);
+        }
+        """;
+
+    [Fact]
+    public void NoGradIsLikeAFrozenCopy()
+    {
+        var run = GeneratorHarness.Run(SelfGated);
+        Assert.Empty(run.Diagnostics);
+        var assembly = GeneratorHarness.Load(run.Output);
+        dynamic detached = Activator.CreateInstance(assembly.GetType("Demo.SelfGated", throwOnError: true)!)!;
+        dynamic copied = Activator.CreateInstance(assembly.GetType("Demo.CopyGated", throwOnError: true)!)!;
+        detached.Initialize(2UL, DType.Float64);
+        copied.Initialize(9UL, DType.Float64);
+        var w = ((IReadOnlyList<(string Name, Tensor Value)>)detached.Parameters)[0].Value.ToArray<double>();
+        foreach (var (_, value) in (IReadOnlyList<(string Name, Tensor Value)>)copied.Parameters) value.CopyFrom<double>(w);
+        using var g = new Generator(3);
+        using var x = Tensor.Randn([5, 3], g, DType.Float64);
+        using var y = Tensor.Randn([5, 2], g, DType.Float64);
+
+        // The copy's gradient for W is right by finite differences (the copy is frozen, so held fixed) ...
+        GradientCheck.AgainstFiniteDifferences((object)copied, new object[] { x, y });
+        var expected = ((IReadOnlyList<(string Name, Tensor Value)>)copied.Gradients).Single().Value.ToArray<double>();
+        // ... and NoGrad's is the same: nothing flows through the gate.
+        GradientCheck.ComputeGradients(detached, new object[] { x, y });
+        var actual = ((IReadOnlyList<(string Name, Tensor Value)>)detached.Gradients).Single().Value.ToArray<double>();
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-12);
+    }
+
     [Fact]
     public void NoGradSnapshot()
     {
