@@ -539,6 +539,32 @@ public sealed class AutodiffFeatureTests
         Assert.Contains(reason, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Theory]
+    [InlineData("[Differentiable] public static Tensor F(Tensor x) => F(x) + 1;", "DSL0003", "Calling F inside itself")]
+    [InlineData("public static Tensor F(Tensor x) => x; [Derivative(nameof(F))] public static Tensor Rule(Tensor g) => g;", "DSL0003",
+        "a function with a [Derivative] rule takes one Tensor and returns one of its shape")]
+    [InlineData("public static Tensor F(Tensor x) => x;", "DSL0004", "'Functions.F' is not a function the generator knows")]
+    public void UserFunctionsOfTheWrongFormAreDiagnostics(string functions, string id, string message)
+    {
+        var run = GeneratorHarness.Run($$"""
+            public static class Functions
+            {
+                {{functions}}
+            }
+
+            [Model]
+            public partial class User
+            {
+                [Param(2, 2)] public Tensor W;
+
+                public Tensor Forward([Shape("Batch", 2)] Tensor x) => Functions.F(MatMul(x, W));
+            }
+            """);
+        var diagnostic = run.Diagnostics.First(d => d.Id.StartsWith("DSL", StringComparison.Ordinal));
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Contains(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     internal static Dictionary<string, double[]> Values(dynamic experiment) =>
         ((IReadOnlyList<(string Name, Tensor Value)>)experiment.Parameters).ToDictionary(p => p.Name, p => p.Value.ToArray<double>());
 
