@@ -64,7 +64,17 @@ internal static class ExperimentCompiler
         Guard.ThrowIfRequested("differentiating");
         var trainable = lowering.Parameters.Where(p => !p.Spec.Frozen && lowering.IsParameterUsed(p)).ToList();
         var backwardStart = graph.Count;
-        var gradients = ReverseMode.Differentiate(graph, loss, trainable.Select(lowering.ParameterNodeOf).ToList());
+        Dictionary<int, int> gradients;
+        try
+        {
+            gradients = ReverseMode.Differentiate(graph, loss, trainable.Select(lowering.ParameterNodeOf).ToList());
+        }
+        catch (MissingDerivativeException missing)
+        {
+            // Only backward ops lack rules, so only a Grad(...) in the loss gets here.
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.NoSecondDerivative, lowering.FirstGrad ?? At(spec.Locations, spec.Loss.Loc), spec.Loss.Name, missing.Op));
+            return null;
+        }
         if (gradients.Count == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.NoParameterDependence, At(spec.Locations, spec.Loss.Loc), spec.Loss.Name));

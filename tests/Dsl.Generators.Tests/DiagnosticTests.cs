@@ -291,6 +291,40 @@ public sealed class DiagnosticTests
         """), "DSL0201", "The loss 'Loss' does not depend on any trainable [Param]; TrainStep computes it but changes nothing", "Loss");
 
     [Fact]
+    public void DSL0202_NoSecondDerivative() => AssertDiagnostic(Single(Linear, """
+        public static class Functions
+        {
+            public static Tensor Softplus(Tensor x) => Log(Exp(x) + 1);
+
+            [Derivative(nameof(Softplus))]
+            public static Tensor SoftplusDerivative(Tensor x, Tensor gradOutput) => gradOutput * Sigmoid(x);
+        }
+
+        [Experiment]
+        public partial class Penalized
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x) => Sum(Square(Grad(Sum(Functions.Softplus(Net.Forward(x))), x)));
+        }
+        """), "DSL0202", "'Loss' differentiates through SoftplusDerivative, which has no derivative rule (second derivatives exist for the Ops functions and sub-model calls, not for user [Derivative] rules)",
+        "Grad(Sum(Functions.Softplus(Net.Forward(x))), x)");
+
+    [Fact]
+    public void DSL0203_InvalidGrad() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class Penalized
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x) => Sum(Square(Grad(Net.Forward(x), x)));
+        }
+        """), "DSL0203", "Grad(Net.Forward(x), x) in 'Loss': Net.Forward(x) must be a scalar (reduce it with Sum or Mean), but it is [Batch, 3]",
+        "Grad(Net.Forward(x), x)");
+
+    [Fact]
     public void DSL0301_BadUpdateRule() => AssertDiagnostic(Single("""
         [UpdateRule]
         public partial class NoUpdate

@@ -10,13 +10,16 @@ namespace Dsl.Generators.Autodiff;
 /// </summary>
 internal static class Activity
 {
-    public static bool[] Analyze(Graph graph, int upTo)
+    public static bool[] Analyze(Graph graph, int upTo) => Analyze(graph, upTo, node => node.Op is ParameterOp { Frozen: false });
+
+    /// <summary>Values that depend on a node <paramref name="isSeed"/> picks (for <c>Grad(y, x)</c>: x itself).</summary>
+    public static bool[] Analyze(Graph graph, int upTo, System.Func<Node, bool> isSeed)
     {
         var active = new bool[graph.Count];
         for (var id = 0; id <= upTo && id < graph.Count; id++)
         {
             var node = graph[id];
-            if (node.Op is ParameterOp { Frozen: false })
+            if (isSeed(node))
             {
                 active[id] = true;
                 continue;

@@ -15,12 +15,13 @@ internal sealed class GradientBuilder
 {
     private readonly Graph _graph;
     private readonly bool[] _active;
-    private readonly ShapeUnifier _unifier = new();
+    private readonly ShapeUnifier _unifier;
     private readonly Dictionary<int, int> _gradients = [];
     private readonly HashSet<int> _named = [];
 
-    public GradientBuilder(Graph graph, bool[] active)
+    public GradientBuilder(Graph graph, bool[] active, ShapeUnifier? unifier = null)
     {
+        _unifier = unifier ?? new ShapeUnifier();
         _graph = graph;
         _active = active;
     }

@@ -30,4 +30,25 @@ internal static class ReverseMode
         }
         return result;
     }
+
+    /// <summary>
+    /// The graph of dy/dx for a scalar y, appended to <paramref name="graph"/> (so it can be
+    /// differentiated again); null when y does not depend on x. Throws
+    /// <see cref="MissingDerivativeException"/> for an op without a rule.
+    /// </summary>
+    public static int? Gradient(Graph graph, int y, int x, Shapes.ShapeUnifier unifier)
+    {
+        var active = Activity.Analyze(graph, y, node => node.Id == x);
+        if (!active[y]) return null;
+        var builder = new GradientBuilder(graph, active, unifier);
+        builder.Seed(y);
+        for (var id = y; id >= x; id--)
+        {
+            if (!active[id] || !builder.TryGetGradient(id, out var gradient)) continue;
+            var node = graph[id];
+            if (id == x) break;
+            node.Op.Differentiate(builder, node, gradient);
+        }
+        return builder.TryGetGradient(x, out var result) ? result : null;
+    }
 }

@@ -97,6 +97,14 @@ internal static class DiagnosticCatalog
         "The loss does not depend on any parameter",
         "The loss '{0}' does not depend on any trainable [Param]; TrainStep computes it but changes nothing");
 
+    public static readonly DiagnosticDescriptor NoSecondDerivative = Error("DSL0202",
+        "No derivative rule for a derivative",
+        "'{0}' differentiates through {1}, which has no derivative rule (second derivatives exist for the Ops functions and sub-model calls, not for user [Derivative] rules)");
+
+    public static readonly DiagnosticDescriptor InvalidGrad = Error("DSL0203",
+        "Invalid Grad",
+        "Grad({0}, {1}) in '{2}': {3}");
+
     public static readonly DiagnosticDescriptor BadUpdateRule = Error("DSL0301",
         "Invalid update rule",
         "Update rule '{0}': {1}");
@@ -128,6 +136,8 @@ internal static class DiagnosticCatalog
         [LabelsShape.Id] = LabelsShape,
         [ScalarWhereTensor.Id] = ScalarWhereTensor,
         [NoParameterDependence.Id] = NoParameterDependence,
+        [NoSecondDerivative.Id] = NoSecondDerivative,
+        [InvalidGrad.Id] = InvalidGrad,
         [BadUpdateRule.Id] = BadUpdateRule,
         [InternalError.Id] = InternalError,
     };

@@ -20,6 +20,7 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
             NumberArithmeticOp arithmetic => arithmetic.Inline(this, node),
             NumberNegateOp negate => negate.Inline(this, node),
             NumberFunctionOp function => function.Inline(this, node),
+            NoGradOp => Ref(node.Inputs[0]),
             _ => throw new System.InvalidOperationException("no buffer for " + node.Name),
         };
     }

@@ -22,6 +22,7 @@ internal static class ExperimentEmitter
         string NameOf(int id)
         {
             var node = plan.Nodes[id];
+            if (node.Op is NoGradOp) return node.Op.Math(node, NameOf);
             if (!node.IsNumber) return node.Name;
             var math = node.Op.Math(node, NameOf);
             return node.Op is NumberArithmeticOp ? "(" + math + ")" : math;

@@ -122,6 +122,20 @@ internal static class RuntimeApi
         Kernels + ".LogSoftmaxBackward(" + logProbsGradient + ", " + logProbs + ", 1, " + output + ");",
     ];
 
+    /// <summary>
+    /// (g / total weight) · softmax-Jacobian · u, row by row: s ⊙ (u - Σ s ⊙ u) through LogSoftmaxBackward
+    /// applied to s ⊙ u (s = exp(logProbs)). The derivative of cross-entropy's backward for its logits.
+    /// </summary>
+    public static IEnumerable<string> CrossEntropySecond(string upstream, string gradient, string output, string logProbs, string totalWeight,
+        string softmax, string weighted) =>
+    [
+        Kernels + ".Exp(" + logProbs + ", " + softmax + ");",
+        Kernels + ".Mul(" + softmax + ", " + upstream + ", " + weighted + ");",
+        Kernels + ".LogSoftmaxBackward(" + weighted + ", " + logProbs + ", 1, " + output + ");",
+        Kernels + ".MulInPlace(" + output + ", " + gradient + ");",
+        Kernels + ".DivInPlace(" + output + ", " + totalWeight + ");",
+    ];
+
     public static string MseLoss(string prediction, string target, string output) =>
         Kernels + ".MseLoss(" + prediction + ", " + target + ", " + ReductionMean + ", " + output + ");";
 
@@ -150,6 +164,14 @@ internal static class RuntimeApi
     // ---- copies, fills and in-place updates -------------------------------------------------------
 
     /// <summary>destination = source, broadcasting (a scalar fills the whole destination).</summary>
+    /// <summary>
+    /// A user function called eagerly, its result copied into the buffer and released unless it is
+    /// one of the arguments (a function may return its input). Allocates, unlike the kernels.
+    /// </summary>
+    public static string CallUserFunction(string method, string[] arguments, string output) =>
+        "{ var result = " + method + "(" + string.Join(", ", arguments) + "); " + Kernels + ".Copy(result, " + output + "); if ("
+        + string.Join(" && ", System.Linq.Enumerable.Select(arguments, a => "!ReferenceEquals(result, " + a + ")")) + ") result.Dispose(); }";
+
     public static string Copy(string source, string destination) => Kernels + ".Copy(" + source + ", " + destination + ");";
 
     public static string Fill(string tensor, string value) => Kernels + ".Fill(" + tensor + ", " + value + ");";

@@ -36,6 +36,9 @@ internal sealed class Lowering
     /// <summary>Every parameter of every instance, in declaration order (also unused ones).</summary>
     public List<ParameterInfo> Parameters { get; } = [];
 
+    /// <summary>Where the first Grad(...) was written (a second derivative that fails is reported there).</summary>
+    public LocationInfo? FirstGrad { get; private set; }
+
     /// <summary>The tensor inputs of the lowered method with their declared shapes.</summary>
     public List<InputInfo> Inputs { get; } = [];
 
@@ -199,7 +202,8 @@ internal sealed class Lowering
 
     private int? LowerStatements(MethodSpec method, Scope scope, bool allowAssignments, bool requireReturn)
     {
-        foreach (var statement in method.Body)
+        var locals = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var statement in Flatten(method.Body))
         {
             switch (statement)
             {
@@ -207,12 +211,28 @@ internal sealed class Lowering
                 {
                     var value = LowerExpression(local.Value, scope);
                     if (value is null) return null;
+                    locals.Add(local.Name);
                     scope.Values[local.Name] = value.Value;
                     Graph.Rename(value.Value, local.Name + scope.NameSuffix, NamePriority.Local);
                     break;
                 }
                 case ReturnStmt ret:
                     return LowerExpression(ret.Value, scope);
+                case AssignStmt assign when locals.Contains(assign.Target):
+                {
+                    // A local given a new value (h = Tanh(MatMul(h, W)) in a loop): later reads see it (SSA).
+                    var value = LowerExpression(assign.Value, scope);
+                    if (value is null) return null;
+                    var current = scope.Values[assign.Target];
+                    var next = assign.Operator == AssignOperator.Assign ? value.Value
+                        : Graph[current].IsNumber && Graph[value.Value].IsNumber
+                        ? Graph.Add(new NumberArithmeticOp(NumberOperator(assign.Operator)), [current, value.Value], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto)
+                        : AddNode(CompoundOp(assign.Operator), [current, value.Value], [assign.Target, AstPrinter.Print(assign.Value)], assign.Loc, scope);
+                    if (next is null) return null;
+                    scope.Values[assign.Target] = next.Value;
+                    Graph.Rename(next.Value, assign.Target + scope.NameSuffix, NamePriority.Local);
+                    break;
+                }
                 case AssignStmt assign when allowAssignments:
                 {
                     if (!scope.Values.TryGetValue(assign.Target, out var current) || Graph[current].IsNumber)
@@ -244,6 +264,30 @@ internal sealed class Lowering
         }
         return null;
     }
+
+    /// <summary>The statements in execution order, unrolled loops spliced in.</summary>
+    private static IEnumerable<Stmt> Flatten(IEnumerable<Stmt> statements)
+    {
+        foreach (var statement in statements)
+        {
+            if (statement is BlockStmt block)
+            {
+                foreach (var inner in Flatten(block.Statements)) yield return inner;
+            }
+            else
+            {
+                yield return statement;
+            }
+        }
+    }
+
+    private static BinaryOperator NumberOperator(AssignOperator op) => op switch
+    {
+        AssignOperator.AddAssign => BinaryOperator.Add,
+        AssignOperator.SubtractAssign => BinaryOperator.Subtract,
+        AssignOperator.MultiplyAssign => BinaryOperator.Multiply,
+        _ => BinaryOperator.Divide,
+    };
 
     private static Op CompoundOp(AssignOperator op) => op switch
     {
@@ -297,6 +341,18 @@ internal sealed class Lowering
             case ForwardCallExpr forward:
                 return LowerForward(forward, scope);
 
+            case InlineCallExpr inline:
+                return LowerInline(inline, scope);
+
+            case CustomCallExpr custom:
+            {
+                if (custom.Arguments.Count != 1) return null;
+                var argument = LowerExpression(custom.Arguments[0], scope);
+                if (argument is null) return null;
+                return AddNode(new CustomFunctionOp(custom.Function, custom.Method, custom.Rule), [argument.Value],
+                    [AstPrinter.Print(custom.Arguments[0])], custom.Loc, scope);
+            }
+
             default:
                 return null;
         }
@@ -346,6 +402,7 @@ internal sealed class Lowering
 
     private int? LowerCall(CallExpr call, Scope scope)
     {
+        if (call.Function == "Grad" && call.Arguments.Count == 2) return LowerGrad(call, scope);
         if (!OpCatalog.TryGet(call.Function, out var function))
         {
             Report(DiagnosticCatalog.UnknownFunction, scope.Location(call.Loc), call.Function, OpCatalog.SupportedFunctionList);
@@ -379,6 +436,62 @@ internal sealed class Lowering
         }
         for (var i = 0; i < function.Roles.Length && i < args.Length; i++) Graph.Rename(args[i], function.Roles[i] + scope.NameSuffix, NamePriority.Role);
         return AddNode(function.TensorOp(), args, labels, call.Loc, scope);
+    }
+
+    /// <summary>
+    /// <c>Grad(y, x)</c>: dy/dx for a scalar y, expanded here into the IR of the derivative (the
+    /// reverse pass from y to x), so the loss's own differentiation later goes through it again.
+    /// </summary>
+    private int? LowerGrad(CallExpr call, Scope scope)
+    {
+        var y = LowerExpression(call.Arguments[0], scope);
+        var x = LowerExpression(call.Arguments[1], scope);
+        if (y is null || x is null) return null;
+        var (yLabel, xLabel) = (AstPrinter.Print(call.Arguments[0]), AstPrinter.Print(call.Arguments[1]));
+        FirstGrad ??= scope.Location(call.Loc);
+        string? problem = null;
+        if (Graph[y.Value].IsNumber || Graph[x.Value].IsNumber) problem = "both arguments must be tensors";
+        else if (Unifier.Resolve(Graph[y.Value].Shape).Rank != 0) problem = yLabel + " must be a scalar (reduce it with Sum or Mean), but it is " + Unifier.Resolve(Graph[y.Value].Shape);
+        if (problem is null)
+        {
+            try
+            {
+                var gradient = Autodiff.ReverseMode.Gradient(Graph, y.Value, x.Value, Unifier);
+                if (gradient is not null) return gradient;
+                problem = yLabel + " does not depend on " + xLabel;
+            }
+            catch (MissingDerivativeException missing)
+            {
+                Report(DiagnosticCatalog.NoSecondDerivative, scope.Location(call.Loc), "Grad(" + yLabel + ", " + xLabel + ")", missing.Op);
+                return null;
+            }
+        }
+        Report(DiagnosticCatalog.InvalidGrad, scope.Location(call.Loc), yLabel, xLabel, scope.Method, problem);
+        return null;
+    }
+
+    /// <summary>A [Differentiable] function's body lowered in place, its parameters bound to the arguments.</summary>
+    private int? LowerInline(InlineCallExpr call, Scope scope)
+    {
+        if (call.Arguments.Count != call.Parameters.Count)
+        {
+            Report(DiagnosticCatalog.WrongArgumentCount, scope.Location(call.Loc), call.Function,
+                call.Parameters.Count.ToString(CultureInfo.InvariantCulture), call.Arguments.Count.ToString(CultureInfo.InvariantCulture));
+            return null;
+        }
+        if (scope.Depth >= MaxInlineDepth)
+        {
+            Report(DiagnosticCatalog.RecursiveModel, scope.Location(call.Loc), call.Function, call.Function);
+            return null;
+        }
+        var inner = new Scope(scope.Locations, call.Function, null, new Dictionary<string, Instance>(), scope.Depth + 1) { NameSuffix = scope.NameSuffix };
+        for (var i = 0; i < call.Parameters.Count; i++)
+        {
+            var value = LowerExpression(call.Arguments[i], scope);
+            if (value is null) return null;
+            inner.Values[call.Parameters[i]] = value.Value;
+        }
+        return LowerBody(new MethodSpec(call.Function, EquatableArray<ParameterSpec>.Empty, call.Body, call.Loc), inner);
     }
 
     private int? LowerForward(ForwardCallExpr call, Scope scope)

@@ -26,7 +26,7 @@ internal abstract record Op
 
     /// <summary>Adds the gradient contributions of this node's inputs, given the gradient of its output.</summary>
     public virtual void Differentiate(GradientBuilder builder, Node node, int gradient) =>
-        throw new NotSupportedException("the op " + Name + " has no derivative rule yet");
+        throw new MissingDerivativeException(Name);
 
     /// <summary>Extra buffers the node's emission writes besides its result (values saved for the backward pass).</summary>
     public virtual IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) => [];
@@ -48,6 +48,15 @@ internal abstract record SourceOp : Op
     public override void Emit(EmitContext context, Node node)
     {
     }
+}
+
+/// <summary>
+/// An active node's op has no derivative rule (only backward ops can lack one, so this arises when
+/// differentiating a derivative). Compilers turn it into DSL0202, never a crash.
+/// </summary>
+internal sealed class MissingDerivativeException(string op) : Exception("the op " + op + " has no derivative rule yet")
+{
+    public string Op { get; } = op;
 }
 
 /// <summary>A buffer an op writes besides its result, named after the node (<c>_loss</c> + <c>LogProbs</c>).</summary>

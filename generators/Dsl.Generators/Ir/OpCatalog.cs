@@ -45,6 +45,7 @@ internal static class OpCatalog
         new("Pow", 2, null, numbers: true),
         new("Sum", 1, () => new SumOp()),
         new("Mean", 1, () => new MeanOp()),
+        new("NoGrad", 1, () => new NoGradOp()),
         new("CrossEntropy", 2, () => new CrossEntropyOp(), false, "logits", "labels"),
         new("MseLoss", 2, () => new MseLossOp(), false, "prediction", "target"),
     ];

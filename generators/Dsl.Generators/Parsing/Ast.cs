@@ -42,6 +42,18 @@ internal sealed record CallExpr(string Function, EquatableArray<Expr> Arguments,
 /// <summary>A call of a sub-model's Forward: <c>Net.Forward(x)</c>.</summary>
 internal sealed record ForwardCallExpr(EquatableArray<string> Receiver, EquatableArray<Expr> Arguments, int Loc) : Expr(Loc);
 
+/// <summary>
+/// A call of a user <c>[Differentiable]</c> static function: its body, parsed where it is declared,
+/// travels with the call and lowering inlines it with the arguments bound to <see cref="Parameters"/>.
+/// </summary>
+internal sealed record InlineCallExpr(string Function, EquatableArray<string> Parameters, EquatableArray<Stmt> Body, EquatableArray<Expr> Arguments, int Loc) : Expr(Loc);
+
+/// <summary>
+/// A call of a user static function with a <c>[Derivative]</c> rule: the function runs eagerly in the
+/// forward pass and the rule (<c>(x, gradOutput) → gradInput</c>) in the backward pass. C# names are global::-qualified.
+/// </summary>
+internal sealed record CustomCallExpr(string Function, string Method, string Rule, EquatableArray<Expr> Arguments, int Loc) : Expr(Loc);
+
 /// <summary>A statement of a method body.</summary>
 internal abstract record Stmt(int Loc);
 
@@ -61,4 +73,10 @@ internal enum AssignOperator
 internal sealed record AssignStmt(string Target, AssignOperator Operator, Expr Value, int Loc) : Stmt(Loc);
 
 /// <summary><c>return value;</c> or an expression body.</summary>
+/// <summary>
+/// Statements run in order as if written in place: a <c>for</c> loop with constant bounds, unrolled
+/// (each iteration is the loop variable as a number local, then the body).
+/// </summary>
+internal sealed record BlockStmt(EquatableArray<Stmt> Statements, int Loc) : Stmt(Loc);
+
 internal sealed record ReturnStmt(Expr Value, int Loc) : Stmt(Loc);

@@ -39,6 +39,10 @@ internal static class AstPrinter
             }
             case CallExpr call:
                 return call.Function + "(" + string.Join(", ", call.Arguments.Select(a => Write(a, 0))) + ")";
+            case InlineCallExpr inline:
+                return inline.Function + "(" + string.Join(", ", inline.Arguments.Select(a => Write(a, 0))) + ")";
+            case CustomCallExpr custom:
+                return custom.Function + "(" + string.Join(", ", custom.Arguments.Select(a => Write(a, 0))) + ")";
             case ForwardCallExpr forward:
                 return string.Join(".", forward.Receiver) + ".Forward(" + string.Join(", ", forward.Arguments.Select(a => Write(a, 0))) + ")";
             default:

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Dsl.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
@@ -18,9 +19,13 @@ internal sealed class BodyParser(
     LocationTable locations,
     List<DiagnosticInfo> diagnostics,
     string methodName,
-    CancellationToken token)
+    CancellationToken token,
+    int depth = 0)
 {
     private const string OpsTypeName = "Dsl.Ops";
+    private const string DifferentiableAttribute = "Dsl.DifferentiableAttribute";
+    private const string DerivativeAttribute = "Dsl.DerivativeAttribute";
+    private const int MaxInlineDepth = 16;
 
     public EquatableArray<Stmt> Parse(BaseMethodDeclarationSyntax method)
     {
@@ -78,11 +83,89 @@ internal sealed class BodyParser(
                 var value = ParseExpression(assignment.Right);
                 return value is null ? null : new AssignStmt(target, op.Value, value, locations.Add(assignment));
             }
+            case ForStatementSyntax loop:
+                return ParseFor(loop);
             case LocalDeclarationStatementSyntax local:
                 return Unsupported(statement, "the declaration '" + Describe(local) + "' (declare one 'var' local with a value)");
             default:
                 return Unsupported(statement, DescribeKind(statement) + " '" + Describe(statement) + "'");
         }
+    }
+
+    /// <summary>Longest loop unrolled (iterations, nested loops multiplied); longer ones are DSL0003 for now.</summary>
+    internal const int MaxUnrolledIterations = 64;
+
+    /// <summary>Most statements one loop (with its nested loops) unrolls to.</summary>
+    internal const int MaxUnrolledStatements = 4096;
+
+    /// <summary>
+    /// <c>for (var i = a; i &lt; b; i++)</c> (or <c>&lt;=</c>, <c>i += k</c>) with compile-time constant
+    /// bounds, unrolled: the body is parsed once and repeated, each copy preceded by <c>i</c>'s value.
+    /// </summary>
+    private Stmt? ParseFor(ForStatementSyntax loop)
+    {
+        string? variable = null;
+        long start = 0, end = 0, step = 0;
+        var ok = loop.Declaration is { Variables.Count: 1 } declaration && loop.Initializers.Count == 0
+            && declaration.Variables[0].Initializer is { } init && Constant(init.Value) is { } first
+            && (variable = declaration.Variables[0].Identifier.ValueText) is not null && (start = first) == first;
+        if (ok && loop.Condition is BinaryExpressionSyntax condition && condition.Left is IdentifierNameSyntax left
+            && left.Identifier.ValueText == variable && Constant(condition.Right) is { } bound
+            && condition.Kind() is SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression)
+        {
+            end = condition.IsKind(SyntaxKind.LessThanExpression) ? bound : bound + 1;
+        }
+        else ok = false;
+        if (ok && loop.Incrementors.Count == 1)
+        {
+            step = loop.Incrementors[0] switch
+            {
+                PostfixUnaryExpressionSyntax { Operand: IdentifierNameSyntax id } p when p.IsKind(SyntaxKind.PostIncrementExpression) && id.Identifier.ValueText == variable => 1,
+                PrefixUnaryExpressionSyntax { Operand: IdentifierNameSyntax id } p when p.IsKind(SyntaxKind.PreIncrementExpression) && id.Identifier.ValueText == variable => 1,
+                AssignmentExpressionSyntax { Left: IdentifierNameSyntax id } a when a.IsKind(SyntaxKind.AddAssignmentExpression) && id.Identifier.ValueText == variable
+                    => Constant(a.Right) ?? 0,
+                _ => 0,
+            };
+        }
+        if (!ok || step <= 0 || variable is null)
+        {
+            return Unsupported(loop, "the loop '" + Describe(loop) + "' (a loop must be 'for (var i = a; i < b; i++)' with constant a and b)");
+        }
+        var iterations = end <= start ? 0 : (end - start + step - 1) / step;
+        var bodyStatements = loop.Statement is BlockSyntax block ? block.Statements.ToArray() : [loop.Statement];
+        var body = ImmutableArray.CreateBuilder<Stmt>();
+        foreach (var statement in bodyStatements)
+        {
+            if (ParseStatement(statement) is { } parsed) body.Add(parsed);
+        }
+        if (iterations > MaxUnrolledIterations || iterations * Size(body) > MaxUnrolledStatements)
+        {
+            return Unsupported(loop, "the loop '" + Describe(loop) + "' (" + iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                + " iterations; loops are unrolled, up to " + MaxUnrolledIterations.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                + " iterations and " + MaxUnrolledStatements.ToString(System.Globalization.CultureInfo.InvariantCulture) + " statements for now)");
+        }
+        var loc = locations.Add(loop);
+        var unrolled = ImmutableArray.CreateBuilder<Stmt>();
+        for (var i = start; i < end; i += step)
+        {
+            unrolled.Add(new LocalStmt(variable, new NumberExpr(i, loc), loc));
+            unrolled.AddRange(body);
+        }
+        return new BlockStmt(unrolled.ToImmutable(), loc);
+    }
+
+    /// <summary>Statements a body unrolls to (nested loops already unrolled).</summary>
+    private static long Size(IEnumerable<Stmt> statements)
+    {
+        long size = 0;
+        foreach (var statement in statements) size += statement is BlockStmt block ? Size(block.Statements) : 1;
+        return size;
+    }
+
+    private long? Constant(ExpressionSyntax expression)
+    {
+        var value = semanticModel.GetConstantValue(expression, token);
+        return value.HasValue && value.Value is int or long or short or byte ? System.Convert.ToInt64(value.Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
     private Expr? ParseExpression(ExpressionSyntax expression)
@@ -171,6 +254,9 @@ internal sealed class BodyParser(
         if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
         if (method is not null && method.ContainingType?.ToDisplayString() != OpsTypeName)
         {
+            var reported = diagnostics.Count;
+            if (ParseUserCall(invocation, method) is { } user) return user;
+            if (diagnostics.Count > reported) return null;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnknownFunction, LocationInfo.From(invocation),
                 method.ContainingType?.Name + "." + method.Name, Ir.OpCatalog.SupportedFunctionList));
             return null;
@@ -185,6 +271,52 @@ internal sealed class BodyParser(
         var args = ParseArguments(invocation.ArgumentList);
         return args is null ? null : new CallExpr(name, args.Value, locations.Add(invocation));
     }
+
+    /// <summary>
+    /// A user function: a static <c>[Differentiable]</c> one is parsed from its declaration and
+    /// inlined; a static one with a <c>[Derivative(nameof(F))]</c> rule beside it (in its class)
+    /// becomes a custom op. Anything else: null (the caller reports DSL0004).
+    /// </summary>
+    private Expr? ParseUserCall(InvocationExpressionSyntax invocation, IMethodSymbol method)
+    {
+        if (!method.IsStatic || method.ReturnType.ToDisplayString() != "Dsl.Tensor") return null;
+        var tensorOnly = method.Parameters.All(p => p.Type.ToDisplayString() == "Dsl.Tensor");
+        if (HasAttribute(method, DifferentiableAttribute))
+        {
+            if (depth >= MaxInlineDepth)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnsupportedSyntax, LocationInfo.From(invocation),
+                    "Calling " + method.Name + " inside itself (a [Differentiable] function is inlined, so it may not recurse)", methodName));
+                return null;
+            }
+            if (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(token) is not MethodDeclarationSyntax declaration) return null;
+            var arguments = ParseArguments(invocation.ArgumentList);
+            if (arguments is null) return null;
+            var model = declaration.SyntaxTree == semanticModel.SyntaxTree ? semanticModel : semanticModel.Compilation.GetSemanticModel(declaration.SyntaxTree);
+            var body = new BodyParser(model, locations, diagnostics, method.Name, token, depth + 1).Parse(declaration);
+            var parameters = method.Parameters.Select(p => p.Name).ToImmutableArray();
+            return new InlineCallExpr(method.Name, parameters, body, arguments.Value, locations.Add(invocation));
+        }
+        var rule = method.ContainingType.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m => m.IsStatic
+            && m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DerivativeAttribute
+                && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value as string == method.Name));
+        if (rule is null) return null;
+        if (!tensorOnly || method.Parameters.Length != 1 || rule.Parameters.Length != 2 || rule.ReturnType.ToDisplayString() != "Dsl.Tensor"
+            || rule.Parameters.Any(p => p.Type.ToDisplayString() != "Dsl.Tensor"))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnsupportedSyntax, LocationInfo.From(invocation),
+                "Calling " + method.Name + " (a function with a [Derivative] rule takes one Tensor and returns one of its shape; the rule is 'static Tensor "
+                + rule.Name + "(Tensor x, Tensor gradOutput)')", methodName));
+            return null;
+        }
+        var args = ParseArguments(invocation.ArgumentList);
+        if (args is null) return null;
+        var format = SymbolDisplayFormat.FullyQualifiedFormat;
+        return new CustomCallExpr(method.Name, method.ContainingType.ToDisplayString(format) + "." + method.Name,
+            rule.ContainingType.ToDisplayString(format) + "." + rule.Name, args.Value, locations.Add(invocation));
+    }
+
+    private static bool HasAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
 
     private EquatableArray<Expr>? ParseArguments(ArgumentListSyntax list)
     {

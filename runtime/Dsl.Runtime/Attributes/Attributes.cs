@@ -74,11 +74,20 @@ public sealed class StateAttribute : Attribute;
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class UpdateAttribute : Attribute;
 
-/// <summary>A static tensor function the generator may inline and differentiate.</summary>
+/// <summary>
+/// A static tensor function (<c>static Tensor F(Tensor x, ...)</c>) written with the same constructs as
+/// <c>Forward</c>. The generator inlines its body where it is called from a model or a loss, so it is
+/// differentiated like code written in place; eagerly it is ordinary C#.
+/// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class DifferentiableAttribute : Attribute;
 
-/// <summary>A user derivative rule for the function named: takes its inputs and the upstream gradient, returns the input gradient(s).</summary>
+/// <summary>
+/// The derivative rule of the static function named <paramref name="function"/> in the same class:
+/// <c>static Tensor Rule(Tensor x, Tensor gradOutput)</c> returns the gradient with respect to x. The
+/// generated forward pass calls the function and the backward pass calls the rule (both eagerly, so
+/// they allocate their results).
+/// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class DerivativeAttribute(string function) : Attribute
 {

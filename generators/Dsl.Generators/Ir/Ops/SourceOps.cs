@@ -47,3 +47,18 @@ internal sealed record NumberOp(string Expression, string Display) : SourceOp
 
     public override string Math(Node node, Func<int, string> nameOf) => Display;
 }
+
+/// <summary>
+/// <c>NoGrad(x)</c>: the value of x, through which no gradient flows. It is a source for
+/// differentiation (never active, so nothing upstream of it gets a contribution from this use) and
+/// an alias for emission (it refers to x's buffer; nothing is copied).
+/// </summary>
+internal sealed record NoGradOp : SourceOp
+{
+    public override string Name => "NoGrad";
+
+    public override ShapeResult InferShape(ShapeContext context) =>
+        context.IsNumber(0) ? ShapeResult.Number() : ShapeResult.Tensor(context.Shape(0));
+
+    public override string Math(Node node, Func<int, string> nameOf) => "NoGrad(" + nameOf(node.Inputs[0]) + ")";
+}
