@@ -653,6 +653,37 @@ public static class CrossCheckCases
             def forward(x): return torch.tanh(x @ Net_Projection @ Net_W + Net_B)
             loss = F.mse_loss(forward(a), y) - torch.mean(forward(b)) * 0.3
             """),
+
+        new("TwoModelFieldsOfOneTypeAndATwoInputForward", Dense + """
+            [Model]
+            public partial class Bilinear
+            {
+                [Dim] public int Features;
+
+                [Param(nameof(Features), nameof(Features))] public Tensor W;
+
+                public Tensor Forward([Shape("Batch", nameof(Features))] Tensor a, [Shape("Batch", nameof(Features))] Tensor b)
+                    => Sum(MatMul(a, W) * b) / Sqrt(Sum(Square(W)) + 1);
+            }
+
+            [Experiment]
+            public partial class Siamese
+            {
+                public Dense Left = new() { In = 4, Out = 3 };
+                public Dense Right = new() { In = 5, Out = 3 };
+                public Bilinear Score = new() { Features = 3 };
+
+                [Loss]
+                public Tensor Loss([Shape("Batch", 4)] Tensor x, [Shape("Batch", 5)] Tensor z)
+                    => Square(Score.Forward(Tanh(Left.Forward(x)), Sigmoid(Right.Forward(z))) - 1);
+            }
+            """, "Demo.Siamese", 14, g => [Randn(g, 6, 4), Randn(g, 6, 5)],
+            """
+            a = torch.tanh(x @ Left_W + Left_B)
+            b = torch.sigmoid(z @ Right_W + Right_B)
+            score = torch.sum((a @ Score_W) * b) / torch.sqrt(torch.sum(torch.square(Score_W)) + 1)
+            loss = torch.square(score - 1)
+            """),
     ];
 
     /// <summary>The deep MLP against a torch forward that is wrong on purpose (tanh for sigmoid in the first layer).</summary>
