@@ -684,6 +684,44 @@ public static class CrossCheckCases
             score = torch.sum((a @ Score_W) * b) / torch.sqrt(torch.sum(torch.square(Score_W)) + 1)
             loss = torch.square(score - 1)
             """),
+
+        new("LogisticScalarChains", """
+            [Model]
+            public partial class Logistic
+            {
+                [Dim] public int In;
+
+                [Param(nameof(In), 1)] public Tensor W;
+                [Param(1)]             public Tensor B;
+
+                public Tensor Forward([Shape("Batch", nameof(In))] Tensor x)
+                {
+                    var z = MatMul(x, W) + B;
+                    var h = z * 0.5 + Tanh(z);
+                    return Sigmoid(h);
+                }
+            }
+
+            [Experiment]
+            public partial class Binary
+            {
+                public Logistic Net = new() { In = 3 };
+
+                [Loss]
+                public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 1)] Tensor y)
+                {
+                    var p = Net.Forward(x);
+                    var nll = -Mean(y * Log(p) + (1 - y) * Log(1 - p));
+                    return nll + Square(Sum(Net.W)) * 0.01 + Sqrt(Square(Mean(p)) + 1);
+                }
+            }
+            """, "Demo.Binary", 15, g => [Randn(g, 8, 3), Tensor.RandInt(0, 2, [8, 1], g, DType.Float64)],
+            """
+            z = x @ Net_W + Net_B
+            p = torch.sigmoid(z * 0.5 + torch.tanh(z))
+            nll = -torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))
+            loss = nll + torch.square(torch.sum(Net_W)) * 0.01 + torch.sqrt(torch.square(torch.mean(p)) + 1)
+            """),
     ];
 
     /// <summary>The deep MLP against a torch forward that is wrong on purpose (tanh for sigmoid in the first layer).</summary>
