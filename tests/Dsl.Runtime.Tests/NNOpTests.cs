@@ -445,3 +445,22 @@ public sealed class NNOpTests(TorchCaseFixture<NNCatalog> torch) : IClassFixture
     }
 }
 
+
+public sealed class MseLossIntoScalarTests
+{
+    [Fact]
+    public void Mean_mse_into_a_scalar_buffer_keeps_the_buffer()
+    {
+        using var g = new Generator(3);
+        using var p = Tensor.Randn([5, 3], g, DType.Float64);
+        using var t = Tensor.Randn([5, 3], g, DType.Float64);
+        using var loss = Tensor.Empty([], DType.Float64);
+        var storage = loss.DataPointer;
+        Kernels.MseLoss(p, t, Reduction.Mean, loss);
+        Assert.Equal(Shape.Scalar, loss.Shape);
+        Assert.Equal(storage, loss.DataPointer); // written in place, not reallocated
+        using var diff = p - t;
+        using var expected = Ops.Mean(Ops.Square(diff));
+        Assert.Equal(expected.Item(), loss.Item(), 12);
+    }
+}

@@ -76,7 +76,12 @@ DSL_EXPORT dsl_mse_loss(dsl_tensor input, dsl_tensor target, int32_t reduction, 
 DSL_EXPORT dsl_mse_loss_out(dsl_tensor out, dsl_tensor input, dsl_tensor target, int32_t reduction) {
   DSL_TRY({
     dsl::nn::check_same_shape("mse_loss", T(input), T(target));
-    at::mse_loss_out(T(out), T(input), T(target), dsl::nn::reduction(reduction));
+    // 1.13's mse_loss_out with a reduction first resizes `out` to the elementwise shape (a
+    // deprecated resize, with a warning, and a reallocation every call): reduce, then copy.
+    if (dsl::nn::reduction(reduction) == at::Reduction::None)
+      at::mse_loss_out(T(out), T(input), T(target), at::Reduction::None);
+    else
+      T(out).copy_(at::mse_loss(T(input), T(target), dsl::nn::reduction(reduction)));
   });
 }
 
