@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs Dsl's BenchmarkDotNet suites in Release and prints their summary tables.
+# Runs Dsl's benchmarks in Release and prints their summary tables.
 #
-#   benchmarks/run.sh            call overhead (Ops/Kernels on 8x8) and the 1024³ matmul (~2 min)
-#   benchmarks/run.sh threads    the four (intra-op, BLAS) thread settings, one process each (~2 min)
-#   benchmarks/run.sh all        both
-#   benchmarks/run.sh -- ARGS    BenchmarkDotNet's own arguments, e.g. -- --filter '*Mm*'
+#   benchmarks/run.sh                   call overhead (Ops/Kernels on 8x8) and the 1024³ matmul (~2 min)
+#   benchmarks/run.sh threads [ROUNDS]  the four (intra-op, BLAS) thread settings, interleaved over
+#                                       ROUNDS rounds (default 5), a fresh process each (~2 min)
+#   benchmarks/run.sh -- ARGS           BenchmarkDotNet's own arguments, e.g. -- --filter '*Mm*'
 #
 # Full logs and reports go to benchmarks/BenchmarkDotNet.Artifacts. Other work on the machine
 # skews the numbers: the load average is printed before and after.
@@ -14,17 +14,18 @@ artifacts="$here/BenchmarkDotNet.Artifacts"
 
 case "${1:-default}" in
   default) args=(--filter '*CallOverheadBenchmarks*' '*MatMulBenchmarks*') ;;
-  threads) args=(--filter '*ThreadBenchmarks*') ;;
-  all)     args=(--filter '*') ;;
+  threads)
+    dotnet build -c Release "$here/Dsl.Benchmarks" > /dev/null
+    exec dotnet "$here/Dsl.Benchmarks/bin/Release/net10.0/Dsl.Benchmarks.dll" threads ${2:-5} ;;
   --)      shift; args=("$@") ;;
-  *)       echo "usage: $0 [default|threads|all|-- BenchmarkDotNet args]" >&2; exit 2 ;;
+  *)       echo "usage: $0 [default|threads [ROUNDS]|-- BenchmarkDotNet args]" >&2; exit 2 ;;
 esac
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -rf "$artifacts/results"
+mkdir -p "$artifacts"
 dotnet run -c Release --project "$here/Dsl.Benchmarks" -- "${args[@]}" --artifacts "$artifacts" \
-  > "$artifacts.log" 2>&1 || { tail -50 "$artifacts.log"; exit 1; }
-mv "$artifacts.log" "$artifacts/run.log"
+  > "$artifacts/run.log" 2>&1 || { tail -50 "$artifacts/run.log"; exit 1; }
 echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The environment block (CPU, OS, .NET) once, then each suite's table.

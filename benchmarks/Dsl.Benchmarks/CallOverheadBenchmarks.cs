@@ -34,6 +34,13 @@ public class CallOverheadBenchmarks
     [Benchmark]
     public int ShimRoundTripRank() => _a.Rank;
 
+    /// <summary>A managed tensor's life without any math: a second handle, then Dispose (two P/Invokes).</summary>
+    [Benchmark]
+    public void AliasAndDispose()
+    {
+        using var alias = _a.Alias();
+    }
+
     /// <summary>Eager add: a new tensor (native and managed object), then Dispose.</summary>
     [Benchmark]
     public void OpsAddAndDispose()

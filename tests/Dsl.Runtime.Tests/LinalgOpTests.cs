@@ -167,6 +167,33 @@ public sealed class LinalgOpTests(TorchCaseFixture<LinalgCatalog> torch) : IClas
     }
 
     [Fact]
+    public void Kernels_forms_allocate_no_managed_memory()
+    {
+        using var a = Ones(4, 3);
+        using var b = Ones(3, 5);
+        using var bias = Ones(5);
+        using var output = Ones(4, 5);
+        using var batchA = Ones(2, 4, 3);
+        using var batchB = Ones(2, 3, 5);
+        using var batchOutput = Ones(2, 4, 5);
+        using var weight = Ones(5, 3);
+        void Step()
+        {
+            Kernels.Mm(a, b, output);
+            Kernels.Mm(a, weight, output, transposeB: true);
+            Kernels.MatMul(a, b, output);
+            Kernels.Bmm(batchA, batchB, batchOutput);
+            Kernels.Addmm(bias, a, b, output, beta: 0.5, alpha: 2);
+            Kernels.Linear(a, weight, bias, output);
+            Kernels.Linear(a, weight, null, output);
+        }
+        Step(); // JIT and first-call work out of the way
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++) Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Transposed_operands_are_read_in_place_not_copied()
     {
         // A transposed operand must give the same numbers as an explicit contiguous transpose,
