@@ -359,6 +359,14 @@ public static class CrossCheckCases
             loss = F.cross_entropy(h2 @ Net_W3 + Net_B3, labels)
             """),
 
+        // DESIGN.md section 2 as written: the 784-256-10 MLP, the DigitClassifier with the Adam rule.
+        new("DesignDigitClassifierWithAdam", TestSources.Mlp + TestSources.Adam + TestSources.DigitClassifierAdam,
+            "Demo.DigitClassifier", 11, g => [Randn(g, 16, 784), Labels(g, 10, 16)],
+            """
+            h = torch.relu(images @ Net_W1 + Net_B1)
+            loss = F.cross_entropy(h @ Net_W2 + Net_B2, labels)
+            """),
+
         DeepMixed("DeepSigmoidTanhReluCrossEntropy", """
             h1 = torch.sigmoid(x @ Net_W1 + Net_B1)
             h2 = torch.tanh(h1 @ Net_W2 + Net_B2)
