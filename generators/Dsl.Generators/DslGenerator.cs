@@ -27,6 +27,7 @@ public sealed class DslGenerator : IIncrementalGenerator
         public const string UpdateRuleSpecs = nameof(UpdateRuleSpecs);
         public const string ModelPlans = nameof(ModelPlans);
         public const string ExperimentPlans = nameof(ExperimentPlans);
+        public const string UpdateRulePlans = nameof(UpdateRulePlans);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -51,6 +52,14 @@ public sealed class DslGenerator : IIncrementalGenerator
             .Select((pair, token) => CompileExperiment(pair.Left.Left.Spec!, pair.Left.Right, pair.Right))
             .WithTrackingName(Steps.ExperimentPlans);
 
+        var ruleResults = rules.Where(r => r.Spec is not null)
+            .Select((r, token) => CompileRule(r.Spec!))
+            .WithTrackingName(Steps.UpdateRulePlans);
+        context.RegisterSourceOutput(ruleResults.Select((r, _) => r.Plan), static (spc, plan) =>
+        {
+            if (plan is not null) AddSource(spc, plan.Namespace, plan.Name, () => UpdateRuleEmitter.Emit(plan));
+        });
+
         context.RegisterSourceOutput(modelResults.Select((r, _) => r.Plan), static (spc, plan) =>
         {
             if (plan is not null) AddSource(spc, plan.Namespace, plan.Name, () => ModelEmitter.Emit(plan));
@@ -65,8 +74,9 @@ public sealed class DslGenerator : IIncrementalGenerator
             .Combine(experiments.Select((r, _) => r.Diagnostics).Collect())
             .Combine(modelResults.Select((r, _) => r.Diagnostics).Collect())
             .Combine(experimentResults.Select((r, _) => r.Diagnostics).Collect())
-            .Select((all, _) => Deduplicate(all.Left.Left.Left.Left.Concat(all.Left.Left.Left.Right).Concat(all.Left.Left.Right)
-                .Concat(all.Left.Right).Concat(all.Right)));
+            .Combine(ruleResults.Select((r, _) => r.Diagnostics).Collect())
+            .Select((all, _) => Deduplicate(all.Left.Left.Left.Left.Left.Concat(all.Left.Left.Left.Left.Right).Concat(all.Left.Left.Left.Right)
+                .Concat(all.Left.Left.Right).Concat(all.Left.Right).Concat(all.Right)));
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
             foreach (var diagnostic in list) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
@@ -94,6 +104,18 @@ public sealed class DslGenerator : IIncrementalGenerator
         catch (Exception e) when (e is not OperationCanceledException)
         {
             return new ExperimentCompiler.Result(null, ImmutableArray.Create(Guard.Internal("compiling the experiment " + spec.Name, e, At(spec.Locations, spec.Loc))));
+        }
+    }
+
+    private static UpdateRuleCompiler.Result CompileRule(UpdateRuleSpec spec)
+    {
+        try
+        {
+            return UpdateRuleCompiler.Compile(spec);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new UpdateRuleCompiler.Result(null, ImmutableArray.Create(Guard.Internal("compiling the update rule " + spec.Name, e, At(spec.Locations, spec.Loc))));
         }
     }
 

@@ -82,36 +82,22 @@ internal static class ExperimentCompiler
         var gradientList = trainable.Where(p => gradients.ContainsKey(lowering.ParameterNodeOf(p)))
             .Select(p => (Parameter: p, Node: lowering.ParameterNodeOf(p), Gradient: gradients[lowering.ParameterNodeOf(p)])).ToList();
 
-        // The update: the experiment's [UpdateRule] inlined per parameter, or plain SGD.
+        // The update: the experiment's [UpdateRule] (compiled on its own into a fused loop, called per
+        // parameter through Dsl.IUpdateRule with state it allocates once), or plain SGD.
         var updateStart = graph.Count;
         var updates = new List<(string Target, string TargetName, AssignOperator Operator, int Value, string Alpha)>();
-        var states = new List<(string Field, string Parameter, int Node)>();
+        var ruleUpdates = new List<(string StateField, string Parameter, int Gradient)>();
         var updateRule = "SGD";
         var declareLearningRate = false;
-        var rule = spec.Optimizer is null ? null : rules.FirstOrDefault(r => r.FullName == spec.Optimizer.TypeName);
-        if (spec.Optimizer is not null && (rule?.Update is null || rule.HasErrors)) return null;
-        if (rule is not null)
+        if (spec.Optimizer is not null)
         {
-            updateRule = rule.Name;
+            // A rule declared in this compilation with errors: its class does not implement IUpdateRule, so stop here (its errors are reported).
+            var rule = rules.FirstOrDefault(r => r.FullName == spec.Optimizer.TypeName);
+            if (rule is not null && (rule.Update is null || rule.HasErrors)) return null;
+            updateRule = ShortName(spec.Optimizer.TypeName);
             foreach (var (parameter, node, gradient) in gradientList)
             {
-                var suffix = graph[node].Name;
-                var stateNodes = new Dictionary<string, int>(System.StringComparer.Ordinal);
-                foreach (var state in rule.States)
-                {
-                    var field = "_" + state + Capitalize(suffix);
-                    var stateNode = graph.Add(new StateOp(field, parameter.Path), [], graph[node].Shape, ValueKind.Tensor, state + Capitalize(suffix), NamePriority.Fixed);
-                    stateNodes[state] = stateNode;
-                    states.Add((field, parameter.Path, stateNode));
-                }
-                var assignments = lowering.LowerUpdate(rule, spec.Optimizer!.Name + ".", node, gradient, "_step", stateNodes, Capitalize(suffix));
-                if (assignments is null) return null;
-                foreach (var (target, op, value, _) in assignments)
-                {
-                    var isParameter = target == rule.Update!.Parameters[0].Name;
-                    var targetExpression = isParameter ? parameter.Path : graph[stateNodes[target]].Op is StateOp s ? s.Field : target;
-                    updates.Add((targetExpression, isParameter ? graph[node].Name : graph[stateNodes[target]].Name, op, value, ""));
-                }
+                ruleUpdates.Add(("_" + Lowering.Camel(spec.Optimizer.Name) + "State" + Capitalize(graph[node].Name), parameter.Path, gradient));
             }
         }
         else
@@ -119,7 +105,7 @@ internal static class ExperimentCompiler
             declareLearningRate = !spec.Numbers.Any(n => n.Name == "LearningRate");
             foreach (var (_, node, gradient) in gradientList)
             {
-                updates.Add((lowering.Parameters.First(p => lowering.ParameterNodeOf(p) == node).Path, graph[node].Name, AssignOperator.SubtractAssign, gradient, "LearningRate"));
+                updates.Add((lowering.Parameters.First(p => lowering.ParameterNodeOf(p) == node).Path, graph[node].Name, AssignOperator.SubtractAssign, gradient, "LearningRate * learningRateFactor"));
             }
         }
 
@@ -128,7 +114,6 @@ internal static class ExperimentCompiler
         var roots = new List<int> { loss };
         roots.AddRange(gradientList.Select(g => g.Gradient));
         roots.AddRange(updates.Select(u => u.Value));
-        roots.AddRange(states.Select(s => s.Node));
         var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, roots);
         nodes = ValueNaming.Assign(nodes);
         var resolvedNodes = nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList();
@@ -163,8 +148,9 @@ internal static class ExperimentCompiler
             FirstAtOrAfter(remap, backwardStart, resolvedNodes.Count),
             FirstAtOrAfter(remap, updateStart, resolvedNodes.Count),
             gradientList.Select(g => new GradientPlan(g.Parameter.Path, remap[g.Gradient])).ToImmutableArray(),
-            states.Select(s => new StatePlan(s.Field, s.Parameter, remap[s.Node])).ToImmutableArray(),
             updates.Select(u => new UpdatePlan(u.Target, u.TargetName, u.Operator, remap[u.Value], u.Alpha)).ToImmutableArray(),
+            spec.Optimizer?.Name,
+            ruleUpdates.Select(u => new RuleUpdatePlan(u.StateField, u.Parameter, remap[u.Gradient])).ToImmutableArray(),
             updateRule,
             declareLearningRate);
     }
@@ -253,6 +239,9 @@ internal static class ExperimentCompiler
     }
 
     private static LocationInfo? At(EquatableArray<LocationInfo> locations, int loc) => loc >= 0 && loc < locations.Count ? locations[loc] : null;
+
+    /// <summary>The type's name without namespace or <c>global::</c> (<c>Adam</c>).</summary>
+    private static string ShortName(string fullName) => fullName.Substring(fullName.LastIndexOf('.') + 1).Replace("global::", "");
 
     private static string Capitalize(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
 }

@@ -109,6 +109,10 @@ internal static class DiagnosticCatalog
         "Invalid update rule",
         "Update rule '{0}': {1}");
 
+    public static readonly DiagnosticDescriptor UpdateNotElementwise = Error("DSL0302",
+        "Update rule body is not elementwise",
+        "Update rule '{0}': {1} is not elementwise; an [Update] body compiles to one loop over the parameter's elements, so it may use numbers, + - * / and the elementwise functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu)");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
         "Internal generator error",
         "The Dsl generator failed while {0}: {1}. This is a bug in the generator; please report it with the declaration that caused it.");
@@ -139,6 +143,7 @@ internal static class DiagnosticCatalog
         [NoSecondDerivative.Id] = NoSecondDerivative,
         [InvalidGrad.Id] = InvalidGrad,
         [BadUpdateRule.Id] = BadUpdateRule,
+        [UpdateNotElementwise.Id] = UpdateNotElementwise,
         [InternalError.Id] = InternalError,
     };
 

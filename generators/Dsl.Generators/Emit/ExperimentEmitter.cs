@@ -13,6 +13,7 @@ namespace Dsl.Generators.Emit;
 internal static class ExperimentEmitter
 {
     private const string Tensor = RuntimeApi.Tensor;
+    private const string RuleState = "global::Dsl.UpdateRuleState";
     private const string NamedTensors = "global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)>";
     private const string NamedTensorList = "global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>";
 
@@ -42,7 +43,6 @@ internal static class ExperimentEmitter
         summary.Add("then the gradients of " + GeneratedFile.Xml(string.Join(", ", plan.Gradients.Select(g => g.Path))) + " by reverse-mode differentiation.");
 
         var buffers = plan.Buffers.Where(b => !b.IsAuxiliary).ToDictionary(b => b.Node, b => b.Field);
-        foreach (var state in plan.States) buffers[state.Node] = state.Field;
         return GeneratedFile.Write(plan.Namespace, plan.Name, summary, writer => Body(writer, plan, buffers, NameOf));
     }
 
@@ -56,8 +56,7 @@ internal static class ExperimentEmitter
         // ---- fields
         writer.Line("// Buffers of the step, allocated for one set of run-time sizes and reused by every step.");
         foreach (var buffer in plan.Buffers) writer.Line("private " + Tensor + " " + buffer.Field + " = null!;");
-        foreach (var state in plan.States) writer.Line("private " + Tensor + " " + state.Field + " = null!; // " + plan.UpdateRule + " state of " + state.Parameter);
-        if (plan.States.Count > 0) writer.Line("private bool _stateReady;");
+        foreach (var update in plan.RuleUpdates) writer.Line("private " + RuleState + "? " + update.StateField + "; // " + plan.UpdateRule + " state of " + update.Parameter);
         foreach (var dim in plan.RuntimeDims) writer.Line("private long " + dim.Field + " = -1;");
         writer.Line("private bool _buffersReady;");
         writer.Line("private long _step;");
@@ -79,10 +78,10 @@ internal static class ExperimentEmitter
             writer.Line("using var generator = new " + RuntimeApi.Generator + "(seed);");
             foreach (var model in plan.Models) writer.Line(model + ".Initialize(generator, dtype);");
             writer.Line("ReleaseBuffers();");
-            if (plan.States.Count > 0)
+            foreach (var update in plan.RuleUpdates)
             {
-                foreach (var state in plan.States) writer.Line(state.Field + "?.Dispose();");
-                writer.Line("_stateReady = false;");
+                writer.Line(update.StateField + "?.Dispose();");
+                writer.Line(update.StateField + " = null;");
             }
             writer.Line("_step = 0;");
         }
@@ -119,12 +118,19 @@ internal static class ExperimentEmitter
         writer.Line();
 
         // ---- ApplyUpdate
-        writer.Line("/// <summary>Applies the " + plan.UpdateRule + " update with the gradients of the last <see cref=\"ComputeGradients\"/>.</summary>");
-        using (writer.Block("public void ApplyUpdate()"))
+        writer.Line("/// <summary>Applies the " + plan.UpdateRule + " update with the gradients of the last <see cref=\"ComputeGradients\"/>;");
+        writer.Line("/// <paramref name=\"learningRateFactor\"/> scales the learning rate (a schedule's factor for this step).</summary>");
+        using (writer.Block("public void ApplyUpdate(double learningRateFactor = 1d)"))
         {
             writer.Line("_step++;");
             var context = new EmitContext(plan.Nodes, buffers, writer);
             EmitNodes(writer, context, plan, plan.UpdateStart, plan.Nodes.Count, nameOf);
+            foreach (var update in plan.RuleUpdates)
+            {
+                writer.Line("// " + update.Parameter + " ← " + plan.UpdateRule + "(" + update.Parameter + ", " + nameOf(update.Gradient) + ")");
+                writer.Line(plan.Optimizer + ".Update(" + update.StateField + " ??= " + plan.Optimizer + ".CreateState(" + update.Parameter + "), "
+                    + update.Parameter + ", " + context.Ref(update.Gradient) + ", _step, learningRateFactor);");
+            }
             foreach (var update in plan.Updates)
             {
                 var value = plan.Nodes[update.Value];
@@ -221,14 +227,6 @@ internal static class ExperimentEmitter
             writer.Line("ReleaseBuffers();");
             writer.Line("var dtype = " + (firstParameter is null ? RuntimeApi.DType + ".Float32" : firstParameter + ".DType") + ";");
             foreach (var buffer in plan.Buffers) writer.Line(buffer.Field + " = " + RuntimeApi.Empty(buffer.Shape, "dtype") + ";");
-            if (plan.States.Count > 0)
-            {
-                using (writer.Block("if (!_stateReady)"))
-                {
-                    foreach (var state in plan.States) writer.Line(state.Field + " = " + Tensor + ".Zeros(" + state.Parameter + ".Shape, dtype);");
-                    writer.Line("_stateReady = true;");
-                }
-            }
             writer.Line("_buffersReady = true;");
         }
         writer.Line();

@@ -50,8 +50,8 @@ internal sealed record BufferPlan(int Node, string Field, EquatableArray<string>
 /// <summary>The gradient of one trainable parameter. Must stay immutable and structurally equal.</summary>
 internal sealed record GradientPlan(string Path, int Node);
 
-/// <summary>Per-parameter state of the update rule (zeros of the parameter's shape). Must stay immutable and structurally equal.</summary>
-internal sealed record StatePlan(string Field, string Parameter, int Node);
+/// <summary>One parameter updated by the experiment's update rule: the field holding its state, the parameter, its gradient. Must stay immutable and structurally equal.</summary>
+internal sealed record RuleUpdatePlan(string StateField, string Parameter, int Gradient);
 
 /// <summary>One write of the update: <c>Net.W1 -= value</c> or <c>state = value</c>. Must stay immutable and structurally equal.</summary>
 internal sealed record UpdatePlan(string Target, string TargetName, AssignOperator Operator, int Value, string Alpha);
@@ -72,7 +72,22 @@ internal sealed record ExperimentPlan(
     int BackwardStart,
     int UpdateStart,
     EquatableArray<GradientPlan> Gradients,
-    EquatableArray<StatePlan> States,
     EquatableArray<UpdatePlan> Updates,
+    string? Optimizer,
+    EquatableArray<RuleUpdatePlan> RuleUpdates,
     string UpdateRule,
     bool DeclareLearningRate);
+
+/// <summary>One store at the end of an update loop's body: the parameter (State = -1) or a state tensor, from a node's value. Must stay immutable and structurally equal.</summary>
+internal sealed record ElementWritePlan(string Target, int State, int Node);
+
+/// <summary>The generated half of an [UpdateRule]: one fused elementwise loop. Must stay immutable and structurally equal.</summary>
+internal sealed record UpdateRulePlan(
+    string Namespace,
+    string Name,
+    string Parameter,
+    string Gradient,
+    EquatableArray<string> States,
+    bool HasLearningRate,
+    EquatableArray<Node> Nodes,
+    EquatableArray<ElementWritePlan> Writes);

@@ -41,6 +41,8 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "Log", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Square", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Sqrt", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Abs", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Sign", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Mm", ["Tensor", "Tensor", "Tensor", "Boolean", "Boolean"]),
         ("Dsl.Kernels", "Sum", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Mean", ["Tensor", "Tensor"]),
@@ -76,6 +78,13 @@ internal static class RuntimeApi
         ("Dsl.Tensor", "Item", []),
         ("Dsl.Tensor", "Dispose", []),
         ("Dsl.Generator", ".ctor", ["UInt64"]),
+        ("Dsl.Ops", "Sign", ["Double"]),
+        ("Dsl.Tensor", "AsSpan", []),
+        ("Dsl.UpdateRuleState", ".ctor", ["IUpdateRule", "Tensor", "IReadOnlyList`1"]),
+        ("Dsl.UpdateRuleState", "Validate", ["IUpdateRule", "Tensor", "Tensor"]),
+        ("Dsl.UpdateRuleState", "get_Item", ["Int32"]),
+        ("Dsl.IUpdateRule", "Update", ["UpdateRuleState", "Tensor", "Tensor", "Int64", "Double"]),
+        ("Dsl.IUpdateRule", "CreateState", ["Tensor"]),
     ];
 
     // ---- elementwise -------------------------------------------------------------------------------
@@ -204,6 +213,7 @@ internal static class RuntimeApi
     public static string MathFunction(string function, string[] args) => function switch
     {
         "Square" => Math + ".Pow(" + args[0] + ", 2d)",
+        "Sign" => "global::Dsl.Ops.Sign(" + args[0] + ")",
         _ => Math + "." + function + "(" + string.Join(", ", args) + ")",
     };
 

@@ -182,19 +182,31 @@ internal sealed class Lowering
     /// Lowers an [Update] body for one parameter: <paramref name="parameter"/> and
     /// <paramref name="gradient"/> are the values of its first two arguments. Returns the assignments.
     /// </summary>
-    public List<(string Target, AssignOperator Operator, int Value, int Loc)>? LowerUpdate(UpdateRuleSpec rule, string receiver,
-        int parameter, int gradient, string step, IReadOnlyDictionary<string, int> states, string nameSuffix)
+    public UpdateLowering? LowerUpdate(UpdateRuleSpec rule, string receiver,
+        int parameter, int gradient, string step, IReadOnlyDictionary<string, int> states, string nameSuffix,
+        IReadOnlyDictionary<string, string>? numberOverrides = null)
     {
         var method = rule.Update!;
         var scope = new Scope(rule.Locations, method.Name, null, new Dictionary<string, Instance>(), 0) { NameSuffix = nameSuffix };
         foreach (var number in rule.Numbers) scope.Numbers[number.Name] = number.IsStatic ? rule.FullName + "." + number.Name : receiver + number.Name;
+        if (numberOverrides is not null)
+        {
+            foreach (var pair in numberOverrides) scope.Numbers[pair.Key] = pair.Value;
+        }
         scope.Values[method.Parameters[0].Name] = parameter;
         scope.Values[method.Parameters[1].Name] = gradient;
         scope.Values[method.Parameters[2].Name] = Graph.Add(new NumberOp(step, "t"), [], SymShape.Scalar, ValueKind.Number, "step", NamePriority.Fixed);
         foreach (var state in states) scope.Values[state.Key] = state.Value;
+        var before = _diagnostics.Count;
         LowerStatements(method, scope, allowAssignments: true, requireReturn: false);
-        return scope.Assignments;
+        if (_diagnostics.Count > before) return null;
+        var finals = new Dictionary<string, int>(System.StringComparer.Ordinal);
+        foreach (var assignment in scope.Assignments) finals[assignment.Target] = scope.Values[assignment.Target];
+        return new UpdateLowering(scope.Assignments, finals);
     }
+
+    /// <summary>An [Update] body lowered: its assignments in order, and the value each assigned name holds at the end.</summary>
+    internal sealed record UpdateLowering(List<(string Target, AssignOperator Operator, int Value, int Loc)> Assignments, Dictionary<string, int> FinalValues);
 
     // ---- bodies --------------------------------------------------------------------------------
 
@@ -575,8 +587,18 @@ internal sealed class Lowering
 
     // ---- nodes ---------------------------------------------------------------------------------
 
+    /// <summary>Only elementwise ops may be made (an update rule compiled to a fused loop); others are DSL0302, reported for <see cref="ElementwiseOwner"/>.</summary>
+    public bool ElementwiseOnly { get; set; }
+
+    public string ElementwiseOwner { get; set; } = "";
+
     private int? AddNode(Op op, int[] inputs, string[] labels, int loc, Scope scope)
     {
+        if (ElementwiseOnly && !op.IsElementwise)
+        {
+            Report(DiagnosticCatalog.UpdateNotElementwise, scope.Location(loc), ElementwiseOwner, op.Name + "(" + string.Join(", ", labels) + ")");
+            return null;
+        }
         var context = new ShapeContext(Unifier, inputs.Select(i => Graph[i].Shape).ToArray(), inputs.Select(i => Graph[i].Kind).ToArray(), labels);
         var result = op.InferShape(context);
         if (result.Error is not null)

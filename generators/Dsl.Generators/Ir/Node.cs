@@ -51,7 +51,8 @@ internal sealed class Graph
     public void Rename(int id, string name, NamePriority priority)
     {
         var node = _nodes[id];
-        if (node.Op is SourceOp || priority <= node.NamePriority) return;
+        // Sources keep their names, except computed numbers (a 'var stepSize = ...' local names its value).
+        if ((node.Op is SourceOp && !(node.IsNumber && node.Op is not NumberOp)) || priority <= node.NamePriority) return;
         _nodes[id] = node with { Name = name, NamePriority = priority };
     }
 

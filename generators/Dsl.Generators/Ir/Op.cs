@@ -36,6 +36,16 @@ internal abstract record Op
 
     /// <summary>The right-hand side of the math comment, with the operands' names.</summary>
     public abstract string Math(Node node, Func<int, string> nameOf);
+
+    /// <summary>
+    /// One element of the result as a C# <c>double</c> expression over the operands' elements
+    /// (<paramref name="operand"/> gives each input's text: a loop local or a hoisted number), for
+    /// fused loops such as update rules; null when the op is not elementwise.
+    /// </summary>
+    public virtual string? Element(Node node, Func<int, string> operand) => null;
+
+    /// <summary>Whether <see cref="Element"/> gives the op's elements (the op may appear in a fused elementwise loop).</summary>
+    public virtual bool IsElementwise => false;
 }
 
 /// <summary>Values that come from outside the computation (inputs, parameters, numbers, state); they are not emitted.</summary>

@@ -42,6 +42,8 @@ internal static class OpCatalog
         new("Log", 1, () => new LogOp(), numbers: true),
         new("Square", 1, () => new SquareOp(), numbers: true),
         new("Sqrt", 1, () => new SqrtOp(), numbers: true),
+        new("Abs", 1, () => new AbsOp(), numbers: true),
+        new("Sign", 1, () => new SignOp(), numbers: true),
         new("Pow", 2, null, numbers: true),
         new("Sum", 1, () => new SumOp()),
         new("Mean", 1, () => new MeanOp()),

@@ -133,8 +133,6 @@ public static unsafe partial class Ops
     public static Tensor Add(double s, Tensor a) => Add(a, s);
     /// <summary>s · a (scalar on the left)</summary>
     public static Tensor Mul(double s, Tensor a) => Mul(a, s);
-    /// <summary>aᵇ for plain numbers (hyperparameter arithmetic such as bias corrections).</summary>
-    public static double Pow(double a, double b) => Math.Pow(a, b);
 
     /// <summary>GELU; exact (erf) form unless <paramref name="tanhApproximation"/>.</summary>
     public static Tensor Gelu(Tensor x, bool tanhApproximation = false)

@@ -175,14 +175,15 @@ partial class Penalized
         return (float)_loss.Item();
     }
 
-    /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>.</summary>
-    public void ApplyUpdate()
+    /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>;
+    /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
+    public void ApplyUpdate(double learningRateFactor = 1d)
     {
         _step++;
-        // W -= LearningRate · dW4
-        global::Dsl.Kernels.SubInPlace(Net.W, _dW4, LearningRate);
-        // B -= LearningRate · dB2
-        global::Dsl.Kernels.SubInPlace(Net.B, _dB2, LearningRate);
+        // W -= LearningRate * learningRateFactor · dW4
+        global::Dsl.Kernels.SubInPlace(Net.W, _dW4, LearningRate * learningRateFactor);
+        // B -= LearningRate * learningRateFactor · dB2
+        global::Dsl.Kernels.SubInPlace(Net.B, _dB2, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>

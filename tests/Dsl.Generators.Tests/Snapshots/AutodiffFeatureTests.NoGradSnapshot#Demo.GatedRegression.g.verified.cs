@@ -93,12 +93,13 @@ partial class GatedRegression
         return (float)_loss.Item();
     }
 
-    /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>.</summary>
-    public void ApplyUpdate()
+    /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>;
+    /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
+    public void ApplyUpdate(double learningRateFactor = 1d)
     {
         _step++;
-        // W -= LearningRate · dW
-        global::Dsl.Kernels.SubInPlace(Net.W, _dW, LearningRate);
+        // W -= LearningRate * learningRateFactor · dW
+        global::Dsl.Kernels.SubInPlace(Net.W, _dW, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>

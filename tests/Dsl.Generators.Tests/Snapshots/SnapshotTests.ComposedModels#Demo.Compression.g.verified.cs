@@ -105,18 +105,19 @@ partial class Compression
         return (float)_loss.Item();
     }
 
-    /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>.</summary>
-    public void ApplyUpdate()
+    /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>;
+    /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
+    public void ApplyUpdate(double learningRateFactor = 1d)
     {
         _step++;
-        // netEncoderW -= LearningRate · dNetEncoderW
-        global::Dsl.Kernels.SubInPlace(Net.Encoder.W, _dNetEncoderW, LearningRate);
-        // netEncoderB -= LearningRate · dNetEncoderB
-        global::Dsl.Kernels.SubInPlace(Net.Encoder.B, _dNetEncoderB, LearningRate);
-        // netDecoderW -= LearningRate · dNetDecoderW
-        global::Dsl.Kernels.SubInPlace(Net.Decoder.W, _dNetDecoderW, LearningRate);
-        // netDecoderB -= LearningRate · dNetDecoderB
-        global::Dsl.Kernels.SubInPlace(Net.Decoder.B, _dNetDecoderB, LearningRate);
+        // netEncoderW -= LearningRate * learningRateFactor · dNetEncoderW
+        global::Dsl.Kernels.SubInPlace(Net.Encoder.W, _dNetEncoderW, LearningRate * learningRateFactor);
+        // netEncoderB -= LearningRate * learningRateFactor · dNetEncoderB
+        global::Dsl.Kernels.SubInPlace(Net.Encoder.B, _dNetEncoderB, LearningRate * learningRateFactor);
+        // netDecoderW -= LearningRate * learningRateFactor · dNetDecoderW
+        global::Dsl.Kernels.SubInPlace(Net.Decoder.W, _dNetDecoderW, LearningRate * learningRateFactor);
+        // netDecoderB -= LearningRate * learningRateFactor · dNetDecoderB
+        global::Dsl.Kernels.SubInPlace(Net.Decoder.B, _dNetDecoderB, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>

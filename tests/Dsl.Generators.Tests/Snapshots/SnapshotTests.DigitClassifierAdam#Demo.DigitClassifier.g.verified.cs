@@ -37,67 +37,10 @@ partial class DigitClassifier
     private global::Dsl.Tensor _dAdd1 = null!;
     private global::Dsl.Tensor _dB1 = null!;
     private global::Dsl.Tensor _dW1 = null!;
-    private global::Dsl.Tensor _mulW1_1 = null!;
-    private global::Dsl.Tensor _mulW1_2 = null!;
-    private global::Dsl.Tensor _addW1_1 = null!;
-    private global::Dsl.Tensor _mulW1_3 = null!;
-    private global::Dsl.Tensor _squareW1_1 = null!;
-    private global::Dsl.Tensor _mulW1_4 = null!;
-    private global::Dsl.Tensor _addW1_2 = null!;
-    private global::Dsl.Tensor _divW1_1 = null!;
-    private global::Dsl.Tensor _mulW1_5 = null!;
-    private global::Dsl.Tensor _divW1_2 = null!;
-    private global::Dsl.Tensor _sqrtW1_1 = null!;
-    private global::Dsl.Tensor _addW1_3 = null!;
-    private global::Dsl.Tensor _divW1_3 = null!;
-    private global::Dsl.Tensor _mulB1_1 = null!;
-    private global::Dsl.Tensor _mulB1_2 = null!;
-    private global::Dsl.Tensor _addB1_1 = null!;
-    private global::Dsl.Tensor _mulB1_3 = null!;
-    private global::Dsl.Tensor _squareB1_1 = null!;
-    private global::Dsl.Tensor _mulB1_4 = null!;
-    private global::Dsl.Tensor _addB1_2 = null!;
-    private global::Dsl.Tensor _divB1_1 = null!;
-    private global::Dsl.Tensor _mulB1_5 = null!;
-    private global::Dsl.Tensor _divB1_2 = null!;
-    private global::Dsl.Tensor _sqrtB1_1 = null!;
-    private global::Dsl.Tensor _addB1_3 = null!;
-    private global::Dsl.Tensor _divB1_3 = null!;
-    private global::Dsl.Tensor _mulW2_1 = null!;
-    private global::Dsl.Tensor _mulW2_2 = null!;
-    private global::Dsl.Tensor _addW2_1 = null!;
-    private global::Dsl.Tensor _mulW2_3 = null!;
-    private global::Dsl.Tensor _squareW2_1 = null!;
-    private global::Dsl.Tensor _mulW2_4 = null!;
-    private global::Dsl.Tensor _addW2_2 = null!;
-    private global::Dsl.Tensor _divW2_1 = null!;
-    private global::Dsl.Tensor _mulW2_5 = null!;
-    private global::Dsl.Tensor _divW2_2 = null!;
-    private global::Dsl.Tensor _sqrtW2_1 = null!;
-    private global::Dsl.Tensor _addW2_3 = null!;
-    private global::Dsl.Tensor _divW2_3 = null!;
-    private global::Dsl.Tensor _mulB2_1 = null!;
-    private global::Dsl.Tensor _mulB2_2 = null!;
-    private global::Dsl.Tensor _addB2_1 = null!;
-    private global::Dsl.Tensor _mulB2_3 = null!;
-    private global::Dsl.Tensor _squareB2_1 = null!;
-    private global::Dsl.Tensor _mulB2_4 = null!;
-    private global::Dsl.Tensor _addB2_2 = null!;
-    private global::Dsl.Tensor _divB2_1 = null!;
-    private global::Dsl.Tensor _mulB2_5 = null!;
-    private global::Dsl.Tensor _divB2_2 = null!;
-    private global::Dsl.Tensor _sqrtB2_1 = null!;
-    private global::Dsl.Tensor _addB2_3 = null!;
-    private global::Dsl.Tensor _divB2_3 = null!;
-    private global::Dsl.Tensor _mW1 = null!; // Adam state of Net.W1
-    private global::Dsl.Tensor _vW1 = null!; // Adam state of Net.W1
-    private global::Dsl.Tensor _mB1 = null!; // Adam state of Net.B1
-    private global::Dsl.Tensor _vB1 = null!; // Adam state of Net.B1
-    private global::Dsl.Tensor _mW2 = null!; // Adam state of Net.W2
-    private global::Dsl.Tensor _vW2 = null!; // Adam state of Net.W2
-    private global::Dsl.Tensor _mB2 = null!; // Adam state of Net.B2
-    private global::Dsl.Tensor _vB2 = null!; // Adam state of Net.B2
-    private bool _stateReady;
+    private global::Dsl.UpdateRuleState? _optimizerStateW1; // Adam state of Net.W1
+    private global::Dsl.UpdateRuleState? _optimizerStateB1; // Adam state of Net.B1
+    private global::Dsl.UpdateRuleState? _optimizerStateW2; // Adam state of Net.W2
+    private global::Dsl.UpdateRuleState? _optimizerStateB2; // Adam state of Net.B2
     private long _batch = -1;
     private bool _buffersReady;
     private long _step;
@@ -111,15 +54,14 @@ partial class DigitClassifier
         using var generator = new global::Dsl.Generator(seed);
         Net.Initialize(generator, dtype);
         ReleaseBuffers();
-        _mW1?.Dispose();
-        _vW1?.Dispose();
-        _mB1?.Dispose();
-        _vB1?.Dispose();
-        _mW2?.Dispose();
-        _vW2?.Dispose();
-        _mB2?.Dispose();
-        _vB2?.Dispose();
-        _stateReady = false;
+        _optimizerStateW1?.Dispose();
+        _optimizerStateW1 = null;
+        _optimizerStateB1?.Dispose();
+        _optimizerStateB1 = null;
+        _optimizerStateW2?.Dispose();
+        _optimizerStateW2 = null;
+        _optimizerStateB2?.Dispose();
+        _optimizerStateB2 = null;
         _step = 0;
     }
 
@@ -173,138 +115,19 @@ partial class DigitClassifier
         return (float)_loss.Item();
     }
 
-    /// <summary>Applies the Adam update with the gradients of the last <see cref="ComputeGradients"/>.</summary>
-    public void ApplyUpdate()
+    /// <summary>Applies the Adam update with the gradients of the last <see cref="ComputeGradients"/>;
+    /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
+    public void ApplyUpdate(double learningRateFactor = 1d)
     {
         _step++;
-        // mulW1_1 = Beta1 · mW1
-        global::Dsl.Kernels.Mul(_mW1, Optimizer.Beta1, _mulW1_1);
-        // mulW1_2 = (1 - Beta1) · dW1
-        global::Dsl.Kernels.Mul(_dW1, (1d - Optimizer.Beta1), _mulW1_2);
-        // addW1_1 = mulW1_1 + mulW1_2
-        global::Dsl.Kernels.Add(_mulW1_1, _mulW1_2, _addW1_1);
-        // mulW1_3 = Beta2 · vW1
-        global::Dsl.Kernels.Mul(_vW1, Optimizer.Beta2, _mulW1_3);
-        // squareW1_1 = Square(dW1)
-        global::Dsl.Kernels.Square(_dW1, _squareW1_1);
-        // mulW1_4 = (1 - Beta2) · squareW1_1
-        global::Dsl.Kernels.Mul(_squareW1_1, (1d - Optimizer.Beta2), _mulW1_4);
-        // addW1_2 = mulW1_3 + mulW1_4
-        global::Dsl.Kernels.Add(_mulW1_3, _mulW1_4, _addW1_2);
-        // divW1_1 = addW1_1 / (1 - Pow(Beta1, t))
-        global::Dsl.Kernels.Div(_addW1_1, (1d - global::System.Math.Pow(Optimizer.Beta1, _step)), _divW1_1);
-        // mulW1_5 = LearningRate · divW1_1
-        global::Dsl.Kernels.Mul(_divW1_1, Optimizer.LearningRate, _mulW1_5);
-        // divW1_2 = addW1_2 / (1 - Pow(Beta2, t))
-        global::Dsl.Kernels.Div(_addW1_2, (1d - global::System.Math.Pow(Optimizer.Beta2, _step)), _divW1_2);
-        // sqrtW1_1 = Sqrt(divW1_2)
-        global::Dsl.Kernels.Sqrt(_divW1_2, _sqrtW1_1);
-        // addW1_3 = sqrtW1_1 + Epsilon
-        global::Dsl.Kernels.Add(_sqrtW1_1, Optimizer.Epsilon, _addW1_3);
-        // divW1_3 = mulW1_5 / addW1_3
-        global::Dsl.Kernels.Div(_mulW1_5, _addW1_3, _divW1_3);
-        // mulB1_1 = Beta1 · mB1
-        global::Dsl.Kernels.Mul(_mB1, Optimizer.Beta1, _mulB1_1);
-        // mulB1_2 = (1 - Beta1) · dB1
-        global::Dsl.Kernels.Mul(_dB1, (1d - Optimizer.Beta1), _mulB1_2);
-        // addB1_1 = mulB1_1 + mulB1_2
-        global::Dsl.Kernels.Add(_mulB1_1, _mulB1_2, _addB1_1);
-        // mulB1_3 = Beta2 · vB1
-        global::Dsl.Kernels.Mul(_vB1, Optimizer.Beta2, _mulB1_3);
-        // squareB1_1 = Square(dB1)
-        global::Dsl.Kernels.Square(_dB1, _squareB1_1);
-        // mulB1_4 = (1 - Beta2) · squareB1_1
-        global::Dsl.Kernels.Mul(_squareB1_1, (1d - Optimizer.Beta2), _mulB1_4);
-        // addB1_2 = mulB1_3 + mulB1_4
-        global::Dsl.Kernels.Add(_mulB1_3, _mulB1_4, _addB1_2);
-        // divB1_1 = addB1_1 / (1 - Pow(Beta1, t))
-        global::Dsl.Kernels.Div(_addB1_1, (1d - global::System.Math.Pow(Optimizer.Beta1, _step)), _divB1_1);
-        // mulB1_5 = LearningRate · divB1_1
-        global::Dsl.Kernels.Mul(_divB1_1, Optimizer.LearningRate, _mulB1_5);
-        // divB1_2 = addB1_2 / (1 - Pow(Beta2, t))
-        global::Dsl.Kernels.Div(_addB1_2, (1d - global::System.Math.Pow(Optimizer.Beta2, _step)), _divB1_2);
-        // sqrtB1_1 = Sqrt(divB1_2)
-        global::Dsl.Kernels.Sqrt(_divB1_2, _sqrtB1_1);
-        // addB1_3 = sqrtB1_1 + Epsilon
-        global::Dsl.Kernels.Add(_sqrtB1_1, Optimizer.Epsilon, _addB1_3);
-        // divB1_3 = mulB1_5 / addB1_3
-        global::Dsl.Kernels.Div(_mulB1_5, _addB1_3, _divB1_3);
-        // mulW2_1 = Beta1 · mW2
-        global::Dsl.Kernels.Mul(_mW2, Optimizer.Beta1, _mulW2_1);
-        // mulW2_2 = (1 - Beta1) · dW2
-        global::Dsl.Kernels.Mul(_dW2, (1d - Optimizer.Beta1), _mulW2_2);
-        // addW2_1 = mulW2_1 + mulW2_2
-        global::Dsl.Kernels.Add(_mulW2_1, _mulW2_2, _addW2_1);
-        // mulW2_3 = Beta2 · vW2
-        global::Dsl.Kernels.Mul(_vW2, Optimizer.Beta2, _mulW2_3);
-        // squareW2_1 = Square(dW2)
-        global::Dsl.Kernels.Square(_dW2, _squareW2_1);
-        // mulW2_4 = (1 - Beta2) · squareW2_1
-        global::Dsl.Kernels.Mul(_squareW2_1, (1d - Optimizer.Beta2), _mulW2_4);
-        // addW2_2 = mulW2_3 + mulW2_4
-        global::Dsl.Kernels.Add(_mulW2_3, _mulW2_4, _addW2_2);
-        // divW2_1 = addW2_1 / (1 - Pow(Beta1, t))
-        global::Dsl.Kernels.Div(_addW2_1, (1d - global::System.Math.Pow(Optimizer.Beta1, _step)), _divW2_1);
-        // mulW2_5 = LearningRate · divW2_1
-        global::Dsl.Kernels.Mul(_divW2_1, Optimizer.LearningRate, _mulW2_5);
-        // divW2_2 = addW2_2 / (1 - Pow(Beta2, t))
-        global::Dsl.Kernels.Div(_addW2_2, (1d - global::System.Math.Pow(Optimizer.Beta2, _step)), _divW2_2);
-        // sqrtW2_1 = Sqrt(divW2_2)
-        global::Dsl.Kernels.Sqrt(_divW2_2, _sqrtW2_1);
-        // addW2_3 = sqrtW2_1 + Epsilon
-        global::Dsl.Kernels.Add(_sqrtW2_1, Optimizer.Epsilon, _addW2_3);
-        // divW2_3 = mulW2_5 / addW2_3
-        global::Dsl.Kernels.Div(_mulW2_5, _addW2_3, _divW2_3);
-        // mulB2_1 = Beta1 · mB2
-        global::Dsl.Kernels.Mul(_mB2, Optimizer.Beta1, _mulB2_1);
-        // mulB2_2 = (1 - Beta1) · dB2
-        global::Dsl.Kernels.Mul(_dB2, (1d - Optimizer.Beta1), _mulB2_2);
-        // addB2_1 = mulB2_1 + mulB2_2
-        global::Dsl.Kernels.Add(_mulB2_1, _mulB2_2, _addB2_1);
-        // mulB2_3 = Beta2 · vB2
-        global::Dsl.Kernels.Mul(_vB2, Optimizer.Beta2, _mulB2_3);
-        // squareB2_1 = Square(dB2)
-        global::Dsl.Kernels.Square(_dB2, _squareB2_1);
-        // mulB2_4 = (1 - Beta2) · squareB2_1
-        global::Dsl.Kernels.Mul(_squareB2_1, (1d - Optimizer.Beta2), _mulB2_4);
-        // addB2_2 = mulB2_3 + mulB2_4
-        global::Dsl.Kernels.Add(_mulB2_3, _mulB2_4, _addB2_2);
-        // divB2_1 = addB2_1 / (1 - Pow(Beta1, t))
-        global::Dsl.Kernels.Div(_addB2_1, (1d - global::System.Math.Pow(Optimizer.Beta1, _step)), _divB2_1);
-        // mulB2_5 = LearningRate · divB2_1
-        global::Dsl.Kernels.Mul(_divB2_1, Optimizer.LearningRate, _mulB2_5);
-        // divB2_2 = addB2_2 / (1 - Pow(Beta2, t))
-        global::Dsl.Kernels.Div(_addB2_2, (1d - global::System.Math.Pow(Optimizer.Beta2, _step)), _divB2_2);
-        // sqrtB2_1 = Sqrt(divB2_2)
-        global::Dsl.Kernels.Sqrt(_divB2_2, _sqrtB2_1);
-        // addB2_3 = sqrtB2_1 + Epsilon
-        global::Dsl.Kernels.Add(_sqrtB2_1, Optimizer.Epsilon, _addB2_3);
-        // divB2_3 = mulB2_5 / addB2_3
-        global::Dsl.Kernels.Div(_mulB2_5, _addB2_3, _divB2_3);
-        // mW1 = addW1_1
-        global::Dsl.Kernels.Copy(_addW1_1, _mW1);
-        // vW1 = addW1_2
-        global::Dsl.Kernels.Copy(_addW1_2, _vW1);
-        // W1 -= divW1_3
-        global::Dsl.Kernels.SubInPlace(Net.W1, _divW1_3);
-        // mB1 = addB1_1
-        global::Dsl.Kernels.Copy(_addB1_1, _mB1);
-        // vB1 = addB1_2
-        global::Dsl.Kernels.Copy(_addB1_2, _vB1);
-        // B1 -= divB1_3
-        global::Dsl.Kernels.SubInPlace(Net.B1, _divB1_3);
-        // mW2 = addW2_1
-        global::Dsl.Kernels.Copy(_addW2_1, _mW2);
-        // vW2 = addW2_2
-        global::Dsl.Kernels.Copy(_addW2_2, _vW2);
-        // W2 -= divW2_3
-        global::Dsl.Kernels.SubInPlace(Net.W2, _divW2_3);
-        // mB2 = addB2_1
-        global::Dsl.Kernels.Copy(_addB2_1, _mB2);
-        // vB2 = addB2_2
-        global::Dsl.Kernels.Copy(_addB2_2, _vB2);
-        // B2 -= divB2_3
-        global::Dsl.Kernels.SubInPlace(Net.B2, _divB2_3);
+        // Net.W1 ← Adam(Net.W1, dW1)
+        Optimizer.Update(_optimizerStateW1 ??= Optimizer.CreateState(Net.W1), Net.W1, _dW1, _step, learningRateFactor);
+        // Net.B1 ← Adam(Net.B1, dB1)
+        Optimizer.Update(_optimizerStateB1 ??= Optimizer.CreateState(Net.B1), Net.B1, _dB1, _step, learningRateFactor);
+        // Net.W2 ← Adam(Net.W2, dW2)
+        Optimizer.Update(_optimizerStateW2 ??= Optimizer.CreateState(Net.W2), Net.W2, _dW2, _step, learningRateFactor);
+        // Net.B2 ← Adam(Net.B2, dB2)
+        Optimizer.Update(_optimizerStateB2 ??= Optimizer.CreateState(Net.B2), Net.B2, _dB2, _step, learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>
@@ -383,70 +206,6 @@ partial class DigitClassifier
         _dAdd1 = global::Dsl.Tensor.Empty([_batch, 256], dtype);
         _dB1 = global::Dsl.Tensor.Empty([256], dtype);
         _dW1 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _mulW1_1 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _mulW1_2 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _addW1_1 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _mulW1_3 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _squareW1_1 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _mulW1_4 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _addW1_2 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _divW1_1 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _mulW1_5 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _divW1_2 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _sqrtW1_1 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _addW1_3 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _divW1_3 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _mulB1_1 = global::Dsl.Tensor.Empty([256], dtype);
-        _mulB1_2 = global::Dsl.Tensor.Empty([256], dtype);
-        _addB1_1 = global::Dsl.Tensor.Empty([256], dtype);
-        _mulB1_3 = global::Dsl.Tensor.Empty([256], dtype);
-        _squareB1_1 = global::Dsl.Tensor.Empty([256], dtype);
-        _mulB1_4 = global::Dsl.Tensor.Empty([256], dtype);
-        _addB1_2 = global::Dsl.Tensor.Empty([256], dtype);
-        _divB1_1 = global::Dsl.Tensor.Empty([256], dtype);
-        _mulB1_5 = global::Dsl.Tensor.Empty([256], dtype);
-        _divB1_2 = global::Dsl.Tensor.Empty([256], dtype);
-        _sqrtB1_1 = global::Dsl.Tensor.Empty([256], dtype);
-        _addB1_3 = global::Dsl.Tensor.Empty([256], dtype);
-        _divB1_3 = global::Dsl.Tensor.Empty([256], dtype);
-        _mulW2_1 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _mulW2_2 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _addW2_1 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _mulW2_3 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _squareW2_1 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _mulW2_4 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _addW2_2 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _divW2_1 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _mulW2_5 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _divW2_2 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _sqrtW2_1 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _addW2_3 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _divW2_3 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _mulB2_1 = global::Dsl.Tensor.Empty([10], dtype);
-        _mulB2_2 = global::Dsl.Tensor.Empty([10], dtype);
-        _addB2_1 = global::Dsl.Tensor.Empty([10], dtype);
-        _mulB2_3 = global::Dsl.Tensor.Empty([10], dtype);
-        _squareB2_1 = global::Dsl.Tensor.Empty([10], dtype);
-        _mulB2_4 = global::Dsl.Tensor.Empty([10], dtype);
-        _addB2_2 = global::Dsl.Tensor.Empty([10], dtype);
-        _divB2_1 = global::Dsl.Tensor.Empty([10], dtype);
-        _mulB2_5 = global::Dsl.Tensor.Empty([10], dtype);
-        _divB2_2 = global::Dsl.Tensor.Empty([10], dtype);
-        _sqrtB2_1 = global::Dsl.Tensor.Empty([10], dtype);
-        _addB2_3 = global::Dsl.Tensor.Empty([10], dtype);
-        _divB2_3 = global::Dsl.Tensor.Empty([10], dtype);
-        if (!_stateReady)
-        {
-            _mW1 = global::Dsl.Tensor.Zeros(Net.W1.Shape, dtype);
-            _vW1 = global::Dsl.Tensor.Zeros(Net.W1.Shape, dtype);
-            _mB1 = global::Dsl.Tensor.Zeros(Net.B1.Shape, dtype);
-            _vB1 = global::Dsl.Tensor.Zeros(Net.B1.Shape, dtype);
-            _mW2 = global::Dsl.Tensor.Zeros(Net.W2.Shape, dtype);
-            _vW2 = global::Dsl.Tensor.Zeros(Net.W2.Shape, dtype);
-            _mB2 = global::Dsl.Tensor.Zeros(Net.B2.Shape, dtype);
-            _vB2 = global::Dsl.Tensor.Zeros(Net.B2.Shape, dtype);
-            _stateReady = true;
-        }
         _buffersReady = true;
     }
 
@@ -470,58 +229,6 @@ partial class DigitClassifier
         _dAdd1?.Dispose();
         _dB1?.Dispose();
         _dW1?.Dispose();
-        _mulW1_1?.Dispose();
-        _mulW1_2?.Dispose();
-        _addW1_1?.Dispose();
-        _mulW1_3?.Dispose();
-        _squareW1_1?.Dispose();
-        _mulW1_4?.Dispose();
-        _addW1_2?.Dispose();
-        _divW1_1?.Dispose();
-        _mulW1_5?.Dispose();
-        _divW1_2?.Dispose();
-        _sqrtW1_1?.Dispose();
-        _addW1_3?.Dispose();
-        _divW1_3?.Dispose();
-        _mulB1_1?.Dispose();
-        _mulB1_2?.Dispose();
-        _addB1_1?.Dispose();
-        _mulB1_3?.Dispose();
-        _squareB1_1?.Dispose();
-        _mulB1_4?.Dispose();
-        _addB1_2?.Dispose();
-        _divB1_1?.Dispose();
-        _mulB1_5?.Dispose();
-        _divB1_2?.Dispose();
-        _sqrtB1_1?.Dispose();
-        _addB1_3?.Dispose();
-        _divB1_3?.Dispose();
-        _mulW2_1?.Dispose();
-        _mulW2_2?.Dispose();
-        _addW2_1?.Dispose();
-        _mulW2_3?.Dispose();
-        _squareW2_1?.Dispose();
-        _mulW2_4?.Dispose();
-        _addW2_2?.Dispose();
-        _divW2_1?.Dispose();
-        _mulW2_5?.Dispose();
-        _divW2_2?.Dispose();
-        _sqrtW2_1?.Dispose();
-        _addW2_3?.Dispose();
-        _divW2_3?.Dispose();
-        _mulB2_1?.Dispose();
-        _mulB2_2?.Dispose();
-        _addB2_1?.Dispose();
-        _mulB2_3?.Dispose();
-        _squareB2_1?.Dispose();
-        _mulB2_4?.Dispose();
-        _addB2_2?.Dispose();
-        _divB2_1?.Dispose();
-        _mulB2_5?.Dispose();
-        _divB2_2?.Dispose();
-        _sqrtB2_1?.Dispose();
-        _addB2_3?.Dispose();
-        _divB2_3?.Dispose();
         _buffersReady = false;
     }
 

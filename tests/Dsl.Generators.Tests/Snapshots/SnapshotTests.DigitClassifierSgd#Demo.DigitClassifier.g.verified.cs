@@ -103,18 +103,19 @@ partial class DigitClassifier
         return (float)_loss.Item();
     }
 
-    /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>.</summary>
-    public void ApplyUpdate()
+    /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>;
+    /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
+    public void ApplyUpdate(double learningRateFactor = 1d)
     {
         _step++;
-        // W1 -= LearningRate · dW1
-        global::Dsl.Kernels.SubInPlace(Net.W1, _dW1, LearningRate);
-        // B1 -= LearningRate · dB1
-        global::Dsl.Kernels.SubInPlace(Net.B1, _dB1, LearningRate);
-        // W2 -= LearningRate · dW2
-        global::Dsl.Kernels.SubInPlace(Net.W2, _dW2, LearningRate);
-        // B2 -= LearningRate · dB2
-        global::Dsl.Kernels.SubInPlace(Net.B2, _dB2, LearningRate);
+        // W1 -= LearningRate * learningRateFactor · dW1
+        global::Dsl.Kernels.SubInPlace(Net.W1, _dW1, LearningRate * learningRateFactor);
+        // B1 -= LearningRate * learningRateFactor · dB1
+        global::Dsl.Kernels.SubInPlace(Net.B1, _dB1, LearningRate * learningRateFactor);
+        // W2 -= LearningRate * learningRateFactor · dW2
+        global::Dsl.Kernels.SubInPlace(Net.W2, _dW2, LearningRate * learningRateFactor);
+        // B2 -= LearningRate * learningRateFactor · dB2
+        global::Dsl.Kernels.SubInPlace(Net.B2, _dB2, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>

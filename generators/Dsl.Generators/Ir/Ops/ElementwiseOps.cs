@@ -31,10 +31,20 @@ internal abstract record ElementwiseBinaryOp : Op
     }
 
     public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " " + Symbol + " " + nameOf(node.Inputs[1]);
+
+    /// <summary>The C# operator of one element (<c>+</c>), or null when the element is a function call.</summary>
+    protected virtual string? ElementOperator => null;
+
+    public override string? Element(Node node, Func<int, string> operand) =>
+        ElementOperator is { } op ? "(" + operand(0) + " " + op + " " + operand(1) + ")" : null;
+
+    public override bool IsElementwise => ElementOperator is not null;
 }
 
 internal sealed record AddOp : ElementwiseBinaryOp
 {
+    protected override string? ElementOperator => "+";
+
     public override string Name => "Add";
 
     public override string Symbol => "+";
@@ -50,6 +60,8 @@ internal sealed record AddOp : ElementwiseBinaryOp
 
 internal sealed record SubOp : ElementwiseBinaryOp
 {
+    protected override string? ElementOperator => "-";
+
     public override string Name => "Sub";
 
     public override string Symbol => "-";
@@ -66,6 +78,8 @@ internal sealed record SubOp : ElementwiseBinaryOp
 
 internal sealed record MulOp : ElementwiseBinaryOp
 {
+    protected override string? ElementOperator => "*";
+
     public override string Name => "Mul";
 
     public override string Symbol => "·";
@@ -82,6 +96,8 @@ internal sealed record MulOp : ElementwiseBinaryOp
 
 internal sealed record DivOp : ElementwiseBinaryOp
 {
+    protected override string? ElementOperator => "/";
+
     public override string Name => "Div";
 
     public override string Symbol => "/";
@@ -115,10 +131,14 @@ internal abstract record ElementwiseUnaryOp : Op
 
     public override void Emit(EmitContext context, Node node) =>
         context.Line(RuntimeApi.Unary(Name, context.Ref(node.Inputs[0]), context.Out(node)));
+
+    public override bool IsElementwise => true;
 }
 
 internal sealed record NegOp : ElementwiseUnaryOp
 {
+    public override string? Element(Node node, Func<int, string> operand) => "(-" + operand(0) + ")";
+
     public override string Name => "Neg";
 
     public override string Math(Node node, Func<int, string> nameOf) => "-" + nameOf(node.Inputs[0]);
@@ -129,6 +149,8 @@ internal sealed record NegOp : ElementwiseUnaryOp
 
 internal sealed record ReluOp : ElementwiseUnaryOp
 {
+    public override string? Element(Node node, Func<int, string> operand) => RuntimeApi.Math + ".Max(" + operand(0) + ", 0d)";
+
     public override string Name => "Relu";
 
     public override void Differentiate(GradientBuilder builder, Node node, int gradient) =>
@@ -137,6 +159,8 @@ internal sealed record ReluOp : ElementwiseUnaryOp
 
 internal sealed record TanhOp : ElementwiseUnaryOp
 {
+    public override string? Element(Node node, Func<int, string> operand) => RuntimeApi.Math + ".Tanh(" + operand(0) + ")";
+
     public override string Name => "Tanh";
 
     public override void Differentiate(GradientBuilder builder, Node node, int gradient) =>
@@ -145,6 +169,8 @@ internal sealed record TanhOp : ElementwiseUnaryOp
 
 internal sealed record SigmoidOp : ElementwiseUnaryOp
 {
+    public override string? Element(Node node, Func<int, string> operand) => "(1d / (1d + " + RuntimeApi.Math + ".Exp(-" + operand(0) + ")))";
+
     public override string Name => "Sigmoid";
 
     public override void Differentiate(GradientBuilder builder, Node node, int gradient) =>
@@ -153,6 +179,8 @@ internal sealed record SigmoidOp : ElementwiseUnaryOp
 
 internal sealed record ExpOp : ElementwiseUnaryOp
 {
+    public override string? Element(Node node, Func<int, string> operand) => RuntimeApi.Math + ".Exp(" + operand(0) + ")";
+
     public override string Name => "Exp";
 
     public override void Differentiate(GradientBuilder builder, Node node, int gradient) =>
@@ -161,6 +189,8 @@ internal sealed record ExpOp : ElementwiseUnaryOp
 
 internal sealed record LogOp : ElementwiseUnaryOp
 {
+    public override string? Element(Node node, Func<int, string> operand) => RuntimeApi.Math + ".Log(" + operand(0) + ")";
+
     public override string Name => "Log";
 
     public override void Differentiate(GradientBuilder builder, Node node, int gradient) =>
@@ -169,6 +199,8 @@ internal sealed record LogOp : ElementwiseUnaryOp
 
 internal sealed record SquareOp : ElementwiseUnaryOp
 {
+    public override string? Element(Node node, Func<int, string> operand) => "(" + operand(0) + " * " + operand(0) + ")";
+
     public override string Name => "Square";
 
     public override void Differentiate(GradientBuilder builder, Node node, int gradient)
@@ -182,6 +214,8 @@ internal sealed record SquareOp : ElementwiseUnaryOp
 
 internal sealed record SqrtOp : ElementwiseUnaryOp
 {
+    public override string? Element(Node node, Func<int, string> operand) => RuntimeApi.Math + ".Sqrt(" + operand(0) + ")";
+
     public override string Name => "Sqrt";
 
     public override void Differentiate(GradientBuilder builder, Node node, int gradient)
@@ -190,5 +224,35 @@ internal sealed record SqrtOp : ElementwiseUnaryOp
         var name = builder.GradientName(x);
         var twice = builder.Add(new MulOp(), name + "Denominator", node.Id, builder.Number(2));
         builder.Accumulate(x, builder.Add(new DivOp(), name, gradient, twice));
+    }
+}
+
+/// <summary>sign(x): -1, 0 or 1 (0 for NaN, as (0 &lt; x) - (x &lt; 0)); its derivative is zero almost everywhere.</summary>
+internal sealed record SignOp : ElementwiseUnaryOp
+{
+    public override string Name => "Sign";
+
+    public override string? Element(Node node, Func<int, string> operand) =>
+        "(" + operand(0) + " > 0d ? 1d : " + operand(0) + " < 0d ? -1d : 0d)";
+
+    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    {
+        // Zero almost everywhere (as torch.sign's gradient): nothing flows to x.
+    }
+}
+
+/// <summary>|x|; d|x|/dx = sign(x) (0 at 0, as in PyTorch).</summary>
+internal sealed record AbsOp : ElementwiseUnaryOp
+{
+    public override string Name => "Abs";
+
+    public override string? Element(Node node, Func<int, string> operand) => RuntimeApi.Math + ".Abs(" + operand(0) + ")";
+
+    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    {
+        var x = node.Inputs[0];
+        var name = builder.GradientName(x);
+        var sign = builder.Add(new SignOp(), name + "Sign", x);
+        builder.Accumulate(x, builder.Add(new MulOp(), name, gradient, sign));
     }
 }

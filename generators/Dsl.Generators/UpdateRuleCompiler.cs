@@ -1,0 +1,75 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Emit;
+using Dsl.Generators.Ir;
+using Dsl.Generators.Optimization;
+using Dsl.Generators.Parsing;
+using Dsl.Generators.Shapes;
+
+namespace Dsl.Generators;
+
+/// <summary>
+/// An [UpdateRule] on its own: lowers its [Update] body for a parameter of any shape (one symbolic
+/// axis of its elements: the body must be elementwise), then plans one fused loop that reads the
+/// parameter, the gradient and the state once per element and writes back what the body assigns.
+/// The rule compiles once, in the assembly that declares it, so experiments elsewhere (a user's
+/// project using the runtime's Adam) call it through <c>Dsl.IUpdateRule</c>.
+/// </summary>
+internal static class UpdateRuleCompiler
+{
+    internal sealed record Result(UpdateRulePlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+
+    /// <summary>The number field a schedule scales: inside the loop it reads <c>LearningRate · learningRateFactor</c>.</summary>
+    public const string LearningRateField = "LearningRate";
+
+    public static Result Compile(UpdateRuleSpec spec)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        if (spec.HasErrors || spec.Update is null) return new Result(null, diagnostics.ToImmutableArray());
+        var method = spec.Update;
+        var lowering = new Lowering(new Dictionary<string, ModelSpec>(), diagnostics) { ElementwiseOnly = true, ElementwiseOwner = spec.Name };
+        var graph = lowering.Graph;
+        var elements = SymShape.Of([Dim.Symbol(spec.Name, "Elements")]);
+        var parameterName = method.Parameters[0].Name;
+        var gradientName = method.Parameters[1].Name;
+        var parameter = graph.Add(new InputOp(parameterName), [], elements, ValueKind.Tensor, parameterName, NamePriority.Fixed);
+        var gradient = graph.Add(new InputOp(gradientName), [], elements, ValueKind.Tensor, gradientName, NamePriority.Fixed);
+        var states = new Dictionary<string, int>(System.StringComparer.Ordinal);
+        foreach (var state in spec.States)
+        {
+            states[state] = graph.Add(new StateOp(state, parameterName), [], elements, ValueKind.Tensor, state, NamePriority.Fixed);
+        }
+        var hasLearningRate = spec.Numbers.Any(n => n.Name == LearningRateField && !n.IsStatic);
+        var overrides = hasLearningRate ? new Dictionary<string, string> { [LearningRateField] = "learningRate" } : null;
+
+        Guard.ThrowIfRequested("lowering the update rule");
+        var lowered = lowering.LowerUpdate(spec, "", parameter, gradient, "step", states, "", overrides);
+        if (lowered is null) return new Result(null, diagnostics.ToImmutableArray());
+
+        // What the loop writes back: the parameter and each state that the body assigned, with its final value.
+        var targets = new List<(string Target, int Value)>();
+        if (lowered.FinalValues.TryGetValue(parameterName, out var finalParameter)) targets.Add((parameterName, finalParameter));
+        foreach (var state in spec.States)
+        {
+            if (lowered.FinalValues.TryGetValue(state, out var value)) targets.Add((state, value));
+        }
+        if (targets.Count == 0 || !lowered.FinalValues.ContainsKey(parameterName))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.BadUpdateRule, At(spec.Locations, method.Loc), spec.Name,
+                "the [Update] body never assigns '" + parameterName + "' (write 'param -= ...' or 'param = ...')"));
+            return new Result(null, diagnostics.ToImmutableArray());
+        }
+
+        Guard.ThrowIfRequested("planning the update rule");
+        var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, targets.Select(t => t.Value).ToList());
+        nodes = ValueNaming.Assign(nodes);
+        var writes = targets.Select(t => new ElementWritePlan(t.Target, t.Target == parameterName ? -1 : spec.States.AsImmutableArray().IndexOf(t.Target), remap[t.Value])).ToImmutableArray();
+        var plan = new UpdateRulePlan(spec.Namespace, spec.Name, parameterName, gradientName, spec.States, hasLearningRate,
+            nodes.ToImmutableArray(), writes);
+        return new Result(plan, diagnostics.ToImmutableArray());
+    }
+
+    private static LocationInfo? At(EquatableArray<LocationInfo> locations, int loc) => loc >= 0 && loc < locations.Count ? locations[loc] : null;
+}

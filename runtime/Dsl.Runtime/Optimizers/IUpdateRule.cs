@@ -1,0 +1,105 @@
+namespace Dsl;
+
+/// <summary>
+/// An optimizer's per-parameter update. Classes marked <see cref="UpdateRuleAttribute"/> implement
+/// it in generated code: the <see cref="UpdateAttribute"/> method's body becomes one fused loop over
+/// the parameter, its gradient and its <see cref="StateAttribute"/> tensors.
+/// </summary>
+public interface IUpdateRule
+{
+    /// <summary>The rule's name (its class name), for messages and checkpoints.</summary>
+    string Name { get; }
+
+    /// <summary>The names of the per-parameter state tensors, in the order <see cref="UpdateRuleState"/> holds them.</summary>
+    IReadOnlyList<string> StateNames { get; }
+
+    /// <summary>Allocates the state for one parameter: zeros of its shape and dtype, one tensor per state name.</summary>
+    UpdateRuleState CreateState(Tensor parameter);
+
+    /// <summary>
+    /// Updates <paramref name="parameter"/> in place from <paramref name="gradient"/> (and the rule's
+    /// state for that parameter). <paramref name="step"/> counts updates from 1;
+    /// <paramref name="learningRateFactor"/> scales the rule's <c>LearningRate</c> (a schedule's factor).
+    /// </summary>
+    void Update(UpdateRuleState state, Tensor parameter, Tensor gradient, long step, double learningRateFactor = 1d);
+}
+
+/// <summary>The state an <see cref="IUpdateRule"/> keeps for one parameter (Adam's m and v), owned by whoever created it.</summary>
+public sealed class UpdateRuleState : IDisposable
+{
+    private readonly Tensor[] _tensors;
+    private readonly string[] _names;
+
+    /// <summary>Zeros of the parameter's shape and dtype, one tensor per name.</summary>
+    public UpdateRuleState(IUpdateRule rule, Tensor parameter, IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(parameter);
+        Rule = rule;
+        _names = names.ToArray();
+        Shape = parameter.Shape;
+        DType = parameter.DType;
+        _tensors = new Tensor[_names.Length];
+        for (var i = 0; i < _tensors.Length; i++) _tensors[i] = Tensor.Zeros(Shape, DType, parameter.Device);
+    }
+
+    /// <summary>The rule this state belongs to.</summary>
+    public IUpdateRule Rule { get; }
+
+    /// <summary>The shape of the parameter (and of every state tensor).</summary>
+    public Shape Shape { get; }
+
+    /// <summary>The dtype of the parameter (and of every state tensor).</summary>
+    public DType DType { get; }
+
+    public int Count => _tensors.Length;
+
+    public IReadOnlyList<string> Names => _names;
+
+    public Tensor this[int index] => _tensors[index];
+
+    /// <summary>The state tensors by name (<c>("m", tensor)</c>), for checkpoints.</summary>
+    public IEnumerable<(string Name, Tensor Value)> Named()
+    {
+        for (var i = 0; i < _tensors.Length; i++) yield return (_names[i], _tensors[i]);
+    }
+
+    /// <summary>
+    /// Checks what a fused update loop relies on: this state was made by <paramref name="rule"/> for a
+    /// parameter of this shape and dtype; parameter and gradient agree; all are contiguous CPU tensors.
+    /// Allocation-free when everything is right.
+    /// </summary>
+    public void Validate(IUpdateRule rule, Tensor parameter, Tensor gradient)
+    {
+        if (!ReferenceEquals(rule, Rule)) throw new ArgumentException($"{rule.Name}: this state was created by another update rule ({Rule.Name}).");
+        var dtype = parameter.DType;
+        if (dtype != DType.Float32 && dtype != DType.Float64)
+        {
+            throw new ArgumentException($"{rule.Name}: parameters must be Float32 or Float64, but this one is {dtype}.");
+        }
+        if (dtype != DType || gradient.DType != dtype)
+        {
+            throw new ArgumentException($"{rule.Name}: parameter {dtype}, gradient {gradient.DType} and state {DType} must have one dtype.");
+        }
+        if (!SameShape(parameter) || !SameShape(gradient))
+        {
+            throw new ArgumentException($"{rule.Name}: parameter {parameter.Shape} and gradient {gradient.Shape} must both have the state's shape {Shape}.");
+        }
+    }
+
+    private bool SameShape(Tensor tensor)
+    {
+        var rank = tensor.Rank;
+        if (rank != Shape.Rank) return false;
+        for (var i = 0; i < rank; i++)
+        {
+            if (tensor.Size(i) != Shape[i]) return false;
+        }
+        return true;
+    }
+
+    public void Dispose()
+    {
+        foreach (var tensor in _tensors) tensor.Dispose();
+    }
+}
