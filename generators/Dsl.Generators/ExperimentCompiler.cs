@@ -29,13 +29,20 @@ internal static class ExperimentCompiler
 
     private static ExperimentPlan? Compile(ExperimentSpec spec, ImmutableArray<ModelSpec> models, ImmutableArray<UpdateRuleSpec> rules, List<DiagnosticInfo> diagnostics)
     {
-        if (spec.Loss is null || spec.HasErrors) return null;
+        var method = spec.Step ?? spec.Loss;
+        if (method is null || spec.HasErrors) return null;
+        // A rule declared in this compilation with errors: its class does not implement IUpdateRule, so stop here (its errors are reported).
+        foreach (var field in spec.Rules)
+        {
+            var rule = rules.FirstOrDefault(r => r.FullName == field.TypeName);
+            if (rule is not null && (rule.Update is null || rule.HasErrors)) return null;
+        }
         var modelMap = new Dictionary<string, ModelSpec>(System.StringComparer.Ordinal);
         foreach (var model in models) modelMap[model.FullName] = model;
         var lowering = new Lowering(modelMap, diagnostics);
         var graph = lowering.Graph;
 
-        // Lower: the loss with every model inlined; shapes are checked as nodes are made.
+        // Lower: the loss (or the step) with every model inlined; shapes are checked as nodes are made.
         Guard.ThrowIfRequested("lowering");
         var instances = new Dictionary<string, Lowering.Instance>(System.StringComparer.Ordinal);
         var modelFields = new List<string>();
@@ -47,12 +54,15 @@ internal static class ExperimentCompiler
             modelFields.Add(field.Name);
         }
         if (lowering.Incomplete) return null;
-        var lossId = lowering.LowerEntry(spec.Loss, spec.Locations, null, instances, spec.Numbers, "", spec.Loss.Name);
+        foreach (var field in spec.Rules) lowering.Rules[field.Name] = "_" + Lowering.Camel(field.Name) + "State";
+        var lossId = spec.Step is not null
+            ? lowering.LowerStep(spec.Step, spec.Locations, instances, spec.Numbers)
+            : lowering.LowerEntry(method, spec.Locations, null, instances, spec.Numbers, "", method.Name);
         if (lossId is not { } loss) return null;
-        if (graph[loss].IsNumber || graph[loss].Shape.Rank != 0)
+        if (graph[loss].Kind != ValueKind.Tensor || graph[loss].Shape.Rank != 0)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.LossNotScalar, At(spec.Locations, spec.Loss.Loc), spec.Loss.Name,
-                graph[loss].IsNumber ? "a number" : lowering.Unifier.Resolve(graph[loss].Shape).ToString()));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.LossNotScalar, At(spec.Locations, method.Loc), method.Name,
+                graph[loss].IsNumber ? "a number" : graph[loss].Kind == ValueKind.Gradients ? "gradients" : lowering.Unifier.Resolve(graph[loss].Shape).ToString()));
             return null;
         }
         graph.Rename(loss, "loss", NamePriority.Role);
@@ -60,67 +70,100 @@ internal static class ExperimentCompiler
         // Forward names are final before differentiating, so gradients are named after them (dRelu1).
         foreach (var named in ValueNaming.Assign(graph.Nodes.ToList())) graph.Replace(named with { NamePriority = NamePriority.Fixed });
 
-        // Differentiate with respect to every trainable parameter the loss uses.
-        Guard.ThrowIfRequested("differentiating");
-        var trainable = lowering.Parameters.Where(p => !p.Spec.Frozen && lowering.IsParameterUsed(p)).ToList();
         var backwardStart = graph.Count;
-        Dictionary<int, int> gradients;
-        try
-        {
-            gradients = ReverseMode.Differentiate(graph, loss, trainable.Select(lowering.ParameterNodeOf).ToList());
-        }
-        catch (MissingDerivativeException missing)
-        {
-            // Only backward ops lack rules, so only a Grad(...) in the loss gets here.
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.NoSecondDerivative, lowering.FirstGrad ?? At(spec.Locations, spec.Loss.Loc), spec.Loss.Name, missing.Op));
-            return null;
-        }
-        if (gradients.Count == 0)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.NoParameterDependence, At(spec.Locations, spec.Loss.Loc), spec.Loss.Name));
-        }
-        var gradientList = trainable.Where(p => gradients.ContainsKey(lowering.ParameterNodeOf(p)))
-            .Select(p => (Parameter: p, Node: lowering.ParameterNodeOf(p), Gradient: gradients[lowering.ParameterNodeOf(p)])).ToList();
-
-        // The update: the experiment's [UpdateRule] (compiled on its own into a fused loop, called per
-        // parameter through Dsl.IUpdateRule with state it allocates once), or plain SGD.
         var updateStart = graph.Count;
+        var gradientList = new List<(Lowering.ParameterInfo Parameter, int Node, int Gradient)>();
         var updates = new List<(string Target, string TargetName, AssignOperator Operator, int Value, string Alpha)>();
         var ruleUpdates = new List<(string StateField, string Parameter, int Gradient)>();
-        var updateRule = "SGD";
+        var ruleStates = new List<(string Field, string Rule, string Parameter)>();
+        var updateRule = spec.Step is not null ? "custom step" : "SGD";
         var declareLearningRate = false;
-        if (spec.Optimizer is not null)
+        var roots = new List<int> { loss };
+        if (spec.Step is not null)
         {
-            // A rule declared in this compilation with errors: its class does not implement IUpdateRule, so stop here (its errors are reported).
-            var rule = rules.FirstOrDefault(r => r.FullName == spec.Optimizer.TypeName);
-            if (rule is not null && (rule.Update is null || rule.HasErrors)) return null;
-            updateRule = ShortName(spec.Optimizer.TypeName);
-            foreach (var (parameter, node, gradient) in gradientList)
-            {
-                ruleUpdates.Add(("_" + Lowering.Camel(spec.Optimizer.Name) + "State" + Capitalize(graph[node].Name), parameter.Path, gradient));
-            }
+            // A custom step: its gradients and updates were made while lowering, in program order.
+            roots.AddRange(lowering.Effects);
+            ruleStates.AddRange(lowering.RuleStates.Select(r => (r.StateField, r.Rule, r.Parameter)));
         }
         else
         {
-            declareLearningRate = !spec.Numbers.Any(n => n.Name == "LearningRate");
-            foreach (var (_, node, gradient) in gradientList)
+            // Differentiate with respect to every trainable parameter the loss uses.
+            Guard.ThrowIfRequested("differentiating");
+            var trainable = lowering.Parameters.Where(p => !p.Spec.Frozen && lowering.IsParameterUsed(p)).ToList();
+            Dictionary<int, int> gradients;
+            try
             {
-                updates.Add((lowering.Parameters.First(p => lowering.ParameterNodeOf(p) == node).Path, graph[node].Name, AssignOperator.SubtractAssign, gradient, "LearningRate * learningRateFactor"));
+                gradients = ReverseMode.Differentiate(graph, loss, trainable.Select(lowering.ParameterNodeOf).ToList());
             }
+            catch (MissingDerivativeException missing)
+            {
+                // Only backward ops lack rules, so only a Grad(...) in the loss gets here.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.NoSecondDerivative, lowering.FirstGrad ?? At(spec.Locations, method.Loc), method.Name, missing.Op));
+                return null;
+            }
+            if (gradients.Count == 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.NoParameterDependence, At(spec.Locations, method.Loc), method.Name));
+            }
+            gradientList = trainable.Where(p => gradients.ContainsKey(lowering.ParameterNodeOf(p)))
+                .Select(p => (Parameter: p, Node: lowering.ParameterNodeOf(p), Gradient: gradients[lowering.ParameterNodeOf(p)])).ToList();
+
+            // The update: the experiment's [UpdateRule] (compiled on its own into a fused loop, called per
+            // parameter through Dsl.IUpdateRule with state it allocates once), or plain SGD.
+            updateStart = graph.Count;
+            if (spec.Optimizer is { } optimizer)
+            {
+                updateRule = ShortName(optimizer.TypeName);
+                foreach (var (parameter, node, gradient) in gradientList)
+                {
+                    var field = "_" + Lowering.Camel(optimizer.Name) + "State" + Capitalize(graph[node].Name);
+                    ruleUpdates.Add((field, parameter.Path, gradient));
+                    ruleStates.Add((field, optimizer.Name, parameter.Path));
+                }
+            }
+            else
+            {
+                declareLearningRate = !spec.Numbers.Any(n => n.Name == "LearningRate");
+                foreach (var (parameter, node, gradient) in gradientList)
+                {
+                    updates.Add((parameter.Path, graph[node].Name, AssignOperator.SubtractAssign, gradient, "LearningRate * learningRateFactor"));
+                }
+            }
+            roots.AddRange(gradientList.Select(g => g.Gradient));
+            roots.AddRange(updates.Select(u => u.Value));
         }
 
-        // Optimize: keep what the loss, the gradients and the update need; name values.
+        // Optimize: keep what the loss, the gradients and the updates need; name values.
         Guard.ThrowIfRequested("planning");
-        var roots = new List<int> { loss };
-        roots.AddRange(gradientList.Select(g => g.Gradient));
-        roots.AddRange(updates.Select(u => u.Value));
         var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, roots);
         nodes = ValueNaming.Assign(nodes);
         var resolvedNodes = nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList();
+        if (spec.Step is not null && StaleRead(resolvedNodes) is { } stale)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UsedAfterUpdate, At(spec.Locations, method.Loc), method.Name, stale.Reader, stale.Parameter));
+            return null;
+        }
 
         var dims = RuntimeDims(lowering);
-        var parameters = spec.Loss.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, CSharp.NumberType(p.NumberType),
-            p.IsTensor ? AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty)).ToImmutableArray();
+        var indexInputs = new HashSet<string>(resolvedNodes.Where(n => n.Op is CrossEntropyOp).Select(n => resolvedNodes[n.Inputs[1]].Op)
+            .OfType<InputOp>().Select(i => i.Parameter), System.StringComparer.Ordinal);
+        var parameters = method.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, CSharp.NumberType(p.NumberType),
+            p.IsTensor ? AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty, indexInputs.Contains(p.Name))).ToImmutableArray();
+
+        var metrics = ImmutableArray.CreateBuilder<MetricPlan>();
+        foreach (var metric in spec.Metrics)
+        {
+            var indexes = metric.Parameters.Select(name => parameters.Where(p => p.IsTensor).Select(p => p.Name).ToList().IndexOf(name)).ToImmutableArray();
+            var missing = metric.Parameters.Where((_, i) => indexes[i] < 0).ToList();
+            if (missing.Count > 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.BadMetric, At(spec.Locations, metric.Loc), metric.Name,
+                    "'" + missing[0] + "' is not a tensor input of " + method.Name + " (a metric's parameters are matched by name to the step's inputs: "
+                    + string.Join(", ", parameters.Where(p => p.IsTensor).Select(p => p.Name)) + ")"));
+                continue;
+            }
+            metrics.Add(new MetricPlan(metric.Name, indexes, metric.ReturnsTensor, metric.HigherIsBetter));
+        }
 
         var buffers = ImmutableArray.CreateBuilder<BufferPlan>();
         foreach (var node in resolvedNodes.Where(ValueNaming.Computed))
@@ -136,7 +179,8 @@ internal static class ExperimentCompiler
         return new ExperimentPlan(
             spec.Namespace,
             spec.Name,
-            spec.Loss.Name,
+            method.Name,
+            spec.Step is not null,
             parameters,
             dims.Plans.ToImmutableArray(),
             dims.Checks.ToImmutableArray(),
@@ -151,8 +195,31 @@ internal static class ExperimentCompiler
             updates.Select(u => new UpdatePlan(u.Target, u.TargetName, u.Operator, remap[u.Value], u.Alpha)).ToImmutableArray(),
             spec.Optimizer?.Name,
             ruleUpdates.Select(u => new RuleUpdatePlan(u.StateField, u.Parameter, remap[u.Gradient])).ToImmutableArray(),
+            ruleStates.Select(r => new RuleStatePlan(r.Field, r.Rule, r.Parameter)).ToImmutableArray(),
+            metrics.ToImmutable(),
             updateRule,
             declareLearningRate);
+    }
+
+    /// <summary>
+    /// A value emitted after an update of a parameter that reads the parameter from before the
+    /// update (a backward pass through a value computed before it): it would see the new values.
+    /// </summary>
+    private static (string Reader, string Parameter)? StaleRead(List<Node> nodes)
+    {
+        var version = new Dictionary<string, int>(System.StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            for (var i = node.Op is EffectOp ? 1 : 0; i < node.Inputs.Count; i++)
+            {
+                if (nodes[node.Inputs[i]].Op is ParameterOp p && version.TryGetValue(p.Path, out var current) && p.Version < current)
+                {
+                    return (node.Name, p.Path);
+                }
+            }
+            if (node.Op is EffectOp && nodes[node.Inputs[0]].Op is ParameterOp updated) version[updated.Path] = updated.Version + 1;
+        }
+        return null;
     }
 
     /// <summary>The first surviving node at or after an original id (where a section starts after dead code is gone).</summary>
@@ -169,7 +236,8 @@ internal static class ExperimentCompiler
     {
         var input = lowering.Inputs.FirstOrDefault(i => i.Name == parameter);
         if (input is null) return EquatableArray<AxisPlan>.Empty;
-        return input.Shape.Dims.Select(d => new AxisPlan(dims.Expression(d, local: true), d.ToString())).ToEquatableArray();
+        return input.Shape.Dims.Select(d => new AxisPlan(dims.Expression(d, local: true), d.ToString(),
+            lowering.Unifier.Resolve(d) is { IsConstant: true } constant ? constant.Value : null)).ToEquatableArray();
     }
 
     /// <summary>

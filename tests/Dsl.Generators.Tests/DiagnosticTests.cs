@@ -109,7 +109,7 @@ public sealed class DiagnosticTests
         {
             public Linear Net = new() { In = 2, Out = 3 };
         }
-        """), "DSL0006", "Experiment 'NoLoss' needs exactly one method marked [Loss] returning a Tensor; none was found", "NoLoss");
+        """), "DSL0006", "Experiment 'NoLoss' needs exactly one method marked [Loss] (or one marked [Step]) returning a Tensor; none was found", "NoLoss");
 
     [Fact]
     public void DSL0007_BadDimension() => AssertDiagnostic(Single("""
@@ -332,6 +332,84 @@ public sealed class DiagnosticTests
             public float LearningRate = 0.1f;
         }
         """), "DSL0301", "Update rule 'NoUpdate': it needs exactly one method marked [Update]", "NoUpdate");
+
+    private const string Deep = """
+        [Model]
+        public partial class Deep
+        {
+            [Param(2, 4)] public Tensor W1;
+            [Param(4, 3)] public Tensor W2;
+
+            public Tensor Forward([Shape("Batch", 2)] Tensor x) => MatMul(Tanh(MatMul(x, W1)), W2);
+        }
+        """;
+
+    [Fact]
+    public void DSL0204_ValueUsedAfterItsParameterWasUpdated() => AssertDiagnostic(Single(Deep, """
+        [Experiment]
+        public partial class Stale
+        {
+            public Deep Net = new();
+            public Sgd Optimizer = new();
+
+            [Step]
+            public Tensor Step([Shape("Batch", 2)] Tensor x, [Shape("Batch", 3)] Tensor y)
+            {
+                var loss = MseLoss(Net.Forward(x), y);
+                Net.W2 *= 0.5;
+                Optimizer.Apply(Net, Grad(loss, Net));
+                return loss;
+            }
+        }
+        """), "DSL0204", "In the step 'Step', dTanh (part of a gradient) needs 'Net.W2' as it was before an update of 'Net.W2' earlier in the step; take the gradient before updating 'Net.W2', or compute the loss again after the update", "Step");
+
+    [Fact]
+    public void DSL0302_UpdateRuleNotElementwise() => AssertDiagnostic(Single("""
+        [UpdateRule]
+        public partial class Preconditioned
+        {
+            public double LearningRate = 0.1;
+
+            [Update]
+            void Update(Tensor param, Tensor grad, long step)
+            {
+                param -= LearningRate * MatMul(grad, grad);
+            }
+        }
+        """), "DSL0302", "Update rule 'Preconditioned': MatMul(grad, grad) is not elementwise; an [Update] body compiles to one loop over the parameter's elements, so it may use numbers, + - * / and the elementwise functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu)", "MatMul(grad, grad)");
+
+    [Fact]
+    public void DSL0303_MetricParameterIsNotAStepInput() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class Measured
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x, [Shape("Batch")] Tensor labels) => CrossEntropy(Net.Forward(x), labels);
+
+            [Metric]
+            public Tensor Accuracy(Tensor inputs, Tensor labels) => Mean(labels);
+        }
+        """), "DSL0303", "Metric 'Accuracy': 'inputs' is not a tensor input of Loss (a metric's parameters are matched by name to the step's inputs: x, labels)", "Accuracy");
+
+    [Fact]
+    public void DSL0304_ApplyOfAFieldThatIsNoUpdateRule() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class Misapplied
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+            public Adam Optimizer = new();
+
+            [Step]
+            public Tensor Step([Shape("Batch", 2)] Tensor x, [Shape("Batch", 3)] Tensor y)
+            {
+                var loss = MseLoss(Net.Forward(x), y);
+                Optimiser.Apply(Net, Grad(loss, Net));
+                return loss;
+            }
+        }
+        """), "DSL0304", "'Optimiser.Apply' in the step 'Step': 'Optimiser' is not an update-rule field of the experiment (its update rules: Optimizer)", "Optimiser.Apply(Net, Grad(loss, Net))");
 
     [Theory]
     [InlineData("reading the model")]

@@ -92,7 +92,7 @@ public sealed class IntegrationTests
         float last = first;
         for (var i = 0; i < 200; i++) last = experiment.TrainStep(x, labels);
         Assert.True(last < first * 0.3, $"loss went from {first} to {last}");
-        Assert.Equal(201L, (long)experiment.Step);
+        Assert.Equal(201L, (long)experiment.StepCount);
     }
 
     [Fact]
@@ -203,11 +203,11 @@ public sealed class IntegrationTests
         dynamic experiment = Create(SmallMlp, "Demo.Classifier");
         experiment.Initialize(1UL, DType.Float32);
         var (x, labels) = ClassificationData(16, seed: 1);
-        var step = (Func<Tensor, Tensor, float>)Delegate.CreateDelegate(typeof(Func<Tensor, Tensor, float>), (object)experiment,
+        var step = (Func<Tensor, Tensor, double, float>)Delegate.CreateDelegate(typeof(Func<Tensor, Tensor, double, float>), (object)experiment,
             ((object)experiment).GetType().GetMethod("TrainStep")!);
-        for (var i = 0; i < 5; i++) step(x, labels);
+        for (var i = 0; i < 5; i++) step(x, labels, 1d);
         var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 20; i++) step(x, labels);
+        for (var i = 0; i < 20; i++) step(x, labels, 1d);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 

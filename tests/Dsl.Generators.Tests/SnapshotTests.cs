@@ -22,6 +22,22 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void CustomStepWithTwoUpdateRulesAndAFrozenCritic()
+    {
+        var run = GeneratorHarness.Run(CustomStepTests.TwoPlayers);
+        Assert.Empty(run.Diagnostics);
+        Snapshot.Verify(run, nameof(SnapshotTests));
+    }
+
+    [Fact]
+    public void CustomStepWithPlainTensorUpdates()
+    {
+        var run = GeneratorHarness.Run(CustomStepTests.Plastic);
+        Assert.Empty(run.Diagnostics);
+        Snapshot.Verify(run, nameof(SnapshotTests));
+    }
+
+    [Fact]
     public void ComposedModels()
     {
         var run = GeneratorHarness.Run(TestSources.Composed);

@@ -32,6 +32,34 @@ internal static class ReverseMode
     }
 
     /// <summary>
+    /// The gradients of a scalar y with respect to each of <paramref name="targets"/> (a model's
+    /// parameters in a [Step]), appended to the graph; targets y does not depend on are absent.
+    /// </summary>
+    public static Dictionary<int, int> GradientsOf(Graph graph, int y, IReadOnlyCollection<int> targets, Shapes.ShapeUnifier unifier)
+    {
+        var result = new Dictionary<int, int>();
+        if (targets.Count == 0) return result;
+        var set = new HashSet<int>(targets);
+        var active = Activity.Analyze(graph, y, node => set.Contains(node.Id));
+        if (!active[y]) return result;
+        var builder = new GradientBuilder(graph, active, unifier);
+        builder.Seed(y);
+        var lowest = int.MaxValue;
+        foreach (var target in targets) lowest = System.Math.Min(lowest, target);
+        for (var id = y; id >= lowest; id--)
+        {
+            if (set.Contains(id) || !active[id] || !builder.TryGetGradient(id, out var gradient)) continue;
+            var node = graph[id];
+            node.Op.Differentiate(builder, node, gradient);
+        }
+        foreach (var target in targets)
+        {
+            if (builder.TryGetGradient(target, out var gradient)) result[target] = gradient;
+        }
+        return result;
+    }
+
+    /// <summary>
     /// The graph of dy/dx for a scalar y, appended to <paramref name="graph"/> (so it can be
     /// differentiated again); null when y does not depend on x. Throws
     /// <see cref="MissingDerivativeException"/> for an op without a rule.

@@ -35,7 +35,7 @@ internal static class DiagnosticCatalog
 
     public static readonly DiagnosticDescriptor MissingLoss = Error("DSL0006",
         "Experiment without a loss",
-        "Experiment '{0}' needs exactly one method marked [Loss] returning a Tensor; {1}");
+        "Experiment '{0}' needs exactly one method marked [Loss] (or one marked [Step]) returning a Tensor; {1}");
 
     public static readonly DiagnosticDescriptor BadDimension = Error("DSL0007",
         "Invalid dimension",
@@ -113,6 +113,18 @@ internal static class DiagnosticCatalog
         "Update rule body is not elementwise",
         "Update rule '{0}': {1} is not elementwise; an [Update] body compiles to one loop over the parameter's elements, so it may use numbers, + - * / and the elementwise functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu)");
 
+    public static readonly DiagnosticDescriptor BadMetric = Error("DSL0303",
+        "Invalid metric",
+        "Metric '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor BadStep = Error("DSL0304",
+        "Invalid step",
+        "'{0}' in the step '{1}': {2}");
+
+    public static readonly DiagnosticDescriptor UsedAfterUpdate = Error("DSL0204",
+        "Value used after its parameter was updated",
+        "In the step '{0}', {1} (part of a gradient) needs '{2}' as it was before an update of '{2}' earlier in the step; take the gradient before updating '{2}', or compute the loss again after the update");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
         "Internal generator error",
         "The Dsl generator failed while {0}: {1}. This is a bug in the generator; please report it with the declaration that caused it.");
@@ -144,6 +156,9 @@ internal static class DiagnosticCatalog
         [InvalidGrad.Id] = InvalidGrad,
         [BadUpdateRule.Id] = BadUpdateRule,
         [UpdateNotElementwise.Id] = UpdateNotElementwise,
+        [BadMetric.Id] = BadMetric,
+        [BadStep.Id] = BadStep,
+        [UsedAfterUpdate.Id] = UsedAfterUpdate,
         [InternalError.Id] = InternalError,
     };
 

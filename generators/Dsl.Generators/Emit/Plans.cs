@@ -30,10 +30,10 @@ internal sealed record ModelPlan(
     EquatableArray<string> ForwardMath);
 
 /// <summary>One axis of a step input: the C# value it must have and how the [Shape] wrote it. Must stay immutable and structurally equal.</summary>
-internal sealed record AxisPlan(string Expected, string Display);
+internal sealed record AxisPlan(string Expected, string Display, long? Constant = null);
 
 /// <summary>A parameter of TrainStep (a [Loss] parameter). Must stay immutable and structurally equal.</summary>
-internal sealed record StepParameterPlan(string Name, bool IsTensor, string NumberType, EquatableArray<AxisPlan> Axes)
+internal sealed record StepParameterPlan(string Name, bool IsTensor, string NumberType, EquatableArray<AxisPlan> Axes, bool IsIndex = false)
 {
     public string Declared => "[" + string.Join(", ", System.Linq.Enumerable.Select(Axes, a => a.Display)) + "]";
 }
@@ -53,6 +53,12 @@ internal sealed record GradientPlan(string Path, int Node);
 /// <summary>One parameter updated by the experiment's update rule: the field holding its state, the parameter, its gradient. Must stay immutable and structurally equal.</summary>
 internal sealed record RuleUpdatePlan(string StateField, string Parameter, int Gradient);
 
+/// <summary>The state one update rule keeps for one parameter: its field, the rule's field, the parameter. Must stay immutable and structurally equal.</summary>
+internal sealed record RuleStatePlan(string Field, string Rule, string Parameter);
+
+/// <summary>A [Metric] method: which step inputs (by index among the tensor inputs) it takes. Must stay immutable and structurally equal.</summary>
+internal sealed record MetricPlan(string Name, EquatableArray<int> Inputs, bool ReturnsTensor, bool HigherIsBetter);
+
 /// <summary>One write of the update: <c>Net.W1 -= value</c> or <c>state = value</c>. Must stay immutable and structurally equal.</summary>
 internal sealed record UpdatePlan(string Target, string TargetName, AssignOperator Operator, int Value, string Alpha);
 
@@ -61,6 +67,7 @@ internal sealed record ExperimentPlan(
     string Namespace,
     string Name,
     string LossMethod,
+    bool CustomStep,
     EquatableArray<StepParameterPlan> Parameters,
     EquatableArray<RuntimeDimPlan> RuntimeDims,
     EquatableArray<DimCheckPlan> DimChecks,
@@ -75,6 +82,8 @@ internal sealed record ExperimentPlan(
     EquatableArray<UpdatePlan> Updates,
     string? Optimizer,
     EquatableArray<RuleUpdatePlan> RuleUpdates,
+    EquatableArray<RuleStatePlan> RuleStates,
+    EquatableArray<MetricPlan> Metrics,
     string UpdateRule,
     bool DeclareLearningRate);
 

@@ -42,6 +42,7 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "Square", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Sqrt", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Abs", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Transpose", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Sign", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Mm", ["Tensor", "Tensor", "Tensor", "Boolean", "Boolean"]),
         ("Dsl.Kernels", "Sum", ["Tensor", "Tensor"]),
@@ -206,6 +207,10 @@ internal static class RuntimeApi
         Parsing.AssignOperator.DivideAssign => Kernels + ".DivInPlace(" + target + ", " + value + ");",
         _ => Fill(target, value),
     };
+
+    /// <summary>An update rule applied to one parameter, its state made on first use: <c>Optimizer.Update(state ??= Optimizer.CreateState(p), p, g, _step, factor)</c>.</summary>
+    public static string RuleUpdate(string rule, string stateField, string parameter, string gradient) =>
+        rule + ".Update(" + stateField + " ??= " + rule + ".CreateState(" + parameter + "), " + parameter + ", " + gradient + ", _step, learningRateFactor);";
 
     // ---- numbers -----------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using Dsl.Generators.Diagnostics;
@@ -42,6 +43,15 @@ internal sealed class Lowering
     /// <summary>The tensor inputs of the lowered method with their declared shapes.</summary>
     public List<InputInfo> Inputs { get; } = [];
 
+    /// <summary>The effects of a [Step] (parameter updates), in program order.</summary>
+    public List<int> Effects { get; } = [];
+
+    /// <summary>The update-rule fields a [Step] may apply, with the prefix of the fields holding their per-parameter state.</summary>
+    public Dictionary<string, string> Rules { get; } = new(System.StringComparer.Ordinal);
+
+    /// <summary>Every (rule, parameter) a [Step] applies, with the field of its state, in first-use order.</summary>
+    public List<(string Rule, string Parameter, string StateField)> RuleStates { get; } = [];
+
     /// <summary>Symbols of model instances' [Dim]s that are not fixed by an initializer (read from the field at run time).</summary>
     public List<(Dim Symbol, string Expression)> InstanceDims { get; } = [];
 
@@ -82,6 +92,12 @@ internal sealed class Lowering
         public int Depth { get; } = depth;
 
         public string NameSuffix { get; set; } = "";
+
+        /// <summary>A [Step] body: parameter assignments and <c>Apply</c> statements are allowed.</summary>
+        public bool Effects { get; init; }
+
+        /// <summary>Parameters are read as constants (inside <c>Frozen(model).Forward(...)</c>).</summary>
+        public bool Frozen { get; init; }
 
         /// <summary>Assignments of an [Update] body, in order.</summary>
         public List<(string Target, AssignOperator Operator, int Value, int Loc)> Assignments { get; } = [];
@@ -153,9 +169,19 @@ internal sealed class Lowering
 
     /// <summary>Lowers a method whose tensor parameters are the step's inputs; returns the returned value.</summary>
     public int? LowerEntry(MethodSpec method, EquatableArray<LocationInfo> locations, Instance? self, Dictionary<string, Instance> instances,
-        IEnumerable<NumberFieldSpec> numbers, string numberReceiver, string inputScope)
+        IEnumerable<NumberFieldSpec> numbers, string numberReceiver, string inputScope) =>
+        LowerEntry(new Scope(locations, method.Name, self, instances, 0), method, self, numbers, numberReceiver, inputScope);
+
+    /// <summary>
+    /// Lowers a [Step]: like a loss (its return value is the loss reported), plus parameter updates
+    /// (<c>Net.W += ...</c>) and update rules applied to <c>Grad(loss, model)</c>, collected in <see cref="Effects"/>.
+    /// </summary>
+    public int? LowerStep(MethodSpec method, EquatableArray<LocationInfo> locations, Dictionary<string, Instance> instances,
+        IEnumerable<NumberFieldSpec> numbers) =>
+        LowerEntry(new Scope(locations, method.Name, null, instances, 0) { Effects = true }, method, null, numbers, "", method.Name);
+
+    private int? LowerEntry(Scope scope, MethodSpec method, Instance? self, IEnumerable<NumberFieldSpec> numbers, string numberReceiver, string inputScope)
     {
-        var scope = new Scope(locations, method.Name, self, instances, 0);
         foreach (var number in numbers) scope.Numbers[number.Name] = numberReceiver + number.Name;
         foreach (var parameter in method.Parameters)
         {
@@ -264,9 +290,20 @@ internal sealed class Lowering
                     };
                     break;
                 }
+                case AssignStmt assign when scope.Effects && assign.Target.Contains('.'):
+                    if (!LowerParameterAssign(assign, scope)) return null;
+                    break;
+                case ApplyStmt apply when scope.Effects:
+                    if (!LowerApply(apply, scope)) return null;
+                    break;
+                case ApplyStmt apply:
+                    Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(apply.Loc),
+                        "Applying " + string.Join(".", apply.Rule) + " (update rules are applied in a [Step] method)", method.Name);
+                    return null;
                 case AssignStmt assign:
                     Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(assign.Loc),
-                        "Assigning '" + assign.Target + "' (a Forward or a loss computes values; declare a 'var' local instead)", method.Name);
+                        "Assigning '" + assign.Target + "' (a Forward or a loss computes values; declare a 'var' local instead"
+                        + (assign.Target.Contains('.') ? "; parameters are updated in a [Step] method" : "") + ")", method.Name);
                     return null;
             }
         }
@@ -375,7 +412,7 @@ internal sealed class Lowering
         if (scope.Values.TryGetValue(name.Name, out var value)) return value;
         if (scope.Self is { } self)
         {
-            if (self.Spec.Params.Any(p => p.Name == name.Name)) return ParameterNode(self.Receiver + name.Name);
+            if (self.Spec.Params.Any(p => p.Name == name.Name)) return ParameterRead(self.Receiver + name.Name, scope);
             if (self.Dims.TryGetValue(name.Name, out var dim)) return DimNumber(dim, self.Receiver + name.Name);
             if (self.Spec.Numbers.FirstOrDefault(n => n.Name == name.Name) is { } number)
                 return NumberNode(number.IsStatic ? self.Spec.FullName + "." + number.Name : self.Receiver + number.Name, number.Name);
@@ -391,7 +428,7 @@ internal sealed class Lowering
         var last = member.Path[member.Path.Count - 1];
         if (instance is not null)
         {
-            if (instance.Spec.Params.Any(p => p.Name == last)) return ParameterNode(instance.Receiver + last);
+            if (instance.Spec.Params.Any(p => p.Name == last)) return ParameterRead(instance.Receiver + last, scope);
             if (instance.Dims.TryGetValue(last, out var dim)) return DimNumber(dim, instance.Receiver + last);
             if (instance.Spec.Numbers.FirstOrDefault(n => n.Name == last) is { } number)
                 return NumberNode(number.IsStatic ? instance.Spec.FullName + "." + number.Name : instance.Receiver + number.Name, member.ToString());
@@ -447,7 +484,21 @@ internal sealed class Lowering
             return null;
         }
         for (var i = 0; i < function.Roles.Length && i < args.Length; i++) Graph.Rename(args[i], function.Roles[i] + scope.NameSuffix, NamePriority.Role);
-        return AddNode(function.TensorOp(), args, labels, call.Loc, scope);
+        var op = function.TensorOp();
+        if (op is MatMulOp)
+        {
+            // MatMul(Transpose(a), b): the product reads a transposed (a flag, no copy); the Transpose node is left dead.
+            var transposeA = Graph[args[0]].Op is TransposeOp;
+            var transposeB = Graph[args[1]].Op is TransposeOp;
+            if (transposeA) args[0] = Graph[args[0]].Inputs[0];
+            if (transposeB) args[1] = Graph[args[1]].Inputs[0];
+            for (var i = 0; i < 2; i++)
+            {
+                if (call.Arguments[i] is CallExpr { Function: "Transpose", Arguments.Count: 1 } transpose) labels[i] = AstPrinter.Print(transpose.Arguments[0]);
+            }
+            op = new MatMulOp(transposeA, transposeB);
+        }
+        return AddNode(op, args, labels, call.Loc, scope);
     }
 
     /// <summary>
@@ -456,6 +507,7 @@ internal sealed class Lowering
     /// </summary>
     private int? LowerGrad(CallExpr call, Scope scope)
     {
+        if (ModelOf(call.Arguments[1], scope) is { } model) return LowerModelGrad(call, model, scope);
         var y = LowerExpression(call.Arguments[0], scope);
         var x = LowerExpression(call.Arguments[1], scope);
         if (y is null || x is null) return null;
@@ -480,6 +532,123 @@ internal sealed class Lowering
         }
         Report(DiagnosticCatalog.InvalidGrad, scope.Location(call.Loc), yLabel, xLabel, scope.Method, problem);
         return null;
+    }
+
+    /// <summary>The model instance an argument names (<c>Net</c>, <c>Net.Encoder</c>), or null when it names something else.</summary>
+    private static Instance? ModelOf(Expr expr, Scope scope) => expr switch
+    {
+        NameExpr name when !scope.Values.ContainsKey(name.Name) => scope.Instances.TryGetValue(name.Name, out var instance) ? instance : null,
+        MemberExpr member => ResolveInstance(member.Path, member.Path.Count, scope),
+        _ => null,
+    };
+
+    /// <summary>
+    /// <c>Grad(loss, model)</c>: the gradient of a scalar loss with respect to every trainable
+    /// parameter of the model (sub-models included) that it depends on, as one gradient set.
+    /// </summary>
+    private int? LowerModelGrad(CallExpr call, Instance model, Scope scope)
+    {
+        var y = LowerExpression(call.Arguments[0], scope);
+        if (y is null) return null;
+        var (yLabel, modelLabel) = (AstPrinter.Print(call.Arguments[0]), AstPrinter.Print(call.Arguments[1]));
+        FirstGrad ??= scope.Location(call.Loc);
+        string? problem = null;
+        if (Graph[y.Value].Kind != ValueKind.Tensor) problem = yLabel + " must be a scalar tensor";
+        else if (Unifier.Resolve(Graph[y.Value].Shape).Rank != 0) problem = yLabel + " must be a scalar (reduce it with Sum or Mean), but it is " + Unifier.Resolve(Graph[y.Value].Shape);
+        if (problem is null)
+        {
+            var parameters = Parameters.Where(p => p.Path.StartsWith(model.Receiver, System.StringComparison.Ordinal) && !p.Spec.Frozen
+                && _parameterNodes.ContainsKey(p.Path)).ToList();
+            var targets = parameters.Select(p => _parameterNodes[p.Path]).ToList();
+            try
+            {
+                var gradients = Autodiff.ReverseMode.GradientsOf(Graph, y.Value, targets, Unifier);
+                var found = parameters.Where(p => gradients.ContainsKey(_parameterNodes[p.Path])).ToList();
+                if (found.Count > 0)
+                {
+                    return Graph.Add(new GradientSetOp(model.Path, found.Select(p => p.Path).ToImmutableArray()),
+                        found.Select(p => gradients[_parameterNodes[p.Path]]).ToList(), SymShape.Scalar, ValueKind.Gradients, "gradients", NamePriority.Auto);
+                }
+                problem = yLabel + " does not depend on a trainable parameter of " + modelLabel;
+            }
+            catch (MissingDerivativeException missing)
+            {
+                Report(DiagnosticCatalog.NoSecondDerivative, scope.Location(call.Loc), "Grad(" + yLabel + ", " + modelLabel + ")", missing.Op);
+                return null;
+            }
+        }
+        Report(DiagnosticCatalog.InvalidGrad, scope.Location(call.Loc), yLabel, modelLabel, scope.Method, problem);
+        return null;
+    }
+
+    /// <summary><c>Net.W1 += value</c> in a [Step]: an in-place update of a parameter (a Hebbian rule, an EMA, a running statistic).</summary>
+    private bool LowerParameterAssign(AssignStmt assign, Scope scope)
+    {
+        var path = assign.Target.Split('.').ToImmutableArray();
+        var instance = ResolveInstance(path, path.Length - 1, scope);
+        if (instance is null || !instance.Spec.Params.Any(p => p.Name == path[path.Length - 1]))
+        {
+            Report(DiagnosticCatalog.BadStep, scope.Location(assign.Loc), assign.Target, scope.Method, "only a model parameter (Net.W1) can be assigned");
+            return false;
+        }
+        var parameterPath = instance.Receiver + path[path.Length - 1];
+        var current = ParameterNode(parameterPath);
+        var value = LowerExpression(assign.Value, scope);
+        if (value is null) return false;
+        var effect = AddNode(new ParameterAssignOp(parameterPath, assign.Operator), [current, value.Value], [assign.Target, AstPrinter.Print(assign.Value)], assign.Loc, scope);
+        if (effect is null) return false;
+        Effects.Add(effect.Value);
+        NewVersion(parameterPath);
+        return true;
+    }
+
+    /// <summary><c>Optimizer.Apply(Net, gradients)</c> in a [Step]: the rule applied to every parameter of the set (one state per rule and parameter).</summary>
+    private bool LowerApply(ApplyStmt apply, Scope scope)
+    {
+        var rule = string.Join(".", apply.Rule);
+        if (apply.Rule.Count != 1 || !Rules.TryGetValue(rule, out var statePrefix))
+        {
+            Report(DiagnosticCatalog.BadStep, scope.Location(apply.Loc), rule + ".Apply", scope.Method,
+                "'" + rule + "' is not an update-rule field of the experiment" + (Rules.Count > 0 ? " (its update rules: " + string.Join(", ", Rules.Keys) + ")" : ""));
+            return false;
+        }
+        if (apply.Arguments.Count != 2 || ModelOf(apply.Arguments[0], scope) is not { } model)
+        {
+            Report(DiagnosticCatalog.BadStep, scope.Location(apply.Loc), rule + ".Apply", scope.Method, "write " + rule + ".Apply(model, Grad(loss, model)) with a model field");
+            return false;
+        }
+        var gradients = LowerExpression(apply.Arguments[1], scope);
+        if (gradients is null) return false;
+        if (Graph[gradients.Value].Op is not GradientSetOp set)
+        {
+            Report(DiagnosticCatalog.BadStep, scope.Location(apply.Loc), rule + ".Apply", scope.Method, "the second argument must be Grad(loss, " + model.Path + ")");
+            return false;
+        }
+        if (!set.Paths.All(p => p.StartsWith(model.Receiver, System.StringComparison.Ordinal)))
+        {
+            Report(DiagnosticCatalog.BadStep, scope.Location(apply.Loc), rule + ".Apply", scope.Method,
+                "the gradients are those of " + set.Model + ", not of " + model.Path);
+            return false;
+        }
+        var gradientNodes = Graph[gradients.Value].Inputs;
+        for (var i = 0; i < set.Paths.Count; i++)
+        {
+            var parameter = set.Paths[i];
+            var stateField = statePrefix + Camel(parameter.Replace(".", "")).Substring(0, 1).ToUpperInvariant() + parameter.Replace(".", "").Substring(1);
+            if (!RuleStates.Any(r => r.Rule == rule && r.Parameter == parameter)) RuleStates.Add((rule, parameter, stateField));
+            var info = Parameters.First(p => p.Path == parameter);
+            Effects.Add(Graph.Add(new RuleApplyOp(rule, parameter, stateField), [ParameterNode(parameter), gradientNodes[i]], info.Shape, ValueKind.Tensor, "apply", NamePriority.Auto));
+            NewVersion(parameter);
+        }
+        return true;
+    }
+
+    /// <summary>After an effect on a parameter, later reads see a new version of it (the same tensor, updated).</summary>
+    private void NewVersion(string path)
+    {
+        var info = Parameters.First(p => p.Path == path);
+        var previous = (ParameterOp)Graph[_parameterNodes[path]].Op;
+        _parameterNodes[path] = Graph.Add(previous with { Version = previous.Version + 1 }, [], info.Shape, ValueKind.Tensor, Graph[_parameterNodes[path]].Name, NamePriority.Fixed);
     }
 
     /// <summary>A [Differentiable] function's body lowered in place, its parameters bound to the arguments.</summary>
@@ -529,7 +698,11 @@ internal sealed class Lowering
             return null;
         }
 
-        var inner = new Scope(instance.Spec.Locations, instance.Path + ".Forward", instance, instance.Children, scope.Depth + 1) { NameSuffix = scope.NameSuffix };
+        var inner = new Scope(instance.Spec.Locations, instance.Path + ".Forward", instance, instance.Children, scope.Depth + 1)
+        {
+            NameSuffix = scope.NameSuffix,
+            Frozen = scope.Frozen || call.Frozen,
+        };
         var pattern = new Dictionary<string, Dim>(System.StringComparer.Ordinal);
         for (var i = 0; i < forward.Parameters.Count; i++)
         {
@@ -594,6 +767,12 @@ internal sealed class Lowering
 
     private int? AddNode(Op op, int[] inputs, string[] labels, int loc, Scope scope)
     {
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            if (Graph[inputs[i]].Kind != ValueKind.Gradients) continue;
+            Report(DiagnosticCatalog.BadStep, scope.Location(loc), labels[i], scope.Method, "the gradients of a model can only be passed to an update rule's Apply");
+            return null;
+        }
         if (ElementwiseOnly && !op.IsElementwise)
         {
             Report(DiagnosticCatalog.UpdateNotElementwise, scope.Location(loc), ElementwiseOwner, op.Name + "(" + string.Join(", ", labels) + ")");
@@ -630,6 +809,13 @@ internal sealed class Lowering
         return node;
     }
 
+    /// <summary>A parameter as a body reads it: through NoGrad inside <c>Frozen(model).Forward</c>.</summary>
+    private int ParameterRead(string path, Scope scope)
+    {
+        var node = ParameterNode(path);
+        return scope.Frozen ? Graph.Add(new NoGradOp(), [node], Graph[node].Shape, ValueKind.Tensor, Graph[node].Name, NamePriority.Auto) : node;
+    }
+
     /// <summary>The node of a parameter (made on first use).</summary>
     public int ParameterNodeOf(ParameterInfo parameter) => ParameterNode(parameter.Path);
 
@@ -647,15 +833,16 @@ internal sealed class Lowering
     /// <summary>Gives parameters short unique names: <c>W1</c> when only one instance has it, <c>encoderW1</c> otherwise.</summary>
     public void NameParameters()
     {
+        var names = new Dictionary<string, string>(System.StringComparer.Ordinal);
         foreach (var group in Parameters.GroupBy(p => p.Name))
         {
             var ambiguous = group.Count() > 1;
-            foreach (var parameter in group)
-            {
-                if (!_parameterNodes.TryGetValue(parameter.Path, out var node)) continue;
-                var name = ambiguous ? Camel(parameter.Path.Replace(".", "")) : parameter.Name;
-                Graph.Replace(Graph[node] with { Name = name });
-            }
+            foreach (var parameter in group) names[parameter.Path] = ambiguous ? Camel(parameter.Path.Replace(".", "")) : parameter.Name;
+        }
+        // Every version of a parameter (a [Step] reads a new one after each update) has the parameter's name.
+        foreach (var node in Graph.Nodes.ToList())
+        {
+            if (node.Op is ParameterOp parameter && names.TryGetValue(parameter.Path, out var name)) Graph.Replace(node with { Name = name });
         }
     }
 

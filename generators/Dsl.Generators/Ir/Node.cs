@@ -8,6 +8,8 @@ internal enum ValueKind
 {
     Tensor,
     Number,
+    /// <summary>The gradients of a model (<c>Grad(loss, model)</c>), only for an update rule's <c>Apply</c>.</summary>
+    Gradients,
 }
 
 /// <summary>How sure a node's name is; a stronger name replaces a weaker one (a local's name beats an op's default).</summary>

@@ -30,6 +30,7 @@ internal static class OpCatalog
     [
         new("MatMul", 2, () => new MatMulOp()),
         new("Mm", 2, () => new MatMulOp()),
+        new("Transpose", 1, () => new TransposeOp()),
         new("Add", 2, () => new AddOp()),
         new("Sub", 2, () => new SubOp()),
         new("Mul", 2, () => new MulOp()),

@@ -53,5 +53,8 @@ internal static class ValueNaming
     }
 
     /// <summary>A value the step computes into a buffer (not an input, parameter, state or number).</summary>
-    public static bool Computed(Node node) => node.Op is not SourceOp && !node.IsNumber;
+    public static bool Computed(Node node) => node.Op is not SourceOp and not EffectOp && !node.IsNumber;
+
+    /// <summary>A node the step emits: a computed value, or an effect on a parameter.</summary>
+    public static bool Emitted(Node node) => Computed(node) || node.Op is EffectOp;
 }

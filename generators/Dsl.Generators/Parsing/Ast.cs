@@ -39,8 +39,8 @@ internal sealed record BinaryExpr(BinaryOperator Operator, Expr Left, Expr Right
 /// <summary>A call of a <c>Dsl.Ops</c> function by name (<c>Relu(x)</c>, <c>Ops.MatMul(a, b)</c>).</summary>
 internal sealed record CallExpr(string Function, EquatableArray<Expr> Arguments, int Loc) : Expr(Loc);
 
-/// <summary>A call of a sub-model's Forward: <c>Net.Forward(x)</c>.</summary>
-internal sealed record ForwardCallExpr(EquatableArray<string> Receiver, EquatableArray<Expr> Arguments, int Loc) : Expr(Loc);
+/// <summary>A call of a sub-model's Forward: <c>Net.Forward(x)</c>; <c>Frozen(Net).Forward(x)</c> reads its parameters as constants.</summary>
+internal sealed record ForwardCallExpr(EquatableArray<string> Receiver, EquatableArray<Expr> Arguments, int Loc, bool Frozen = false) : Expr(Loc);
 
 /// <summary>
 /// A call of a user <c>[Differentiable]</c> static function: its body, parsed where it is declared,
@@ -69,8 +69,14 @@ internal enum AssignOperator
     DivideAssign,
 }
 
-/// <summary><c>name = value;</c>, <c>name -= value;</c> (update rules assign state and parameters).</summary>
+/// <summary>
+/// <c>name = value;</c>, <c>name -= value;</c> (update rules assign state and parameters); in a [Step]
+/// the target may be a model parameter by path (<c>Net.W1 += ...</c>, Target <c>"Net.W1"</c>).
+/// </summary>
 internal sealed record AssignStmt(string Target, AssignOperator Operator, Expr Value, int Loc) : Stmt(Loc);
+
+/// <summary><c>Optimizer.Apply(Net, gradients);</c> in a [Step]: an update rule field applied to a model's parameters.</summary>
+internal sealed record ApplyStmt(EquatableArray<string> Rule, EquatableArray<Expr> Arguments, int Loc) : Stmt(Loc);
 
 /// <summary><c>return value;</c> or an expression body.</summary>
 /// <summary>

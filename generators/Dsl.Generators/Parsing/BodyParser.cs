@@ -64,18 +64,24 @@ internal sealed class BodyParser(
                 var value = ParseExpression(returned);
                 return value is null ? null : new ReturnStmt(value, locations.Add(returned));
             }
+            case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Apply" } apply } invocation }
+                when ReceiverPath(apply.Expression) is { } rule:
+            {
+                var arguments = ParseArguments(invocation.ArgumentList);
+                return arguments is null ? null : new ApplyStmt(rule, arguments.Value, locations.Add(invocation));
+            }
+            case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax left } memberAssignment }
+                when left.Expression is not ThisExpressionSyntax && MemberPath(left) is { } path:
+            {
+                var op = AssignOperatorOf(memberAssignment);
+                if (op is null) return Unsupported(statement, "the assignment '" + Describe(memberAssignment) + "'");
+                var value = ParseExpression(memberAssignment.Right);
+                return value is null ? null : new AssignStmt(string.Join(".", path), op.Value, value, locations.Add(memberAssignment));
+            }
             case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }
                 when assignment.Left is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax }:
             {
-                var op = assignment.Kind() switch
-                {
-                    SyntaxKind.SimpleAssignmentExpression => AssignOperator.Assign,
-                    SyntaxKind.AddAssignmentExpression => AssignOperator.AddAssign,
-                    SyntaxKind.SubtractAssignmentExpression => AssignOperator.SubtractAssign,
-                    SyntaxKind.MultiplyAssignmentExpression => AssignOperator.MultiplyAssign,
-                    SyntaxKind.DivideAssignmentExpression => AssignOperator.DivideAssign,
-                    _ => (AssignOperator?)null,
-                };
+                var op = AssignOperatorOf(assignment);
                 if (op is null) return Unsupported(statement, "the assignment '" + Describe(assignment) + "'");
                 var target = assignment.Left is IdentifierNameSyntax id ? id.Identifier.ValueText
                     : ((MemberAccessExpressionSyntax)assignment.Left).Name.Identifier.ValueText;
@@ -91,6 +97,16 @@ internal sealed class BodyParser(
                 return Unsupported(statement, DescribeKind(statement) + " '" + Describe(statement) + "'");
         }
     }
+
+    private static AssignOperator? AssignOperatorOf(AssignmentExpressionSyntax assignment) => assignment.Kind() switch
+    {
+        SyntaxKind.SimpleAssignmentExpression => AssignOperator.Assign,
+        SyntaxKind.AddAssignmentExpression => AssignOperator.AddAssign,
+        SyntaxKind.SubtractAssignmentExpression => AssignOperator.SubtractAssign,
+        SyntaxKind.MultiplyAssignmentExpression => AssignOperator.MultiplyAssign,
+        SyntaxKind.DivideAssignmentExpression => AssignOperator.DivideAssign,
+        _ => null,
+    };
 
     /// <summary>Longest loop unrolled (iterations, nested loops multiplied); longer ones are DSL0003 for now.</summary>
     internal const int MaxUnrolledIterations = 64;
@@ -232,6 +248,15 @@ internal sealed class BodyParser(
         {
             var arguments = ParseArguments(invocation.ArgumentList);
             return arguments is null ? null : new ForwardCallExpr(receiver, arguments.Value, locations.Add(invocation));
+        }
+
+        // Frozen(Critic).Forward(x): the model's Forward with its parameters as constants.
+        if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Forward", Expression: InvocationExpressionSyntax frozen } frozenForward
+            && frozen.Expression is IdentifierNameSyntax { Identifier.ValueText: "Frozen" } or MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Frozen" }
+            && frozen.ArgumentList.Arguments.Count == 1 && ReceiverPath(frozen.ArgumentList.Arguments[0].Expression) is { } frozenReceiver)
+        {
+            var arguments = ParseArguments(invocation.ArgumentList);
+            return arguments is null ? null : new ForwardCallExpr(frozenReceiver, arguments.Value, locations.Add(invocation), Frozen: true);
         }
 
         string? name = invocation.Expression switch

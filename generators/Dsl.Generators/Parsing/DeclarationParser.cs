@@ -23,6 +23,8 @@ internal sealed class DeclarationParser
     private const string InitAttribute = "Dsl.InitAttribute";
     private const string ShapeAttribute = "Dsl.ShapeAttribute";
     private const string LossAttribute = "Dsl.LossAttribute";
+    private const string StepAttribute = "Dsl.StepAttribute";
+    private const string MetricAttribute = "Dsl.MetricAttribute";
     private const string StateAttribute = "Dsl.StateAttribute";
     private const string UpdateAttribute = "Dsl.UpdateAttribute";
     private const string TensorType = "Dsl.Tensor";
@@ -104,7 +106,8 @@ internal sealed class DeclarationParser
         var loc = _locations.Add(Identifier().GetLocation());
         var models = ImmutableArray.CreateBuilder<MemberInstanceSpec>();
         var numbers = ImmutableArray.CreateBuilder<NumberFieldSpec>();
-        MemberInstanceSpec? optimizer = null;
+        var rules = ImmutableArray.CreateBuilder<MemberInstanceSpec>();
+        var steps = _type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, StepAttribute)).ToArray();
 
         foreach (var member in Members())
         {
@@ -117,9 +120,13 @@ internal sealed class DeclarationParser
             else if (HasAttribute(memberType, UpdateRuleAttribute))
             {
                 var instance = ParseInstance(member, memberType);
-                if (optimizer is null) optimizer = instance;
-                else Report(DiagnosticCatalog.BadUpdateRule, member.Locations.FirstOrDefault(), memberType.Name,
-                    "an experiment takes one update rule; '" + optimizer.Name + "' is already one");
+                if (instance is null) continue;
+                if (rules.Count > 0 && steps.Length == 0)
+                {
+                    Report(DiagnosticCatalog.BadUpdateRule, member.Locations.FirstOrDefault(), memberType.Name,
+                        "an experiment with a [Loss] takes one update rule; '" + rules[0].Name + "' is already one (a [Step] method may use several)");
+                }
+                rules.Add(instance);
             }
             else if (NumberField(member) is { } number)
             {
@@ -129,12 +136,37 @@ internal sealed class DeclarationParser
 
         var losses = _type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, LossAttribute)).ToArray();
         MethodSpec? loss = null;
-        if (losses.Length == 1) loss = ParseMethod(losses[0], losses[0].Name);
-        else Report(DiagnosticCatalog.MissingLoss, losses.Length > 1 ? losses[1].Locations.FirstOrDefault() : Identifier().GetLocation(),
-            _type.Name, losses.Length == 0 ? "none was found" : losses.Length + " were found");
+        MethodSpec? step = null;
+        if (losses.Length + steps.Length == 1)
+        {
+            if (losses.Length == 1) loss = ParseMethod(losses[0], losses[0].Name);
+            else step = ParseMethod(steps[0], steps[0].Name);
+        }
+        else
+        {
+            var extra = losses.Concat(steps).Skip(1).FirstOrDefault();
+            Report(DiagnosticCatalog.MissingLoss, extra?.Locations.FirstOrDefault() ?? Identifier().GetLocation(), _type.Name,
+                losses.Length + steps.Length == 0 ? "none was found" : losses.Length + " [Loss] and " + steps.Length + " [Step] methods were found");
+        }
+
+        var metrics = ImmutableArray.CreateBuilder<MetricSpec>();
+        foreach (var method in _type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, MetricAttribute)))
+        {
+            var returnsTensor = IsTensor(method.ReturnType);
+            if ((!returnsTensor && NumberTypeOf(method.ReturnType) is null) || method.IsStatic || method.IsGenericMethod
+                || method.Parameters.Any(p => !IsTensor(p.Type)))
+            {
+                Report(DiagnosticCatalog.BadMetric, method.Locations.FirstOrDefault(), method.Name,
+                    "a metric is an instance method taking tensors (inputs of the step, by name) and returning a scalar Tensor or a number");
+                continue;
+            }
+            var higher = GetAttribute(method, MetricAttribute)!.NamedArguments.FirstOrDefault(a => a.Key == "HigherIsBetter").Value.Value is not false;
+            metrics.Add(new MetricSpec(method.Name, method.Parameters.Select(p => p.Name).ToImmutableArray(), returnsTensor, higher,
+                _locations.Add(method.Locations.FirstOrDefault())));
+        }
 
         return Result(new ExperimentSpec(Namespace(), _type.Name, FullName(_type), models.ToImmutable(), numbers.ToImmutable(),
-            optimizer, loss, loc, _locations.ToEquatableArray()));
+            rules.ToImmutable(), loss, step, metrics.ToImmutable(), loc, _locations.ToEquatableArray()));
     }
 
     private ParseResult<UpdateRuleSpec> UpdateRule()

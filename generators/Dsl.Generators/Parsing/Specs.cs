@@ -88,14 +88,22 @@ internal sealed record ExperimentSpec(
     string FullName,
     EquatableArray<MemberInstanceSpec> Models,
     EquatableArray<NumberFieldSpec> Numbers,
-    MemberInstanceSpec? Optimizer,
+    EquatableArray<MemberInstanceSpec> Rules,
     MethodSpec? Loss,
+    MethodSpec? Step,
+    EquatableArray<MetricSpec> Metrics,
     int Loc,
     EquatableArray<LocationInfo> Locations,
     bool HasErrors = false)
 {
+    /// <summary>The update-rule field of a [Loss] experiment (its only one); a [Step] may use several.</summary>
+    public MemberInstanceSpec? Optimizer => Rules.Count > 0 ? Rules[0] : null;
+
     public ExperimentSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
 }
+
+/// <summary>A [Metric] method: its name, its parameters (inputs of the step, by name), whether it returns a tensor. Must stay immutable and structurally equal.</summary>
+internal sealed record MetricSpec(string Name, EquatableArray<string> Parameters, bool ReturnsTensor, bool HigherIsBetter, int Loc);
 
 /// <summary>An [UpdateRule] class. Must stay immutable and structurally equal.</summary>
 internal sealed record UpdateRuleSpec(

@@ -93,3 +93,24 @@ public sealed class DerivativeAttribute(string function) : Attribute
 {
     public string Function { get; } = function;
 }
+
+/// <summary>
+/// A custom training step of an <see cref="ExperimentAttribute"/>, used instead of a <see cref="LossAttribute"/>
+/// and an update-rule field: a method returning the loss to report, whose body may compute several
+/// losses, take <c>Grad(loss, model)</c>, apply update rules (<c>Optimizer.Apply(model, gradients)</c>)
+/// and update parameters directly (<c>Net.W += ...</c>), in order.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class StepAttribute : Attribute;
+
+/// <summary>
+/// A metric of an <see cref="ExperimentAttribute"/> that <c>Evaluate</c> and <c>Fit</c> report: a method
+/// returning a scalar (a <see cref="Tensor"/> or a number) whose parameters are inputs of the step,
+/// matched by name (<c>Accuracy(images, labels)</c>). It runs eagerly, averaged over examples.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class MetricAttribute : Attribute
+{
+    /// <summary>Whether a larger value is better (accuracy) or a smaller one (an error rate); early stopping and "best" use it.</summary>
+    public bool HigherIsBetter { get; init; } = true;
+}

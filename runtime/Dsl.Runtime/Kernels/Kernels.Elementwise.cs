@@ -179,6 +179,9 @@ public static unsafe partial class Kernels
     /// <summary>self = source (broadcasting, converting dtype)</summary>
     public static void Copy(Tensor source, Tensor self) =>
         Status.Check(NativeMethods.dsl_copy_(self.Handle, source.Handle), "copy_", self, source);
+    /// <summary>output = xᵀ: x with its last two dims swapped, copied into output.</summary>
+    public static void Transpose(Tensor x, Tensor output) =>
+        Status.Check(NativeMethods.dsl_transpose_copy_(output.Handle, x.Handle), "transpose", output, x);
     /// <summary>self = 0</summary>
     public static void Zero(Tensor self) => Status.Check(NativeMethods.dsl_zero_(self.Handle), "zero_", self);
     /// <summary>self = value</summary>

@@ -103,6 +103,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int dsl_lerp_(IntPtr self, IntPtr end, double weight);
     [LibraryImport(Lib)] internal static partial int dsl_lerp_tensor_(IntPtr self, IntPtr end, IntPtr weight);
     [LibraryImport(Lib)] internal static partial int dsl_copy_(IntPtr self, IntPtr source);
+    [LibraryImport(Lib)] internal static partial int dsl_transpose_copy_(IntPtr self, IntPtr source);
     [LibraryImport(Lib)] internal static partial int dsl_zero_(IntPtr self);
     [LibraryImport(Lib)] internal static partial int dsl_fill_(IntPtr self, double value);
     [LibraryImport(Lib)] internal static partial int dsl_clamp_(IntPtr self, double min, double max);

@@ -33,6 +33,9 @@ public static unsafe partial class Ops
         return new Tensor(result);
     }
 
+    /// <summary>xᵀ: a view of x with its last two dims swapped (a matrix transposed).</summary>
+    public static Tensor Transpose(Tensor x) => Transpose(x, -2, -1);
+
     /// <summary>A view of x whose dim i is x's dim <c>dims[i]</c>.</summary>
     public static Tensor Permute(Tensor x, params ReadOnlySpan<long> dims) =>
         Call.WithIntList(&NativeMethods.dsl_permute, x, dims, "permute");

@@ -113,6 +113,8 @@ DSL_EXPORT dsl_lerp_tensor_(dsl_tensor self, dsl_tensor end, dsl_tensor weight) 
   DSL_TRY(T(self).lerp_(T(end), T(weight)));
 }
 DSL_EXPORT dsl_copy_(dsl_tensor self, dsl_tensor source) { DSL_TRY(T(self).copy_(T(source))); }
+// self = sourceᵀ (the last two dims swapped), copied into self's memory.
+DSL_EXPORT dsl_transpose_copy_(dsl_tensor self, dsl_tensor source) { DSL_TRY(T(self).copy_(T(source).transpose(-2, -1))); }
 DSL_EXPORT dsl_zero_(dsl_tensor self) { DSL_TRY(T(self).zero_()); }
 DSL_EXPORT dsl_fill_(dsl_tensor self, double value) { DSL_TRY(T(self).fill_(value)); }
 DSL_EXPORT dsl_clamp_(dsl_tensor self, double min, double max) {

@@ -19,7 +19,7 @@ namespace Demo;
 /// then the gradients of Net.W, Net.V by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class SmoothRegression
+partial class SmoothRegression : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor _h = null!;
@@ -49,7 +49,7 @@ partial class SmoothRegression
     private long _step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long Step => _step;
+    public long StepCount => _step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
@@ -61,10 +61,10 @@ partial class SmoothRegression
     }
 
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
-    public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y)
+    public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double learningRateFactor = 1d)
     {
         var loss = ComputeGradients(x, y);
-        ApplyUpdate();
+        ApplyUpdate(learningRateFactor);
         return loss;
     }
 
@@ -121,6 +121,29 @@ partial class SmoothRegression
         // dW = xᵀ · dH2
         global::Dsl.Kernels.Mm(x, _dH2, _dW, transposeA: true);
 
+        return (float)_loss.Item();
+    }
+
+    /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
+    public float EvaluateLoss(global::Dsl.Tensor x, global::Dsl.Tensor y)
+    {
+        Prepare(x, y);
+        // h = x · W
+        global::Dsl.Kernels.Mm(x, Net.W, _h);
+        // mul1 = h · 0.5
+        global::Dsl.Kernels.Mul(_h, 0.5d, _mul1);
+        // sigmoid1 = Sigmoid(mul1)
+        global::Dsl.Kernels.Sigmoid(_mul1, _sigmoid1);
+        // open = mul1 · sigmoid1
+        global::Dsl.Kernels.Mul(_mul1, _sigmoid1, _open);
+        // mul2 = h · open
+        global::Dsl.Kernels.Mul(_h, _open, _mul2);
+        // softplus1 = Softplus(mul2)
+        { var result = global::Demo.Activations.Softplus(_mul2); global::Dsl.Kernels.Copy(result, _softplus1); if (!ReferenceEquals(result, _mul2)) result.Dispose(); }
+        // prediction = softplus1 · V
+        global::Dsl.Kernels.Mm(_softplus1, Net.V, _prediction);
+        // loss = mean((prediction - y)²)
+        global::Dsl.Kernels.MseLoss(_prediction, y, global::Dsl.Reduction.Mean, _loss);
         return (float)_loss.Item();
     }
 
@@ -252,5 +275,44 @@ partial class SmoothRegression
     private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"SmoothRegression.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
+
+    // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
+    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    [
+        new("x", [null, 3L], "[Batch, 3]", false),
+        new("y", [null, 2L], "[Batch, 2]", false),
+    ];
+    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+
+    string global::Dsl.IExperiment.Name => "SmoothRegression";
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    bool global::Dsl.IExperiment.HasSeparateUpdate => true;
+    bool global::Dsl.IExperiment.HasLoss => true;
+    long global::Dsl.IExperiment.StepCount => _step;
+    bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
+    global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W.DType;
+    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0], batch[1]);
+    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0], batch[1]);
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
+    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    {
+    }
+
+    /// <summary>The update rules' state by <c>rule/parameter/state</c>; state not made yet is made (zeros) so checkpoints always hold it.</summary>
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.UpdateState
+    {
+        get
+        {
+            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return states;
+        }
     }
 }

@@ -26,7 +26,7 @@ namespace Demo;
 /// then the gradients of Net.W, Net.B by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class Penalized
+partial class Penalized : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor _matMul1 = null!;
@@ -72,7 +72,7 @@ partial class Penalized
     private long _step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long Step => _step;
+    public long StepCount => _step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
@@ -84,10 +84,10 @@ partial class Penalized
     }
 
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
-    public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor labels)
+    public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor labels, double learningRateFactor = 1d)
     {
         var loss = ComputeGradients(x, labels);
-        ApplyUpdate();
+        ApplyUpdate(learningRateFactor);
         return loss;
     }
 
@@ -172,6 +172,44 @@ partial class Penalized
         // dW4 = dW2 + dW3
         global::Dsl.Kernels.Add(_dW2, _dW3, _dW4);
 
+        return (float)_loss.Item();
+    }
+
+    /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
+    public float EvaluateLoss(global::Dsl.Tensor x, global::Dsl.Tensor labels)
+    {
+        Prepare(x, labels);
+        // matMul1 = x · W
+        global::Dsl.Kernels.Mm(x, Net.W, _matMul1);
+        // add1 = matMul1 + B
+        global::Dsl.Kernels.Add(_matMul1, Net.B, _add1);
+        // logits = Tanh(add1)
+        global::Dsl.Kernels.Tanh(_add1, _logits);
+        // crossEntropy1 = CrossEntropy(logits, labels)
+        global::Dsl.Kernels.LogSoftmax(_logits, 1, _crossEntropy1LogProbs);
+        global::Dsl.Kernels.NllLoss(_crossEntropy1LogProbs, labels, global::Dsl.Reduction.Mean, null, -100, _crossEntropy1, _crossEntropy1TotalWeight);
+        // matMul2 = x · W
+        global::Dsl.Kernels.Mm(x, Net.W, _matMul2);
+        // add2 = matMul2 + B
+        global::Dsl.Kernels.Add(_matMul2, Net.B, _add2);
+        // netOutput = Tanh(add2)
+        global::Dsl.Kernels.Tanh(_add2, _netOutput);
+        // dSum = 1
+        global::Dsl.Kernels.Fill(_dSum, 1d);
+        // dNetOutput = dSum expanded to the shape of netOutput
+        global::Dsl.Kernels.Copy(_dSum, _dNetOutput);
+        // dAdd = dNetOutput ⊙ (1 - netOutput²)
+        global::Dsl.Kernels.TanhBackward(_dNetOutput, _netOutput, _dAdd);
+        // dX = dAdd · Wᵀ
+        global::Dsl.Kernels.Mm(_dAdd, Net.W, _dX, transposeB: true);
+        // square1 = Square(dX)
+        global::Dsl.Kernels.Square(_dX, _square1);
+        // sum2 = Σ square1
+        global::Dsl.Kernels.Sum(_square1, _sum2);
+        // mul1 = Lambda · sum2
+        global::Dsl.Kernels.Mul(_sum2, Lambda, _mul1);
+        // loss = crossEntropy1 + mul1
+        global::Dsl.Kernels.Add(_crossEntropy1, _mul1, _loss);
         return (float)_loss.Item();
     }
 
@@ -331,5 +369,44 @@ partial class Penalized
     private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Penalized.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
+
+    // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
+    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    [
+        new("x", [null, 3L], "[Batch, 3]", false),
+        new("labels", [null], "[Batch]", true),
+    ];
+    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+
+    string global::Dsl.IExperiment.Name => "Penalized";
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    bool global::Dsl.IExperiment.HasSeparateUpdate => true;
+    bool global::Dsl.IExperiment.HasLoss => true;
+    long global::Dsl.IExperiment.StepCount => _step;
+    bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
+    global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W.DType;
+    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0], batch[1]);
+    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0], batch[1]);
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
+    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    {
+    }
+
+    /// <summary>The update rules' state by <c>rule/parameter/state</c>; state not made yet is made (zeros) so checkpoints always hold it.</summary>
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.UpdateState
+    {
+        get
+        {
+            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return states;
+        }
     }
 }

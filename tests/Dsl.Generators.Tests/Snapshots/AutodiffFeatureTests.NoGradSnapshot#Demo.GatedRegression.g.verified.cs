@@ -18,7 +18,7 @@ namespace Demo;
 /// then the gradients of Net.W by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class GatedRegression
+partial class GatedRegression : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor _matMul1 = null!;
@@ -38,7 +38,7 @@ partial class GatedRegression
     private long _step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long Step => _step;
+    public long StepCount => _step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
@@ -50,10 +50,10 @@ partial class GatedRegression
     }
 
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
-    public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y)
+    public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double learningRateFactor = 1d)
     {
         var loss = ComputeGradients(x, y);
-        ApplyUpdate();
+        ApplyUpdate(learningRateFactor);
         return loss;
     }
 
@@ -90,6 +90,27 @@ partial class GatedRegression
         // dW = xᵀ · dMatMul1
         global::Dsl.Kernels.Mm(x, _dMatMul1, _dW, transposeA: true);
 
+        return (float)_loss.Item();
+    }
+
+    /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
+    public float EvaluateLoss(global::Dsl.Tensor x, global::Dsl.Tensor y)
+    {
+        Prepare(x, y);
+        // matMul1 = x · W
+        global::Dsl.Kernels.Mm(x, Net.W, _matMul1);
+        // tanh1 = Tanh(matMul1)
+        global::Dsl.Kernels.Tanh(_matMul1, _tanh1);
+        // matMul2 = x · V
+        global::Dsl.Kernels.Mm(x, Net.V, _matMul2);
+        // sigmoid1 = Sigmoid(matMul2)
+        global::Dsl.Kernels.Sigmoid(_matMul2, _sigmoid1);
+        // mul1 = tanh1 · NoGrad(sigmoid1)
+        global::Dsl.Kernels.Mul(_tanh1, _sigmoid1, _mul1);
+        // prediction = mul1 + Shift
+        global::Dsl.Kernels.Add(_mul1, Net.Shift, _prediction);
+        // loss = mean((prediction - y)²)
+        global::Dsl.Kernels.MseLoss(_prediction, y, global::Dsl.Reduction.Mean, _loss);
         return (float)_loss.Item();
     }
 
@@ -198,5 +219,44 @@ partial class GatedRegression
     private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"GatedRegression.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
+
+    // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
+    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    [
+        new("x", [null, 3L], "[Batch, 3]", false),
+        new("y", [null, 2L], "[Batch, 2]", false),
+    ];
+    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+
+    string global::Dsl.IExperiment.Name => "GatedRegression";
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    bool global::Dsl.IExperiment.HasSeparateUpdate => true;
+    bool global::Dsl.IExperiment.HasLoss => true;
+    long global::Dsl.IExperiment.StepCount => _step;
+    bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
+    global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W.DType;
+    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0], batch[1]);
+    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0], batch[1]);
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
+    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    {
+    }
+
+    /// <summary>The update rules' state by <c>rule/parameter/state</c>; state not made yet is made (zeros) so checkpoints always hold it.</summary>
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.UpdateState
+    {
+        get
+        {
+            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return states;
+        }
     }
 }

@@ -31,7 +31,7 @@ namespace Demo;
 /// then the gradients of Net.W, Net.B by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class Unrolled
+partial class Unrolled : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor _matMul1 = null!;
@@ -85,7 +85,7 @@ partial class Unrolled
     private long _step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long Step => _step;
+    public long StepCount => _step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
@@ -97,10 +97,10 @@ partial class Unrolled
     }
 
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
-    public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y)
+    public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double learningRateFactor = 1d)
     {
         var loss = ComputeGradients(x, y);
-        ApplyUpdate();
+        ApplyUpdate(learningRateFactor);
         return loss;
     }
 
@@ -205,6 +205,53 @@ partial class Unrolled
         // dW4 = dW2 + dW3
         global::Dsl.Kernels.Add(_dW2, _dW3, _dW4);
 
+        return (float)_loss.Item();
+    }
+
+    /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
+    public float EvaluateLoss(global::Dsl.Tensor x, global::Dsl.Tensor y)
+    {
+        Prepare(x, y);
+        // matMul1 = x · W
+        global::Dsl.Kernels.Mm(x, Net.W, _matMul1);
+        // add1 = matMul1 + B
+        global::Dsl.Kernels.Add(_matMul1, Net.B, _add1);
+        // tanh1 = Tanh(add1)
+        global::Dsl.Kernels.Tanh(_add1, _tanh1);
+        // mul1 = tanh1 · (1 / (0 + 1))
+        global::Dsl.Kernels.Mul(_tanh1, (1d / (0d + 1d)), _mul1);
+        // h = mul1 + x
+        global::Dsl.Kernels.Add(_mul1, x, _h);
+        // matMul2 = h · W
+        global::Dsl.Kernels.Mm(_h, Net.W, _matMul2);
+        // add2 = matMul2 + B
+        global::Dsl.Kernels.Add(_matMul2, Net.B, _add2);
+        // tanh2 = Tanh(add2)
+        global::Dsl.Kernels.Tanh(_add2, _tanh2);
+        // mul2 = tanh2 · (1 / (1 + 1))
+        global::Dsl.Kernels.Mul(_tanh2, (1d / (1d + 1d)), _mul2);
+        // h2 = mul2 + h
+        global::Dsl.Kernels.Add(_mul2, _h, _h2);
+        // matMul3 = h2 · W
+        global::Dsl.Kernels.Mm(_h2, Net.W, _matMul3);
+        // add3 = matMul3 + B
+        global::Dsl.Kernels.Add(_matMul3, Net.B, _add3);
+        // tanh3 = Tanh(add3)
+        global::Dsl.Kernels.Tanh(_add3, _tanh3);
+        // mul3 = tanh3 · (1 / (2 + 1))
+        global::Dsl.Kernels.Mul(_tanh3, (1d / (2d + 1d)), _mul3);
+        // h3 = mul3 + h2
+        global::Dsl.Kernels.Add(_mul3, _h2, _h3);
+        // mul4 = h3 · 0.1
+        global::Dsl.Kernels.Mul(_h3, 0.1d, _mul4);
+        // h4 = h3 + mul4
+        global::Dsl.Kernels.Add(_h3, _mul4, _h4);
+        // mul5 = h4 · 0.1
+        global::Dsl.Kernels.Mul(_h4, 0.1d, _mul5);
+        // h5 = h4 + mul5
+        global::Dsl.Kernels.Add(_h4, _mul5, _h5);
+        // loss = mean((h5 - y)²)
+        global::Dsl.Kernels.MseLoss(_h5, y, global::Dsl.Reduction.Mean, _loss);
         return (float)_loss.Item();
     }
 
@@ -384,5 +431,44 @@ partial class Unrolled
     private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Unrolled.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
+
+    // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
+    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    [
+        new("x", [null, 4L], "[Batch, 4]", false),
+        new("y", [null, 4L], "[Batch, 4]", false),
+    ];
+    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+
+    string global::Dsl.IExperiment.Name => "Unrolled";
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    bool global::Dsl.IExperiment.HasSeparateUpdate => true;
+    bool global::Dsl.IExperiment.HasLoss => true;
+    long global::Dsl.IExperiment.StepCount => _step;
+    bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
+    global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W.DType;
+    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0], batch[1]);
+    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0], batch[1]);
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
+    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    {
+    }
+
+    /// <summary>The update rules' state by <c>rule/parameter/state</c>; state not made yet is made (zeros) so checkpoints always hold it.</summary>
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.UpdateState
+    {
+        get
+        {
+            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return states;
+        }
     }
 }

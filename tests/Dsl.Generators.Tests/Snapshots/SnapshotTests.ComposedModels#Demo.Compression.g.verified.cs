@@ -18,7 +18,7 @@ namespace Demo;
 /// then the gradients of Net.Encoder.W, Net.Encoder.B, Net.Decoder.W, Net.Decoder.B by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class Compression
+partial class Compression : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor _matMul1 = null!;
@@ -42,7 +42,7 @@ partial class Compression
     private long _step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long Step => _step;
+    public long StepCount => _step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
@@ -54,10 +54,10 @@ partial class Compression
     }
 
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
-    public float TrainStep(global::Dsl.Tensor x)
+    public float TrainStep(global::Dsl.Tensor x, double learningRateFactor = 1d)
     {
         var loss = ComputeGradients(x);
-        ApplyUpdate();
+        ApplyUpdate(learningRateFactor);
         return loss;
     }
 
@@ -102,6 +102,27 @@ partial class Compression
         // dNetEncoderW = xᵀ · dNetEncoderOutput
         global::Dsl.Kernels.Mm(x, _dNetEncoderOutput, _dNetEncoderW, transposeA: true);
 
+        return (float)_loss.Item();
+    }
+
+    /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
+    public float EvaluateLoss(global::Dsl.Tensor x)
+    {
+        Prepare(x);
+        // matMul1 = x · netEncoderW
+        global::Dsl.Kernels.Mm(x, Net.Encoder.W, _matMul1);
+        // netEncoderOutput = matMul1 + netEncoderB
+        global::Dsl.Kernels.Add(_matMul1, Net.Encoder.B, _netEncoderOutput);
+        // code = Tanh(netEncoderOutput)
+        global::Dsl.Kernels.Tanh(_netEncoderOutput, _code);
+        // matMul2 = code · netDecoderW
+        global::Dsl.Kernels.Mm(_code, Net.Decoder.W, _matMul2);
+        // netDecoderOutput = matMul2 + netDecoderB
+        global::Dsl.Kernels.Add(_matMul2, Net.Decoder.B, _netDecoderOutput);
+        // reconstruction = Sigmoid(netDecoderOutput)
+        global::Dsl.Kernels.Sigmoid(_netDecoderOutput, _reconstruction);
+        // loss = mean((reconstruction - x)²)
+        global::Dsl.Kernels.MseLoss(_reconstruction, x, global::Dsl.Reduction.Mean, _loss);
         return (float)_loss.Item();
     }
 
@@ -215,5 +236,43 @@ partial class Compression
     private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Compression.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
+
+    // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
+    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    [
+        new("x", [null, 8L], "[Batch, 8]", false),
+    ];
+    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+
+    string global::Dsl.IExperiment.Name => "Compression";
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    bool global::Dsl.IExperiment.HasSeparateUpdate => true;
+    bool global::Dsl.IExperiment.HasLoss => true;
+    long global::Dsl.IExperiment.StepCount => _step;
+    bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
+    global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.Encoder.W.DType;
+    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0]);
+    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0]);
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
+    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    {
+    }
+
+    /// <summary>The update rules' state by <c>rule/parameter/state</c>; state not made yet is made (zeros) so checkpoints always hold it.</summary>
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.UpdateState
+    {
+        get
+        {
+            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return states;
+        }
     }
 }

@@ -17,7 +17,7 @@ namespace Demo;
 /// then the gradients of Net.W1, Net.B1, Net.W2, Net.B2 by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class DigitClassifier
+partial class DigitClassifier : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor _matMul1 = null!;
@@ -37,16 +37,16 @@ partial class DigitClassifier
     private global::Dsl.Tensor _dAdd1 = null!;
     private global::Dsl.Tensor _dB1 = null!;
     private global::Dsl.Tensor _dW1 = null!;
-    private global::Dsl.UpdateRuleState? _optimizerStateW1; // Adam state of Net.W1
-    private global::Dsl.UpdateRuleState? _optimizerStateB1; // Adam state of Net.B1
-    private global::Dsl.UpdateRuleState? _optimizerStateW2; // Adam state of Net.W2
-    private global::Dsl.UpdateRuleState? _optimizerStateB2; // Adam state of Net.B2
+    private global::Dsl.UpdateRuleState? _optimizerStateW1; // Optimizer state of Net.W1
+    private global::Dsl.UpdateRuleState? _optimizerStateB1; // Optimizer state of Net.B1
+    private global::Dsl.UpdateRuleState? _optimizerStateW2; // Optimizer state of Net.W2
+    private global::Dsl.UpdateRuleState? _optimizerStateB2; // Optimizer state of Net.B2
     private long _batch = -1;
     private bool _buffersReady;
     private long _step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long Step => _step;
+    public long StepCount => _step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
@@ -66,10 +66,10 @@ partial class DigitClassifier
     }
 
     /// <summary>One training step on a batch: forward, backward and the Adam update. Returns the loss before the update.</summary>
-    public float TrainStep(global::Dsl.Tensor images, global::Dsl.Tensor labels)
+    public float TrainStep(global::Dsl.Tensor images, global::Dsl.Tensor labels, double learningRateFactor = 1d)
     {
         var loss = ComputeGradients(images, labels);
-        ApplyUpdate();
+        ApplyUpdate(learningRateFactor);
         return loss;
     }
 
@@ -112,6 +112,26 @@ partial class DigitClassifier
         // dW1 = imagesᵀ · dAdd1
         global::Dsl.Kernels.Mm(images, _dAdd1, _dW1, transposeA: true);
 
+        return (float)_loss.Item();
+    }
+
+    /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
+    public float EvaluateLoss(global::Dsl.Tensor images, global::Dsl.Tensor labels)
+    {
+        Prepare(images, labels);
+        // matMul1 = images · W1
+        global::Dsl.Kernels.Mm(images, Net.W1, _matMul1);
+        // add1 = matMul1 + B1
+        global::Dsl.Kernels.Add(_matMul1, Net.B1, _add1);
+        // relu1 = Relu(add1)
+        global::Dsl.Kernels.Relu(_add1, _relu1);
+        // matMul2 = relu1 · W2
+        global::Dsl.Kernels.Mm(_relu1, Net.W2, _matMul2);
+        // logits = matMul2 + B2
+        global::Dsl.Kernels.Add(_matMul2, Net.B2, _logits);
+        // loss = CrossEntropy(logits, labels)
+        global::Dsl.Kernels.LogSoftmax(_logits, 1, _lossLogProbs);
+        global::Dsl.Kernels.NllLoss(_lossLogProbs, labels, global::Dsl.Reduction.Mean, null, -100, _loss, _lossTotalWeight);
         return (float)_loss.Item();
     }
 
@@ -235,5 +255,52 @@ partial class DigitClassifier
     private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"DigitClassifier.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
+
+    // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
+    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    [
+        new("images", [null, 784L], "[Batch, 784]", false),
+        new("labels", [null], "[Batch]", true),
+    ];
+    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+
+    string global::Dsl.IExperiment.Name => "DigitClassifier";
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    bool global::Dsl.IExperiment.HasSeparateUpdate => true;
+    bool global::Dsl.IExperiment.HasLoss => true;
+    long global::Dsl.IExperiment.StepCount => _step;
+    bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
+    global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W1.DType;
+    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0], batch[1]);
+    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0], batch[1]);
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
+    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    {
+    }
+
+    /// <summary>The update rules' state by <c>rule/parameter/state</c>; state not made yet is made (zeros) so checkpoints always hold it.</summary>
+    global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.UpdateState
+    {
+        get
+        {
+            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            _optimizerStateW1 ??= Optimizer.CreateState(Net.W1);
+            foreach (var (name, value) in _optimizerStateW1.Named()) states.Add(("Optimizer/Net.W1/" + name, value));
+            _optimizerStateB1 ??= Optimizer.CreateState(Net.B1);
+            foreach (var (name, value) in _optimizerStateB1.Named()) states.Add(("Optimizer/Net.B1/" + name, value));
+            _optimizerStateW2 ??= Optimizer.CreateState(Net.W2);
+            foreach (var (name, value) in _optimizerStateW2.Named()) states.Add(("Optimizer/Net.W2/" + name, value));
+            _optimizerStateB2 ??= Optimizer.CreateState(Net.B2);
+            foreach (var (name, value) in _optimizerStateB2.Named()) states.Add(("Optimizer/Net.B2/" + name, value));
+            return states;
+        }
     }
 }

@@ -15,8 +15,11 @@ internal sealed record InputOp(string Parameter) : SourceOp
     public override string Math(Node node, Func<int, string> nameOf) => Parameter;
 }
 
-/// <summary>A model parameter, by its path from the experiment (<c>Net.W1</c>). A frozen one gets no gradient.</summary>
-internal sealed record ParameterOp(string Path, bool Frozen) : SourceOp
+/// <summary>
+/// A model parameter, by its path from the experiment (<c>Net.W1</c>). A frozen one gets no gradient.
+/// A [Step] that updates a parameter reads a new <see cref="Version"/> after the update.
+/// </summary>
+internal sealed record ParameterOp(string Path, bool Frozen, int Version = 0) : SourceOp
 {
     public override string Name => "Parameter";
 
