@@ -16,7 +16,15 @@ internal static partial class FileSync
     {
         // Elsewhere the rename itself is what the platform offers (Windows' MoveFileEx has no folder flush).
         if (!OperatingSystem.IsLinux()) return;
-        var descriptor = Open(folder, ReadOnly);
+        int descriptor;
+        try
+        {
+            descriptor = Open(folder, ReadOnly);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return; // a C library without the glibc name (musl): the rename is done, its durability unconfirmed
+        }
         if (descriptor < 0) return; // an unreadable folder: the rename is done, only its durability is unconfirmed
         try
         {

@@ -196,4 +196,16 @@ public sealed class SafeTensorsValidationTests : IDisposable
         using var nothing = file.Read("nothing");
         Assert.Equal(new Shape(0, 5), nothing.Shape);
     }
+
+    [Fact]
+    public void Bool_bytes_other_than_0_and_1_are_read_as_true()
+    {
+        // Byte i of the data is 7·i: 0, 7, 14, 21. libtorch's bools must be 0 or 1.
+        var path = Raw("""{"mask":{"dtype":"BOOL","shape":[4],"data_offsets":[0,4]}}""", 4);
+        using var file = SafeTensors.Open(path);
+        using var mask = file.Read("mask");
+        Assert.Equal([false, true, true, true], mask.ToArray<bool>());
+        using var asBytes = mask.To(DType.UInt8);
+        Assert.Equal(new byte[] { 0, 1, 1, 1 }, asBytes.ToArray<byte>());
+    }
 }
