@@ -53,6 +53,8 @@ internal sealed class LiveProgressReporter : ProgressReporterBase
         // Samples one refresh apart; the rate is measured across the last ten seconds of them.
         var samples = (int)Math.Clamp(Math.Ceiling(TimeSpan.FromSeconds(10) / _refreshInterval) + 1, 2, 200);
         _window = new ThroughputWindow(samples);
+        // The start is the first sample, so the first frames already have a rate to show.
+        _window.Add(StartTimestamp, Plan.StartStep, 0);
         _renderThread = new Thread(Render) { IsBackground = true, Name = "Dsl progress display" };
         _renderThread.Start();
     }

@@ -55,8 +55,8 @@ internal sealed class PlainProgressReporter : ProgressReporterBase
         ProgressText.AppendStep(line, step, Plan.TotalSteps);
         line.Append("  ");
         ProgressText.AppendEpoch(line, LatestEpoch, Plan.Epochs);
-        line.Append("  batch ").Append(LatestBatch);
-        if (Plan.StepsPerEpoch is { } perEpoch) line.Append('/').Append(perEpoch);
+        ProgressText.AppendInteger(line.Append("  batch "), LatestBatch);
+        if (Plan.StepsPerEpoch is { } perEpoch) ProgressText.AppendInteger(line.Append('/'), perEpoch);
         if (HasLoss)
         {
             line.Append("  loss ");

@@ -36,19 +36,23 @@ internal static class AxisTicks
     /// <summary>A value axis label: "0.25", "1.5", "3", "1.2e-05", "2.5e+06" as the spacing needs.</summary>
     public static string FormatValue(double value, double spacing)
     {
+        if (value == 0) return "0";
         var magnitude = Math.Max(Math.Abs(value), spacing);
         if (magnitude >= 1e6 || magnitude < 1e-4)
-            return value == 0 ? "0" : value.ToString("0.##e+00", CultureInfo.InvariantCulture);
+            return value.ToString("0.##e+00", CultureInfo.InvariantCulture);
         var decimals = Math.Clamp((int)-Math.Floor(Math.Log10(spacing) + 1e-9), 0, 6);
         return value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>A step axis label: "800", "1500", "12k", "2.5M".</summary>
-    public static string FormatStep(double step)
+    /// <summary>
+    /// A step axis label: "800", "1500", "12k", "2.5M"; in full ("20001") when the ticks are
+    /// too close for the short form to tell them apart.
+    /// </summary>
+    public static string FormatStep(double step, double spacing)
     {
         var abs = Math.Abs(step);
-        if (abs >= 1e6) return (step / 1e6).ToString("0.##", CultureInfo.InvariantCulture) + "M";
-        if (abs >= 1e4) return (step / 1e3).ToString("0.##", CultureInfo.InvariantCulture) + "k";
+        if (abs >= 1e6 && spacing >= 1e4) return (step / 1e6).ToString("0.##", CultureInfo.InvariantCulture) + "M";
+        if (abs >= 1e4 && spacing >= 10) return (step / 1e3).ToString("0.##", CultureInfo.InvariantCulture) + "k";
         return step.ToString("0", CultureInfo.InvariantCulture);
     }
 }

@@ -12,7 +12,7 @@ internal sealed record ChartSeries(string Metric, string Label, string Color, IR
 /// </summary>
 internal sealed class LineChart
 {
-    public const int Width = 560;
+    public const int Width = 540;
     public const int Height = 300;
     private const double PlotLeft = 62, PlotRight = Width - 16, PlotTop = 34, PlotBottom = Height - 38;
     private const double PlotWidth = PlotRight - PlotLeft, PlotHeight = PlotBottom - PlotTop;
@@ -120,8 +120,9 @@ internal sealed class LineChart
         {
             valueMin = finite.Min(p => p.Value);
             valueMax = finite.Max(p => p.Value);
-            var pad = valueMax > valueMin ? (valueMax - valueMin) * 0.05 : Math.Max(Math.Abs(valueMin) * 0.1, 1e-3);
-            if (valueMax == valueMin && valueMin == 0) pad = 1;
+            var pad = valueMax > valueMin ? (valueMax - valueMin) * 0.05
+                : valueMin != 0 ? Math.Abs(valueMin) * 0.1
+                : 1;
             valueMin -= pad;
             valueMax += pad;
         }
@@ -151,7 +152,7 @@ internal sealed class LineChart
         {
             var x = X(tick);
             html.Append(Invariant, $"<line x1=\"{x:F1}\" x2=\"{x:F1}\" y1=\"{PlotBottom:F1}\" y2=\"{PlotBottom + 4:F1}\" stroke=\"#999999\"/>");
-            html.Append(Invariant, $"<text x=\"{x:F1}\" y=\"{PlotBottom + 17:F1}\">{AxisTicks.FormatStep(tick)}</text>\n");
+            html.Append(Invariant, $"<text x=\"{x:F1}\" y=\"{PlotBottom + 17:F1}\">{AxisTicks.FormatStep(tick, stepSpacing)}</text>\n");
         }
         html.Append(Invariant, $"<text x=\"{PlotLeft + PlotWidth / 2:F1}\" y=\"{Height - 4}\" fill=\"#333333\">step</text>\n");
         html.Append("</g>\n");
