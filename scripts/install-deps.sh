@@ -4,9 +4,10 @@
 #   libopenblas0-pthread  the BLAS libtorch's matrix products use (the reference BLAS is ~30x slower)
 #   cmake, g++            to build the native shim (runtime/native)
 #   python3-torch         PyTorch, the reference the tests compare gradients and ops against
+#   chromium              headless browser the tests render the HTML run report (report.html) in
 set -euo pipefail
 
-packages=(libtorch-dev libopenblas0-pthread cmake g++ python3-torch)
+packages=(libtorch-dev libopenblas0-pthread cmake g++ python3-torch chromium)
 missing=()
 for p in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
