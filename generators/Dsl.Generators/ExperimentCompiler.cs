@@ -197,6 +197,7 @@ internal static class ExperimentCompiler
             ruleUpdates.Select(u => new RuleUpdatePlan(u.StateField, u.Parameter, remap[u.Gradient])).ToImmutableArray(),
             ruleStates.Select(r => new RuleStatePlan(r.Field, r.Rule, r.Parameter)).ToImmutableArray(),
             metrics.ToImmutable(),
+            spec.HasParameterlessConstructor,
             updateRule,
             declareLearningRate);
     }

@@ -306,6 +306,30 @@ internal static class ExperimentEmitter
         string Dims(StepParameterPlan p) => "[" + string.Join(", ", p.Axes.Select(a => a.Constant is { } c ? CSharp.Literal(c) + "L" : "null")) + "]";
 
         writer.Line();
+        writer.Line("/// <summary>Trains on <paramref name=\"train\"/> (batches, progress, evaluation on <paramref name=\"valid\"/>, checkpoints and a run folder as <paramref name=\"options\"/> say).</summary>");
+        writer.Line("public global::Dsl.FitReport Fit(global::Dsl.IDataset train, global::Dsl.FitOptions? options = null, global::Dsl.IDataset? valid = null) =>");
+        writer.Line("    global::Dsl.Trainer.Fit(this, train, options, valid);");
+        writer.Line();
+        writer.Line("/// <summary>" + (plan.CustomStep ? "The [Metric]s" : "The loss and the [Metric]s") + ", averaged over the examples of <paramref name=\"data\"/>.</summary>");
+        writer.Line("public global::Dsl.EvaluationResult Evaluate(global::Dsl.IDataset data, int batchSize = 256) => global::Dsl.Trainer.Evaluate(this, data, batchSize);");
+        writer.Line();
+        writer.Line("/// <summary>Writes parameters, update-rule state and the step count to a safetensors checkpoint (atomically).</summary>");
+        writer.Line("public void Save(string path) => global::Dsl.ExperimentCheckpoint.Save(this, path);");
+        writer.Line();
+        writer.Line("/// <summary>Loads a checkpoint written by <see cref=\"Save\"/> or by Fit; a checkpoint that does not fit changes nothing.</summary>");
+        writer.Line("public global::Dsl.TrainingPosition Restore(string path) => global::Dsl.ExperimentCheckpoint.Restore(this, path);");
+        if (plan.HasParameterlessConstructor)
+        {
+            writer.Line();
+            writer.Line("/// <summary>A new <c>" + plan.Name + "</c> with the checkpoint at <paramref name=\"path\"/> loaded.</summary>");
+            using (writer.Block("public static " + plan.Name + " Load(string path)"))
+            {
+                writer.Line("var experiment = new " + plan.Name + "();");
+                writer.Line("global::Dsl.ExperimentCheckpoint.Restore(experiment, path);");
+                writer.Line("return experiment;");
+            }
+        }
+        writer.Line();
         writer.Line("// ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)");
         writer.Line("private static readonly global::Dsl.StepInput[] s_dslInputs =");
         writer.Line("[");

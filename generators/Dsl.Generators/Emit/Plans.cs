@@ -84,6 +84,7 @@ internal sealed record ExperimentPlan(
     EquatableArray<RuleUpdatePlan> RuleUpdates,
     EquatableArray<RuleStatePlan> RuleStates,
     EquatableArray<MetricPlan> Metrics,
+    bool HasParameterlessConstructor,
     string UpdateRule,
     bool DeclareLearningRate);
 

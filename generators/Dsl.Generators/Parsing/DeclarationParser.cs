@@ -166,7 +166,9 @@ internal sealed class DeclarationParser
         }
 
         return Result(new ExperimentSpec(Namespace(), _type.Name, FullName(_type), models.ToImmutable(), numbers.ToImmutable(),
-            rules.ToImmutable(), loss, step, metrics.ToImmutable(), loc, _locations.ToEquatableArray()));
+            rules.ToImmutable(), loss, step, metrics.ToImmutable(),
+            _type.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal),
+            loc, _locations.ToEquatableArray()));
     }
 
     private ParseResult<UpdateRuleSpec> UpdateRule()

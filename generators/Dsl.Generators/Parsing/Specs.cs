@@ -92,6 +92,7 @@ internal sealed record ExperimentSpec(
     MethodSpec? Loss,
     MethodSpec? Step,
     EquatableArray<MetricSpec> Metrics,
+    bool HasParameterlessConstructor,
     int Loc,
     EquatableArray<LocationInfo> Locations,
     bool HasErrors = false)
