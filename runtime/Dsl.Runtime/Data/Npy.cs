@@ -19,7 +19,8 @@ namespace Dsl;
 /// </example>
 public static class Npy
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    /// <summary>The byte 0x93, then "NUMPY" (a u8 literal would encode U+0093 as two bytes).</summary>
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Reads the array in <paramref name="path"/> into a new CPU tensor.</summary>
     /// <exception cref="InvalidDataException">The file is not a valid .npy file (the message names it and what is wrong).</exception>
