@@ -39,8 +39,14 @@ public static class Npz
                     var source = $"{path} ({entry.FullName})";
                     try
                     {
-                        using var stream = entry.Open();
-                        entries.Add(new(entry.FullName[..^4], Npy.Read(stream, source, entry.Length)));
+                        using var stream = new Crc32Stream(entry.Open());
+                        var tensor = Npy.Read(stream, source, entry.Length);
+                        entries.Add(new(entry.FullName[..^4], tensor));
+                        if (stream.Crc != entry.Crc32)
+                        {
+                            throw new InvalidDataException(
+                                $"{source}: the member is damaged: its CRC-32 is {stream.Crc:X8} but the archive records {entry.Crc32:X8}.");
+                        }
                     }
                     catch (InvalidDataException e) when (!e.Message.StartsWith(source, StringComparison.Ordinal))
                     {

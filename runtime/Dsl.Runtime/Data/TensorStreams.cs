@@ -24,7 +24,7 @@ internal static unsafe class TensorStreams
             done += read;
             if (read < chunk)
             {
-                throw new InvalidDataException($"{source}: the file is truncated: {what} needs {total} bytes of data but only {done} are there.");
+                throw new InvalidDataException($"{source}: the data does not match the header: {what} needs {total} bytes but {done} follow the header (the file is truncated).");
             }
         }
         GC.KeepAlive(tensor);

@@ -120,7 +120,11 @@ public sealed class NpzTests
     {
         using var folder = new TempFolder();
         var path = folder.File("damaged.npz");
-        using (var x = Tensor.Rand([64, 64])) Npz.Save(path, new Dictionary<string, Tensor> { ["x"] = x }, compress: true);
+        using (var generator = new Generator(3))
+        using (var x = Tensor.Rand([64, 64], generator))
+        {
+            Npz.Save(path, new Dictionary<string, Tensor> { ["x"] = x }, compress: true);
+        }
         var bytes = File.ReadAllBytes(path);
         for (var i = 200; i < 260; i++) bytes[i] ^= 0x5A; // inside the deflate stream of x.npy
         File.WriteAllBytes(path, bytes);
@@ -128,5 +132,31 @@ public sealed class NpzTests
         var error = Assert.Throws<InvalidDataException>(() => Npz.Load(path));
 
         Assert.StartsWith($"{path} (x.npy)", error.Message);
+    }
+
+    [Fact]
+    public void A_member_whose_data_changed_but_still_decodes_fails_its_crc_check()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("stored.npz");
+        using (var x = Tensor.FromArray([1f, 2, 3, 4], 4)) Npz.Save(path, new Dictionary<string, Tensor> { ["x"] = x });
+        var bytes = File.ReadAllBytes(path);
+        // Stored (uncompressed) members hold the .npy bytes as they are: change the last float's top byte.
+        var data = bytes.AsSpan().IndexOf(BitConverter.GetBytes(4f));
+        bytes[data + 3] ^= 0x01;
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<InvalidDataException>(() => Npz.Load(path));
+
+        Assert.StartsWith($"{path} (x.npy): the member is damaged", error.Message);
+        Assert.Contains("CRC-32", error.Message);
+    }
+
+    [Fact]
+    public void The_crc_is_the_standard_crc32()
+    {
+        // The published check value of CRC-32/ISO-HDLC (the zip CRC) for the ASCII digits 1 to 9.
+        Assert.Equal(0xCBF43926u, Crc32.Append(0, "123456789"u8));
+        Assert.Equal(Crc32.Append(0, "123456789"u8), Crc32.Append(Crc32.Append(0, "1234"u8), "56789"u8));
     }
 }
