@@ -99,10 +99,12 @@ public sealed unsafe class TensorDataset : IDataset, IDisposable
 
     /// <inheritdoc/>
     /// <remarks>
-    /// CPU columns into contiguous CPU destinations are copied example by example with
-    /// <c>Buffer.MemoryCopy</c>, prefetching the next example (for a 128×784 float batch of
-    /// shuffled rows: 82 µs against 95-103 µs for <c>index_select</c> with its index upload,
-    /// measured interleaved in one run); anything else goes through <see cref="Kernels.IndexSelect"/> with
+    /// CPU columns into contiguous CPU destinations are copied with <c>Buffer.MemoryCopy</c>, one
+    /// block per run of consecutive indices, prefetching the next example. For a 128×784 float batch
+    /// plus its Int64 labels out of 60,000 examples this took 88 µs shuffled and 53 µs in order,
+    /// against 96 µs and 58 µs for two <c>index_select</c> calls with their index upload (medians of
+    /// 3,000, measured interleaved in one run on the 2-core build machine). Anything else goes
+    /// through <see cref="Kernels.IndexSelect"/> with
     /// a reused index tensor, and <see cref="Kernels.Copy"/> when the destination is on another device.
     /// </remarks>
     public void Gather(ReadOnlySpan<long> indices, IReadOnlyList<Tensor> destination)
@@ -140,16 +142,21 @@ public sealed unsafe class TensorDataset : IDataset, IDisposable
                 for (var i = 0; i < indices.Length; i++) destination[i] = source[indices[i]];
                 return;
             default:
-                for (var i = 0; i < indices.Length; i++)
+                for (var i = 0; i < indices.Length;)
                 {
+                    // Consecutive indices (an unshuffled loader, a Take view) are one block copy.
+                    var run = 1;
+                    while (i + run < indices.Length && indices[i + run] == indices[i] + run) run++;
                     // Shuffled examples are scattered over memory: asking for the next one while this
-                    // one is copied overlaps the two fetches (about 20% faster for 784 floats).
-                    if (Sse.IsSupported && i + 1 < indices.Length)
+                    // one is copied overlaps the two fetches.
+                    if (Sse.IsSupported && i + run < indices.Length)
                     {
-                        var next = source + indices[i + 1] * exampleBytes;
+                        var next = source + indices[i + run] * exampleBytes;
                         for (long offset = 0; offset < exampleBytes; offset += CacheLineBytes) Sse.Prefetch0(next + offset);
                     }
-                    Buffer.MemoryCopy(source + indices[i] * exampleBytes, destination + i * exampleBytes, exampleBytes, exampleBytes);
+                    var bytes = run * exampleBytes;
+                    Buffer.MemoryCopy(source + indices[i] * exampleBytes, destination + i * exampleBytes, bytes, bytes);
+                    i += run;
                 }
                 return;
         }

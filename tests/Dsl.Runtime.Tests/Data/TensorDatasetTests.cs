@@ -41,6 +41,22 @@ public sealed class TensorDatasetTests
     }
 
     [Fact]
+    public void Gather_handles_runs_of_consecutive_indices_mixed_with_scattered_ones()
+    {
+        const int Count = 40, Width = 5;
+        var x = new float[Count, Width];
+        for (var i = 0; i < Count; i++) for (var j = 0; j < Width; j++) x[i, j] = i * 100 + j;
+        using var data = TensorDataset.From(("x", x));
+        long[] indices = [7, 8, 9, 10, 2, 39, 0, 1, 30, 31, 32, 5];
+        using var batch = Tensor.Empty([indices.Length, Width]);
+
+        data.Gather(indices, [batch]);
+
+        var expected = indices.SelectMany(i => Enumerable.Range(0, Width).Select(j => (float)(i * 100 + j))).ToArray();
+        Assert.Equal(expected, batch.ToArray<float>());
+    }
+
+    [Fact]
     public void Gather_into_a_non_contiguous_destination_goes_through_index_select_with_the_same_result()
     {
         using var data = TensorDataset.From(("features", Features()), ("labels", Labels()));
