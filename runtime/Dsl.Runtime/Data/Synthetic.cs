@@ -134,7 +134,13 @@ public static unsafe class Synthetic
     /// different seeds are independent samples of the same problem (a training and a test set).
     /// Columns <c>images</c> <c>[784]</c> Float32 and <c>labels</c> <c>[]</c> Int64.
     /// </summary>
-    public static TensorDataset Digits(int count, ulong seed = 0, double noise = 1.0)
+    /// <remarks>
+    /// The default noise makes the problem learnable in seconds but not trivially: the nearest
+    /// prototype is the right class for about 98% of examples, and a 784-256-10 MLP trained on 5,000
+    /// examples reaches about 94% on fresh ones within a few epochs. With noise 1 it is all but
+    /// separable.
+    /// </remarks>
+    public static TensorDataset Digits(int count, ulong seed = 0, double noise = 2.0)
     {
         CheckCount(count);
         ArgumentOutOfRangeException.ThrowIfNegative(noise);

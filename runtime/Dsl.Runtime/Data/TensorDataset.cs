@@ -39,30 +39,32 @@ public sealed unsafe class TensorDataset : IDataset, IDisposable
     private TensorDataset((string Name, Tensor Values)[] columns, bool takeOwnership)
     {
         ArgumentNullException.ThrowIfNull(columns);
+        _values = new Tensor[columns.Length];
+        _columns = new DatasetColumn[columns.Length];
+        _exampleBytes = new long[columns.Length];
+        _cpuData = new IntPtr[columns.Length];
         try
         {
             Count = Validate(columns);
-            _values = new Tensor[columns.Length];
-            _columns = new DatasetColumn[columns.Length];
-            _exampleBytes = new long[columns.Length];
-            _cpuData = new IntPtr[columns.Length];
             for (var c = 0; c < columns.Length; c++)
             {
                 var (name, values) = columns[c];
                 // Contiguous storage makes one example one run of bytes, which Gather copies directly.
-                _values[c] = takeOwnership && values.IsContiguous ? values : values.IsContiguous ? values.Alias() : values.Contiguous();
-                if (takeOwnership && !ReferenceEquals(_values[c], values)) values.Dispose();
-                var shape = _values[c].Shape;
-                var example = Shape.Create(shape.Dims[1..]);
-                _columns[c] = new DatasetColumn(name, example, _values[c].DType);
-                _exampleBytes[c] = example.NumElements * _values[c].DType.ElementSize();
-                if (_values[c].Device.Type == DeviceType.Cpu) _cpuData[c] = _values[c].DataPointer;
+                var stored = values.IsContiguous ? (takeOwnership ? values : values.Alias()) : values.Contiguous();
+                _values[c] = stored;
+                if (takeOwnership && !ReferenceEquals(stored, values)) values.Dispose();
+                var example = Shape.Create(stored.Shape.Dims[1..]);
+                _columns[c] = new DatasetColumn(name, example, stored.DType);
+                _exampleBytes[c] = example.NumElements * stored.DType.ElementSize();
+                if (stored.Device.Type == DeviceType.Cpu) _cpuData[c] = stored.DataPointer;
             }
             Columns = Array.AsReadOnly(_columns);
         }
-        catch when (takeOwnership)
+        catch
         {
-            foreach (var (_, values) in columns) values?.Dispose();
+            // Release what this data set made (aliases, copies) and, when it was to own them, the inputs.
+            foreach (var stored in _values) stored?.Dispose();
+            if (takeOwnership) foreach (var (_, values) in columns) values?.Dispose();
             throw;
         }
     }
