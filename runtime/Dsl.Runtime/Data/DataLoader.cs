@@ -4,6 +4,7 @@ namespace Dsl;
 /// Cuts a data set into batches, epoch by epoch, into reused buffers. With shuffling, the order of
 /// epoch <c>e</c> is a permutation computed from (<see cref="Seed"/>, <c>e</c>) alone, so a run
 /// resumed at (epoch, batch) sees exactly the batches an uninterrupted run would have seen.
+/// A loader is used from one thread at a time.
 /// </summary>
 /// <example>
 /// <code>

@@ -6,6 +6,7 @@ namespace Dsl;
 /// An in-memory data set: named tensors whose first axis counts the examples (all the same
 /// length). The data set holds its own handles on the tensors' storage (or a contiguous copy), so
 /// the caller may dispose the tensors it passed in; dispose the data set to release the memory.
+/// <see cref="Gather"/> may run on several threads at once, each with its own destination tensors.
 /// </summary>
 /// <example>
 /// <code>
