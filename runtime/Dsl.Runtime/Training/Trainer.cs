@@ -269,7 +269,12 @@ public static class Trainer
                     foreach (var (name, value) in EvaluateValidation()) epochMetrics[name] = value;
                 }
                 var end = new TrainingPosition(step, epoch + 1, 0, _options.Seed);
-                Log(history, step, epoch, epochMetrics);
+                // The log's train.loss is the mean over each logging window (the epoch's last, shorter one included),
+                // so the curve has one point per window; the epoch's mean goes to the progress line and OnEpoch.
+                var logged = epochMetrics.Where(m => m.Key != "train.loss").ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+                if (logCount > 0) logged["train.loss"] = logSum / logCount;
+                (logSum, logCount) = (0.0, 0);
+                Log(history, step, epoch, logged);
                 _progress.Epoch(new EpochSummary(epoch + 1, epochMetrics));
                 report.Epochs = epoch + 1;
                 if (evaluate || _monitor == "train.loss") stop |= Monitor(epochMetrics, step, end, history);
