@@ -1,0 +1,58 @@
+using Xunit;
+
+namespace Dsl.Examples.Tests;
+
+/// <summary>
+/// A training run with checkpointing, killed with SIGKILL at random moments again and again (each
+/// time resumed from where it was): the latest checkpoint is always complete and readable, the runs
+/// make progress, and the last resume finishes the run.
+/// </summary>
+public sealed class KillTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "dsl-kill-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public void Killing_a_checkpointing_run_never_leaves_an_unreadable_latest_checkpoint()
+    {
+        var run = Path.Combine(_folder, "run");
+        var latest = Path.Combine(run, "checkpoints", "latest.safetensors");
+        var random = new Random(20261201);
+        var options = $"--out \"{run}\" --epochs 4 --checkpoint-every 2 --quiet";
+        var checkedCheckpoints = 0;
+        var steps = new List<long>();
+        for (var attempt = 0; attempt < 12; attempt++)
+        {
+            using (var process = QuickstartTests.Start("Quickstart", options + (File.Exists(Path.Combine(run, "config.json")) ? " --resume" : "")))
+            {
+                // From well before the first checkpoint (start-up) to deep into training.
+                Thread.Sleep(random.Next(300, 3000));
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+            if (!File.Exists(latest)) continue;
+            using var file = SafeTensors.Open(latest);
+            foreach (var name in file.Names)
+            {
+                using var tensor = file.Read(name);
+                Assert.True(tensor.NumElements > 0, name);
+            }
+            steps.Add(long.Parse(file.Metadata["dsl.step"], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Contains("param/Net.W1", file.Names);
+            Assert.Contains("state/Optimizer/Net.W1/m", file.Names);
+            checkedCheckpoints++;
+        }
+        Assert.True(checkedCheckpoints >= 6, $"only {checkedCheckpoints} of 12 kills came after a checkpoint was written");
+        Assert.True(steps[^1] > steps[0], "resumed runs made no progress: " + string.Join(", ", steps));
+        Assert.Equal(steps.OrderBy(s => s), steps);
+
+        var (exit, output) = QuickstartTests.Run("Quickstart", options + " --resume");
+        Assert.True(exit == 0, output);
+        using var final = SafeTensors.Open(latest);
+        Assert.Equal("628", final.Metadata["dsl.step"]);   // 4 epochs of 157 steps
+    }
+}
