@@ -144,11 +144,11 @@ internal static class ExperimentCompiler
             return null;
         }
 
-        var dims = RuntimeDims(lowering);
+        var dims = StepPlanning.RuntimeDims(lowering);
         var indexInputs = new HashSet<string>(resolvedNodes.Where(n => n.Op is CrossEntropyOp).Select(n => resolvedNodes[n.Inputs[1]].Op)
             .OfType<InputOp>().Select(i => i.Parameter), System.StringComparer.Ordinal);
         var parameters = method.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, CSharp.NumberType(p.NumberType),
-            p.IsTensor ? AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty, indexInputs.Contains(p.Name))).ToImmutableArray();
+            p.IsTensor ? StepPlanning.AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty, indexInputs.Contains(p.Name))).ToImmutableArray();
 
         var metrics = ImmutableArray.CreateBuilder<MetricPlan>();
         foreach (var metric in spec.Metrics)
@@ -165,16 +165,7 @@ internal static class ExperimentCompiler
             metrics.Add(new MetricPlan(metric.Name, indexes, metric.ReturnsTensor, metric.HigherIsBetter));
         }
 
-        var buffers = ImmutableArray.CreateBuilder<BufferPlan>();
-        foreach (var node in resolvedNodes.Where(ValueNaming.Computed))
-        {
-            buffers.Add(new BufferPlan(node.Id, "_" + node.Name, node.Shape.Dims.Select(d => dims.Expression(d)).ToEquatableArray(), false));
-            foreach (var auxiliary in node.Op.Auxiliary(node, id => resolvedNodes[id]))
-            {
-                buffers.Add(new BufferPlan(node.Id, EmitContext.AuxiliaryField("_" + node.Name, auxiliary.Suffix),
-                    lowering.Unifier.Resolve(auxiliary.Shape).Dims.Select(d => dims.Expression(d)).ToEquatableArray(), true));
-            }
-        }
+        var buffers = StepPlanning.Buffers(resolvedNodes, dims, lowering.Unifier, "_");
 
         return new ExperimentPlan(
             spec.Namespace,
@@ -187,7 +178,7 @@ internal static class ExperimentCompiler
             modelFields.ToImmutableArray(),
             lowering.Parameters.Select(p => p.Path).ToImmutableArray(),
             resolvedNodes.ToImmutableArray(),
-            buffers.ToImmutable(),
+            buffers,
             remap[loss],
             FirstAtOrAfter(remap, backwardStart, resolvedNodes.Count),
             FirstAtOrAfter(remap, updateStart, resolvedNodes.Count),
@@ -198,6 +189,7 @@ internal static class ExperimentCompiler
             ruleStates.Select(r => new RuleStatePlan(r.Field, r.Rule, r.Parameter)).ToImmutableArray(),
             metrics.ToImmutable(),
             spec.HasParameterlessConstructor,
+            spec.MemberNames,
             updateRule,
             declareLearningRate);
     }
@@ -231,80 +223,6 @@ internal static class ExperimentCompiler
             if (remap[id] >= 0) return remap[id];
         }
         return count;
-    }
-
-    private static EquatableArray<AxisPlan> AxesOf(Lowering lowering, string parameter, DimTable dims)
-    {
-        var input = lowering.Inputs.FirstOrDefault(i => i.Name == parameter);
-        if (input is null) return EquatableArray<AxisPlan>.Empty;
-        return input.Shape.Dims.Select(d => new AxisPlan(dims.Expression(d, local: true), d.ToString(),
-            lowering.Unifier.Resolve(d) is { IsConstant: true } constant ? constant.Value : null)).ToEquatableArray();
-    }
-
-    /// <summary>
-    /// Where each run-time dimension's value comes from: the first input axis that has it
-    /// (<c>images.Size(0)</c>), else a model's [Dim] field; and which other places must agree.
-    /// </summary>
-    private static DimTable RuntimeDims(Lowering lowering)
-    {
-        var table = new DimTable(lowering.Unifier);
-        foreach (var input in lowering.Inputs)
-        {
-            for (var axis = 0; axis < input.Shape.Rank; axis++)
-            {
-                var resolved = lowering.Unifier.Resolve(input.Shape[axis]);
-                if (resolved.IsConstant || table.Has(resolved)) continue;
-                table.AddInput(resolved, RuntimeApi.Size(input.Name, axis));
-            }
-        }
-        foreach (var (symbol, expression) in lowering.InstanceDims)
-        {
-            var resolved = lowering.Unifier.Resolve(symbol);
-            if (!resolved.IsConstant && !table.Has(resolved) && resolved.Key == symbol.Key)
-            {
-                table.AddInstance(resolved, expression);
-                continue;
-            }
-            if (resolved.Key == symbol.Key) continue;
-            table.Checks.Add(new DimCheckPlan(expression, table.Expression(resolved, local: true), symbol.Name + " of " + expression.Substring(0, System.Math.Max(0, expression.LastIndexOf('.')))));
-        }
-        return table;
-    }
-
-    private sealed class DimTable(ShapeUnifier unifier)
-    {
-        private readonly Dictionary<string, (string Field, string Local, bool FromInput, string Source)> _byKey = new(System.StringComparer.Ordinal);
-        private readonly HashSet<string> _locals = new(System.StringComparer.Ordinal);
-
-        public List<RuntimeDimPlan> Plans { get; } = [];
-
-        public List<DimCheckPlan> Checks { get; } = [];
-
-        public bool Has(Dim symbol) => _byKey.ContainsKey(symbol.Key);
-
-        public void AddInput(Dim symbol, string source)
-        {
-            var local = Lowering.Camel(symbol.Name!);
-            if (CSharp.IsKeyword(local) || !_locals.Add(local))
-            {
-                var n = 2;
-                while (!_locals.Add(local + n.ToString(System.Globalization.CultureInfo.InvariantCulture))) n++;
-                local += n.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-            _byKey[symbol.Key] = ("_" + local, local, true, source);
-            Plans.Add(new RuntimeDimPlan("_" + local, local, source, symbol.Name!));
-        }
-
-        public void AddInstance(Dim symbol, string expression) => _byKey[symbol.Key] = ("(long)" + expression, "(long)" + expression, false, expression);
-
-        /// <summary>The C# value of a dimension: a literal, the field holding an input's size, or a model's [Dim] field.</summary>
-        public string Expression(Dim dim, bool local = false)
-        {
-            var resolved = unifier.Resolve(dim);
-            if (resolved.IsConstant) return CSharp.Literal(resolved.Value);
-            if (_byKey.TryGetValue(resolved.Key, out var entry)) return local ? entry.Local : entry.Field;
-            return "(long)" + resolved.Key;
-        }
     }
 
     private static LocationInfo? At(EquatableArray<LocationInfo> locations, int loc) => loc >= 0 && loc < locations.Count ? locations[loc] : null;

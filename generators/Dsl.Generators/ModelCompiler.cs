@@ -38,14 +38,16 @@ internal static class ModelCompiler
         lowering.NameParameters();
 
         var math = new List<string>();
+        PredictPlan? predict = null;
         if (output is not null)
         {
-            var (nodes, _) = DeadCode.Eliminate(graph.Nodes, [output.Value]);
+            var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, [output.Value]);
             nodes = ValueNaming.Assign(nodes);
             foreach (var node in nodes.Where(ValueNaming.Computed))
             {
                 math.Add(node.Name + " = " + node.Op.Math(node, id => nodes[id].Name) + "   " + lowering.Unifier.Resolve(node.Shape));
             }
+            if (diagnostics.Count == 0 && !lowering.Incomplete) predict = PlanPredict(spec.Forward!, lowering, nodes, remap[output.Value]);
         }
 
         if (lowering.Incomplete) return new Result(null, diagnostics.ToImmutableArray());
@@ -59,8 +61,35 @@ internal static class ModelCompiler
         }).ToImmutableArray();
 
         var plan = new ModelPlan(spec.Namespace, spec.Name, spec.Dims, parameters, spec.SubModels.Select(s => s.Name).ToImmutableArray(),
-            !spec.HasUserConstructor, math.ToImmutableArray());
+            !spec.HasUserConstructor, math.ToImmutableArray(), predict, spec.MemberNames);
         return new Result(plan, diagnostics.ToImmutableArray());
+    }
+
+    /// <summary>
+    /// Forward compiled like a step's forward pass, into buffers the model owns: the same nodes,
+    /// run-time sizes read from the inputs (a model [Dim] an input axis gives is checked against the
+    /// field), one buffer per value, fields prefixed so they cannot meet the model's own.
+    /// </summary>
+    private static PredictPlan? PlanPredict(MethodSpec forward, Lowering lowering, List<Node> nodes, int output)
+    {
+        if (forward.Parameters.Any(p => p.IsTensor && !p.HasShape)) return null;
+        var resolved = nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList();
+        var dims = StepPlanning.RuntimeDims(lowering, "_predict");
+        var parameters = forward.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, CSharp.NumberType(p.NumberType),
+            p.IsTensor ? StepPlanning.AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty)).ToImmutableArray();
+        var checks = dims.Checks.ToList();
+        foreach (var (symbol, expression) in lowering.InstanceDims)
+        {
+            // A [Dim] of this model that an input axis also gives: the input wins for the buffers, so check the field agrees.
+            var local = dims.Expression(symbol, local: true);
+            if (!lowering.Unifier.Resolve(symbol).IsConstant && local != "(long)" + expression && !expression.Contains('.'))
+            {
+                checks.Add(new DimCheckPlan(expression, local, expression));
+            }
+        }
+        var runtimeDims = dims.Plans.ToImmutableArray();
+        var buffers = StepPlanning.Buffers(resolved, dims, lowering.Unifier, "_predict");
+        return new PredictPlan(parameters, runtimeDims, checks.ToImmutableArray(), resolved.ToImmutableArray(), buffers, output);
     }
 
     /// <summary>Bias parameters added to the product x · W of a weight parameter: their fan-in is W's first dimension.</summary>

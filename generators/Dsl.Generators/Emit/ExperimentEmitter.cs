@@ -116,78 +116,15 @@ internal static class ExperimentEmitter
         writer.Line();
 
         // ---- Prepare: shape checks and buffers
-        writer.Line("/// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>");
-        using (writer.Block("private void Prepare(" + string.Join(", ", tensors.Select(t => Tensor + " " + t.Name)) + ")"))
-        {
-            foreach (var model in plan.Models)
-            {
-                using (writer.Block("if (!" + model + ".IsInitialized)"))
-                {
-                    writer.Line("throw new global::System.InvalidOperationException(" +
-                        CSharp.String(plan.Name + ": call Initialize(seed) (or " + model + ".Initialize) before the first step.") + ");");
-                }
-            }
-            foreach (var t in tensors)
-            {
-                using (writer.Block("if (" + RuntimeApi.Rank(t.Name) + " != " + t.Axes.Count + ")"))
-                {
-                    writer.Line("throw ShapeMismatch(" + CSharp.String(t.Name) + ", " + t.Name + ", " + CSharp.String(t.Declared) + ", \"\");");
-                }
-            }
-            foreach (var dim in plan.RuntimeDims) writer.Line("var " + dim.Local + " = " + dim.Source + ";");
-            foreach (var t in tensors)
-            {
-                for (var axis = 0; axis < t.Axes.Count; axis++)
-                {
-                    var expected = t.Axes[axis].Expected;
-                    var source = RuntimeApi.Size(t.Name, axis);
-                    if (plan.RuntimeDims.Any(d => d.Source == source)) continue;
-                    var bound = plan.RuntimeDims.FirstOrDefault(d => d.Local == expected);
-                    var bindings = bound is null ? "\"\"" : "$\" (" + bound.Display + " = {" + bound.Local + "}, from " + Describe(bound.Source) + ")\"";
-                    using (writer.Block("if (" + source + " != " + expected + ")"))
-                    {
-                        writer.Line("throw ShapeMismatch(" + CSharp.String(t.Name) + ", " + t.Name + ", " + CSharp.String(t.Declared) + ", " + bindings + ");");
-                    }
-                }
-            }
-            var changed = string.Join(" && ", new[] { "_buffersReady" }.Concat(plan.RuntimeDims.Select(d => d.Local + " == " + d.Field)));
-            writer.Line("if (" + changed + ") return;");
-            foreach (var check in plan.DimChecks)
-            {
-                using (writer.Block("if (" + check.Expression + " != " + check.Expected + ")"))
-                {
-                    writer.Line("throw new global::System.InvalidOperationException($\"" + plan.Name + ": " + check.Expression + " is {" + check.Expression +
-                        "} but the inputs need {" + check.Expected + "}.\");");
-                }
-            }
-            foreach (var dim in plan.RuntimeDims) writer.Line(dim.Field + " = " + dim.Local + ";");
-            writer.Line("AllocateBuffers();");
-        }
-        writer.Line();
-
-        writer.Line("/// <summary>Allocates every buffer for the current sizes, in the parameters' dtype; update-rule state is kept.</summary>");
-        using (writer.Block("private void AllocateBuffers()"))
-        {
-            writer.Line("ReleaseBuffers();");
-            writer.Line("var dtype = " + (firstParameter is null ? RuntimeApi.DType + ".Float32" : firstParameter + ".DType") + ";");
-            foreach (var buffer in plan.Buffers) writer.Line(buffer.Field + " = " + RuntimeApi.Empty(buffer.Shape, "dtype") + ";");
-            writer.Line("_buffersReady = true;");
-        }
-        writer.Line();
-
-        writer.Line("/// <summary>Frees the step's buffers now; the next step allocates them again. Update-rule state is kept.</summary>");
-        using (writer.Block("public void ReleaseBuffers()"))
-        {
-            foreach (var buffer in plan.Buffers) writer.Line(buffer.Field + "?.Dispose();");
-            writer.Line("_buffersReady = false;");
-        }
-        writer.Line();
-
-        using (writer.Block("private static global::System.ArgumentException ShapeMismatch(string parameter, " + Tensor + " actual, string declared, string bindings)"))
-        {
-            writer.Line("return new global::System.ArgumentException($\"" + plan.Name + "." + plan.LossMethod +
-                ": '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.\", parameter);");
-        }
+        StepFrame.Emit(writer, new StepFrame.Frame(
+            plan.Name,
+            plan.Name + "." + plan.LossMethod,
+            tensors,
+            plan.RuntimeDims,
+            plan.DimChecks,
+            plan.Buffers,
+            plan.Models.Select(m => (m + ".IsInitialized", plan.Name + ": call Initialize(seed) (or " + m + ".Initialize) before the first step.")).ToList(),
+            firstParameter is null ? RuntimeApi.DType + ".Float32" : firstParameter + ".DType"));
     }
 
     private static void LossStep(CodeWriter writer, ExperimentPlan plan, Dictionary<int, string> buffers, string signature, string arguments,
@@ -306,21 +243,35 @@ internal static class ExperimentEmitter
         string Dims(StepParameterPlan p) => "[" + string.Join(", ", p.Axes.Select(a => a.Constant is { } c ? CSharp.Literal(c) + "L" : "null")) + "]";
 
         writer.Line();
-        writer.Line("/// <summary>Trains on <paramref name=\"train\"/> (batches, progress, evaluation on <paramref name=\"valid\"/>, checkpoints and a run folder as <paramref name=\"options\"/> say).</summary>");
-        writer.Line("public global::Dsl.FitReport Fit(global::Dsl.IDataset train, global::Dsl.FitOptions? options = null, global::Dsl.IDataset? valid = null) =>");
-        writer.Line("    global::Dsl.Trainer.Fit(this, train, options, valid);");
-        writer.Line();
-        writer.Line("/// <summary>" + (plan.CustomStep ? "The [Metric]s" : "The loss and the [Metric]s") + ", averaged over the examples of <paramref name=\"data\"/>.</summary>");
-        writer.Line("public global::Dsl.EvaluationResult Evaluate(global::Dsl.IDataset data, int batchSize = 256) => global::Dsl.Trainer.Evaluate(this, data, batchSize);");
-        writer.Line();
-        writer.Line("/// <summary>Writes parameters, update-rule state and the step count to a safetensors checkpoint (atomically).</summary>");
-        writer.Line("public void Save(string path) => global::Dsl.ExperimentCheckpoint.Save(this, path);");
-        writer.Line();
-        writer.Line("/// <summary>Loads a checkpoint written by <see cref=\"Save\"/> or by Fit; a checkpoint that does not fit changes nothing.</summary>");
-        writer.Line("public global::Dsl.TrainingPosition Restore(string path) => global::Dsl.ExperimentCheckpoint.Restore(this, path);");
-        if (plan.HasParameterlessConstructor)
+        // Conveniences over Dsl.Trainer and Dsl.ExperimentCheckpoint; one the user's code already names is left out.
+        var taken = new HashSet<string>(plan.UserMembers, System.StringComparer.Ordinal);
+        if (!taken.Contains("Fit"))
         {
+            writer.Line("/// <summary>Trains on <paramref name=\"train\"/> (batches, progress, evaluation on <paramref name=\"valid\"/>, checkpoints and a run folder as <paramref name=\"options\"/> say).</summary>");
+            writer.Line("public global::Dsl.FitReport Fit(global::Dsl.IDataset train, global::Dsl.FitOptions? options = null, global::Dsl.IDataset? valid = null) =>");
+            writer.Line("    global::Dsl.Trainer.Fit(this, train, options, valid);");
             writer.Line();
+        }
+        if (!taken.Contains("Evaluate"))
+        {
+            writer.Line("/// <summary>" + (plan.CustomStep ? "The [Metric]s" : "The loss and the [Metric]s") + ", averaged over the examples of <paramref name=\"data\"/>.</summary>");
+            writer.Line("public global::Dsl.EvaluationResult Evaluate(global::Dsl.IDataset data, int batchSize = 256) => global::Dsl.Trainer.Evaluate(this, data, batchSize);");
+            writer.Line();
+        }
+        if (!taken.Contains("Save"))
+        {
+            writer.Line("/// <summary>Writes parameters, update-rule state and the step count to a safetensors checkpoint (atomically).</summary>");
+            writer.Line("public void Save(string path) => global::Dsl.ExperimentCheckpoint.Save(this, path);");
+            writer.Line();
+        }
+        if (!taken.Contains("Restore"))
+        {
+            writer.Line("/// <summary>Loads a checkpoint written by <see cref=\"Save\"/> or by Fit; a checkpoint that does not fit changes nothing.</summary>");
+            writer.Line("public global::Dsl.TrainingPosition Restore(string path) => global::Dsl.ExperimentCheckpoint.Restore(this, path);");
+            writer.Line();
+        }
+        if (plan.HasParameterlessConstructor && !taken.Contains("Load"))
+        {
             writer.Line("/// <summary>A new <c>" + plan.Name + "</c> with the checkpoint at <paramref name=\"path\"/> loaded.</summary>");
             using (writer.Block("public static " + plan.Name + " Load(string path)"))
             {
@@ -328,8 +279,8 @@ internal static class ExperimentEmitter
                 writer.Line("global::Dsl.ExperimentCheckpoint.Restore(experiment, path);");
                 writer.Line("return experiment;");
             }
+            writer.Line();
         }
-        writer.Line();
         writer.Line("// ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)");
         writer.Line("private static readonly global::Dsl.StepInput[] s_dslInputs =");
         writer.Line("[");

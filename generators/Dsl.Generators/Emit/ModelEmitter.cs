@@ -24,7 +24,56 @@ internal static class ModelEmitter
             summary.AddRange(plan.ForwardMath.Select(GeneratedFile.Xml));
             summary.Add("</code>");
         }
-        return GeneratedFile.Write(plan.Namespace, plan.Name, summary, writer => Body(writer, plan));
+        return GeneratedFile.Write(plan.Namespace, plan.Name, summary, writer =>
+        {
+            Body(writer, plan);
+            // A user member named Predict (or a model class named so) keeps its name: the compiled forward is left out.
+            if (plan.Predict is not null && !plan.UserMembers.AsImmutableArray().Contains("Predict")) Predict(writer, plan, plan.Predict);
+        });
+    }
+
+    /// <summary>Predict: Forward compiled into buffers the model owns, for inference without allocation.</summary>
+    private static void Predict(CodeWriter writer, ModelPlan plan, PredictPlan predict)
+    {
+        var tensors = predict.Parameters.Where(p => p.IsTensor).ToList();
+        var first = plan.Params.Count > 0 ? plan.Params[0].Name : null;
+        var frame = new StepFrame.Frame(plan.Name, plan.Name + ".Predict", tensors, predict.RuntimeDims, predict.DimChecks, predict.Buffers,
+            [("IsInitialized", plan.Name + ": call Initialize(seed) (or load the experiment that holds it) before Predict.")],
+            first is null ? RuntimeApi.DType + ".Float32" : first + ".DType", Prefix: "Predict");
+        var buffers = predict.Buffers.Where(b => !b.IsAuxiliary).ToDictionary(b => b.Node, b => b.Field);
+        string NameOf(int id)
+        {
+            var node = predict.Nodes[id];
+            if (node.Op is Ir.NoGradOp) return node.Op.Math(node, NameOf);
+            if (!node.IsNumber) return node.Name;
+            var math = node.Op.Math(node, NameOf);
+            return node.Op is Ir.NumberArithmeticOp ? "(" + math + ")" : math;
+        }
+
+        writer.Line();
+        writer.Line("// ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)");
+        StepFrame.Fields(writer, frame);
+        writer.Line();
+        writer.Line("/// <summary>");
+        writer.Line("/// Forward, compiled: the same computation into buffers this model owns and reuses, allocating");
+        writer.Line("/// nothing once the sizes are known. The result is one of those buffers: read or copy it before");
+        writer.Line("/// the next call, and do not dispose it (<see cref=\"ReleasePredictBuffers\"/> frees them).");
+        writer.Line("/// </summary>");
+        var signature = string.Join(", ", predict.Parameters.Select(p => (p.IsTensor ? RuntimeApi.Tensor : p.NumberType) + " " + p.Name));
+        using (writer.Block("public " + RuntimeApi.Tensor + " Predict(" + signature + ")"))
+        {
+            writer.Line("PreparePredict(" + string.Join(", ", tensors.Select(t => t.Name)) + ");");
+            var context = new EmitContext(predict.Nodes, buffers, writer);
+            foreach (var node in predict.Nodes)
+            {
+                if (!Optimization.ValueNaming.Computed(node)) continue;
+                writer.Line("// " + node.Name + " = " + node.Op.Math(node, NameOf));
+                node.Op.Emit(context, node);
+            }
+            writer.Line("return " + context.Ref(predict.Output) + ";");
+        }
+        writer.Line();
+        StepFrame.Emit(writer, frame);
     }
 
     private static void Body(CodeWriter writer, ModelPlan plan)

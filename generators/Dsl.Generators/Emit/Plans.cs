@@ -27,7 +27,18 @@ internal sealed record ModelPlan(
     EquatableArray<ParamPlan> Params,
     EquatableArray<string> SubModels,
     bool GenerateConstructor,
-    EquatableArray<string> ForwardMath);
+    EquatableArray<string> ForwardMath,
+    PredictPlan? Predict = null,
+    EquatableArray<string> UserMembers = default);
+
+/// <summary>A model's Forward compiled into buffers it owns (its Predict). Must stay immutable and structurally equal.</summary>
+internal sealed record PredictPlan(
+    EquatableArray<StepParameterPlan> Parameters,
+    EquatableArray<RuntimeDimPlan> RuntimeDims,
+    EquatableArray<DimCheckPlan> DimChecks,
+    EquatableArray<Node> Nodes,
+    EquatableArray<BufferPlan> Buffers,
+    int Output);
 
 /// <summary>One axis of a step input: the C# value it must have and how the [Shape] wrote it. Must stay immutable and structurally equal.</summary>
 internal sealed record AxisPlan(string Expected, string Display, long? Constant = null);
@@ -85,6 +96,7 @@ internal sealed record ExperimentPlan(
     EquatableArray<RuleStatePlan> RuleStates,
     EquatableArray<MetricPlan> Metrics,
     bool HasParameterlessConstructor,
+    EquatableArray<string> UserMembers,
     string UpdateRule,
     bool DeclareLearningRate);
 

@@ -97,7 +97,7 @@ internal sealed class DeclarationParser
 
         var hasConstructor = _type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared);
         return Result(new ModelSpec(Namespace(), _type.Name, FullName(_type), dimNames, parameters.ToImmutable(),
-            subModels.ToImmutable(), numbers.ToImmutable(), forward, hasConstructor, loc, _locations.ToEquatableArray()));
+            subModels.ToImmutable(), numbers.ToImmutable(), forward, hasConstructor, UserMemberNames(), loc, _locations.ToEquatableArray()));
     }
 
     private ParseResult<ExperimentSpec> Experiment()
@@ -168,7 +168,7 @@ internal sealed class DeclarationParser
         return Result(new ExperimentSpec(Namespace(), _type.Name, FullName(_type), models.ToImmutable(), numbers.ToImmutable(),
             rules.ToImmutable(), loss, step, metrics.ToImmutable(),
             _type.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal),
-            loc, _locations.ToEquatableArray()));
+            UserMemberNames(), loc, _locations.ToEquatableArray()));
     }
 
     private ParseResult<UpdateRuleSpec> UpdateRule()
@@ -396,6 +396,13 @@ internal sealed class DeclarationParser
         }
         return true;
     }
+
+    /// <summary>
+    /// The names the user's code gives members of the type, and the type's own name: generated
+    /// conveniences (Fit, Save, Predict, ...) that would clash with one are left out.
+    /// </summary>
+    private EquatableArray<string> UserMemberNames() => _type.GetMembers().Where(m => !m.IsImplicitlyDeclared && m.DeclaringSyntaxReferences.Length > 0)
+        .Select(m => m.Name).Append(_type.Name).Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToImmutableArray();
 
     private SyntaxToken Identifier() => ((TypeDeclarationSyntax)_context.TargetNode).Identifier;
 

@@ -74,6 +74,7 @@ internal sealed record ModelSpec(
     EquatableArray<NumberFieldSpec> Numbers,
     MethodSpec? Forward,
     bool HasUserConstructor,
+    EquatableArray<string> MemberNames,
     int Loc,
     EquatableArray<LocationInfo> Locations,
     bool HasErrors = false)
@@ -93,6 +94,7 @@ internal sealed record ExperimentSpec(
     MethodSpec? Step,
     EquatableArray<MetricSpec> Metrics,
     bool HasParameterlessConstructor,
+    EquatableArray<string> MemberNames,
     int Loc,
     EquatableArray<LocationInfo> Locations,
     bool HasErrors = false)

@@ -67,4 +67,94 @@ partial class Smooth
             return parameters;
         }
     }
+
+    // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
+    private global::Dsl.Tensor _predictH = null!;
+    private global::Dsl.Tensor _predictMul1 = null!;
+    private global::Dsl.Tensor _predictSigmoid1 = null!;
+    private global::Dsl.Tensor _predictOpen = null!;
+    private global::Dsl.Tensor _predictMul2 = null!;
+    private global::Dsl.Tensor _predictSoftplus1 = null!;
+    private global::Dsl.Tensor _predictMatMul1 = null!;
+    private long _predictBatch = -1;
+    private bool _predictBuffersReady;
+
+    /// <summary>
+    /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
+    /// nothing once the sizes are known. The result is one of those buffers: read or copy it before
+    /// the next call, and do not dispose it (<see cref="ReleasePredictBuffers"/> frees them).
+    /// </summary>
+    public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
+    {
+        PreparePredict(x);
+        // h = x · W
+        global::Dsl.Kernels.Mm(x, W, _predictH);
+        // mul1 = h · 0.5
+        global::Dsl.Kernels.Mul(_predictH, 0.5d, _predictMul1);
+        // sigmoid1 = Sigmoid(mul1)
+        global::Dsl.Kernels.Sigmoid(_predictMul1, _predictSigmoid1);
+        // open = mul1 · sigmoid1
+        global::Dsl.Kernels.Mul(_predictMul1, _predictSigmoid1, _predictOpen);
+        // mul2 = h · open
+        global::Dsl.Kernels.Mul(_predictH, _predictOpen, _predictMul2);
+        // softplus1 = Softplus(mul2)
+        { var result = global::Demo.Activations.Softplus(_predictMul2); global::Dsl.Kernels.Copy(result, _predictSoftplus1); if (!ReferenceEquals(result, _predictMul2)) result.Dispose(); }
+        // matMul1 = softplus1 · V
+        global::Dsl.Kernels.Mm(_predictSoftplus1, V, _predictMatMul1);
+        return _predictMatMul1;
+    }
+
+    /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
+    private void PreparePredict(global::Dsl.Tensor x)
+    {
+        if (!IsInitialized)
+        {
+            throw new global::System.InvalidOperationException("Smooth: call Initialize(seed) (or load the experiment that holds it) before Predict.");
+        }
+        if (x.Rank != 2)
+        {
+            throw PredictShapeMismatch("x", x, "[Batch, 3]", "");
+        }
+        var batch = x.Size(0);
+        if (x.Size(1) != 3)
+        {
+            throw PredictShapeMismatch("x", x, "[Batch, 3]", "");
+        }
+        if (_predictBuffersReady && batch == _predictBatch) return;
+        _predictBatch = batch;
+        AllocatePredictBuffers();
+    }
+
+    /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
+    private void AllocatePredictBuffers()
+    {
+        ReleasePredictBuffers();
+        var dtype = W.DType;
+        _predictH = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictMul1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictSigmoid1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictOpen = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictMul2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictSoftplus1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, 2], dtype);
+        _predictBuffersReady = true;
+    }
+
+    /// <summary>Frees the buffers now; the next call allocates them again.</summary>
+    public void ReleasePredictBuffers()
+    {
+        _predictH?.Dispose();
+        _predictMul1?.Dispose();
+        _predictSigmoid1?.Dispose();
+        _predictOpen?.Dispose();
+        _predictMul2?.Dispose();
+        _predictSoftplus1?.Dispose();
+        _predictMatMul1?.Dispose();
+        _predictBuffersReady = false;
+    }
+
+    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    {
+        return new global::System.ArgumentException($"Smooth.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
 }

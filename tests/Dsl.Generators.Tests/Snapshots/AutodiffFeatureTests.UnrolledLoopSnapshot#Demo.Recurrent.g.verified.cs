@@ -79,4 +79,154 @@ partial class Recurrent
             return parameters;
         }
     }
+
+    // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
+    private global::Dsl.Tensor _predictMatMul1 = null!;
+    private global::Dsl.Tensor _predictAdd1 = null!;
+    private global::Dsl.Tensor _predictTanh1 = null!;
+    private global::Dsl.Tensor _predictMul1 = null!;
+    private global::Dsl.Tensor _predictH = null!;
+    private global::Dsl.Tensor _predictMatMul2 = null!;
+    private global::Dsl.Tensor _predictAdd2 = null!;
+    private global::Dsl.Tensor _predictTanh2 = null!;
+    private global::Dsl.Tensor _predictMul2 = null!;
+    private global::Dsl.Tensor _predictH2 = null!;
+    private global::Dsl.Tensor _predictMatMul3 = null!;
+    private global::Dsl.Tensor _predictAdd3 = null!;
+    private global::Dsl.Tensor _predictTanh3 = null!;
+    private global::Dsl.Tensor _predictMul3 = null!;
+    private global::Dsl.Tensor _predictH3 = null!;
+    private global::Dsl.Tensor _predictMul4 = null!;
+    private global::Dsl.Tensor _predictH4 = null!;
+    private global::Dsl.Tensor _predictMul5 = null!;
+    private global::Dsl.Tensor _predictH5 = null!;
+    private long _predictBatch = -1;
+    private bool _predictBuffersReady;
+
+    /// <summary>
+    /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
+    /// nothing once the sizes are known. The result is one of those buffers: read or copy it before
+    /// the next call, and do not dispose it (<see cref="ReleasePredictBuffers"/> frees them).
+    /// </summary>
+    public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
+    {
+        PreparePredict(x);
+        // matMul1 = x · W
+        global::Dsl.Kernels.Mm(x, W, _predictMatMul1);
+        // add1 = matMul1 + B
+        global::Dsl.Kernels.Add(_predictMatMul1, B, _predictAdd1);
+        // tanh1 = Tanh(add1)
+        global::Dsl.Kernels.Tanh(_predictAdd1, _predictTanh1);
+        // mul1 = tanh1 · (1 / (0 + 1))
+        global::Dsl.Kernels.Mul(_predictTanh1, (1d / (0d + 1d)), _predictMul1);
+        // h = mul1 + x
+        global::Dsl.Kernels.Add(_predictMul1, x, _predictH);
+        // matMul2 = h · W
+        global::Dsl.Kernels.Mm(_predictH, W, _predictMatMul2);
+        // add2 = matMul2 + B
+        global::Dsl.Kernels.Add(_predictMatMul2, B, _predictAdd2);
+        // tanh2 = Tanh(add2)
+        global::Dsl.Kernels.Tanh(_predictAdd2, _predictTanh2);
+        // mul2 = tanh2 · (1 / (1 + 1))
+        global::Dsl.Kernels.Mul(_predictTanh2, (1d / (1d + 1d)), _predictMul2);
+        // h2 = mul2 + h
+        global::Dsl.Kernels.Add(_predictMul2, _predictH, _predictH2);
+        // matMul3 = h2 · W
+        global::Dsl.Kernels.Mm(_predictH2, W, _predictMatMul3);
+        // add3 = matMul3 + B
+        global::Dsl.Kernels.Add(_predictMatMul3, B, _predictAdd3);
+        // tanh3 = Tanh(add3)
+        global::Dsl.Kernels.Tanh(_predictAdd3, _predictTanh3);
+        // mul3 = tanh3 · (1 / (2 + 1))
+        global::Dsl.Kernels.Mul(_predictTanh3, (1d / (2d + 1d)), _predictMul3);
+        // h3 = mul3 + h2
+        global::Dsl.Kernels.Add(_predictMul3, _predictH2, _predictH3);
+        // mul4 = h3 · 0.1
+        global::Dsl.Kernels.Mul(_predictH3, 0.1d, _predictMul4);
+        // h4 = h3 + mul4
+        global::Dsl.Kernels.Add(_predictH3, _predictMul4, _predictH4);
+        // mul5 = h4 · 0.1
+        global::Dsl.Kernels.Mul(_predictH4, 0.1d, _predictMul5);
+        // h5 = h4 + mul5
+        global::Dsl.Kernels.Add(_predictH4, _predictMul5, _predictH5);
+        return _predictH5;
+    }
+
+    /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
+    private void PreparePredict(global::Dsl.Tensor x)
+    {
+        if (!IsInitialized)
+        {
+            throw new global::System.InvalidOperationException("Recurrent: call Initialize(seed) (or load the experiment that holds it) before Predict.");
+        }
+        if (x.Rank != 2)
+        {
+            throw PredictShapeMismatch("x", x, "[Batch, 4]", "");
+        }
+        var batch = x.Size(0);
+        if (x.Size(1) != 4)
+        {
+            throw PredictShapeMismatch("x", x, "[Batch, 4]", "");
+        }
+        if (_predictBuffersReady && batch == _predictBatch) return;
+        _predictBatch = batch;
+        AllocatePredictBuffers();
+    }
+
+    /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
+    private void AllocatePredictBuffers()
+    {
+        ReleasePredictBuffers();
+        var dtype = W.DType;
+        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictAdd1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictTanh1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictMul1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictH = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictMatMul2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictAdd2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictTanh2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictMul2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictH2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictMatMul3 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictAdd3 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictTanh3 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictMul3 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictH3 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictMul4 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictH4 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictMul5 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictH5 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
+        _predictBuffersReady = true;
+    }
+
+    /// <summary>Frees the buffers now; the next call allocates them again.</summary>
+    public void ReleasePredictBuffers()
+    {
+        _predictMatMul1?.Dispose();
+        _predictAdd1?.Dispose();
+        _predictTanh1?.Dispose();
+        _predictMul1?.Dispose();
+        _predictH?.Dispose();
+        _predictMatMul2?.Dispose();
+        _predictAdd2?.Dispose();
+        _predictTanh2?.Dispose();
+        _predictMul2?.Dispose();
+        _predictH2?.Dispose();
+        _predictMatMul3?.Dispose();
+        _predictAdd3?.Dispose();
+        _predictTanh3?.Dispose();
+        _predictMul3?.Dispose();
+        _predictH3?.Dispose();
+        _predictMul4?.Dispose();
+        _predictH4?.Dispose();
+        _predictMul5?.Dispose();
+        _predictH5?.Dispose();
+        _predictBuffersReady = false;
+    }
+
+    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    {
+        return new global::System.ArgumentException($"Recurrent.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
 }

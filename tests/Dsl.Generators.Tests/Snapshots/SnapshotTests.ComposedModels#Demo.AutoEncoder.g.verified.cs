@@ -59,4 +59,93 @@ partial class AutoEncoder
             return parameters;
         }
     }
+
+    // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
+    private global::Dsl.Tensor _predictMatMul1 = null!;
+    private global::Dsl.Tensor _predictEncoderOutput = null!;
+    private global::Dsl.Tensor _predictCode = null!;
+    private global::Dsl.Tensor _predictMatMul2 = null!;
+    private global::Dsl.Tensor _predictDecoderOutput = null!;
+    private global::Dsl.Tensor _predictReconstruction = null!;
+    private long _predictBatch = -1;
+    private bool _predictBuffersReady;
+
+    /// <summary>
+    /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
+    /// nothing once the sizes are known. The result is one of those buffers: read or copy it before
+    /// the next call, and do not dispose it (<see cref="ReleasePredictBuffers"/> frees them).
+    /// </summary>
+    public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
+    {
+        PreparePredict(x);
+        // matMul1 = x · encoderW
+        global::Dsl.Kernels.Mm(x, Encoder.W, _predictMatMul1);
+        // encoderOutput = matMul1 + encoderB
+        global::Dsl.Kernels.Add(_predictMatMul1, Encoder.B, _predictEncoderOutput);
+        // code = Tanh(encoderOutput)
+        global::Dsl.Kernels.Tanh(_predictEncoderOutput, _predictCode);
+        // matMul2 = code · decoderW
+        global::Dsl.Kernels.Mm(_predictCode, Decoder.W, _predictMatMul2);
+        // decoderOutput = matMul2 + decoderB
+        global::Dsl.Kernels.Add(_predictMatMul2, Decoder.B, _predictDecoderOutput);
+        // reconstruction = Sigmoid(decoderOutput)
+        global::Dsl.Kernels.Sigmoid(_predictDecoderOutput, _predictReconstruction);
+        return _predictReconstruction;
+    }
+
+    /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
+    private void PreparePredict(global::Dsl.Tensor x)
+    {
+        if (!IsInitialized)
+        {
+            throw new global::System.InvalidOperationException("AutoEncoder: call Initialize(seed) (or load the experiment that holds it) before Predict.");
+        }
+        if (x.Rank != 2)
+        {
+            throw PredictShapeMismatch("x", x, "[Batch, Features]", "");
+        }
+        var batch = x.Size(0);
+        if (x.Size(1) != 8)
+        {
+            throw PredictShapeMismatch("x", x, "[Batch, Features]", "");
+        }
+        if (_predictBuffersReady && batch == _predictBatch) return;
+        if (Features != 8)
+        {
+            throw new global::System.InvalidOperationException($"AutoEncoder: Features is {Features} but the inputs need {8}.");
+        }
+        _predictBatch = batch;
+        AllocatePredictBuffers();
+    }
+
+    /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
+    private void AllocatePredictBuffers()
+    {
+        ReleasePredictBuffers();
+        var dtype = global::Dsl.DType.Float32;
+        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, 3], dtype);
+        _predictEncoderOutput = global::Dsl.Tensor.Empty([_predictBatch, 3], dtype);
+        _predictCode = global::Dsl.Tensor.Empty([_predictBatch, 3], dtype);
+        _predictMatMul2 = global::Dsl.Tensor.Empty([_predictBatch, 8], dtype);
+        _predictDecoderOutput = global::Dsl.Tensor.Empty([_predictBatch, 8], dtype);
+        _predictReconstruction = global::Dsl.Tensor.Empty([_predictBatch, 8], dtype);
+        _predictBuffersReady = true;
+    }
+
+    /// <summary>Frees the buffers now; the next call allocates them again.</summary>
+    public void ReleasePredictBuffers()
+    {
+        _predictMatMul1?.Dispose();
+        _predictEncoderOutput?.Dispose();
+        _predictCode?.Dispose();
+        _predictMatMul2?.Dispose();
+        _predictDecoderOutput?.Dispose();
+        _predictReconstruction?.Dispose();
+        _predictBuffersReady = false;
+    }
+
+    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    {
+        return new global::System.ArgumentException($"AutoEncoder.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
 }

@@ -187,7 +187,7 @@ partial class Compression : global::Dsl.IExperiment
         AllocateBuffers();
     }
 
-    /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype; update-rule state is kept.</summary>
+    /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
     private void AllocateBuffers()
     {
         ReleaseBuffers();
@@ -211,7 +211,7 @@ partial class Compression : global::Dsl.IExperiment
         _buffersReady = true;
     }
 
-    /// <summary>Frees the step's buffers now; the next step allocates them again. Update-rule state is kept.</summary>
+    /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
         _matMul1?.Dispose();
@@ -236,6 +236,27 @@ partial class Compression : global::Dsl.IExperiment
     private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Compression.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
+
+    /// <summary>Trains on <paramref name="train"/> (batches, progress, evaluation on <paramref name="valid"/>, checkpoints and a run folder as <paramref name="options"/> say).</summary>
+    public global::Dsl.FitReport Fit(global::Dsl.IDataset train, global::Dsl.FitOptions? options = null, global::Dsl.IDataset? valid = null) =>
+        global::Dsl.Trainer.Fit(this, train, options, valid);
+
+    /// <summary>The loss and the [Metric]s, averaged over the examples of <paramref name="data"/>.</summary>
+    public global::Dsl.EvaluationResult Evaluate(global::Dsl.IDataset data, int batchSize = 256) => global::Dsl.Trainer.Evaluate(this, data, batchSize);
+
+    /// <summary>Writes parameters, update-rule state and the step count to a safetensors checkpoint (atomically).</summary>
+    public void Save(string path) => global::Dsl.ExperimentCheckpoint.Save(this, path);
+
+    /// <summary>Loads a checkpoint written by <see cref="Save"/> or by Fit; a checkpoint that does not fit changes nothing.</summary>
+    public global::Dsl.TrainingPosition Restore(string path) => global::Dsl.ExperimentCheckpoint.Restore(this, path);
+
+    /// <summary>A new <c>Compression</c> with the checkpoint at <paramref name="path"/> loaded.</summary>
+    public static Compression Load(string path)
+    {
+        var experiment = new Compression();
+        global::Dsl.ExperimentCheckpoint.Restore(experiment, path);
+        return experiment;
     }
 
     // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)

@@ -71,4 +71,77 @@ partial class Affine
             return parameters;
         }
     }
+
+    // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
+    private global::Dsl.Tensor _predictMatMul1 = null!;
+    private global::Dsl.Tensor _predictAdd1 = null!;
+    private global::Dsl.Tensor _predictTanh1 = null!;
+    private long _predictBatch = -1;
+    private long _predictIn2 = -1;
+    private bool _predictBuffersReady;
+
+    /// <summary>
+    /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
+    /// nothing once the sizes are known. The result is one of those buffers: read or copy it before
+    /// the next call, and do not dispose it (<see cref="ReleasePredictBuffers"/> frees them).
+    /// </summary>
+    public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
+    {
+        PreparePredict(x);
+        // matMul1 = x · W
+        global::Dsl.Kernels.Mm(x, W, _predictMatMul1);
+        // add1 = matMul1 + B
+        global::Dsl.Kernels.Add(_predictMatMul1, B, _predictAdd1);
+        // tanh1 = Tanh(add1)
+        global::Dsl.Kernels.Tanh(_predictAdd1, _predictTanh1);
+        return _predictTanh1;
+    }
+
+    /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
+    private void PreparePredict(global::Dsl.Tensor x)
+    {
+        if (!IsInitialized)
+        {
+            throw new global::System.InvalidOperationException("Affine: call Initialize(seed) (or load the experiment that holds it) before Predict.");
+        }
+        if (x.Rank != 2)
+        {
+            throw PredictShapeMismatch("x", x, "[Batch, In]", "");
+        }
+        var batch = x.Size(0);
+        var in2 = x.Size(1);
+        if (_predictBuffersReady && batch == _predictBatch && in2 == _predictIn2) return;
+        if (In != in2)
+        {
+            throw new global::System.InvalidOperationException($"Affine: In is {In} but the inputs need {in2}.");
+        }
+        _predictBatch = batch;
+        _predictIn2 = in2;
+        AllocatePredictBuffers();
+    }
+
+    /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
+    private void AllocatePredictBuffers()
+    {
+        ReleasePredictBuffers();
+        var dtype = W.DType;
+        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, (long)Out], dtype);
+        _predictAdd1 = global::Dsl.Tensor.Empty([_predictBatch, (long)Out], dtype);
+        _predictTanh1 = global::Dsl.Tensor.Empty([_predictBatch, (long)Out], dtype);
+        _predictBuffersReady = true;
+    }
+
+    /// <summary>Frees the buffers now; the next call allocates them again.</summary>
+    public void ReleasePredictBuffers()
+    {
+        _predictMatMul1?.Dispose();
+        _predictAdd1?.Dispose();
+        _predictTanh1?.Dispose();
+        _predictBuffersReady = false;
+    }
+
+    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    {
+        return new global::System.ArgumentException($"Affine.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
 }

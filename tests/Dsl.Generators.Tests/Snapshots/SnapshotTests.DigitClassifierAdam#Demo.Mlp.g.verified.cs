@@ -93,4 +93,87 @@ partial class Mlp
             return parameters;
         }
     }
+
+    // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
+    private global::Dsl.Tensor _predictMatMul1 = null!;
+    private global::Dsl.Tensor _predictAdd1 = null!;
+    private global::Dsl.Tensor _predictRelu1 = null!;
+    private global::Dsl.Tensor _predictMatMul2 = null!;
+    private global::Dsl.Tensor _predictAdd2 = null!;
+    private long _predictBatch = -1;
+    private long _predictInputs = -1;
+    private bool _predictBuffersReady;
+
+    /// <summary>
+    /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
+    /// nothing once the sizes are known. The result is one of those buffers: read or copy it before
+    /// the next call, and do not dispose it (<see cref="ReleasePredictBuffers"/> frees them).
+    /// </summary>
+    public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
+    {
+        PreparePredict(x);
+        // matMul1 = x · W1
+        global::Dsl.Kernels.Mm(x, W1, _predictMatMul1);
+        // add1 = matMul1 + B1
+        global::Dsl.Kernels.Add(_predictMatMul1, B1, _predictAdd1);
+        // relu1 = Relu(add1)
+        global::Dsl.Kernels.Relu(_predictAdd1, _predictRelu1);
+        // matMul2 = relu1 · W2
+        global::Dsl.Kernels.Mm(_predictRelu1, W2, _predictMatMul2);
+        // add2 = matMul2 + B2
+        global::Dsl.Kernels.Add(_predictMatMul2, B2, _predictAdd2);
+        return _predictAdd2;
+    }
+
+    /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
+    private void PreparePredict(global::Dsl.Tensor x)
+    {
+        if (!IsInitialized)
+        {
+            throw new global::System.InvalidOperationException("Mlp: call Initialize(seed) (or load the experiment that holds it) before Predict.");
+        }
+        if (x.Rank != 2)
+        {
+            throw PredictShapeMismatch("x", x, "[Batch, Inputs]", "");
+        }
+        var batch = x.Size(0);
+        var inputs = x.Size(1);
+        if (_predictBuffersReady && batch == _predictBatch && inputs == _predictInputs) return;
+        if (Inputs != inputs)
+        {
+            throw new global::System.InvalidOperationException($"Mlp: Inputs is {Inputs} but the inputs need {inputs}.");
+        }
+        _predictBatch = batch;
+        _predictInputs = inputs;
+        AllocatePredictBuffers();
+    }
+
+    /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
+    private void AllocatePredictBuffers()
+    {
+        ReleasePredictBuffers();
+        var dtype = W1.DType;
+        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, (long)Hidden], dtype);
+        _predictAdd1 = global::Dsl.Tensor.Empty([_predictBatch, (long)Hidden], dtype);
+        _predictRelu1 = global::Dsl.Tensor.Empty([_predictBatch, (long)Hidden], dtype);
+        _predictMatMul2 = global::Dsl.Tensor.Empty([_predictBatch, (long)Classes], dtype);
+        _predictAdd2 = global::Dsl.Tensor.Empty([_predictBatch, (long)Classes], dtype);
+        _predictBuffersReady = true;
+    }
+
+    /// <summary>Frees the buffers now; the next call allocates them again.</summary>
+    public void ReleasePredictBuffers()
+    {
+        _predictMatMul1?.Dispose();
+        _predictAdd1?.Dispose();
+        _predictRelu1?.Dispose();
+        _predictMatMul2?.Dispose();
+        _predictAdd2?.Dispose();
+        _predictBuffersReady = false;
+    }
+
+    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    {
+        return new global::System.ArgumentException($"Mlp.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
 }

@@ -277,3 +277,44 @@ public sealed class TrainerTests : IDisposable
 
     private static string Python(string text) => "'" + text.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
 }
+
+/// <summary>A model's generated Predict: Forward compiled into buffers the model owns.</summary>
+public sealed class PredictTests
+{
+    [Fact]
+    public void PredictMatchesTheEagerForwardAndAllocatesNothingOnceWarm()
+    {
+        var net = new Mlp { Inputs = 6, Hidden = 5, Classes = 3 };
+        net.Initialize(4, DType.Float64);
+        using var g = new Generator(5);
+        using var x = Tensor.Randn([7, 6], g, DType.Float64);
+        using var eager = net.Forward(x);
+        var predicted = net.Predict(x);
+        Assert.Equal(eager.ToArray<double>(), predicted.ToArray<double>());
+
+        // The same buffer comes back, and warm calls allocate no managed memory.
+        Assert.Same(predicted, net.Predict(x));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 20; i++) net.Predict(x);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        // Another batch size reallocates and still agrees.
+        using var three = Tensor.Randn([3, 6], g, DType.Float64);
+        using var eagerThree = net.Forward(three);
+        Assert.Equal(eagerThree.ToArray<double>(), net.Predict(three).ToArray<double>());
+    }
+
+    [Fact]
+    public void PredictChecksItsInputAgainstTheDeclaredShape()
+    {
+        var net = new Mlp { Inputs = 6, Hidden = 5, Classes = 3 };
+        Assert.Contains("call Initialize", Assert.Throws<InvalidOperationException>(() => net.Predict(Tensor.Zeros([2, 6]))).Message);
+        net.Initialize(1);
+        using var wrongRank = Tensor.Zeros([2, 3, 6]);
+        var rank = Assert.Throws<ArgumentException>(() => net.Predict(wrongRank));
+        Assert.Contains("Mlp.Predict: 'x' has shape [2, 3, 6] but its [Shape] is [Batch, Inputs]", rank.Message);
+        using var wrongWidth = Tensor.Zeros([2, 4]);
+        var width = Assert.Throws<InvalidOperationException>(() => net.Predict(wrongWidth));
+        Assert.Contains("Inputs is 6 but the inputs need 4", width.Message);
+    }
+}
