@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Dsl.Packaging.Tests.Infrastructure;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Dsl.Packaging.Tests;
 
@@ -13,7 +14,7 @@ namespace Dsl.Packaging.Tests;
 /// from the local package folder, build with the generator running and silent, and train.
 /// </summary>
 [Collection(PackedDslCollection.Name)]
-public sealed partial class FreshProjectTests(PackedDsl dsl)
+public sealed partial class FreshProjectTests(PackedDsl dsl, ITestOutputHelper log)
 {
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
@@ -44,6 +45,7 @@ public sealed partial class FreshProjectTests(PackedDsl dsl)
         // No build servers: nothing outlives the test, and the generator loads in a fresh compiler.
         var build = Dotnet.Run(["build", "-nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false"], app, BuildTimeout,
             new Dictionary<string, string?> { ["NUGET_PACKAGES"] = null });
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pack {dsl.Pack.Elapsed.TotalSeconds:F1} s, restore + build of the fresh project {build.Elapsed.TotalSeconds:F1} s"));
         Assert.True(build.ExitCode == 0, build.Describe());
 
         var lines = build.Output.Split('\n');
@@ -76,6 +78,7 @@ public sealed partial class FreshProjectTests(PackedDsl dsl)
         Assert.True(File.Exists(Path.Combine(output, "runtimes", "linux-x64", "native", "libdsl_native.so")), $"the native library is not in {output}/runtimes/linux-x64/native");
 
         var run = Dotnet.Run([Path.Combine(output, "PackagedApp.dll")], app, RunTimeout);
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run.Elapsed.TotalSeconds:F1} s:\n{run.Output}"));
         Assert.True(run.ExitCode == 0, run.Describe());
         var first = Loss(run, "first");
         var last = Loss(run, "last");

@@ -59,9 +59,11 @@ public sealed class PackageContentsTests(PackedDsl dsl)
             .Order(StringComparer.Ordinal)
             .ToList();
         // What the runtime's project file asks for, read from the project file itself.
+        // MSBuild allows metadata as an attribute or as a child element.
+        static string? Metadata(XElement item, string name) => (string?)item.Attribute(name) ?? (string?)item.Element(name);
         var declared = XDocument.Load(dsl.RuntimeProject).Descendants("PackageReference")
-            .Where(e => (string?)e.Attribute("PrivateAssets") != "all")
-            .Select(e => $"{e.Attribute("Include")!.Value} {e.Attribute("Version")!.Value}")
+            .Where(e => !string.Equals(Metadata(e, "PrivateAssets"), "all", StringComparison.OrdinalIgnoreCase))
+            .Select(e => $"{Metadata(e, "Include")} {Metadata(e, "Version")}")
             .Order(StringComparer.Ordinal)
             .ToList();
         Assert.NotEmpty(declared);
