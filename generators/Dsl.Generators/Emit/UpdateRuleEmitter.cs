@@ -24,7 +24,7 @@ internal static class UpdateRuleEmitter
         // Numbers the loop reads: literals inline, everything else computed once per step.
         var hoisted = new List<(int Node, string Name, string Expression, string Math)>();
         var numberText = new Dictionary<int, string>();
-        var taken = new HashSet<string>(nodes.Where(n => !n.IsNumber).Select(n => n.Name), System.StringComparer.Ordinal) { "i", "state", "parameter", "gradient", "step", "learningRate", "learningRateFactor" };
+        var taken = new HashSet<string>(nodes.Where(n => !n.IsNumber).Select(n => n.Name), System.StringComparer.Ordinal) { "i", "block", "state", "parameter", "gradient", "step", "learningRate", "learningRateFactor" };
         string NameOf(int id)
         {
             var node = nodes[id];
@@ -122,6 +122,14 @@ internal static class UpdateRuleEmitter
         }
     }
 
+    private const string Vector = "global::System.Numerics.Vector";
+    private const string MemoryMarshal = "global::System.Runtime.InteropServices.MemoryMarshal";
+
+    /// <summary>
+    /// The loop over the elements: when every op has a vector form, a SIMD loop over
+    /// <c>Vector&lt;double&gt;</c> (float32 widened to double and narrowed back, so both dtypes compute
+    /// in double as the scalar loop does), then the scalar loop for the remaining elements.
+    /// </summary>
     private static void ElementLoop(CodeWriter writer, UpdateRulePlan plan, List<(int Node, string Name, string Expression, string Math)> hoisted,
         Dictionary<int, string> numberText, string type)
     {
@@ -134,42 +142,96 @@ internal static class UpdateRuleEmitter
         };
         parameters.AddRange(plan.States.Select(s => "global::System.Span<" + type + "> " + s + "Values"));
         parameters.AddRange(hoisted.Select(h => "double " + h.Name));
+        var computed = nodes.Where(ComputedElement).ToList();
+        var used = new HashSet<int>(computed.SelectMany(n => n.Inputs));
+        foreach (var write in plan.Writes) used.Add(write.Node);
+        var sources = nodes.Where(n => !n.IsNumber && used.Contains(n.Id) && n.Op is InputOp or StateOp).ToList();
+        string SpanOf(Node node) => node.Op switch
+        {
+            InputOp input => input.Parameter,
+            StateOp state => state.Field,
+            _ => node.Name,
+        };
+        var vectorizable = computed.All(n => n.Op.VectorElement(n, _ => "x") is not null);
+
         using (writer.Block("private static void UpdateElements(" + string.Join(", ", parameters) + ")"))
         {
-            var used = new HashSet<int>(nodes.Where(ComputedElement).SelectMany(n => n.Inputs));
-            foreach (var write in plan.Writes) used.Add(write.Node);
-            using (writer.Block("for (var i = 0; i < " + plan.Parameter + "Values.Length; i++)"))
+            writer.Line("var i = 0;");
+            if (vectorizable)
+            {
+                using (writer.Block("if (" + Vector + ".IsHardwareAccelerated)"))
+                {
+                    // Numbers as vectors, made once per call.
+                    var vectorText = new Dictionary<int, string>();
+                    var constants = 0;
+                    foreach (var node in computed)
+                    {
+                        foreach (var input in node.Inputs.Where(id => nodes[id].IsNumber && !vectorText.ContainsKey(id)))
+                        {
+                            var scalar = numberText[input];
+                            var name = IsLiteral(scalar) ? "constant" + (++constants).ToString(CultureInfo.InvariantCulture) + "Vector" : scalar.TrimStart('@') + "Vector";
+                            writer.Line("var " + name + " = new " + Vector + "<double>(" + scalar + ");");
+                            vectorText[input] = name;
+                        }
+                    }
+                    var spans = sources.Select(SpanOf).Concat(plan.Writes.Select(w => w.Target)).Distinct().ToList();
+                    foreach (var span in spans)
+                    {
+                        writer.Line("var " + span + "Vectors = " + MemoryMarshal + ".Cast<" + type + ", " + Vector + "<" + type + ">>(" + span + "Values);");
+                    }
+                    using (writer.Block("for (var block = 0; block < " + plan.Parameter + "Vectors.Length; block++)"))
+                    {
+                        if (type == "double")
+                        {
+                            foreach (var node in sources) writer.Line("var " + node.Name + " = " + SpanOf(node) + "Vectors[block];");
+                            Body(writer, nodes, computed, "", id => vectorText[id], vector: true);
+                            foreach (var write in plan.Writes) writer.Line(write.Target + "Vectors[block] = " + nodes[write.Node].Name + ";");
+                        }
+                        else
+                        {
+                            // Eight floats become two vectors of four doubles (low, high), computed apart, then narrowed back.
+                            foreach (var node in sources) writer.Line(Vector + ".Widen(" + SpanOf(node) + "Vectors[block], out var " + node.Name + "Low, out var " + node.Name + "High);");
+                            Body(writer, nodes, computed, "Low", id => vectorText[id], vector: true, sourceSuffix: true);
+                            Body(writer, nodes, computed, "High", id => vectorText[id], vector: true, sourceSuffix: true, comments: false);
+                            foreach (var write in plan.Writes)
+                            {
+                                var value = nodes[write.Node].Name;
+                                writer.Line(write.Target + "Vectors[block] = " + Vector + ".Narrow(" + value + "Low, " + value + "High);");
+                            }
+                        }
+                    }
+                    writer.Line("i = " + plan.Parameter + "Vectors.Length * " + Vector + "<" + type + ">.Count;");
+                }
+            }
+            using (writer.Block("for (; i < " + plan.Parameter + "Values.Length; i++)"))
             {
                 // Each element is read once, computed in double, and written once.
-                foreach (var node in nodes)
-                {
-                    if (node.IsNumber || !used.Contains(node.Id)) continue;
-                    switch (node.Op)
-                    {
-                        case InputOp input:
-                            writer.Line("double " + node.Name + " = " + input.Parameter + "Values[i];");
-                            break;
-                        case StateOp state:
-                            writer.Line("double " + node.Name + " = " + state.Field + "Values[i];");
-                            break;
-                    }
-                }
-                foreach (var node in nodes.Where(ComputedElement))
-                {
-                    string Operand(int index)
-                    {
-                        var input = node.Inputs[index];
-                        return nodes[input].IsNumber ? numberText[input] : nodes[input].Name;
-                    }
-                    writer.Line("// " + node.Name + " = " + node.Op.Math(node, id => nodes[id].IsNumber ? numberText.TryGetValue(id, out var t) ? t : nodes[id].Name : nodes[id].Name));
-                    writer.Line("var " + node.Name + " = " + node.Op.Element(node, Operand) + ";");
-                }
+                foreach (var node in sources) writer.Line("double " + node.Name + " = " + SpanOf(node) + "Values[i];");
+                Body(writer, nodes, computed, "", id => numberText[id], vector: false, comments: !vectorizable);
                 foreach (var write in plan.Writes)
                 {
                     var cast = type == "float" ? "(float)" : "";
                     writer.Line(write.Target + "Values[i] = " + cast + nodes[write.Node].Name + ";");
                 }
             }
+        }
+    }
+
+    /// <summary>One statement per computed node, each value named <c>name + suffix</c>.</summary>
+    private static void Body(CodeWriter writer, EquatableArray<Node> nodes, List<Node> computed, string suffix, System.Func<int, string> number,
+        bool vector, bool sourceSuffix = false, bool comments = true)
+    {
+        foreach (var node in computed)
+        {
+            string Operand(int index)
+            {
+                var input = node.Inputs[index];
+                if (nodes[input].IsNumber) return number(input);
+                var computedInput = nodes[input].Op is not SourceOp;
+                return nodes[input].Name + (computedInput || sourceSuffix ? suffix : "");
+            }
+            if (comments) writer.Line("// " + node.Name + " = " + node.Op.Math(node, id => nodes[id].IsNumber ? number(id) : nodes[id].Name));
+            writer.Line("var " + node.Name + suffix + " = " + (vector ? node.Op.VectorElement(node, Operand) : node.Op.Element(node, Operand)) + ";");
         }
     }
 

@@ -44,6 +44,12 @@ internal abstract record Op
     /// </summary>
     public virtual string? Element(Node node, Func<int, string> operand) => null;
 
+    /// <summary>
+    /// The same as <see cref="Element"/> for operands of type <c>System.Numerics.Vector&lt;double&gt;</c>
+    /// (numbers arrive as vectors too); null when the op has no vector form (the loop stays scalar).
+    /// </summary>
+    public virtual string? VectorElement(Node node, Func<int, string> operand) => null;
+
     /// <summary>Whether <see cref="Element"/> gives the op's elements (the op may appear in a fused elementwise loop).</summary>
     public virtual bool IsElementwise => false;
 }

@@ -64,39 +64,80 @@ partial class Adam : global::Dsl.IUpdateRule
 
     private static void UpdateElements(global::System.Span<double> paramValues, global::System.ReadOnlySpan<double> gradValues, global::System.Span<double> mValues, global::System.Span<double> vValues, double beta1, double k2, double beta2, double k4, double k5, double learningRate, double k7, double epsilon)
     {
-        for (var i = 0; i < paramValues.Length; i++)
+        var i = 0;
+        if (global::System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var beta1Vector = new global::System.Numerics.Vector<double>(beta1);
+            var k2Vector = new global::System.Numerics.Vector<double>(k2);
+            var beta2Vector = new global::System.Numerics.Vector<double>(beta2);
+            var k4Vector = new global::System.Numerics.Vector<double>(k4);
+            var k5Vector = new global::System.Numerics.Vector<double>(k5);
+            var learningRateVector = new global::System.Numerics.Vector<double>(learningRate);
+            var k7Vector = new global::System.Numerics.Vector<double>(k7);
+            var epsilonVector = new global::System.Numerics.Vector<double>(epsilon);
+            var paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(paramValues);
+            var gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(gradValues);
+            var mVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(mValues);
+            var vVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(vValues);
+            for (var block = 0; block < paramVectors.Length; block++)
+            {
+                var param = paramVectors[block];
+                var grad = gradVectors[block];
+                var m = mVectors[block];
+                var v = vVectors[block];
+                // mul1 = beta1Vector · m
+                var mul1 = (beta1Vector * m);
+                // mul2 = k2Vector · grad
+                var mul2 = (k2Vector * grad);
+                // add1 = mul1 + mul2
+                var add1 = (mul1 + mul2);
+                // mul3 = beta2Vector · v
+                var mul3 = (beta2Vector * v);
+                // square1 = Square(grad)
+                var square1 = (grad * grad);
+                // mul4 = k4Vector · square1
+                var mul4 = (k4Vector * square1);
+                // add2 = mul3 + mul4
+                var add2 = (mul3 + mul4);
+                // div1 = add1 / k5Vector
+                var div1 = (add1 / k5Vector);
+                // mul5 = learningRateVector · div1
+                var mul5 = (learningRateVector * div1);
+                // div2 = add2 / k7Vector
+                var div2 = (add2 / k7Vector);
+                // sqrt1 = Sqrt(div2)
+                var sqrt1 = global::System.Numerics.Vector.SquareRoot(div2);
+                // add3 = sqrt1 + epsilonVector
+                var add3 = (sqrt1 + epsilonVector);
+                // div3 = mul5 / add3
+                var div3 = (mul5 / add3);
+                // sub1 = param - div3
+                var sub1 = (param - div3);
+                paramVectors[block] = sub1;
+                mVectors[block] = add1;
+                vVectors[block] = add2;
+            }
+            i = paramVectors.Length * global::System.Numerics.Vector<double>.Count;
+        }
+        for (; i < paramValues.Length; i++)
         {
             double param = paramValues[i];
             double grad = gradValues[i];
             double m = mValues[i];
             double v = vValues[i];
-            // mul1 = beta1 · m
             var mul1 = (beta1 * m);
-            // mul2 = k2 · grad
             var mul2 = (k2 * grad);
-            // add1 = mul1 + mul2
             var add1 = (mul1 + mul2);
-            // mul3 = beta2 · v
             var mul3 = (beta2 * v);
-            // square1 = Square(grad)
             var square1 = (grad * grad);
-            // mul4 = k4 · square1
             var mul4 = (k4 * square1);
-            // add2 = mul3 + mul4
             var add2 = (mul3 + mul4);
-            // div1 = add1 / k5
             var div1 = (add1 / k5);
-            // mul5 = learningRate · div1
             var mul5 = (learningRate * div1);
-            // div2 = add2 / k7
             var div2 = (add2 / k7);
-            // sqrt1 = Sqrt(div2)
             var sqrt1 = global::System.Math.Sqrt(div2);
-            // add3 = sqrt1 + epsilon
             var add3 = (sqrt1 + epsilon);
-            // div3 = mul5 / add3
             var div3 = (mul5 / add3);
-            // sub1 = param - div3
             var sub1 = (param - div3);
             paramValues[i] = sub1;
             mValues[i] = add1;
@@ -106,39 +147,94 @@ partial class Adam : global::Dsl.IUpdateRule
 
     private static void UpdateElements(global::System.Span<float> paramValues, global::System.ReadOnlySpan<float> gradValues, global::System.Span<float> mValues, global::System.Span<float> vValues, double beta1, double k2, double beta2, double k4, double k5, double learningRate, double k7, double epsilon)
     {
-        for (var i = 0; i < paramValues.Length; i++)
+        var i = 0;
+        if (global::System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var beta1Vector = new global::System.Numerics.Vector<double>(beta1);
+            var k2Vector = new global::System.Numerics.Vector<double>(k2);
+            var beta2Vector = new global::System.Numerics.Vector<double>(beta2);
+            var k4Vector = new global::System.Numerics.Vector<double>(k4);
+            var k5Vector = new global::System.Numerics.Vector<double>(k5);
+            var learningRateVector = new global::System.Numerics.Vector<double>(learningRate);
+            var k7Vector = new global::System.Numerics.Vector<double>(k7);
+            var epsilonVector = new global::System.Numerics.Vector<double>(epsilon);
+            var paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(paramValues);
+            var gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(gradValues);
+            var mVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(mValues);
+            var vVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(vValues);
+            for (var block = 0; block < paramVectors.Length; block++)
+            {
+                global::System.Numerics.Vector.Widen(paramVectors[block], out var paramLow, out var paramHigh);
+                global::System.Numerics.Vector.Widen(gradVectors[block], out var gradLow, out var gradHigh);
+                global::System.Numerics.Vector.Widen(mVectors[block], out var mLow, out var mHigh);
+                global::System.Numerics.Vector.Widen(vVectors[block], out var vLow, out var vHigh);
+                // mul1 = beta1Vector · m
+                var mul1Low = (beta1Vector * mLow);
+                // mul2 = k2Vector · grad
+                var mul2Low = (k2Vector * gradLow);
+                // add1 = mul1 + mul2
+                var add1Low = (mul1Low + mul2Low);
+                // mul3 = beta2Vector · v
+                var mul3Low = (beta2Vector * vLow);
+                // square1 = Square(grad)
+                var square1Low = (gradLow * gradLow);
+                // mul4 = k4Vector · square1
+                var mul4Low = (k4Vector * square1Low);
+                // add2 = mul3 + mul4
+                var add2Low = (mul3Low + mul4Low);
+                // div1 = add1 / k5Vector
+                var div1Low = (add1Low / k5Vector);
+                // mul5 = learningRateVector · div1
+                var mul5Low = (learningRateVector * div1Low);
+                // div2 = add2 / k7Vector
+                var div2Low = (add2Low / k7Vector);
+                // sqrt1 = Sqrt(div2)
+                var sqrt1Low = global::System.Numerics.Vector.SquareRoot(div2Low);
+                // add3 = sqrt1 + epsilonVector
+                var add3Low = (sqrt1Low + epsilonVector);
+                // div3 = mul5 / add3
+                var div3Low = (mul5Low / add3Low);
+                // sub1 = param - div3
+                var sub1Low = (paramLow - div3Low);
+                var mul1High = (beta1Vector * mHigh);
+                var mul2High = (k2Vector * gradHigh);
+                var add1High = (mul1High + mul2High);
+                var mul3High = (beta2Vector * vHigh);
+                var square1High = (gradHigh * gradHigh);
+                var mul4High = (k4Vector * square1High);
+                var add2High = (mul3High + mul4High);
+                var div1High = (add1High / k5Vector);
+                var mul5High = (learningRateVector * div1High);
+                var div2High = (add2High / k7Vector);
+                var sqrt1High = global::System.Numerics.Vector.SquareRoot(div2High);
+                var add3High = (sqrt1High + epsilonVector);
+                var div3High = (mul5High / add3High);
+                var sub1High = (paramHigh - div3High);
+                paramVectors[block] = global::System.Numerics.Vector.Narrow(sub1Low, sub1High);
+                mVectors[block] = global::System.Numerics.Vector.Narrow(add1Low, add1High);
+                vVectors[block] = global::System.Numerics.Vector.Narrow(add2Low, add2High);
+            }
+            i = paramVectors.Length * global::System.Numerics.Vector<float>.Count;
+        }
+        for (; i < paramValues.Length; i++)
         {
             double param = paramValues[i];
             double grad = gradValues[i];
             double m = mValues[i];
             double v = vValues[i];
-            // mul1 = beta1 · m
             var mul1 = (beta1 * m);
-            // mul2 = k2 · grad
             var mul2 = (k2 * grad);
-            // add1 = mul1 + mul2
             var add1 = (mul1 + mul2);
-            // mul3 = beta2 · v
             var mul3 = (beta2 * v);
-            // square1 = Square(grad)
             var square1 = (grad * grad);
-            // mul4 = k4 · square1
             var mul4 = (k4 * square1);
-            // add2 = mul3 + mul4
             var add2 = (mul3 + mul4);
-            // div1 = add1 / k5
             var div1 = (add1 / k5);
-            // mul5 = learningRate · div1
             var mul5 = (learningRate * div1);
-            // div2 = add2 / k7
             var div2 = (add2 / k7);
-            // sqrt1 = Sqrt(div2)
             var sqrt1 = global::System.Math.Sqrt(div2);
-            // add3 = sqrt1 + epsilon
             var add3 = (sqrt1 + epsilon);
-            // div3 = mul5 / add3
             var div3 = (mul5 / add3);
-            // sub1 = param - div3
             var sub1 = (param - div3);
             paramValues[i] = (float)sub1;
             mValues[i] = (float)add1;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dsl.Testing;
 using Xunit;
+using static Dsl.Ops;
 
 namespace Dsl.Runtime.Tests.Optimizers;
 
@@ -171,4 +172,43 @@ public sealed class OptimizerParityTests
 internal static class RuleExtensions
 {
     public static T As<T>(this T value) => value;
+}
+
+/// <summary>A rule with an op that has no SIMD form (Tanh): the whole loop runs scalar, and gives the body's values.</summary>
+[UpdateRule]
+public sealed partial class SoftSignStep
+{
+    public double LearningRate = 0.5;
+    [State] Tensor total = null!;
+
+    [Update]
+    void Update(Tensor param, Tensor grad, long step)
+    {
+        total = total + Abs(grad);
+        param -= LearningRate * Tanh(grad) / Sqrt(total + 1);
+    }
+}
+
+public sealed class ScalarRuleTests
+{
+    [Fact]
+    public void ARuleWithoutAVectorFormMatchesItsEagerBody()
+    {
+        var values = Enumerable.Range(0, 13).Select(i => Math.Sin(i) * 2).ToArray();
+        var gradients = Enumerable.Range(0, 13).Select(i => Math.Cos(3 * i)).ToArray();
+        using var parameter = Tensor.FromArray(values, 13);
+        using var gradient = Tensor.FromArray(gradients, 13);
+        var rule = new SoftSignStep();
+        using var state = rule.CreateState(parameter);
+        rule.Update(state, parameter, gradient, 1);
+        rule.Update(state, parameter, gradient, 2);
+        var expected = values.Select((p, i) =>
+        {
+            var g = gradients[i];
+            var once = p - 0.5 * Math.Tanh(g) / Math.Sqrt(Math.Abs(g) + 1);
+            return once - 0.5 * Math.Tanh(g) / Math.Sqrt(2 * Math.Abs(g) + 1);
+        }).ToArray();
+        Assert.Equal(expected, parameter.ToArray<double>());
+        Assert.Equal(gradients.Select(g => 2 * Math.Abs(g)), state[0].ToArray<double>());
+    }
 }

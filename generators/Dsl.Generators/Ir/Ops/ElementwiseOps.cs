@@ -39,6 +39,8 @@ internal abstract record ElementwiseBinaryOp : Op
         ElementOperator is { } op ? "(" + operand(0) + " " + op + " " + operand(1) + ")" : null;
 
     public override bool IsElementwise => ElementOperator is not null;
+
+    public override string? VectorElement(Node node, Func<int, string> operand) => Element(node, operand);
 }
 
 internal sealed record AddOp : ElementwiseBinaryOp
@@ -137,6 +139,8 @@ internal abstract record ElementwiseUnaryOp : Op
 
 internal sealed record NegOp : ElementwiseUnaryOp
 {
+    public override string? VectorElement(Node node, Func<int, string> operand) => "(-" + operand(0) + ")";
+
     public override string? Element(Node node, Func<int, string> operand) => "(-" + operand(0) + ")";
 
     public override string Name => "Neg";
@@ -149,6 +153,8 @@ internal sealed record NegOp : ElementwiseUnaryOp
 
 internal sealed record ReluOp : ElementwiseUnaryOp
 {
+    public override string? VectorElement(Node node, Func<int, string> operand) => "global::System.Numerics.Vector.Max(" + operand(0) + ", global::System.Numerics.Vector<double>.Zero)";
+
     public override string? Element(Node node, Func<int, string> operand) => RuntimeApi.Math + ".Max(" + operand(0) + ", 0d)";
 
     public override string Name => "Relu";
@@ -199,6 +205,8 @@ internal sealed record LogOp : ElementwiseUnaryOp
 
 internal sealed record SquareOp : ElementwiseUnaryOp
 {
+    public override string? VectorElement(Node node, Func<int, string> operand) => "(" + operand(0) + " * " + operand(0) + ")";
+
     public override string? Element(Node node, Func<int, string> operand) => "(" + operand(0) + " * " + operand(0) + ")";
 
     public override string Name => "Square";
@@ -214,6 +222,8 @@ internal sealed record SquareOp : ElementwiseUnaryOp
 
 internal sealed record SqrtOp : ElementwiseUnaryOp
 {
+    public override string? VectorElement(Node node, Func<int, string> operand) => "global::System.Numerics.Vector.SquareRoot(" + operand(0) + ")";
+
     public override string? Element(Node node, Func<int, string> operand) => RuntimeApi.Math + ".Sqrt(" + operand(0) + ")";
 
     public override string Name => "Sqrt";
@@ -230,6 +240,8 @@ internal sealed record SqrtOp : ElementwiseUnaryOp
 /// <summary>sign(x): -1, 0 or 1 (0 for NaN, as (0 &lt; x) - (x &lt; 0)); its derivative is zero almost everywhere.</summary>
 internal sealed record SignOp : ElementwiseUnaryOp
 {
+    public override string? VectorElement(Node node, Func<int, string> operand) => "global::System.Numerics.Vector.ConditionalSelect(global::System.Numerics.Vector.GreaterThan(" + operand(0) + ", global::System.Numerics.Vector<double>.Zero), global::System.Numerics.Vector<double>.One, global::System.Numerics.Vector.ConditionalSelect(global::System.Numerics.Vector.LessThan(" + operand(0) + ", global::System.Numerics.Vector<double>.Zero), -global::System.Numerics.Vector<double>.One, global::System.Numerics.Vector<double>.Zero))";
+
     public override string Name => "Sign";
 
     public override string? Element(Node node, Func<int, string> operand) =>
@@ -244,6 +256,8 @@ internal sealed record SignOp : ElementwiseUnaryOp
 /// <summary>|x|; d|x|/dx = sign(x) (0 at 0, as in PyTorch).</summary>
 internal sealed record AbsOp : ElementwiseUnaryOp
 {
+    public override string? VectorElement(Node node, Func<int, string> operand) => "global::System.Numerics.Vector.Abs(" + operand(0) + ")";
+
     public override string Name => "Abs";
 
     public override string? Element(Node node, Func<int, string> operand) => RuntimeApi.Math + ".Abs(" + operand(0) + ")";
