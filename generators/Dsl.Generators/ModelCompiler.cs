@@ -57,7 +57,9 @@ internal static class ModelCompiler
             var shape = p.Shape.Select(d => d.IsConstant ? CSharp.Literal(d.Constant) : d.Name!).ToEquatableArray();
             var fanIn = fanIns.TryGetValue(p.Name, out var weightFanIn) ? weightFanIn : shape.Count > 0 ? shape[0] : "1";
             var fanOut = shape.Count > 1 ? shape[1] : shape.Count > 0 ? shape[0] : "1";
-            return new ParamPlan(p.Name, shape, "[" + string.Join(", ", p.Shape.Select(d => d.ToString())) + "]", p.Init, p.InitScale, fanIn, fanOut, p.Frozen, p.IsProperty);
+            var storage = p.PartialModifiers is null ? p.Name : "_dsl" + p.Name;
+            return new ParamPlan(p.Name, shape, "[" + string.Join(", ", p.Shape.Select(d => d.ToString())) + "]", p.Init, p.InitScale, fanIn, fanOut, p.Frozen,
+                p.IsProperty, storage, p.PartialModifiers, p.PartialAccessors);
         }).ToImmutableArray();
 
         var plan = new ModelPlan(spec.Namespace, spec.Name, spec.Dims, parameters, spec.SubModels.Select(s => s.Name).ToImmutableArray(),

@@ -139,11 +139,11 @@ public sealed class DiagnosticTests
         [Model]
         public partial class WithProperty
         {
-            [Param(3)] public Tensor W { get; set; } = null!;
+            [Param(3)] public Tensor W { get; } = null!;
 
             public Tensor Forward([Shape(3)] Tensor x) => x * W;
         }
-        """), "DSL0008", "'W' is marked [Param] and must be of type a Dsl.Tensor field (properties are not supported yet)", "W");
+        """), "DSL0008", "'W' is marked [Param] and must be of type Dsl.Tensor held in a field, a settable property or a partial property the generator implements ('public partial Tensor W { get; }'), not a get-only property", "W");
 
     [Fact]
     public void DSL0009_MissingShape() => AssertDiagnostic(Single("""

@@ -211,6 +211,53 @@ public sealed class IntegrationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    [Fact]
+    public void ParametersAsPartialOrSettablePropertiesTrainLikeFields()
+    {
+        const string Properties = """
+            [Model]
+            public partial class Mlp
+            {
+                [Dim] public int Inputs, Hidden, Classes;
+
+                [Param(nameof(Inputs), nameof(Hidden))]  public partial Tensor W1 { get; }
+                [Param(nameof(Hidden))]                  public partial Tensor B1 { get; private set; }
+                [Param(nameof(Hidden), nameof(Classes))] public Tensor W2 { get; set; } = null!;
+                [Param(nameof(Classes))]                 public Tensor B2;
+
+                public Tensor Forward([Shape("Batch", nameof(Inputs))] Tensor x)
+                    => MatMul(Relu(MatMul(x, W1) + B1), W2) + B2;
+            }
+
+            [Experiment]
+            public partial class Classifier
+            {
+                public Mlp Net = new() { Inputs = 4, Hidden = 16, Classes = 3 };
+                public double LearningRate = 0.5;
+
+                [Loss]
+                public Tensor Loss([Shape("Batch", 4)] Tensor x, [Shape("Batch")] Tensor labels)
+                    => CrossEntropy(Net.Forward(x), labels);
+            }
+            """;
+        var run = GeneratorHarness.Run(Properties);
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.CompilationErrors);
+        Assert.DoesNotContain(run.Output.GetDiagnostics(), d => d.Id.StartsWith("CS86", StringComparison.Ordinal));   // no nullable warnings
+        dynamic withProperties = Create(Properties, "Demo.Classifier");
+        dynamic withFields = Create(SmallMlp, "Demo.Classifier");
+        withProperties.Initialize(3UL, DType.Float32);
+        withFields.Initialize(3UL, DType.Float32);
+        var (x, labels) = ClassificationData(32, seed: 4);
+        for (var i = 0; i < 10; i++)
+        {
+            float a = withProperties.TrainStep(x, labels, 1d);
+            float b = withFields.TrainStep(x, labels, 1d);
+            Assert.Equal(b, a);
+        }
+        Assert.Equal(((Tensor)withFields.Net.W1).ToArray<float>(), ((Tensor)withProperties.Net.W1).ToArray<float>());
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------
 
     private static object Create(string source, string typeName)

@@ -79,12 +79,21 @@ internal static class ModelEmitter
     private static void Body(CodeWriter writer, ModelPlan plan)
     {
         var dtype = RuntimeApi.DType;
-        if (plan.GenerateConstructor && plan.Params.Count > 0)
+        foreach (var p in plan.Params.Where(p => p.PartialModifiers is not null))
+        {
+            writer.Line("private " + RuntimeApi.Tensor + " " + p.Storage + " = " + RuntimeApi.Empty(["0"], dtype + ".Float32") + ";");
+            writer.Line();
+            writer.Line("/// <summary>The parameter " + p.Name + " " + GeneratedFile.Xml(p.ShapeDisplay) + " (storage owned by the generated code).</summary>");
+            var accessors = p.PartialAccessors.Select(a => a.EndsWith("get", System.StringComparison.Ordinal) ? a + " => " + p.Storage + ";" : a + " => " + p.Storage + " = value;");
+            writer.Line(p.PartialModifiers + " " + RuntimeApi.Tensor + " " + p.Name + " { " + string.Join(" ", accessors) + " }");
+            writer.Line();
+        }
+        if (plan.GenerateConstructor && plan.Params.Any(p => p.PartialModifiers is null))
         {
             writer.Line("/// <summary>Creates the model with empty parameters; <see cref=\"Initialize(ulong, " + dtype + ")\"/> gives them their shapes and values.</summary>");
             using (writer.Block("public " + plan.Name + "()"))
             {
-                foreach (var p in plan.Params) writer.Line(p.Name + " = " + RuntimeApi.Empty(["0"], dtype + ".Float32") + ";");
+                foreach (var p in plan.Params.Where(p => p.PartialModifiers is null)) writer.Line(p.Name + " = " + RuntimeApi.Empty(["0"], dtype + ".Float32") + ";");
             }
             writer.Line();
         }
@@ -115,8 +124,8 @@ internal static class ModelEmitter
             foreach (var p in plan.Params)
             {
                 writer.Line("// " + p.Name + " " + p.ShapeDisplay + ": " + Describe(p));
-                writer.Line(p.Name + ".Dispose();");
-                writer.Line(p.Name + " = " + RuntimeApi.Empty(p.Shape, "dtype") + ";");
+                writer.Line(p.Storage + ".Dispose();");
+                writer.Line(p.Storage + " = " + RuntimeApi.Empty(p.Shape, "dtype") + ";");
                 foreach (var line in InitLines(p)) writer.Line(line);
             }
             foreach (var s in plan.SubModels) writer.Line(s + ".Initialize(generator, dtype);");

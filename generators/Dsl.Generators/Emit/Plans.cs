@@ -17,7 +17,10 @@ internal sealed record ParamPlan(
     string FanIn,
     string FanOut,
     bool Frozen,
-    bool IsProperty);
+    bool IsProperty,
+    string Storage,
+    string? PartialModifiers = null,
+    EquatableArray<string> PartialAccessors = default);
 
 /// <summary>The generated half of a [Model]. Must stay immutable and structurally equal.</summary>
 internal sealed record ModelPlan(

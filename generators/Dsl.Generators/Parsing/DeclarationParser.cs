@@ -223,10 +223,24 @@ internal sealed class DeclarationParser
             Report(DiagnosticCatalog.BadMemberType, member.Locations.FirstOrDefault(), member.Name, "Param", "Dsl.Tensor");
             return null;
         }
-        if (member is IPropertySymbol)
+        string? partialModifiers = null;
+        var partialAccessors = ImmutableArray<string>.Empty;
+        if (member is IPropertySymbol property)
         {
-            Report(DiagnosticCatalog.BadMemberType, member.Locations.FirstOrDefault(), member.Name, "Param", "a Dsl.Tensor field (properties are not supported yet)");
-            return null;
+            var declaration = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_token)).OfType<PropertyDeclarationSyntax>()
+                .FirstOrDefault(d => d.Modifiers.Any(SyntaxKind.PartialKeyword) && d.AccessorList is { } list && list.Accessors.All(a => a.Body is null && a.ExpressionBody is null));
+            if (property.IsPartialDefinition && property.PartialImplementationPart is null && declaration?.AccessorList is { } accessors)
+            {
+                // The generator writes the implementing half: accessors over a field it owns.
+                partialModifiers = string.Join(" ", declaration.Modifiers.Select(m => m.Text));
+                partialAccessors = accessors.Accessors.Select(a => string.Join(" ", a.Modifiers.Select(m => m.Text).Append(a.Keyword.Text))).ToImmutableArray();
+            }
+            else if (property.SetMethod is null || property.SetMethod.IsInitOnly)
+            {
+                Report(DiagnosticCatalog.BadMemberType, member.Locations.FirstOrDefault(), member.Name, "Param",
+                    "Dsl.Tensor held in a field, a settable property or a partial property the generator implements ('public partial Tensor " + member.Name + " { get; }'), not a get-only property");
+                return null;
+            }
         }
         var attribute = GetAttribute(member, ParamAttribute)!;
         var shape = ReadDims(attribute, member.Name, dimNames, allowFreeNames: false);
@@ -241,7 +255,7 @@ internal sealed class DeclarationParser
             if (initAttribute.ConstructorArguments.Length >= 2 && initAttribute.ConstructorArguments[1].Value is double s) scale = s;
         }
         return new ParamSpec(member.Name, shape.Value, init, scale, frozen, member is IPropertySymbol,
-            _locations.Add(member.Locations.FirstOrDefault()));
+            _locations.Add(member.Locations.FirstOrDefault()), partialModifiers, partialAccessors);
     }
 
     /// <summary>Reads the dims of a [Param] or [Shape] attribute: int constants and names.</summary>

@@ -33,8 +33,13 @@ internal enum InitKind
     Ones,
 }
 
-/// <summary>A [Param] tensor field or property. Must stay immutable and structurally equal.</summary>
-internal sealed record ParamSpec(string Name, EquatableArray<DimRef> Shape, InitKind Init, double InitScale, bool Frozen, bool IsProperty, int Loc);
+/// <summary>
+/// A [Param] tensor field or property. Must stay immutable and structurally equal. A partial
+/// property the user only declared (<see cref="PartialModifiers"/> set) is implemented by the
+/// generator over a field of its own; its accessors are kept as written (<c>get</c>, <c>private set</c>).
+/// </summary>
+internal sealed record ParamSpec(string Name, EquatableArray<DimRef> Shape, InitKind Init, double InitScale, bool Frozen, bool IsProperty, int Loc,
+    string? PartialModifiers = null, EquatableArray<string> PartialAccessors = default);
 
 /// <summary>A constant given to a sub-model's [Dim] in its object initializer. Must stay immutable and structurally equal.</summary>
 internal sealed record DimBinding(string Dim, long Value);
