@@ -25,6 +25,8 @@ public sealed class DslGenerator : IIncrementalGenerator
         public const string ModelSpecs = nameof(ModelSpecs);
         public const string ExperimentSpecs = nameof(ExperimentSpecs);
         public const string UpdateRuleSpecs = nameof(UpdateRuleSpecs);
+        public const string ModelInputs = nameof(ModelInputs);
+        public const string ExperimentInputs = nameof(ExperimentInputs);
         public const string ModelPlans = nameof(ModelPlans);
         public const string ExperimentPlans = nameof(ExperimentPlans);
         public const string UpdateRulePlans = nameof(UpdateRulePlans);
@@ -45,11 +47,19 @@ public sealed class DslGenerator : IIncrementalGenerator
         var allModels = models.Where(r => r.Spec is not null).Select((r, _) => r.Spec!).Collect();
         var allRules = rules.Where(r => r.Spec is not null).Select((r, _) => r.Spec!).Collect();
 
+        // Each declaration is compiled with only the models it uses (picked from all of them by a cheap
+        // step that re-runs on any edit but whose result changes only when one of those models does),
+        // so an edit in one file re-compiles just the declarations that depend on it.
         var modelResults = models.Where(r => r.Spec is not null).Combine(allModels)
-            .Select((pair, token) => CompileModel(pair.Left.Spec!, pair.Right))
+            .Select((pair, _) => new CompileInput<ModelSpec>(pair.Left.Spec!, Dependencies(pair.Left.Spec!.SubModels, pair.Right), EquatableArray<UpdateRuleSpec>.Empty))
+            .WithTrackingName(Steps.ModelInputs)
+            .Select((input, token) => CompileModel(input.Declaration, input.Models.AsImmutableArray()))
             .WithTrackingName(Steps.ModelPlans);
         var experimentResults = experiments.Where(r => r.Spec is not null).Combine(allModels).Combine(allRules)
-            .Select((pair, token) => CompileExperiment(pair.Left.Left.Spec!, pair.Left.Right, pair.Right))
+            .Select((pair, _) => new CompileInput<ExperimentSpec>(pair.Left.Left.Spec!, Dependencies(pair.Left.Left.Spec!.Models, pair.Left.Right),
+                pair.Right.Where(r => pair.Left.Left.Spec!.Rules.Any(field => field.TypeName == r.FullName)).ToImmutableArray()))
+            .WithTrackingName(Steps.ExperimentInputs)
+            .Select((input, token) => CompileExperiment(input.Declaration, input.Models.AsImmutableArray(), input.Rules.AsImmutableArray()))
             .WithTrackingName(Steps.ExperimentPlans);
 
         var ruleResults = rules.Where(r => r.Spec is not null)
@@ -81,6 +91,27 @@ public sealed class DslGenerator : IIncrementalGenerator
         {
             foreach (var diagnostic in list) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
         });
+    }
+
+    /// <summary>A declaration with the specs it depends on. Must stay immutable and structurally equal.</summary>
+    internal sealed record CompileInput<T>(T Declaration, EquatableArray<ModelSpec> Models, EquatableArray<UpdateRuleSpec> Rules)
+        where T : IEquatable<T>;
+
+    /// <summary>The model specs reachable from these fields (sub-models of sub-models included), in a stable order.</summary>
+    private static EquatableArray<ModelSpec> Dependencies(EquatableArray<MemberInstanceSpec> fields, ImmutableArray<ModelSpec> all)
+    {
+        var byName = new Dictionary<string, ModelSpec>(StringComparer.Ordinal);
+        foreach (var model in all) byName[model.FullName] = model;
+        var found = new SortedDictionary<string, ModelSpec>(StringComparer.Ordinal);
+        var pending = new Stack<string>(fields.Select(f => f.TypeName));
+        while (pending.Count > 0)
+        {
+            var name = pending.Pop();
+            if (found.ContainsKey(name) || !byName.TryGetValue(name, out var model)) continue;
+            found[name] = model;
+            foreach (var child in model.SubModels) pending.Push(child.TypeName);
+        }
+        return found.Values.ToImmutableArray();
     }
 
     private static ModelCompiler.Result CompileModel(ModelSpec spec, ImmutableArray<ModelSpec> models)

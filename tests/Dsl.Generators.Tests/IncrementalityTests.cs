@@ -84,9 +84,15 @@ public sealed class IncrementalityTests
             CSharpSyntaxTree.ParseText("// A comment in the first file only.\n" + a, GeneratorHarness.ParseOptions, path: compilation.SyntaxTrees[0].FilePath));
         var second = GeneratorHarness.Run(edited, first.Driver);
 
-        // Every plan is recomputed today (Unchanged, not Cached: each one combines with the collected
-        // model specs, whose locations moved; docs/benchmarks.md), but none differs, so no file is written again.
+        // The first file's plans are recomputed (their specs moved) and come out equal; the second
+        // file's are not even recomputed: they depend only on the second file's models.
         var result = second.Result.Results.Single();
+        var models = result.TrackedSteps[DslGenerator.Steps.ModelPlans].SelectMany(s => s.Outputs).ToList();
+        Assert.Equal(IncrementalStepRunReason.Unchanged, models.Single(o => ((ModelCompiler.Result)o.Value).Plan!.Name == "MlpA").Reason);
+        Assert.Equal(IncrementalStepRunReason.Cached, models.Single(o => ((ModelCompiler.Result)o.Value).Plan!.Name == "MlpB").Reason);
+        var experiments = result.TrackedSteps[DslGenerator.Steps.ExperimentPlans].SelectMany(s => s.Outputs).ToList();
+        Assert.Equal(IncrementalStepRunReason.Unchanged, experiments.Single(o => ((ExperimentCompiler.Result)o.Value).Plan!.Name == "ClassifierA").Reason);
+        Assert.Equal(IncrementalStepRunReason.Cached, experiments.Single(o => ((ExperimentCompiler.Result)o.Value).Plan!.Name == "ClassifierB").Reason);
         Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
             o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
         Assert.Equal(first.Sources, second.Sources);
