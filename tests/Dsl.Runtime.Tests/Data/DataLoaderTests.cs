@@ -68,7 +68,7 @@ public sealed class DataLoaderTests
     [Fact]
     public void The_order_is_splitmix64_driving_fisher_yates_as_documented()
     {
-        // An independent implementation of the documented definition (docs/parts/data.md), in Python.
+        // An independent implementation of the documented definition (docs/TRAINING.md, "Deterministic shuffling"), in Python.
         using var folder = new TempFolder();
         var reference = Python.Run("""
             M = (1 << 64) - 1
