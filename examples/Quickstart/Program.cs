@@ -48,5 +48,5 @@ public partial class DigitClassifier
         => CrossEntropy(Net.Forward(images), labels);
 
     [Metric]
-    public Tensor Accuracy(Tensor images, Tensor labels) => Ops.Accuracy(Net.Forward(images), labels);
+    public Tensor Accuracy(Tensor images, Tensor labels) => Ops.Accuracy(Net.Predict(images), labels);
 }

@@ -266,7 +266,7 @@ internal static class ExperimentEmitter
         }
         if (!taken.Contains("Restore"))
         {
-            writer.Line("/// <summary>Loads a checkpoint written by <see cref=\"Save\"/> or by Fit; a checkpoint that does not fit changes nothing.</summary>");
+            writer.Line("/// <summary>Loads a checkpoint written by <see cref=\"Save\"/> or by Fit; one that does not fit is refused before any parameter changes.</summary>");
             writer.Line("public global::Dsl.TrainingPosition Restore(string path) => global::Dsl.ExperimentCheckpoint.Restore(this, path);");
             writer.Line();
         }

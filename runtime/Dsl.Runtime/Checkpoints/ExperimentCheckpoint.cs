@@ -7,7 +7,8 @@ namespace Dsl;
 /// <param name="Epoch">The epoch of the next batch, from 0.</param>
 /// <param name="Batch">The next batch within that epoch, from 0.</param>
 /// <param name="Seed">The seed of the data order (each epoch's permutation comes from it and the epoch).</param>
-public readonly record struct TrainingPosition(long Step, int Epoch, int Batch, ulong Seed);
+/// <param name="BatchSize">The batch size the position counts in (0: not recorded).</param>
+public readonly record struct TrainingPosition(long Step, int Epoch, int Batch, ulong Seed, int BatchSize = 0);
 
 /// <summary>
 /// An experiment's whole training state in one safetensors file: every parameter (<c>param/Net.W1</c>),
@@ -47,13 +48,15 @@ public static class ExperimentCheckpoint
         header["dsl.epoch"] = at.Epoch.ToString(CultureInfo.InvariantCulture);
         header["dsl.batch"] = at.Batch.ToString(CultureInfo.InvariantCulture);
         header["dsl.seed"] = at.Seed.ToString(CultureInfo.InvariantCulture);
+        header["dsl.batch_size"] = at.BatchSize.ToString(CultureInfo.InvariantCulture);
         SafeTensors.Save(path, tensors, header);
     }
 
     /// <summary>
     /// Loads a checkpoint into the experiment (initializing it first, in the checkpoint's dtype, if it
     /// was not), after checking that the file is one of this experiment's: every tensor's name, dtype
-    /// and shape is checked before anything is copied, so a mismatch changes nothing.
+    /// and shape is checked before anything is copied, so a mismatch leaves the parameters and state
+    /// as they were (an experiment that was not initialized is left initialized from seed 0).
     /// </summary>
     /// <exception cref="CheckpointException">The file is unreadable, of another experiment, or disagrees with the model.</exception>
     public static TrainingPosition Restore(IExperiment experiment, string path)
@@ -75,8 +78,13 @@ public static class ExperimentCheckpoint
         {
             throw new CheckpointException(path, $"its dtype '{Read("dsl.dtype")}' is not one Dsl knows");
         }
+        if (!ulong.TryParse(Read("dsl.seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed))
+        {
+            throw new CheckpointException(path, $"its 'dsl.seed' is '{Read("dsl.seed")}', not a seed");
+        }
+        var batchSize = metadata.TryGetValue("dsl.batch_size", out var size) ? (int)Number(path, "dsl.batch_size", size) : 0;
         var position = new TrainingPosition(Number(path, "dsl.step", Read("dsl.step")), (int)Number(path, "dsl.epoch", Read("dsl.epoch")),
-            (int)Number(path, "dsl.batch", Read("dsl.batch")), ulong.Parse(Read("dsl.seed"), CultureInfo.InvariantCulture));
+            (int)Number(path, "dsl.batch", Read("dsl.batch")), seed, batchSize);
 
         if (!experiment.IsInitialized) experiment.Initialize(0, dtype);
         var destinations = new List<(string Name, Tensor Value)>();

@@ -66,7 +66,8 @@ public sealed class UpdateRuleState : IDisposable
 
     /// <summary>
     /// Checks what a fused update loop relies on: this state was made by <paramref name="rule"/> for a
-    /// parameter of this shape and dtype; parameter and gradient agree; all are contiguous CPU tensors.
+    /// parameter of this shape and dtype, and parameter and gradient agree (that all are contiguous
+    /// CPU tensors is checked when the loop takes their memory, <see cref="Tensor.AsSpan{T}"/>).
     /// Allocation-free when everything is right.
     /// </summary>
     public void Validate(IUpdateRule rule, Tensor parameter, Tensor gradient)

@@ -65,8 +65,8 @@ public sealed record FitOptions
     /// <summary>Also evaluate every this many steps (0: only at epoch ends).</summary>
     public long EvaluateEverySteps { get; init; }
 
-    /// <summary>Batch size of evaluations.</summary>
-    public int EvaluationBatchSize { get; init; } = 256;
+    /// <summary>Batch size of evaluations; 0 (the default) uses <see cref="BatchSize"/>, so evaluation reuses the step's buffers instead of reallocating them.</summary>
+    public int EvaluationBatchSize { get; init; }
 
     /// <summary>Stop early when a metric stops improving; null trains all epochs.</summary>
     public EarlyStopping? EarlyStopping { get; init; }

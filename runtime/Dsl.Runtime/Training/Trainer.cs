@@ -21,6 +21,20 @@ public static class Trainer
         Validate(options, experiment);
         var trainColumns = MapColumns(experiment, train, "training data");
         var validColumns = valid is null ? null : MapColumns(experiment, valid, "validation data");
+        if (options.EarlyStopping is { } early)
+        {
+            var available = new List<string> { "train.loss" };
+            if (valid is not null)
+            {
+                if (experiment.HasLoss) available.Add("valid.loss");
+                available.AddRange(experiment.Metrics.Select(m => "valid." + MetricName(m.Name)));
+            }
+            if (!available.Contains(early.Metric))
+            {
+                throw new ArgumentException($"{experiment.Name}: early stopping watches '{early.Metric}', which this run never measures; it measures "
+                    + string.Join(", ", available) + (valid is null ? " (give Fit validation data for valid.* metrics)" : "") + ".", nameof(options));
+            }
+        }
         var run = new Run(experiment, train, valid, options, trainColumns, validColumns);
         try
         {
@@ -76,7 +90,11 @@ public static class Trainer
     {
         if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "FitOptions.Epochs must be at least 1.");
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "FitOptions.BatchSize must be at least 1.");
-        if (options.EvaluationBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.EvaluationBatchSize, "FitOptions.EvaluationBatchSize must be at least 1.");
+        if (options.EvaluationBatchSize < 0) throw new ArgumentOutOfRangeException(nameof(options), options.EvaluationBatchSize, "FitOptions.EvaluationBatchSize must be positive (or 0: the training batch size).");
+        if (options.LogEverySteps < 0) throw new ArgumentOutOfRangeException(nameof(options), options.LogEverySteps, "FitOptions.LogEverySteps must not be negative.");
+        if (options.EvaluateEverySteps < 0) throw new ArgumentOutOfRangeException(nameof(options), options.EvaluateEverySteps, "FitOptions.EvaluateEverySteps must not be negative.");
+        if (options.CheckpointEverySteps < 0) throw new ArgumentOutOfRangeException(nameof(options), options.CheckpointEverySteps, "FitOptions.CheckpointEverySteps must not be negative.");
+        if (options.CheckpointEverySteps > 0 && options.RunFolder is null) throw new ArgumentException("FitOptions.CheckpointEverySteps needs FitOptions.RunFolder (where checkpoints go).", nameof(options));
         if (options.EvaluateEveryEpochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.EvaluateEveryEpochs, "FitOptions.EvaluateEveryEpochs must be at least 1.");
         if (options.Resume && options.RunFolder is null) throw new ArgumentException("FitOptions.Resume needs FitOptions.RunFolder (the run to continue).", nameof(options));
         if (options.ClipGradientNorm is { } clip && !(clip > 0)) throw new ArgumentOutOfRangeException(nameof(options), clip, "FitOptions.ClipGradientNorm must be positive.");
@@ -151,8 +169,12 @@ public static class Trainer
         private readonly bool _monitorLowerIsBetter;
         private RunFolder? _folder;
         private double _best = double.NaN;
+        private MetricPoint? _bestPoint;
         private int _sinceImprovement;
         private string? _lastCheckpoint;
+        private Tensor[]? _gradients;
+        private long _gradientBatch;
+        private bool _evaluatedSinceGradients;
 
         public Run(IExperiment experiment, IDataset train, IDataset? valid, FitOptions options, int[] trainColumns, int[]? validColumns)
         {
@@ -169,7 +191,7 @@ public static class Trainer
                 _loader.Dispose();
                 throw new ArgumentException($"{experiment.Name}: the training data has {train.Count} examples, fewer than one batch of {options.BatchSize} with DropLast set.");
             }
-            _validLoader = valid is null ? null : new DataLoader(valid, options.EvaluationBatchSize, shuffle: false);
+            _validLoader = valid is null ? null : new DataLoader(valid, options.EvaluationBatchSize > 0 ? options.EvaluationBatchSize : options.BatchSize, shuffle: false);
             _ownsProgress = options.Progress is null;
             _progress = options.Progress ?? ProgressReporters.Create(options.Quiet, options.Output);
             (_monitor, _monitorLowerIsBetter) = Monitor(experiment, options, valid is not null);
@@ -189,12 +211,13 @@ public static class Trainer
         {
             var clock = Stopwatch.StartNew();
             var start = Start();
-            CheckDTypes(_experiment, _train, _trainColumns, "training data");
-            if (_valid is not null) CheckDTypes(_experiment, _valid, _validColumns!, "validation data");
             var history = _folder?.History ?? _report.History;
+            foreach (var metric in _experiment.Metrics) history.SetLowerIsBetter("valid." + MetricName(metric.Name), !metric.HigherIsBetter);
             var report = _folder is null ? _report : new FitReport(history);
             report.RunFolder = _folder?.Path;
-            _progress.Start(new ProgressPlan(_experiment.Name, _options.Epochs, _loader.BatchesPerEpoch, start.Step));
+            report.Epochs = Math.Min(start.Epoch, _options.Epochs);
+            var remaining = Math.Max(0, (long)(_options.Epochs - start.Epoch) * _loader.BatchesPerEpoch - start.Batch);
+            _progress.Start(new ProgressPlan(_experiment.Name, _options.Epochs, _loader.BatchesPerEpoch, start.Step, start.Step + remaining));
             if (start.Step > 0) _progress.Message($"resumed from step {start.Step} (epoch {start.Epoch + 1}, batch {start.Batch + 1}) of {_lastCheckpoint}");
 
             long examples = 0;
@@ -229,13 +252,14 @@ public static class Trainer
                     logCount++;
                     _progress.Step(new StepProgress(step, epoch + 1, batch.Index + 1, loss, batch.Size));
                     var position = new TrainingPosition(step, batch.Index + 1 == _loader.BatchesPerEpoch ? epoch + 1 : epoch,
-                        batch.Index + 1 == _loader.BatchesPerEpoch ? 0 : batch.Index + 1, _options.Seed);
+                        batch.Index + 1 == _loader.BatchesPerEpoch ? 0 : batch.Index + 1, _options.Seed, _options.BatchSize);
                     if (_options.LogEverySteps > 0 && step % _options.LogEverySteps == 0)
                     {
                         Log(history, step, epoch, new Dictionary<string, double> { ["train.loss"] = logSum / logCount });
                         (logSum, logCount) = (0.0, 0);
                     }
-                    if (_options.EvaluateEverySteps > 0 && step % _options.EvaluateEverySteps == 0 && batch.Index + 1 < _loader.BatchesPerEpoch)
+                    var lastBatch = batch.Index + 1 == _loader.BatchesPerEpoch;
+                    if (_options.EvaluateEverySteps > 0 && step % _options.EvaluateEverySteps == 0 && !(lastBatch && EvaluatesAtEnd(epoch)))
                     {
                         var metrics = EvaluateValidation();
                         if (metrics.Count > 0)
@@ -263,12 +287,12 @@ public static class Trainer
                 // The epoch's end: its mean loss, an evaluation, the callbacks, a checkpoint.
                 var epochMetrics = new Dictionary<string, double>(StringComparer.Ordinal);
                 if (epochCount > 0) epochMetrics["train.loss"] = epochSum / epochCount;
-                var evaluate = (epoch + 1) % _options.EvaluateEveryEpochs == 0 || epoch + 1 == _options.Epochs;
+                var evaluate = EvaluatesAtEnd(epoch);
                 if (evaluate)
                 {
                     foreach (var (name, value) in EvaluateValidation()) epochMetrics[name] = value;
                 }
-                var end = new TrainingPosition(step, epoch + 1, 0, _options.Seed);
+                var end = new TrainingPosition(step, epoch + 1, 0, _options.Seed, _options.BatchSize);
                 // The log's train.loss is the mean over each logging window (the epoch's last, shorter one included),
                 // so the curve has one point per window; the epoch's mean goes to the progress line and OnEpoch.
                 var logged = epochMetrics.Where(m => m.Key != "train.loss").ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
@@ -297,11 +321,13 @@ public static class Trainer
             report.Elapsed = clock.Elapsed;
             report.ExamplesPerSecond = trainingTime.Elapsed.TotalSeconds > 0 ? examples / trainingTime.Elapsed.TotalSeconds : 0;
             report.FinalMetrics = history.Names.ToDictionary(n => n, n => history.Last(n).Value, StringComparer.Ordinal);
-            if (history.Contains(_monitor) && history.Best(_monitor, _monitorLowerIsBetter) is { } best) report.Best = (_monitor, best);
+            if (_bestPoint is { } best) report.Best = (_monitor, best);
             _folder?.WriteReport(_experiment.Name, report.StopReason is null ? null : "Stopped: " + report.StopReason);
             _progress.Complete(report.ToString());
             return report;
         }
+
+        private bool EvaluatesAtEnd(int epoch) => (epoch + 1) % _options.EvaluateEveryEpochs == 0 || epoch + 1 == _options.Epochs;
 
         /// <summary>Initializes or resumes, opens the run folder; returns where training starts.</summary>
         private TrainingPosition Start()
@@ -309,7 +335,12 @@ public static class Trainer
             if (_options.RunFolder is { } path)
             {
                 var resuming = _options.Resume && File.Exists(System.IO.Path.Combine(path, "config.json"));
-                if (!resuming && !_experiment.IsInitialized) _experiment.Initialize(_options.Seed, DType.Float32);
+                if (!resuming)
+                {
+                    // Everything that can refuse the run is checked before the folder is made.
+                    if (!_experiment.IsInitialized) _experiment.Initialize(_options.Seed, DType.Float32);
+                    CheckAllDTypes();
+                }
                 _folder = resuming ? RunFolder.Open(path) : RunFolder.Create(path, Configuration());
                 if (resuming && File.Exists(_folder.LatestCheckpoint))
                 {
@@ -318,17 +349,34 @@ public static class Trainer
                     {
                         throw new ArgumentException($"{_experiment.Name}: the run in {path} shuffles with seed {position.Seed}, but FitOptions.Seed is {_options.Seed}; resume with the run's seed.");
                     }
+                    if (position.BatchSize != 0 && position.BatchSize != _options.BatchSize)
+                    {
+                        throw new ArgumentException($"{_experiment.Name}: the run in {path} counts its data position in batches of {position.BatchSize}, but FitOptions.BatchSize is {_options.BatchSize}; resume with the run's batch size.");
+                    }
+                    CheckAllDTypes();
                     _folder.DiscardAfter(position.Step);
                     _lastCheckpoint = _folder.LatestCheckpoint;
                     if (_folder.History.Contains(_monitor) && _folder.History.Best(_monitor, _monitorLowerIsBetter) is { } best)
                     {
-                        _best = best.Value;
+                        (_best, _bestPoint) = (best.Value, best);
                     }
                     return position;
                 }
+                if (resuming)
+                {
+                    // A run folder whose first checkpoint was never written: the run starts again, its old rows go.
+                    _folder.DiscardAfter(0);
+                }
             }
             if (!_experiment.IsInitialized) _experiment.Initialize(_options.Seed, DType.Float32);
-            return new TrainingPosition(_experiment.StepCount, 0, 0, _options.Seed);
+            CheckAllDTypes();
+            return new TrainingPosition(_experiment.StepCount, 0, 0, _options.Seed, _options.BatchSize);
+        }
+
+        private void CheckAllDTypes()
+        {
+            CheckDTypes(_experiment, _train, _trainColumns, "training data");
+            if (_valid is not null) CheckDTypes(_experiment, _valid, _validColumns!, "validation data");
         }
 
         /// <summary>One step; (loss, whether the update was applied).</summary>
@@ -349,8 +397,13 @@ public static class Trainer
             }
             if (_options.ClipGradientNorm is { } maxNorm)
             {
-                var gradients = _experiment.Gradients;
-                var norm = GradientClipping.ClipByGlobalNorm(gradients.Select(g => g.Value).ToArray(), maxNorm);
+                // The gradient buffers only change when the step reallocates (a new batch size, an evaluation in between).
+                if (_gradients is null || _inputs[0].Size(0) != _gradientBatch || _evaluatedSinceGradients)
+                {
+                    _gradients = _experiment.Gradients.Select(g => g.Value).ToArray();
+                    (_gradientBatch, _evaluatedSinceGradients) = (_inputs[0].Size(0), false);
+                }
+                var norm = GradientClipping.ClipByGlobalNorm(_gradients, maxNorm);
                 if (!double.IsFinite(norm))
                 {
                     if (_options.OnNonFiniteLoss == NonFiniteLossAction.SkipBatch) return ((float)norm, false);
@@ -366,7 +419,9 @@ public static class Trainer
             report.Steps = step - 1;
             var kept = _lastCheckpoint is null ? "no checkpoint was written yet" : $"the last good checkpoint is {_lastCheckpoint}";
             var message = $"{_experiment.Name}: {what} is {value.ToString(CultureInfo.InvariantCulture)} at step {step} (epoch {epoch + 1}, batch {batch + 1}); training stopped and {kept}. "
-                + "Lower the learning rate, clip gradients (FitOptions.ClipGradientNorm), or skip such batches (FitOptions.OnNonFiniteLoss = SkipBatch).";
+                + (_experiment.HasSeparateUpdate
+                    ? "Lower the learning rate, clip gradients (FitOptions.ClipGradientNorm), or skip such batches (FitOptions.OnNonFiniteLoss = SkipBatch)."
+                    : "Lower the learning rates, or look for the term that diverges (a [Step] updates inside the step, so clipping and SkipBatch do not apply).");
             _folder?.WriteReport(_experiment.Name, "Stopped: " + message);
             _progress.Message(message);
             return new NonFiniteLossException(message, step, epoch, batch, _lastCheckpoint, report);
@@ -376,6 +431,7 @@ public static class Trainer
         {
             var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
             if (_validLoader is null || _validColumns is null) return metrics;
+            _evaluatedSinceGradients = true;
             var result = Evaluate(_experiment, _validLoader, _validColumns);
             foreach (var (name, value) in result.Metrics) metrics["valid." + name] = value;
             return metrics;
@@ -400,6 +456,7 @@ public static class Trainer
             if (improved)
             {
                 _best = value;
+                _bestPoint = new MetricPoint(step, position.Epoch, value);
                 _sinceImprovement = 0;
                 if (_folder is not null) ExperimentCheckpoint.Save(_experiment, _folder.BestCheckpoint, position, CheckpointMetadata(step));
                 return false;

@@ -28,7 +28,7 @@ public partial class DigitsExperiment
     public Tensor Loss([Shape("Batch", 784)] Tensor images, [Shape("Batch")] Tensor labels) => CrossEntropy(Net.Forward(images), labels);
 
     [Metric]
-    public Tensor Accuracy(Tensor images, Tensor labels) => Ops.Accuracy(Net.Forward(images), labels);
+    public Tensor Accuracy(Tensor images, Tensor labels) => Ops.Accuracy(Net.Predict(images), labels);
 }
 
 [Experiment]

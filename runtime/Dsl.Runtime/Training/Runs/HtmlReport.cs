@@ -159,7 +159,7 @@ public static class HtmlReport
             var series = history.Series(name);
             if (series.Count == 0) continue;
             var last = series[^1];
-            var lower = MetricHistory.LowerIsBetter(name);
+            var lower = history.IsLowerBetter(name);
             var best = history.Best(name, lower);
             var nonFinite = series.Count(p => !double.IsFinite(p.Value));
             html.Append("<tr><td>");

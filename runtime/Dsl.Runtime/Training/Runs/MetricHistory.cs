@@ -68,8 +68,16 @@ public sealed class MetricHistory
         return best;
     }
 
-    /// <summary>The best finite value, lower or higher as <see cref="LowerIsBetter"/> guesses from the name.</summary>
-    public MetricPoint? Best(string name) => Best(name, LowerIsBetter(name));
+    /// <summary>The best finite value, lower or higher as <see cref="IsLowerBetter"/> says.</summary>
+    public MetricPoint? Best(string name) => Best(name, IsLowerBetter(name));
+
+    private readonly Dictionary<string, bool> _lowerIsBetter = new(StringComparer.Ordinal);
+
+    /// <summary>Says which way a metric is better (a [Metric]'s HigherIsBetter), instead of guessing it from the name.</summary>
+    public void SetLowerIsBetter(string name, bool lowerIsBetter) => _lowerIsBetter[name] = lowerIsBetter;
+
+    /// <summary>Whether a smaller value of <paramref name="name"/> is better: as set with <see cref="SetLowerIsBetter"/>, else guessed (<see cref="LowerIsBetter"/>).</summary>
+    public bool IsLowerBetter(string name) => _lowerIsBetter.TryGetValue(name, out var lower) ? lower : LowerIsBetter(name);
 
     /// <summary>
     /// Whether a smaller value of a metric called <paramref name="name"/> is better, guessed from
