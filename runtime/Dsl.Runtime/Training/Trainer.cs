@@ -479,7 +479,6 @@ public static class Trainer
 
         private Dictionary<string, string> CheckpointMetadata(long step) => new(StringComparer.Ordinal)
         {
-            ["dsl.batch_size"] = _options.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["dsl.written"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         };
 
