@@ -381,7 +381,7 @@ partial class Penalized : global::Dsl.IExperiment
     /// <summary>Writes parameters, update-rule state and the step count to a safetensors checkpoint (atomically).</summary>
     public void Save(string path) => global::Dsl.ExperimentCheckpoint.Save(this, path);
 
-    /// <summary>Loads a checkpoint written by <see cref="Save"/> or by Fit; a checkpoint that does not fit changes nothing.</summary>
+    /// <summary>Loads a checkpoint written by <see cref="Save"/> or by Fit; one that does not fit is refused before any parameter changes.</summary>
     public global::Dsl.TrainingPosition Restore(string path) => global::Dsl.ExperimentCheckpoint.Restore(this, path);
 
     /// <summary>A new <c>Penalized</c> with the checkpoint at <paramref name="path"/> loaded.</summary>
