@@ -131,6 +131,52 @@ public sealed class IntegrationTests
         CheckGradients(experiment, new object[] { x, labels });
     }
 
+    /// <summary>Abs, Sign (zero derivative), Transpose folded into a product and Transpose as a copy.</summary>
+    private const string Transposed = """
+        [Model]
+        public partial class Folded
+        {
+            [Dim] public int Width;
+
+            [Param(nameof(Width), nameof(Width))] public Tensor W;
+            [Param(nameof(Width))] public Tensor B;
+
+            public Tensor Forward([Shape("Batch", nameof(Width))] Tensor x)
+            {
+                var h = MatMul(x, Transpose(W)) + Abs(B) * Sign(x) + Sign(B) * 0.1;
+                var t = Transpose(Tanh(h));
+                return Transpose(MatMul(W, t)) + Abs(h);
+            }
+        }
+
+        [Experiment]
+        public partial class FoldedRegression
+        {
+            public Folded Net = new() { Width = 3 };
+            public double LearningRate = 0.1;
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 3)] Tensor y) => MseLoss(Net.Forward(x), y);
+        }
+        """;
+
+    [Fact]
+    public void GradientsOfAbsSignAndTransposeMatchFiniteDifferences()
+    {
+        var run = GeneratorHarness.Run(Transposed);
+        Assert.Empty(run.Diagnostics);
+        // The transpose inside the product is the product's flag; the other one is a copy (and its gradient another).
+        var step = run.Source("Demo.FoldedRegression.g.cs");
+        Assert.Contains("global::Dsl.Kernels.Mm(x, Net.W, _matMul1, transposeB: true);", step);
+        Assert.Contains("global::Dsl.Kernels.Transpose(", step);
+        dynamic experiment = Create(Transposed, "Demo.FoldedRegression");
+        experiment.Initialize(17UL, DType.Float64);
+        using var g = new Generator(6);
+        using var x = Tensor.Randn([4, 3], g, DType.Float64);
+        using var y = Tensor.Randn([4, 3], g, DType.Float64);
+        CheckGradients(experiment, new object[] { x, y });
+    }
+
     [Fact]
     public void GradientsOfEveryOpMatchFiniteDifferences()
     {

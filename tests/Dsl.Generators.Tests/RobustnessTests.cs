@@ -15,9 +15,11 @@ public sealed class RobustnessTests
         TestSources.File(TestSources.Mlp + "\n" + TestSources.DigitClassifierSgd),
         TestSources.File(TestSources.Mlp + "\n" + TestSources.Adam + "\n" + TestSources.DigitClassifierAdam),
         TestSources.File(TestSources.Composed),
+        TestSources.File(CustomStepTests.TwoPlayers),
+        TestSources.File(CustomStepTests.Plastic),
     ];
 
-    private static readonly string[] Insertions = ["(", ")", ",", "+", "*", "-", ";", "{", "}", "x", "Relu", "MatMul", "Forward", "Net", "0", "3", "\"Batch\"", "nameof(Hidden)", "[Param(2)]", "var", "return", "=", "."];
+    private static readonly string[] Insertions = ["(", ")", ",", "+", "*", "-", ";", "{", "}", "x", "Relu", "MatMul", "Forward", "Net", "0", "3", "\"Batch\"", "nameof(Hidden)", "[Param(2)]", "var", "return", "=", ".", "Apply", "Grad", "Frozen", "[Step]", "Transpose", "+="];
 
     [Fact]
     public void ThousandsOfSeededMutationsNeverCrashTheGenerator()
@@ -25,7 +27,7 @@ public sealed class RobustnessTests
         var random = new Random(20251122);
         var generated = 0;
         var compiledClean = 0;
-        for (var i = 0; i < 1200; i++)
+        for (var i = 0; i < 1500; i++)
         {
             var source = Mutate(Programs[i % Programs.Length], random, out var description);
             var run = GeneratorHarness.RunFiles(source);
