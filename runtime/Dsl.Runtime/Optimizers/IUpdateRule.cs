@@ -65,14 +65,20 @@ public sealed class UpdateRuleState : IDisposable
     }
 
     /// <summary>
-    /// Checks what a fused update loop relies on: this state was made by <paramref name="rule"/> for a
+    /// Checks what a fused update loop relies on: this state was made by a rule of <paramref name="rule"/>'s type for a
     /// parameter of this shape and dtype, and parameter and gradient agree (that all are contiguous
     /// CPU tensors is checked when the loop takes their memory, <see cref="Tensor.AsSpan{T}"/>).
     /// Allocation-free when everything is right.
     /// </summary>
     public void Validate(IUpdateRule rule, Tensor parameter, Tensor gradient)
     {
-        if (!ReferenceEquals(rule, Rule)) throw new ArgumentException($"{rule.Name}: this state was created by another update rule ({Rule.Name}).");
+        // Another instance of the same rule may take over the state (an experiment's rule field replaced
+        // to change a hyperparameter); another kind of rule may not: its state means something else.
+        if (!ReferenceEquals(rule, Rule) && rule.GetType() != Rule.GetType())
+        {
+            throw new ArgumentException($"{rule.Name}: this state was created by another update rule ({Rule.Name}: {string.Join(", ", _names)}); "
+                + "state belongs to one kind of rule (call the experiment's Initialize to start afresh with another rule).");
+        }
         var dtype = parameter.DType;
         if (dtype != DType.Float32 && dtype != DType.Float64)
         {
