@@ -129,6 +129,8 @@ internal static class ModelEmitter
                 foreach (var line in InitLines(p)) writer.Line(line);
             }
             foreach (var s in plan.SubModels) writer.Line(s + ".Initialize(generator, dtype);");
+            // Predict's buffers were sized and typed for the old parameters.
+            if (plan.Predict is not null && !plan.UserMembers.AsImmutableArray().Contains("Predict")) writer.Line("ReleasePredictBuffers();");
             writer.Line("IsInitialized = true;");
         }
         writer.Line();

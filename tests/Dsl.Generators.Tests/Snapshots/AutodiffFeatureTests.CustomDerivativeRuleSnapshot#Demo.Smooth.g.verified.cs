@@ -53,6 +53,7 @@ partial class Smooth
         V = global::Dsl.Tensor.Empty([4, 2], dtype);
         var vBound = 1d / global::System.Math.Sqrt(4);
         V.UniformInPlace(-vBound, vBound, generator);
+        ReleasePredictBuffers();
         IsInitialized = true;
     }
 

@@ -49,6 +49,7 @@ partial class Dense
         B = global::Dsl.Tensor.Empty([2], dtype);
         var bBound = 1d / global::System.Math.Sqrt(3);
         B.UniformInPlace(-bBound, bBound, generator);
+        ReleasePredictBuffers();
         IsInitialized = true;
     }
 

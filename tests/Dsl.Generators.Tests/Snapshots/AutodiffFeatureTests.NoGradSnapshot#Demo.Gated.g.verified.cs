@@ -59,6 +59,7 @@ partial class Gated
         Shift = global::Dsl.Tensor.Empty([2], dtype);
         var shiftBound = 1d / global::System.Math.Sqrt(2);
         Shift.UniformInPlace(-shiftBound, shiftBound, generator);
+        ReleasePredictBuffers();
         IsInitialized = true;
     }
 

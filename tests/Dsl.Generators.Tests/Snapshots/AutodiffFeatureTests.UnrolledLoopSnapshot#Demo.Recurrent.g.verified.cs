@@ -65,6 +65,7 @@ partial class Recurrent
         B = global::Dsl.Tensor.Empty([4], dtype);
         var bBound = 1d / global::System.Math.Sqrt(4);
         B.UniformInPlace(-bBound, bBound, generator);
+        ReleasePredictBuffers();
         IsInitialized = true;
     }
 

@@ -45,6 +45,7 @@ partial class AutoEncoder
         }
         Encoder.Initialize(generator, dtype);
         Decoder.Initialize(generator, dtype);
+        ReleasePredictBuffers();
         IsInitialized = true;
     }
 

@@ -56,6 +56,7 @@ partial class Dense
         B = global::Dsl.Tensor.Empty([Out], dtype);
         var bBound = 1d / global::System.Math.Sqrt(In);
         B.UniformInPlace(-bBound, bBound, generator);
+        ReleasePredictBuffers();
         IsInitialized = true;
     }
 

@@ -46,6 +46,7 @@ partial class Hebb
         Running.Dispose();
         Running = global::Dsl.Tensor.Empty([3], dtype);
         global::Dsl.Kernels.Zero(Running);
+        ReleasePredictBuffers();
         IsInitialized = true;
     }
 

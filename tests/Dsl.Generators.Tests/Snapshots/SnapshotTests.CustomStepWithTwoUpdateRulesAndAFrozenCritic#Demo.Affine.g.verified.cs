@@ -57,6 +57,7 @@ partial class Affine
         B = global::Dsl.Tensor.Empty([Out], dtype);
         var bBound = 1d / global::System.Math.Sqrt(In);
         B.UniformInPlace(-bBound, bBound, generator);
+        ReleasePredictBuffers();
         IsInitialized = true;
     }
 

@@ -77,6 +77,7 @@ partial class Mlp
         B2 = global::Dsl.Tensor.Empty([Classes], dtype);
         var b2Bound = 1d / global::System.Math.Sqrt(Hidden);
         B2.UniformInPlace(-b2Bound, b2Bound, generator);
+        ReleasePredictBuffers();
         IsInitialized = true;
     }
 

@@ -360,6 +360,22 @@ public sealed class PredictTests
     }
 
     [Fact]
+    public void PredictFollowsANewInitialization()
+    {
+        var net = new Mlp { Inputs = 6, Hidden = 5, Classes = 3 };
+        net.Initialize(1);
+        using var x = Tensor.Zeros([2, 6]);
+        Assert.Equal(DType.Float32, net.Predict(x).DType);
+        net.Hidden = 7;
+        net.Initialize(2, DType.Float64);
+        using var x64 = Tensor.Zeros([2, 6], DType.Float64);
+        using var eager = net.Forward(x64);
+        var predicted = net.Predict(x64);
+        Assert.Equal(DType.Float64, predicted.DType);
+        Assert.Equal(eager.ToArray<double>(), predicted.ToArray<double>());
+    }
+
+    [Fact]
     public void PredictChecksItsInputAgainstTheDeclaredShape()
     {
         var net = new Mlp { Inputs = 6, Hidden = 5, Classes = 3 };
