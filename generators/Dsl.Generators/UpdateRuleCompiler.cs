@@ -45,7 +45,7 @@ internal static class UpdateRuleCompiler
         var overrides = hasLearningRate ? new Dictionary<string, string> { [LearningRateField] = "learningRate" } : null;
 
         Guard.ThrowIfRequested("lowering the update rule");
-        var lowered = lowering.LowerUpdate(spec, "", parameter, gradient, "step", states, "", overrides);
+        var lowered = lowering.LowerUpdate(spec, parameter, gradient, "step", states, overrides);
         if (lowered is null) return new Result(null, diagnostics.ToImmutableArray());
 
         // What the loop writes back: the parameter and each state that the body assigned, with its final value.

@@ -370,8 +370,6 @@ internal static class ExperimentEmitter
         }
     }
 
-    private static string Describe(string source) => source.Replace(".Size(", " axis ").Replace(")", "");
-
     private static string Symbol(AssignOperator op) => op switch
     {
         AssignOperator.AddAssign => "+=",

@@ -206,15 +206,14 @@ internal sealed class Lowering
 
     /// <summary>
     /// Lowers an [Update] body for one parameter: <paramref name="parameter"/> and
-    /// <paramref name="gradient"/> are the values of its first two arguments. Returns the assignments.
+    /// <paramref name="gradient"/> are the values of its first two arguments; number fields are read from the rule itself. Returns the assignments and final values.
     /// </summary>
-    public UpdateLowering? LowerUpdate(UpdateRuleSpec rule, string receiver,
-        int parameter, int gradient, string step, IReadOnlyDictionary<string, int> states, string nameSuffix,
+    public UpdateLowering? LowerUpdate(UpdateRuleSpec rule, int parameter, int gradient, string step, IReadOnlyDictionary<string, int> states,
         IReadOnlyDictionary<string, string>? numberOverrides = null)
     {
         var method = rule.Update!;
-        var scope = new Scope(rule.Locations, method.Name, null, new Dictionary<string, Instance>(), 0) { NameSuffix = nameSuffix };
-        foreach (var number in rule.Numbers) scope.Numbers[number.Name] = number.IsStatic ? rule.FullName + "." + number.Name : receiver + number.Name;
+        var scope = new Scope(rule.Locations, method.Name, null, new Dictionary<string, Instance>(), 0);
+        foreach (var number in rule.Numbers) scope.Numbers[number.Name] = number.IsStatic ? rule.FullName + "." + number.Name : number.Name;
         if (numberOverrides is not null)
         {
             foreach (var pair in numberOverrides) scope.Numbers[pair.Key] = pair.Value;
