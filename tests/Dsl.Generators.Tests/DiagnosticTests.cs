@@ -78,7 +78,7 @@ public sealed class DiagnosticTests
         {
             public Tensor Forward([Shape(3)] Tensor x) => Softplus(x);
         }
-        """), "DSL0004", "'Softplus' is not a function the generator knows; supported: " + Ir.OpCatalog.SupportedFunctionList, "Softplus(x)");
+        """), "DSL0004", "'Softplus' is not a function the generator knows; supported: " + Parsing.Functions.SupportedFunctionList, "Softplus(x)");
 
     [Fact]
     public void DSL0004_UserFunction() => AssertDiagnostic(Single("""
@@ -92,7 +92,7 @@ public sealed class DiagnosticTests
         {
             public Tensor Forward([Shape(3)] Tensor x) => Helpers.Twice(x);
         }
-        """), "DSL0004", "'Helpers.Twice' is not a function the generator knows; supported: " + Ir.OpCatalog.SupportedFunctionList, "Helpers.Twice(x)");
+        """), "DSL0004", "'Helpers.Twice' is not a function the generator knows; supported: " + Parsing.Functions.SupportedFunctionList, "Helpers.Twice(x)");
 
     [Fact]
     public void DSL0005_MissingForward() => AssertDiagnostic(Single("""

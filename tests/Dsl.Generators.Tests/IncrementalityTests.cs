@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Reflection;
+using Dsl.Generators.Compile;
 using Dsl.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -22,7 +23,8 @@ public sealed class IncrementalityTests
         var assembly = typeof(DslGenerator).Assembly;
         var roots = assembly.GetTypes().Where(t => t.Namespace is { } ns && (ns.EndsWith(".Parsing", StringComparison.Ordinal)
             || ns.EndsWith(".Ir", StringComparison.Ordinal) || ns.EndsWith(".Shapes", StringComparison.Ordinal)
-            || ns.EndsWith(".Emit", StringComparison.Ordinal) || ns.EndsWith(".Diagnostics", StringComparison.Ordinal))
+            || ns.EndsWith(".Emit", StringComparison.Ordinal) || ns.EndsWith(".Diagnostics", StringComparison.Ordinal)
+            || ns.EndsWith(".Compile", StringComparison.Ordinal) || ns.EndsWith(".Operations", StringComparison.Ordinal))
             && IsRecord(t)).ToList();
         Assert.Contains(roots, t => t.Name == "ModelSpec");
         Assert.Contains(roots, t => t.Name == "ExperimentPlan");
@@ -110,7 +112,7 @@ public sealed class IncrementalityTests
 
         var result = second.Result.Results.Single();
         Assert.Contains(result.TrackedSteps[DslGenerator.Steps.ExperimentPlans].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
-        Assert.Contains("[_batch, 128]", second.Source("Demo.DigitClassifier.g.cs"));
+        Assert.Contains("[__batchAllocated, 128]", second.Source("Demo.DigitClassifier.g.cs"));
     }
 
     [Fact]

@@ -167,7 +167,7 @@ public sealed class IntegrationTests
         Assert.Empty(run.Diagnostics);
         // The transpose inside the product is the product's flag; the other one is a copy (and its gradient another).
         var step = run.Source("Demo.FoldedRegression.g.cs");
-        Assert.Contains("global::Dsl.Kernels.Mm(x, Net.W, _matMul1, transposeB: true);", step);
+        Assert.Contains("global::Dsl.Kernels.Mm(x, Net.W, __matMul1, transposeB: true);", step);
         Assert.Contains("global::Dsl.Kernels.Transpose(", step);
         dynamic experiment = Create(Transposed, "Demo.FoldedRegression");
         experiment.Initialize(17UL, DType.Float64);

@@ -11,16 +11,18 @@ namespace Dsl.Generators.Autodiff;
 /// are inferred by the same rules as the forward pass), and accumulate gradient contributions
 /// (summing on fan-out, summing back over broadcast axes).
 /// </summary>
-internal sealed class GradientBuilder
+internal sealed class GradientBuilder : IGradientBuilder
 {
     private readonly Graph _graph;
     private readonly bool[] _active;
     private readonly ShapeUnifier _unifier;
     private readonly Dictionary<int, int> _gradients = [];
     private readonly HashSet<int> _named = [];
+    private readonly IAdjointOps _ops;
 
-    public GradientBuilder(Graph graph, bool[] active, ShapeUnifier? unifier = null)
+    public GradientBuilder(Graph graph, bool[] active, IAdjointOps ops, ShapeUnifier? unifier = null)
     {
+        _ops = ops;
         _unifier = unifier ?? new ShapeUnifier();
         _graph = graph;
         _active = active;
@@ -35,8 +37,7 @@ internal sealed class GradientBuilder
     /// <summary>"d" + the value's name: <c>dLogits</c>, <c>dW1</c>.</summary>
     public string GradientName(int id)
     {
-        var name = _graph[id].Name;
-        return "d" + char.ToUpperInvariant(name[0]) + name.Substring(1);
+        return "d" + Naming.UpperFirst(_graph[id].Name);
     }
 
     /// <summary>Appends a tensor op applied to earlier values.</summary>
@@ -54,12 +55,12 @@ internal sealed class GradientBuilder
 
     /// <summary>A run-time number constant used by a derivative rule.</summary>
     public int Number(double value) =>
-        _graph.Add(new NumberOp(Emit.CSharp.Literal(value), value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)), [],
+        _graph.Add(NumberOp.Constant(value), [],
             SymShape.Scalar, ValueKind.Number, "number", NamePriority.Fixed);
 
     public int Seed(int loss)
     {
-        var seed = Add(new OnesOp(), GradientName(loss));
+        var seed = Add(_ops.Ones(), GradientName(loss));
         _graph.Rename(seed, GradientName(loss), NamePriority.Fixed);
         _named.Add(seed);
         return _gradients[loss] = seed;
@@ -73,7 +74,7 @@ internal sealed class GradientBuilder
         if (!IsActive(target)) return;
         if (_gradients.TryGetValue(target, out var existing))
         {
-            _gradients[target] = Add(new AddOp(), GradientName(target), existing, contribution);
+            _gradients[target] = Add(_ops.Add(), GradientName(target), existing, contribution);
             return;
         }
         _gradients[target] = contribution;
@@ -90,7 +91,7 @@ internal sealed class GradientBuilder
         var to = _graph[target].Shape;
         if (Broadcasting.NeedsReduction(from, to))
         {
-            contribution = Add(new SumToShapeOp(), GradientName(target), contribution, target);
+            contribution = Add(_ops.SumToShape(), GradientName(target), contribution, target);
         }
         Accumulate(target, contribution);
     }

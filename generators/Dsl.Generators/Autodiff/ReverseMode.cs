@@ -10,13 +10,13 @@ namespace Dsl.Generators.Autodiff;
 /// </summary>
 internal static class ReverseMode
 {
-    public static Dictionary<int, int> Differentiate(Graph graph, int loss, IReadOnlyList<int> parameters)
+    public static Dictionary<int, int> Differentiate(Graph graph, int loss, IReadOnlyList<int> parameters, IAdjointOps ops)
     {
         var active = Activity.Analyze(graph, loss);
         var result = new Dictionary<int, int>();
         if (!active[loss]) return result;
 
-        var builder = new GradientBuilder(graph, active);
+        var builder = new GradientBuilder(graph, active, ops);
         builder.Seed(loss);
         for (var id = loss; id >= 0; id--)
         {
@@ -35,14 +35,14 @@ internal static class ReverseMode
     /// The gradients of a scalar y with respect to each of <paramref name="targets"/> (a model's
     /// parameters in a [Step]), appended to the graph; targets y does not depend on are absent.
     /// </summary>
-    public static Dictionary<int, int> GradientsOf(Graph graph, int y, IReadOnlyCollection<int> targets, Shapes.ShapeUnifier unifier)
+    public static Dictionary<int, int> GradientsOf(Graph graph, int y, IReadOnlyCollection<int> targets, IAdjointOps ops, Shapes.ShapeUnifier unifier)
     {
         var result = new Dictionary<int, int>();
         if (targets.Count == 0) return result;
         var set = new HashSet<int>(targets);
         var active = Activity.Analyze(graph, y, node => set.Contains(node.Id));
         if (!active[y]) return result;
-        var builder = new GradientBuilder(graph, active, unifier);
+        var builder = new GradientBuilder(graph, active, ops, unifier);
         builder.Seed(y);
         var lowest = int.MaxValue;
         foreach (var target in targets) lowest = System.Math.Min(lowest, target);
@@ -64,11 +64,11 @@ internal static class ReverseMode
     /// differentiated again); null when y does not depend on x. Throws
     /// <see cref="MissingDerivativeException"/> for an op without a rule.
     /// </summary>
-    public static int? Gradient(Graph graph, int y, int x, Shapes.ShapeUnifier unifier)
+    public static int? Gradient(Graph graph, int y, int x, IAdjointOps ops, Shapes.ShapeUnifier unifier)
     {
         var active = Activity.Analyze(graph, y, node => node.Id == x);
         if (!active[y]) return null;
-        var builder = new GradientBuilder(graph, active, unifier);
+        var builder = new GradientBuilder(graph, active, ops, unifier);
         builder.Seed(y);
         for (var id = y; id >= x; id--)
         {

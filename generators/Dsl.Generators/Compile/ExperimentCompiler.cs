@@ -3,13 +3,13 @@ using System.Collections.Immutable;
 using System.Linq;
 using Dsl.Generators.Autodiff;
 using Dsl.Generators.Diagnostics;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Ir;
+using Dsl.Generators.Operations;
 using Dsl.Generators.Optimization;
 using Dsl.Generators.Parsing;
 using Dsl.Generators.Shapes;
 
-namespace Dsl.Generators;
+namespace Dsl.Generators.Compile;
 
 /// <summary>
 /// The middle of the pipeline for one experiment: lower the loss (inlining models) with shape
@@ -54,7 +54,7 @@ internal static class ExperimentCompiler
             modelFields.Add(field.Name);
         }
         if (lowering.Incomplete) return null;
-        foreach (var field in spec.Rules) lowering.Rules[field.Name] = "_" + Lowering.Camel(field.Name) + "State";
+        foreach (var field in spec.Rules) lowering.Rules[field.Name] = Naming.LowerFirst(field.Name) + "State";
         var lossId = spec.Step is not null
             ? lowering.LowerStep(spec.Step, spec.Locations, instances, spec.Numbers)
             : lowering.LowerEntry(method, spec.Locations, null, instances, spec.Numbers, "", method.Name);
@@ -73,7 +73,7 @@ internal static class ExperimentCompiler
         var backwardStart = graph.Count;
         var updateStart = graph.Count;
         var gradientList = new List<(Lowering.ParameterInfo Parameter, int Node, int Gradient)>();
-        var updates = new List<(string Target, string TargetName, AssignOperator Operator, int Value, string Alpha)>();
+        var updates = new List<(string Target, string TargetName, AssignOperator Operator, int Value, bool Scaled)>();
         var ruleUpdates = new List<(string StateField, string Parameter, int Gradient)>();
         var ruleStates = new List<(string Field, string Rule, string Parameter)>();
         var updateRule = spec.Step is not null ? "custom step" : "SGD";
@@ -93,7 +93,7 @@ internal static class ExperimentCompiler
             Dictionary<int, int> gradients;
             try
             {
-                gradients = ReverseMode.Differentiate(graph, loss, trainable.Select(lowering.ParameterNodeOf).ToList());
+                gradients = ReverseMode.Differentiate(graph, loss, trainable.Select(lowering.ParameterNodeOf).ToList(), OpCatalog.Adjoint);
             }
             catch (MissingDerivativeException missing)
             {
@@ -116,7 +116,7 @@ internal static class ExperimentCompiler
                 updateRule = ShortName(optimizer.TypeName);
                 foreach (var (parameter, node, gradient) in gradientList)
                 {
-                    var field = "_" + Lowering.Camel(optimizer.Name) + "State" + Capitalize(graph[node].Name);
+                    var field = Naming.Join(Naming.LowerFirst(optimizer.Name) + "State", graph[node].Name);
                     ruleUpdates.Add((field, parameter.Path, gradient));
                     ruleStates.Add((field, optimizer.Name, parameter.Path));
                 }
@@ -126,7 +126,7 @@ internal static class ExperimentCompiler
                 declareLearningRate = !spec.Numbers.Any(n => n.Name == "LearningRate");
                 foreach (var (parameter, node, gradient) in gradientList)
                 {
-                    updates.Add((parameter.Path, graph[node].Name, AssignOperator.SubtractAssign, gradient, "LearningRate * learningRateFactor"));
+                    updates.Add((parameter.Path, graph[node].Name, AssignOperator.SubtractAssign, gradient, true));
                 }
             }
             roots.AddRange(gradientList.Select(g => g.Gradient));
@@ -147,7 +147,7 @@ internal static class ExperimentCompiler
         var dims = StepPlanning.RuntimeDims(lowering);
         var indexInputs = new HashSet<string>(resolvedNodes.Where(n => n.Op is CrossEntropyOp).Select(n => resolvedNodes[n.Inputs[1]].Op)
             .OfType<InputOp>().Select(i => i.Parameter), System.StringComparer.Ordinal);
-        var parameters = method.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, CSharp.NumberType(p.NumberType),
+        var parameters = method.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, p.NumberType,
             p.IsTensor ? StepPlanning.AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty, indexInputs.Contains(p.Name))).ToImmutableArray();
 
         var metrics = ImmutableArray.CreateBuilder<MetricPlan>();
@@ -165,7 +165,7 @@ internal static class ExperimentCompiler
             metrics.Add(new MetricPlan(metric.Name, indexes, metric.ReturnsTensor, metric.HigherIsBetter));
         }
 
-        var buffers = StepPlanning.Buffers(resolvedNodes, dims, lowering.Unifier, "_");
+        var buffers = StepPlanning.Buffers(resolvedNodes, dims, lowering.Unifier);
 
         return new ExperimentPlan(
             spec.Namespace,
@@ -183,7 +183,7 @@ internal static class ExperimentCompiler
             FirstAtOrAfter(remap, backwardStart, resolvedNodes.Count),
             FirstAtOrAfter(remap, updateStart, resolvedNodes.Count),
             gradientList.Select(g => new GradientPlan(g.Parameter.Path, remap[g.Gradient])).ToImmutableArray(),
-            updates.Select(u => new UpdatePlan(u.Target, u.TargetName, u.Operator, remap[u.Value], u.Alpha)).ToImmutableArray(),
+            updates.Select(u => new UpdatePlan(u.Target, u.TargetName, u.Operator, remap[u.Value], u.Scaled)).ToImmutableArray(),
             spec.Optimizer?.Name,
             ruleUpdates.Select(u => new RuleUpdatePlan(u.StateField, u.Parameter, remap[u.Gradient])).ToImmutableArray(),
             ruleStates.Select(r => new RuleStatePlan(r.Field, r.Rule, r.Parameter)).ToImmutableArray(),
@@ -229,6 +229,4 @@ internal static class ExperimentCompiler
 
     /// <summary>The type's name without namespace or <c>global::</c> (<c>Adam</c>).</summary>
     private static string ShortName(string fullName) => fullName.Substring(fullName.LastIndexOf('.') + 1).Replace("global::", "");
-
-    private static string Capitalize(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
 }

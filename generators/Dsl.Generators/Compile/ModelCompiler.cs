@@ -2,12 +2,12 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Dsl.Generators.Diagnostics;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Ir;
+using Dsl.Generators.Operations;
 using Dsl.Generators.Optimization;
 using Dsl.Generators.Parsing;
 
-namespace Dsl.Generators;
+namespace Dsl.Generators.Compile;
 
 /// <summary>
 /// A model on its own: lowers its Forward with its [Dim]s as symbols (so shape errors inside a
@@ -54,12 +54,11 @@ internal static class ModelCompiler
         var fanIns = BiasFanIns(graph);
         var parameters = spec.Params.Select(p =>
         {
-            var shape = p.Shape.Select(d => d.IsConstant ? CSharp.Literal(d.Constant) : d.Name!).ToEquatableArray();
-            var fanIn = fanIns.TryGetValue(p.Name, out var weightFanIn) ? weightFanIn : shape.Count > 0 ? shape[0] : "1";
-            var fanOut = shape.Count > 1 ? shape[1] : shape.Count > 0 ? shape[0] : "1";
-            var storage = p.PartialModifiers is null ? p.Name : "_dsl" + p.Name;
+            var shape = p.Shape.Select(d => d.IsConstant ? DimValue.Of(d.Constant) : DimValue.Member(d.Name!)).ToEquatableArray();
+            var fanIn = fanIns.TryGetValue(p.Name, out var weightFanIn) ? weightFanIn : shape.Count > 0 ? shape[0] : DimValue.Of(1);
+            var fanOut = shape.Count > 1 ? shape[1] : shape.Count > 0 ? shape[0] : DimValue.Of(1);
             return new ParamPlan(p.Name, shape, "[" + string.Join(", ", p.Shape.Select(d => d.ToString())) + "]", p.Init, p.InitScale, fanIn, fanOut, p.Frozen,
-                p.IsProperty, storage, p.PartialModifiers, p.PartialAccessors);
+                p.IsProperty, p.PartialModifiers, p.PartialAccessors);
         }).ToImmutableArray();
 
         var plan = new ModelPlan(spec.Namespace, spec.Name, spec.Dims, parameters, spec.SubModels.Select(s => s.Name).ToImmutableArray(),
@@ -76,28 +75,28 @@ internal static class ModelCompiler
     {
         if (forward.Parameters.Any(p => p.IsTensor && !p.HasShape)) return null;
         var resolved = nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList();
-        var dims = StepPlanning.RuntimeDims(lowering, "_predict");
-        var parameters = forward.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, CSharp.NumberType(p.NumberType),
+        var dims = StepPlanning.RuntimeDims(lowering);
+        var parameters = forward.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, p.NumberType,
             p.IsTensor ? StepPlanning.AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty)).ToImmutableArray();
         var checks = dims.Checks.ToList();
         foreach (var (symbol, expression) in lowering.InstanceDims)
         {
             // A [Dim] of this model that an input axis also gives: the input wins for the buffers, so check the field agrees.
-            var local = dims.Expression(symbol, local: true);
-            if (!lowering.Unifier.Resolve(symbol).IsConstant && local != "(long)" + expression && !expression.Contains('.'))
+            var value = dims.Value(symbol);
+            if (!lowering.Unifier.Resolve(symbol).IsConstant && value != DimValue.Member(expression) && !expression.Contains('.'))
             {
-                checks.Add(new DimCheckPlan(expression, local, expression));
+                checks.Add(new DimCheckPlan(expression, value, expression));
             }
         }
         var runtimeDims = dims.Plans.ToImmutableArray();
-        var buffers = StepPlanning.Buffers(resolved, dims, lowering.Unifier, "_predict");
+        var buffers = StepPlanning.Buffers(resolved, dims, lowering.Unifier);
         return new PredictPlan(parameters, runtimeDims, checks.ToImmutableArray(), resolved.ToImmutableArray(), buffers, output);
     }
 
     /// <summary>Bias parameters added to the product x · W of a weight parameter: their fan-in is W's first dimension.</summary>
-    private static Dictionary<string, string> BiasFanIns(Graph graph)
+    private static Dictionary<string, DimValue> BiasFanIns(Graph graph)
     {
-        var result = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        var result = new Dictionary<string, DimValue>(System.StringComparer.Ordinal);
         foreach (var node in graph.Nodes)
         {
             if (node.Op is not AddOp) continue;
@@ -110,7 +109,7 @@ internal static class ModelCompiler
                 var weight = graph[product.Inputs[1]];
                 if (weight.Op is not ParameterOp { Path: var weightPath } || weightPath.Contains('.') || weight.Shape.Rank != 2) continue;
                 var first = weight.Shape[0];
-                if (!result.ContainsKey(biasPath)) result[biasPath] = first.IsConstant ? CSharp.Literal(first.Value) : first.Name!;
+                if (!result.ContainsKey(biasPath)) result[biasPath] = first.IsConstant ? DimValue.Of(first.Value) : DimValue.Member(first.Name!);
             }
         }
         return result;

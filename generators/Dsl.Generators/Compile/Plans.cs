@@ -1,24 +1,48 @@
 using Dsl.Generators.Ir;
 using Dsl.Generators.Parsing;
 
-namespace Dsl.Generators.Emit;
+namespace Dsl.Generators.Compile;
 
-// What the emitters see: plain data decided by the earlier stages (no Roslyn types, no locations).
+// What the emitters see: plain data decided by the compile stage (no Roslyn types, no locations, no
+// C# text: names, dimensions as DimValue, flags; Emit renders them).
 // Every record must stay immutable and structurally equal: a plan equal to the last one means the
 // generated file is reused as it is.
+
+/// <summary>Where a dimension's value comes from (Emit writes the C#).</summary>
+internal enum DimSource
+{
+    /// <summary>A constant size.</summary>
+    Constant,
+
+    /// <summary>A [Dim] field of a model, by its path (<c>Hidden</c>, <c>Net.Hidden</c>).</summary>
+    Member,
+
+    /// <summary>A size read from an input at each step, by its name (<c>batch</c>): a local while checking, a field between steps.</summary>
+    Runtime,
+
+    /// <summary>A symbol nothing gives a value (should not reach emitted code; rendered so it fails to compile loudly).</summary>
+    Unbound,
+}
+
+/// <summary>One dimension as data. Must stay immutable and structurally equal.</summary>
+internal sealed record DimValue(DimSource Source, long Constant = 0, string Name = "")
+{
+    public static DimValue Of(long constant) => new(DimSource.Constant, constant);
+
+    public static DimValue Member(string path) => new(DimSource.Member, 0, path);
+}
 
 /// <summary>A [Param] as the model's Initialize and Parameters need it. Must stay immutable and structurally equal.</summary>
 internal sealed record ParamPlan(
     string Name,
-    EquatableArray<string> Shape,
+    EquatableArray<DimValue> Shape,
     string ShapeDisplay,
     InitKind Init,
     double Scale,
-    string FanIn,
-    string FanOut,
+    DimValue FanIn,
+    DimValue FanOut,
     bool Frozen,
     bool IsProperty,
-    string Storage,
     string? PartialModifiers = null,
     EquatableArray<string> PartialAccessors = default);
 
@@ -43,23 +67,23 @@ internal sealed record PredictPlan(
     EquatableArray<BufferPlan> Buffers,
     int Output);
 
-/// <summary>One axis of a step input: the C# value it must have and how the [Shape] wrote it. Must stay immutable and structurally equal.</summary>
-internal sealed record AxisPlan(string Expected, string Display, long? Constant = null);
+/// <summary>One axis of a step input: the value it must have and how the [Shape] wrote it. Must stay immutable and structurally equal.</summary>
+internal sealed record AxisPlan(DimValue Expected, string Display, long? Constant = null);
 
 /// <summary>A parameter of TrainStep (a [Loss] parameter). Must stay immutable and structurally equal.</summary>
-internal sealed record StepParameterPlan(string Name, bool IsTensor, string NumberType, EquatableArray<AxisPlan> Axes, bool IsIndex = false)
+internal sealed record StepParameterPlan(string Name, bool IsTensor, NumberType NumberType, EquatableArray<AxisPlan> Axes, bool IsIndex = false)
 {
     public string Declared => "[" + string.Join(", ", System.Linq.Enumerable.Select(Axes, a => a.Display)) + "]";
 }
 
-/// <summary>A dimension only known at run time, read from an input at each step (<c>Batch</c>). Must stay immutable and structurally equal.</summary>
-internal sealed record RuntimeDimPlan(string Field, string Local, string Source, string Display);
+/// <summary>A dimension only known at run time, read from axis <see cref="Axis"/> of the input <see cref="Input"/> at each step (<c>batch</c>). Must stay immutable and structurally equal.</summary>
+internal sealed record RuntimeDimPlan(string Name, string Input, int Axis, string Display);
 
-/// <summary>A model [Dim] left to run time whose value must agree with another dimension. Must stay immutable and structurally equal.</summary>
-internal sealed record DimCheckPlan(string Expression, string Expected, string Display);
+/// <summary>A model [Dim] field (<see cref="Member"/>) left to run time whose value must agree with another dimension. Must stay immutable and structurally equal.</summary>
+internal sealed record DimCheckPlan(string Member, DimValue Expected, string Display);
 
-/// <summary>A preallocated tensor for one node (its result, or an auxiliary buffer its emission also writes). Must stay immutable and structurally equal.</summary>
-internal sealed record BufferPlan(int Node, string Field, EquatableArray<string> Shape, bool IsAuxiliary);
+/// <summary>A preallocated tensor for one node (its result, or an auxiliary buffer its emission also writes), named after the value. Must stay immutable and structurally equal.</summary>
+internal sealed record BufferPlan(int Node, string Name, EquatableArray<DimValue> Shape, bool IsAuxiliary);
 
 /// <summary>The gradient of one trainable parameter. Must stay immutable and structurally equal.</summary>
 internal sealed record GradientPlan(string Path, int Node);
@@ -73,8 +97,8 @@ internal sealed record RuleStatePlan(string Field, string Rule, string Parameter
 /// <summary>A [Metric] method: which step inputs (by index among the tensor inputs) it takes. Must stay immutable and structurally equal.</summary>
 internal sealed record MetricPlan(string Name, EquatableArray<int> Inputs, bool ReturnsTensor, bool HigherIsBetter);
 
-/// <summary>One write of the update: <c>Net.W1 -= value</c> or <c>state = value</c>. Must stay immutable and structurally equal.</summary>
-internal sealed record UpdatePlan(string Target, string TargetName, AssignOperator Operator, int Value, string Alpha);
+/// <summary>One write of the update: <c>Net.W1 -= LearningRate · value</c> (scaled by the learning rate and the step's factor when <see cref="Scaled"/>). Must stay immutable and structurally equal.</summary>
+internal sealed record UpdatePlan(string Target, string TargetName, AssignOperator Operator, int Value, bool Scaled);
 
 /// <summary>The generated half of an [Experiment]: its training step. Must stay immutable and structurally equal.</summary>
 internal sealed record ExperimentPlan(

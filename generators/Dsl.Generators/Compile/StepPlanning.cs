@@ -1,32 +1,31 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Ir;
 using Dsl.Generators.Optimization;
 using Dsl.Generators.Shapes;
 
-namespace Dsl.Generators;
+namespace Dsl.Generators.Compile;
 
 /// <summary>
 /// What every compiled computation (an experiment's step, a model's Predict) plans the same way:
 /// where each run-time dimension is read from, the expected axes of each input, and one buffer per
-/// computed value (plus the auxiliary buffers its op writes).
+/// computed value (plus the auxiliary buffers its op writes). Dimensions are planned as data
+/// (<see cref="DimValue"/>); Emit writes them.
 /// </summary>
 internal static class StepPlanning
 {
-    /// <summary>One buffer per computed node, named <paramref name="prefix"/> + the value's name, sized in C# from <paramref name="dims"/>.</summary>
-    public static ImmutableArray<BufferPlan> Buffers(IReadOnlyList<Node> nodes, DimTable dims, ShapeUnifier unifier, string prefix)
+    /// <summary>One buffer per computed node, named after the value, sized from <paramref name="dims"/>.</summary>
+    public static ImmutableArray<BufferPlan> Buffers(IReadOnlyList<Node> nodes, DimTable dims, ShapeUnifier unifier)
     {
         var buffers = ImmutableArray.CreateBuilder<BufferPlan>();
         foreach (var node in nodes.Where(ValueNaming.Computed))
         {
-            var field = prefix + (prefix == "_" ? node.Name : char.ToUpperInvariant(node.Name[0]) + node.Name.Substring(1));
-            buffers.Add(new BufferPlan(node.Id, field, node.Shape.Dims.Select(d => dims.Expression(d)).ToEquatableArray(), false));
+            buffers.Add(new BufferPlan(node.Id, node.Name, node.Shape.Dims.Select(d => dims.Value(d)).ToEquatableArray(), false));
             foreach (var auxiliary in node.Op.Auxiliary(node, id => nodes[id]))
             {
-                buffers.Add(new BufferPlan(node.Id, EmitContext.AuxiliaryField(field, auxiliary.Suffix),
-                    unifier.Resolve(auxiliary.Shape).Dims.Select(d => dims.Expression(d)).ToEquatableArray(), true));
+                buffers.Add(new BufferPlan(node.Id, node.Name + auxiliary.Suffix,
+                    unifier.Resolve(auxiliary.Shape).Dims.Select(d => dims.Value(d)).ToEquatableArray(), true));
             }
         }
         return buffers.ToImmutable();
@@ -36,7 +35,7 @@ internal static class StepPlanning
     {
         var input = lowering.Inputs.FirstOrDefault(i => i.Name == parameter);
         if (input is null) return EquatableArray<AxisPlan>.Empty;
-        return input.Shape.Dims.Select(d => new AxisPlan(dims.Expression(d, local: true), d.ToString(),
+        return input.Shape.Dims.Select(d => new AxisPlan(dims.Value(d), d.ToString(),
             lowering.Unifier.Resolve(d) is { IsConstant: true } constant ? constant.Value : null)).ToEquatableArray();
     }
 
@@ -44,36 +43,36 @@ internal static class StepPlanning
     /// Where each run-time dimension's value comes from: the first input axis that has it
     /// (<c>images.Size(0)</c>), else a model's [Dim] field; and which other places must agree.
     /// </summary>
-    public static DimTable RuntimeDims(Lowering lowering, string fieldPrefix = "_")
+    public static DimTable RuntimeDims(Lowering lowering)
     {
-        var table = new DimTable(lowering.Unifier, fieldPrefix);
+        var table = new DimTable(lowering.Unifier);
         foreach (var input in lowering.Inputs)
         {
             for (var axis = 0; axis < input.Shape.Rank; axis++)
             {
                 var resolved = lowering.Unifier.Resolve(input.Shape[axis]);
                 if (resolved.IsConstant || table.Has(resolved)) continue;
-                table.AddInput(resolved, RuntimeApi.Size(input.Name, axis));
+                table.AddInput(resolved, input.Name, axis);
             }
         }
-        foreach (var (symbol, expression) in lowering.InstanceDims)
+        foreach (var (symbol, path) in lowering.InstanceDims)
         {
             var resolved = lowering.Unifier.Resolve(symbol);
             if (!resolved.IsConstant && !table.Has(resolved) && resolved.Key == symbol.Key)
             {
-                table.AddInstance(resolved, expression);
+                table.AddInstance(resolved, path);
                 continue;
             }
             if (resolved.Key == symbol.Key) continue;
-            table.Checks.Add(new DimCheckPlan(expression, table.Expression(resolved, local: true), symbol.Name + " of " + expression.Substring(0, System.Math.Max(0, expression.LastIndexOf('.')))));
+            table.Checks.Add(new DimCheckPlan(path, table.Value(resolved), symbol.Name + " of " + path.Substring(0, System.Math.Max(0, path.LastIndexOf('.')))));
         }
         return table;
     }
 
-    internal sealed class DimTable(ShapeUnifier unifier, string fieldPrefix)
+    internal sealed class DimTable(ShapeUnifier unifier)
     {
-        private readonly Dictionary<string, (string Field, string Local, bool FromInput, string Source)> _byKey = new(System.StringComparer.Ordinal);
-        private readonly HashSet<string> _locals = new(System.StringComparer.Ordinal);
+        private readonly Dictionary<string, DimValue> _byKey = new(System.StringComparer.Ordinal);
+        private readonly HashSet<string> _names = new(System.StringComparer.Ordinal);
 
         public List<RuntimeDimPlan> Plans { get; } = [];
 
@@ -81,30 +80,27 @@ internal static class StepPlanning
 
         public bool Has(Dim symbol) => _byKey.ContainsKey(symbol.Key);
 
-        public void AddInput(Dim symbol, string source)
+        public void AddInput(Dim symbol, string input, int axis)
         {
-            var local = Lowering.Camel(symbol.Name!);
-            if (CSharp.IsKeyword(local) || !_locals.Add(local))
+            var name = Naming.LowerFirst(symbol.Name!);
+            if (!_names.Add(name))
             {
                 var n = 2;
-                while (!_locals.Add(local + n.ToString(System.Globalization.CultureInfo.InvariantCulture))) n++;
-                local += n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                while (!_names.Add(name + n.ToString(System.Globalization.CultureInfo.InvariantCulture))) n++;
+                name += n.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
-            var field = fieldPrefix == "_" ? "_" + local : fieldPrefix + char.ToUpperInvariant(local[0]) + local.Substring(1);
-            _byKey[symbol.Key] = (field, local, true, source);
-            Plans.Add(new RuntimeDimPlan(field, local, source, symbol.Name!));
+            _byKey[symbol.Key] = new DimValue(DimSource.Runtime, 0, name);
+            Plans.Add(new RuntimeDimPlan(name, input, axis, symbol.Name!));
         }
 
-        public void AddInstance(Dim symbol, string expression) => _byKey[symbol.Key] = ("(long)" + expression, "(long)" + expression, false, expression);
+        public void AddInstance(Dim symbol, string path) => _byKey[symbol.Key] = DimValue.Member(path);
 
-        /// <summary>The C# value of a dimension: a literal, the field holding an input's size, or a model's [Dim] field.</summary>
-        public string Expression(Dim dim, bool local = false)
+        /// <summary>A dimension's value: a constant, a size read from an input, or a model's [Dim] field.</summary>
+        public DimValue Value(Dim dim)
         {
             var resolved = unifier.Resolve(dim);
-            if (resolved.IsConstant) return CSharp.Literal(resolved.Value);
-            if (_byKey.TryGetValue(resolved.Key, out var entry)) return local ? entry.Local : entry.Field;
-            return "(long)" + resolved.Key;
+            if (resolved.IsConstant) return DimValue.Of(resolved.Value);
+            return _byKey.TryGetValue(resolved.Key, out var value) ? value : new DimValue(DimSource.Unbound, 0, resolved.Key);
         }
     }
-
 }

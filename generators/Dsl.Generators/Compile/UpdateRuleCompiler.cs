@@ -2,13 +2,12 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Dsl.Generators.Diagnostics;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Ir;
 using Dsl.Generators.Optimization;
 using Dsl.Generators.Parsing;
 using Dsl.Generators.Shapes;
 
-namespace Dsl.Generators;
+namespace Dsl.Generators.Compile;
 
 /// <summary>
 /// An [UpdateRule] on its own: lowers its [Update] body for a parameter of any shape (one symbolic
@@ -23,6 +22,9 @@ internal static class UpdateRuleCompiler
 
     /// <summary>The number field a schedule scales: inside the loop it reads <c>LearningRate · learningRateFactor</c>.</summary>
     public const string LearningRateField = "LearningRate";
+
+    /// <summary>The name of that scaled value (a local of the generated Update, under the reserved prefix).</summary>
+    public const string ScaledLearningRate = "learningRate";
 
     public static Result Compile(UpdateRuleSpec spec)
     {
@@ -42,7 +44,9 @@ internal static class UpdateRuleCompiler
             states[state] = graph.Add(new StateOp(state, parameterName), [], elements, ValueKind.Tensor, state, NamePriority.Fixed);
         }
         var hasLearningRate = spec.Numbers.Any(n => n.Name == LearningRateField && !n.IsStatic);
-        var overrides = hasLearningRate ? new Dictionary<string, string> { [LearningRateField] = "learningRate" } : null;
+        var overrides = hasLearningRate
+            ? new Dictionary<string, NumberOp> { [LearningRateField] = new NumberOp(NumberSource.Generated, ScaledLearningRate, 0, LearningRateField) }
+            : null;
 
         Guard.ThrowIfRequested("lowering the update rule");
         var lowered = lowering.LowerUpdate(spec, parameter, gradient, "step", states, overrides);

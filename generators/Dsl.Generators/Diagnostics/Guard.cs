@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Immutable;
-using Dsl.Generators.Parsing;
 using Microsoft.CodeAnalysis;
 
 namespace Dsl.Generators.Diagnostics;

@@ -1,29 +1,54 @@
 using System.Collections.Generic;
+using System.Linq;
 using Dsl.Generators.Ir;
+using Dsl.Generators.Parsing;
 
 namespace Dsl.Generators.Emit;
 
-/// <summary>What an op's emission rule sees: the C# text of its operands and output, and where to write.</summary>
-internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary<int, string> buffers, CodeWriter writer)
+/// <summary>
+/// Emit's side of <see cref="IEmitContext"/>: turns an op's runtime calls (operands as node ids) into
+/// C# lines through <see cref="RuntimeApi"/>, and renders values: a buffer field, an input, a
+/// parameter, a state field or an inline number.
+/// </summary>
+/// <param name="buffers">The field of each node's buffer.</param>
+/// <param name="hiding">Parameter names of the method being written (a member they hide is read through <c>this.</c>).</param>
+/// <param name="learningRateFactor">The name of the method's learning-rate factor parameter (update rules applied in a step).</param>
+/// <param name="step">The C# of the step count the update rules read.</param>
+internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary<int, string> buffers, CodeWriter writer,
+    IReadOnlyCollection<string>? hiding = null, string learningRateFactor = "learningRateFactor", string step = "__step") : IEmitContext
 {
-    /// <summary>The C# expression of a value: a buffer field, an input, a parameter, a state field or an inline number.</summary>
+    private readonly IReadOnlyCollection<string> _hiding = hiding ?? [];
+
+    /// <summary>The C# expression of a value.</summary>
     public string Ref(int id)
     {
         if (buffers.TryGetValue(id, out var field)) return field;
         var node = nodes[id];
         return node.Op switch
         {
-            InputOp input => input.Parameter,
-            ParameterOp parameter => parameter.Path,
-            StateOp state => state.Field,
-            NumberOp number => number.Expression,
-            NumberArithmeticOp arithmetic => arithmetic.Inline(this, node),
-            NumberNegateOp negate => negate.Inline(this, node),
-            NumberFunctionOp function => function.Inline(this, node),
+            InputOp input => Identifiers.Escape(input.Parameter),
+            ParameterOp parameter => Member(parameter.Path),
+            StateOp state => Identifiers.Escape(state.Field),
+            NumberOp number => Number(number),
+            NumberArithmeticOp arithmetic => "(" + Ref(node.Inputs[0]) + " " + arithmetic.Symbol + " " + Ref(node.Inputs[1]) + ")",
+            NumberNegateOp => "(-" + Ref(node.Inputs[0]) + ")",
+            NumberFunctionOp function => RuntimeApi.MathFunction(function.Function, node.Inputs.Select(Ref).ToArray()),
             NoGradOp => Ref(node.Inputs[0]),
             _ => throw new System.InvalidOperationException("no buffer for " + node.Name),
         };
     }
+
+    /// <summary>A member of the generated class (or of one of its members), <c>this.</c>-qualified when a parameter hides it.</summary>
+    public string Member(string path) => Identifiers.Member(path, _hiding);
+
+    private string Number(NumberOp number) => number.Source switch
+    {
+        NumberSource.Constant => CSharp.Literal(number.Value),
+        NumberSource.Member => Member(number.Path),
+        NumberSource.StaticMember => Identifiers.Path(number.Path),
+        NumberSource.Generated => Identifiers.Generated(number.Path),
+        _ => Identifiers.Escape(number.Path),
+    };
 
     public string Out(Node node) => buffers[node.Id];
 
@@ -37,4 +62,55 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
     public bool IsNumber(int id) => nodes[id].IsNumber;
 
     public void Line(string statement) => writer.Line(statement);
+
+    private string[] Inputs(Node node) => node.Inputs.Select(Ref).ToArray();
+
+    public void Kernel(string kernel, Node node, params int[] operands) =>
+        Line(RuntimeApi.Kernel(kernel, operands.Length == 0 ? Inputs(node) : operands.Select(Ref).ToArray(), Out(node)));
+
+    public void Binary(string kernel, Node node, bool commutative)
+    {
+        var (a, b) = (node.Inputs[0], node.Inputs[1]);
+        if (IsNumber(a) && commutative) (a, b) = (b, a);
+        Line(RuntimeApi.Kernel(kernel, [Ref(a), Ref(b)], Out(node)));
+    }
+
+    public void MatMul(Node node, bool transposeA, bool transposeB) =>
+        Line(RuntimeApi.MatMul(Ref(node.Inputs[0]), Ref(node.Inputs[1]), Out(node), transposeA, transposeB));
+
+    public void Fill(Node node, double value) => Line(RuntimeApi.Fill(Out(node), CSharp.Literal(value)));
+
+    public void MeanBackward(Node node)
+    {
+        foreach (var line in RuntimeApi.MeanBackward(Ref(node.Inputs[0]), Out(node))) Line(line);
+    }
+
+    public void MseLoss(Node node) => Line(RuntimeApi.MseLoss(Ref(node.Inputs[0]), Ref(node.Inputs[1]), Out(node)));
+
+    public void MseLossBackward(Node node) => Line(RuntimeApi.MseLossBackward(Ref(node.Inputs[0]), Ref(node.Inputs[1]), Ref(node.Inputs[2]), Out(node)));
+
+    public void CrossEntropy(Node node, string logProbs, string totalWeight)
+    {
+        foreach (var line in RuntimeApi.CrossEntropy(Ref(node.Inputs[0]), Ref(node.Inputs[1]), Out(node), Auxiliary(node, logProbs), Auxiliary(node, totalWeight))) Line(line);
+    }
+
+    public void CrossEntropyBackward(Node node, Node forward, string logProbs, string totalWeight, string logProbsGradient)
+    {
+        foreach (var line in RuntimeApi.CrossEntropyBackward(Ref(node.Inputs[0]), Ref(node.Inputs[2]), Out(node),
+            Auxiliary(forward, logProbs), Auxiliary(forward, totalWeight), Auxiliary(node, logProbsGradient))) Line(line);
+    }
+
+    public void CrossEntropySecond(Node node, Node forward, string logProbs, string totalWeight, string softmax, string weighted)
+    {
+        foreach (var line in RuntimeApi.CrossEntropySecond(Ref(node.Inputs[0]), Ref(node.Inputs[2]), Out(node),
+            Auxiliary(forward, logProbs), Auxiliary(forward, totalWeight), Auxiliary(node, softmax), Auxiliary(node, weighted))) Line(line);
+    }
+
+    public void CallUserFunction(string method, Node node) => Line(RuntimeApi.CallUserFunction(Identifiers.Path(method), Inputs(node), Out(node)));
+
+    public void AssignParameter(string path, AssignOperator op, int value) =>
+        Line(IsNumber(value) ? RuntimeApi.InPlaceNumber(op, Member(path), Ref(value)) : RuntimeApi.InPlace(op, Member(path), Ref(value), null));
+
+    public void ApplyRule(string rule, string stateField, string path, int gradient) =>
+        Line(RuntimeApi.RuleUpdate(Member(rule), Identifiers.Generated(stateField), Member(path), Ref(gradient), step, learningRateFactor));
 }

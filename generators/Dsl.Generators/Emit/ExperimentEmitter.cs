@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Collections.Generic;
 using System.Linq;
+using Dsl.Generators.Compile;
 using Dsl.Generators.Ir;
 using Dsl.Generators.Parsing;
 
@@ -45,32 +46,52 @@ internal static class ExperimentEmitter
         summary.Add("</code>");
         if (!plan.CustomStep) summary.Add("then the gradients of " + GeneratedFile.Xml(string.Join(", ", plan.Gradients.Select(g => g.Path))) + " by reverse-mode differentiation.");
 
-        var buffers = plan.Buffers.Where(b => !b.IsAuxiliary).ToDictionary(b => b.Node, b => b.Field);
+        var frame = Frame(plan);
+        var buffers = frame.ResultFields();
         var trainable = plan.Parameters.All(p => p.IsTensor);
         return GeneratedFile.Write(plan.Namespace, plan.Name, summary, writer =>
         {
-            Body(writer, plan, buffers, NameOf);
+            Body(writer, plan, frame, buffers, NameOf);
             if (trainable) ExperimentInterface(writer, plan);
         }, trainable ? " : global::Dsl.IExperiment" : "");
     }
 
-    private static void Body(CodeWriter writer, ExperimentPlan plan, Dictionary<int, string> buffers, System.Func<int, string> nameOf)
+    /// <summary>The frame of the step: Prepare, buffers, the shape checks of the inputs.</summary>
+    private static StepFrame.Frame Frame(ExperimentPlan plan)
     {
-        var signature = string.Join(", ", plan.Parameters.Select(p => (p.IsTensor ? Tensor : p.NumberType) + " " + p.Name));
-        var arguments = string.Join(", ", plan.Parameters.Select(p => p.Name));
-        var tensors = plan.Parameters.Where(p => p.IsTensor).ToList();
         var firstParameter = plan.AllParameters.Count > 0 ? plan.AllParameters[0] : null;
+        return new StepFrame.Frame(
+            plan.Name,
+            plan.Name + "." + plan.LossMethod,
+            plan.Parameters.Where(p => p.IsTensor).ToList(),
+            plan.RuntimeDims,
+            plan.DimChecks,
+            plan.Buffers,
+            plan.Models.Select(m => (Identifiers.Path(m) + ".IsInitialized", plan.Name + ": call Initialize(seed) (or " + m + ".Initialize) before the first step.")).ToList(),
+            firstParameter is null ? RuntimeApi.DType + ".Float32" : Identifiers.Path(firstParameter) + ".DType");
+    }
+
+    /// <summary>The generated field counting the updates.</summary>
+    private static readonly string StepField = Identifiers.Generated("step");
+
+    private static string StateField(string name) => Identifiers.Generated(name);
+
+    private static void Body(CodeWriter writer, ExperimentPlan plan, StepFrame.Frame frame, Dictionary<int, string> buffers, System.Func<int, string> nameOf)
+    {
+        var signature = string.Join(", ", plan.Parameters.Select(p => (p.IsTensor ? Tensor : CSharp.NumberType(p.NumberType)) + " " + Identifiers.Escape(p.Name)));
+        var arguments = string.Join(", ", plan.Parameters.Select(p => Identifiers.Escape(p.Name)));
+        var tensors = plan.Parameters.Where(p => p.IsTensor).ToList();
 
         // ---- fields
         writer.Line("// Buffers of the step, allocated for one set of run-time sizes and reused by every step.");
-        foreach (var buffer in plan.Buffers) writer.Line("private " + Tensor + " " + buffer.Field + " = null!;");
-        foreach (var state in plan.RuleStates) writer.Line("private " + RuleState + "? " + state.Field + "; // " + state.Rule + " state of " + state.Parameter);
-        foreach (var dim in plan.RuntimeDims) writer.Line("private long " + dim.Field + " = -1;");
-        writer.Line("private bool _buffersReady;");
-        writer.Line("private long _step;");
+        foreach (var buffer in plan.Buffers) writer.Line("private " + Tensor + " " + frame.BufferField(buffer) + " = null!;");
+        foreach (var state in plan.RuleStates) writer.Line("private " + RuleState + "? " + StateField(state.Field) + "; // " + state.Rule + " state of " + state.Parameter);
+        foreach (var dim in plan.RuntimeDims) writer.Line("private long " + frame.DimField(dim.Name) + " = -1;");
+        writer.Line("private bool " + frame.ReadyField + ";");
+        writer.Line("private long " + StepField + ";");
         writer.Line();
         writer.Line("/// <summary>The number of updates applied so far.</summary>");
-        writer.Line("public long StepCount => _step;");
+        writer.Line("public long StepCount => " + StepField + ";");
         writer.Line();
         if (plan.DeclareLearningRate)
         {
@@ -83,20 +104,25 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>Initializes every model from one generator seeded with <paramref name=\"seed\"/>, in field order, and starts training afresh.</summary>");
         using (writer.Block("public void Initialize(ulong seed, " + RuntimeApi.DType + " dtype = " + RuntimeApi.DType + ".Float32)"))
         {
-            writer.Line("using var generator = new " + RuntimeApi.Generator + "(seed);");
-            foreach (var model in plan.Models) writer.Line(model + ".Initialize(generator, dtype);");
+            string[] hiding = ["seed", "dtype"];
+            writer.Line("using var __generator = new " + RuntimeApi.Generator + "(seed);");
+            foreach (var model in plan.Models) writer.Line(Identifiers.Member(model, hiding) + ".Initialize(__generator, dtype);");
             writer.Line("ReleaseBuffers();");
             foreach (var state in plan.RuleStates)
             {
-                writer.Line(state.Field + "?.Dispose();");
-                writer.Line(state.Field + " = null;");
+                writer.Line(StateField(state.Field) + "?.Dispose();");
+                writer.Line(StateField(state.Field) + " = null;");
             }
-            writer.Line("_step = 0;");
+            writer.Line(StepField + " = 0;");
         }
         writer.Line();
 
-        if (plan.CustomStep) CustomStep(writer, plan, buffers, signature, tensors, nameOf);
-        else LossStep(writer, plan, buffers, signature, arguments, tensors, nameOf);
+        // The step's parameters are the user's; the learning-rate factor takes the reserved prefix if one of them has its name.
+        var names = plan.Parameters.Select(p => p.Name).ToList();
+        var factor = Identifiers.Free("learningRateFactor", names);
+        var prepare = frame.Prepare + "(" + string.Join(", ", tensors.Select(t => Identifiers.Escape(t.Name))) + ");";
+        if (plan.CustomStep) CustomStep(writer, plan, buffers, signature, prepare, names, factor, nameOf);
+        else LossStep(writer, plan, buffers, signature, arguments, prepare, names, factor, nameOf);
 
         // ---- Gradients and Parameters
         if (!plan.CustomStep) GradientsProperty(writer, plan, buffers);
@@ -105,38 +131,30 @@ internal static class ExperimentEmitter
         {
             using (writer.Block("get"))
             {
-                writer.Line("var parameters = new " + NamedTensorList + "();");
+                writer.Line("var __parameters = new " + NamedTensorList + "();");
                 foreach (var model in plan.Models)
                 {
-                    writer.Line("foreach (var (name, value) in " + model + ".Parameters) parameters.Add((" + CSharp.String(model + ".") + " + name, value));");
+                    writer.Line("foreach (var (__name, __value) in " + Identifiers.Path(model) + ".Parameters) __parameters.Add((" + CSharp.String(model + ".") + " + __name, __value));");
                 }
-                writer.Line("return parameters;");
+                writer.Line("return __parameters;");
             }
         }
         writer.Line();
 
         // ---- Prepare: shape checks and buffers
-        StepFrame.Emit(writer, new StepFrame.Frame(
-            plan.Name,
-            plan.Name + "." + plan.LossMethod,
-            tensors,
-            plan.RuntimeDims,
-            plan.DimChecks,
-            plan.Buffers,
-            plan.Models.Select(m => (m + ".IsInitialized", plan.Name + ": call Initialize(seed) (or " + m + ".Initialize) before the first step.")).ToList(),
-            firstParameter is null ? RuntimeApi.DType + ".Float32" : firstParameter + ".DType"));
+        StepFrame.Emit(writer, frame);
     }
 
     private static void LossStep(CodeWriter writer, ExperimentPlan plan, Dictionary<int, string> buffers, string signature, string arguments,
-        List<StepParameterPlan> tensors, System.Func<int, string> nameOf)
+        string prepare, List<string> names, string factor, System.Func<int, string> nameOf)
     {
         // ---- TrainStep
         writer.Line("/// <summary>One training step on a batch: forward, backward and the " + plan.UpdateRule + " update. Returns the loss before the update.</summary>");
-        using (writer.Block("public float TrainStep(" + signature + ", double learningRateFactor = 1d)"))
+        using (writer.Block("public float TrainStep(" + signature + ", double " + factor + " = 1d)"))
         {
-            writer.Line("var loss = ComputeGradients(" + arguments + ");");
-            writer.Line("ApplyUpdate(learningRateFactor);");
-            writer.Line("return loss;");
+            writer.Line("var __loss = ComputeGradients(" + arguments + ");");
+            writer.Line("ApplyUpdate(" + factor + ");");
+            writer.Line("return __loss;");
         }
         writer.Line();
 
@@ -144,8 +162,8 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>Forward and backward without updating: the loss, and the gradients in <see cref=\"Gradients\"/>.</summary>");
         using (writer.Block("public float ComputeGradients(" + signature + ")"))
         {
-            writer.Line("Prepare(" + string.Join(", ", tensors.Select(t => t.Name)) + ");");
-            var context = new EmitContext(plan.Nodes, buffers, writer);
+            writer.Line(prepare);
+            var context = new EmitContext(plan.Nodes, buffers, writer, names, factor, StepField);
             writer.Line();
             writer.Line("// Forward");
             EmitNodes(writer, context, plan, 0, plan.BackwardStart, nameOf);
@@ -164,8 +182,8 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>");
         using (writer.Block("public float EvaluateLoss(" + signature + ")"))
         {
-            writer.Line("Prepare(" + string.Join(", ", tensors.Select(t => t.Name)) + ");");
-            var context = new EmitContext(plan.Nodes, buffers, writer);
+            writer.Line(prepare);
+            var context = new EmitContext(plan.Nodes, buffers, writer, names, factor, StepField);
             EmitNodes(writer, context, plan, 0, plan.BackwardStart, nameOf);
             writer.Line("return (float)" + RuntimeApi.Item(buffers[plan.Loss]) + ";");
         }
@@ -176,23 +194,23 @@ internal static class ExperimentEmitter
         writer.Line("/// <paramref name=\"learningRateFactor\"/> scales the learning rate (a schedule's factor for this step).</summary>");
         using (writer.Block("public void ApplyUpdate(double learningRateFactor = 1d)"))
         {
-            writer.Line("_step++;");
-            var context = new EmitContext(plan.Nodes, buffers, writer);
+            writer.Line(StepField + "++;");
+            string[] hiding = ["learningRateFactor"];
+            var context = new EmitContext(plan.Nodes, buffers, writer, hiding, "learningRateFactor", StepField);
             EmitNodes(writer, context, plan, plan.UpdateStart, plan.Nodes.Count, nameOf);
             foreach (var update in plan.RuleUpdates)
             {
                 writer.Line("// " + update.Parameter + " ← " + plan.UpdateRule + "(" + update.Parameter + ", " + nameOf(update.Gradient) + ")");
-                writer.Line(RuntimeApi.RuleUpdate(plan.Optimizer!, update.StateField, update.Parameter, context.Ref(update.Gradient)));
+                context.ApplyRule(plan.Optimizer!, update.StateField, update.Parameter, update.Gradient);
             }
             foreach (var update in plan.Updates)
             {
                 var value = plan.Nodes[update.Value];
-                if (buffers.TryGetValue(update.Value, out var field) && field == update.Target) continue;
-                var alpha = update.Alpha.Length > 0 ? update.Alpha : null;
+                var alpha = update.Scaled ? context.Member("LearningRate") + " * learningRateFactor" : null;
                 writer.Line("// " + update.TargetName + " " + Symbol(update.Operator) + " " + (alpha is null ? "" : alpha + " · ") + nameOf(update.Value));
                 writer.Line(value.IsNumber
-                    ? RuntimeApi.InPlaceNumber(update.Operator, update.Target, context.Ref(update.Value))
-                    : RuntimeApi.InPlace(update.Operator, update.Target, context.Ref(update.Value), alpha));
+                    ? RuntimeApi.InPlaceNumber(update.Operator, context.Member(update.Target), context.Ref(update.Value))
+                    : RuntimeApi.InPlace(update.Operator, context.Member(update.Target), context.Ref(update.Value), alpha));
             }
         }
         writer.Line();
@@ -201,16 +219,16 @@ internal static class ExperimentEmitter
 
     /// <summary>A [Step]: everything in the order written, gradients and updates included, in one method.</summary>
     private static void CustomStep(CodeWriter writer, ExperimentPlan plan, Dictionary<int, string> buffers, string signature,
-        List<StepParameterPlan> tensors, System.Func<int, string> nameOf)
+        string prepare, List<string> names, string factor, System.Func<int, string> nameOf)
     {
         writer.Line("/// <summary>One training step on a batch: <c>" + plan.LossMethod + "</c> as declared (its gradients and updates in order). Returns its loss;");
         writer.Line("/// <paramref name=\"learningRateFactor\"/> scales the learning rate of every update rule it applies.</summary>");
-        using (writer.Block("public float TrainStep(" + signature + ", double learningRateFactor = 1d)"))
+        using (writer.Block("public float TrainStep(" + signature + ", double " + factor + " = 1d)"))
         {
-            writer.Line("Prepare(" + string.Join(", ", tensors.Select(t => t.Name)) + ");");
-            writer.Line("_step++;");
+            writer.Line(prepare);
+            writer.Line(StepField + "++;");
             writer.Line();
-            var context = new EmitContext(plan.Nodes, buffers, writer);
+            var context = new EmitContext(plan.Nodes, buffers, writer, names.Append(factor).ToList(), factor, StepField);
             EmitNodes(writer, context, plan, 0, plan.Nodes.Count, nameOf);
             writer.Line();
             writer.Line("return (float)" + RuntimeApi.Item(buffers[plan.Loss]) + ";");
@@ -225,9 +243,9 @@ internal static class ExperimentEmitter
         {
             using (writer.Block("get"))
             {
-                writer.Line("var gradients = new " + NamedTensorList + "(" + plan.Gradients.Count + ");");
-                foreach (var g in plan.Gradients) writer.Line("gradients.Add((" + CSharp.String(g.Path) + ", " + buffers[g.Node] + "));");
-                writer.Line("return gradients;");
+                writer.Line("var __gradients = new " + NamedTensorList + "(" + plan.Gradients.Count + ");");
+                foreach (var g in plan.Gradients) writer.Line("__gradients.Add((" + CSharp.String(g.Path) + ", " + buffers[g.Node] + "));");
+                writer.Line("return __gradients;");
             }
         }
         writer.Line();
@@ -237,9 +255,9 @@ internal static class ExperimentEmitter
     private static void ExperimentInterface(CodeWriter writer, ExperimentPlan plan)
     {
         const string Interface = "global::Dsl.IExperiment";
-        const string Batch = "global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> batch";
+        const string Batch = "global::System.Collections.Generic.IReadOnlyList<" + Tensor + "> __batch";
         var tensors = plan.Parameters.Where(p => p.IsTensor).ToList();
-        var batchArguments = string.Join(", ", tensors.Select((_, i) => "batch[" + i.ToString(CultureInfo.InvariantCulture) + "]"));
+        var batchArguments = string.Join(", ", tensors.Select((_, i) => "__batch[" + i.ToString(CultureInfo.InvariantCulture) + "]"));
         string Dims(StepParameterPlan p) => "[" + string.Join(", ", p.Axes.Select(a => a.Constant is { } c ? CSharp.Literal(c) + "L" : "null")) + "]";
 
         writer.Line();
@@ -275,59 +293,59 @@ internal static class ExperimentEmitter
             writer.Line("/// <summary>A new <c>" + plan.Name + "</c> with the checkpoint at <paramref name=\"path\"/> loaded.</summary>");
             using (writer.Block("public static " + plan.Name + " Load(string path)"))
             {
-                writer.Line("var experiment = new " + plan.Name + "();");
-                writer.Line("global::Dsl.ExperimentCheckpoint.Restore(experiment, path);");
-                writer.Line("return experiment;");
+                writer.Line("var __experiment = new " + plan.Name + "();");
+                writer.Line("global::Dsl.ExperimentCheckpoint.Restore(__experiment, path);");
+                writer.Line("return __experiment;");
             }
             writer.Line();
         }
         writer.Line("// ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)");
-        writer.Line("private static readonly global::Dsl.StepInput[] s_dslInputs =");
+        writer.Line("private static readonly global::Dsl.StepInput[] __inputs =");
         writer.Line("[");
         foreach (var t in tensors)
         {
             writer.Line("    new(" + CSharp.String(t.Name) + ", " + Dims(t) + ", " + CSharp.String(t.Declared) + ", " + (t.IsIndex ? "true" : "false") + "),");
         }
         writer.Line("];");
-        writer.Line("private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [" +
+        writer.Line("private static readonly global::Dsl.MetricInfo[] __metrics = [" +
             string.Join(", ", plan.Metrics.Select(m => "new(" + CSharp.String(m.Name) + ", " + (m.HigherIsBetter ? "true" : "false") + ")")) + "];");
         writer.Line();
         writer.Line("string " + Interface + ".Name => " + CSharp.String(plan.Name) + ";");
-        writer.Line("global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> " + Interface + ".Inputs => s_dslInputs;");
-        writer.Line("global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> " + Interface + ".Metrics => s_dslMetrics;");
+        writer.Line("global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> " + Interface + ".Inputs => __inputs;");
+        writer.Line("global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> " + Interface + ".Metrics => __metrics;");
         writer.Line("bool " + Interface + ".HasSeparateUpdate => " + (plan.CustomStep ? "false" : "true") + ";");
         writer.Line("bool " + Interface + ".HasLoss => " + (plan.CustomStep ? "false" : "true") + ";");
-        writer.Line("long " + Interface + ".StepCount => _step;");
-        writer.Line("bool " + Interface + ".IsInitialized => " + (plan.Models.Count == 0 ? "true" : string.Join(" && ", plan.Models.Select(m => m + ".IsInitialized"))) + ";");
+        writer.Line("long " + Interface + ".StepCount => " + StepField + ";");
+        writer.Line("bool " + Interface + ".IsInitialized => " + (plan.Models.Count == 0 ? "true" : string.Join(" && ", plan.Models.Select(m => Identifiers.Path(m) + ".IsInitialized"))) + ";");
         var first = plan.AllParameters.Count > 0 ? plan.AllParameters[0] : null;
-        writer.Line(RuntimeApi.DType + " " + Interface + ".ParameterDType => " + (first is null ? RuntimeApi.DType + ".Float32" : first + ".DType") + ";");
-        writer.Line("void " + Interface + ".Initialize(ulong seed, " + RuntimeApi.DType + " dtype) => Initialize(seed, dtype);");
-        writer.Line("float " + Interface + ".TrainStep(" + Batch + ", double learningRateFactor) => TrainStep(" + batchArguments + ", learningRateFactor);");
+        writer.Line(RuntimeApi.DType + " " + Interface + ".ParameterDType => " + (first is null ? RuntimeApi.DType + ".Float32" : Identifiers.Path(first) + ".DType") + ";");
+        writer.Line("void " + Interface + ".Initialize(ulong __seed, " + RuntimeApi.DType + " __dtype) => Initialize(__seed, __dtype);");
+        writer.Line("float " + Interface + ".TrainStep(" + Batch + ", double __learningRateFactor) => TrainStep(" + batchArguments + ", __learningRateFactor);");
         if (plan.CustomStep)
         {
             const string NoSplit = "throw new global::System.NotSupportedException(\"a [Step] experiment trains with TrainStep only\")";
             writer.Line("float " + Interface + ".ComputeGradients(" + Batch + ") => " + NoSplit + ";");
-            writer.Line("void " + Interface + ".ApplyUpdate(double learningRateFactor) => " + NoSplit + ";");
+            writer.Line("void " + Interface + ".ApplyUpdate(double __learningRateFactor) => " + NoSplit + ";");
             writer.Line("float " + Interface + ".EvaluateLoss(" + Batch + ") => throw new global::System.NotSupportedException(\"a [Step] experiment has no [Loss]; declare [Metric]s to evaluate it\");");
             writer.Line("global::System.Collections.Generic.IReadOnlyList<(string Name, " + Tensor + " Value)> " + Interface + ".Gradients => global::System.Array.Empty<(string, " + Tensor + ")>();");
         }
         else
         {
             writer.Line("float " + Interface + ".ComputeGradients(" + Batch + ") => ComputeGradients(" + batchArguments + ");");
-            writer.Line("void " + Interface + ".ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);");
+            writer.Line("void " + Interface + ".ApplyUpdate(double __learningRateFactor) => ApplyUpdate(__learningRateFactor);");
             writer.Line("float " + Interface + ".EvaluateLoss(" + Batch + ") => EvaluateLoss(" + batchArguments + ");");
             writer.Line("global::System.Collections.Generic.IReadOnlyList<(string Name, " + Tensor + " Value)> " + Interface + ".Gradients => Gradients;");
         }
         writer.Line("global::System.Collections.Generic.IReadOnlyList<(string Name, " + Tensor + " Value)> " + Interface + ".Parameters => Parameters;");
-        writer.Line("void " + Interface + ".RestoreStep(long step) => _step = step;");
+        writer.Line("void " + Interface + ".RestoreStep(long __restored) => " + StepField + " = __restored;");
         writer.Line();
-        using (writer.Block("void " + Interface + ".EvaluateMetrics(" + Batch + ", global::System.Span<double> values)"))
+        using (writer.Block("void " + Interface + ".EvaluateMetrics(" + Batch + ", global::System.Span<double> __values)"))
         {
             for (var i = 0; i < plan.Metrics.Count; i++)
             {
                 var metric = plan.Metrics[i];
-                var call = metric.Name + "(" + string.Join(", ", metric.Inputs.Select(index => "batch[" + index.ToString(CultureInfo.InvariantCulture) + "]")) + ")";
-                var slot = "values[" + i.ToString(CultureInfo.InvariantCulture) + "]";
+                var call = Identifiers.Escape(metric.Name) + "(" + string.Join(", ", metric.Inputs.Select(index => "__batch[" + index.ToString(CultureInfo.InvariantCulture) + "]")) + ")";
+                var slot = "__values[" + i.ToString(CultureInfo.InvariantCulture) + "]";
                 if (!metric.ReturnsTensor)
                 {
                     writer.Line(slot + " = (double)" + call + ";");
@@ -335,10 +353,10 @@ internal static class ExperimentEmitter
                 }
                 using (writer.Block(""))
                 {
-                    writer.Line("var value = " + call + ";");
-                    writer.Line(slot + " = value.Item();");
-                    var notInput = string.Join(" && ", metric.Inputs.Select(index => "!ReferenceEquals(value, batch[" + index.ToString(CultureInfo.InvariantCulture) + "])"));
-                    writer.Line(notInput.Length == 0 ? "value.Dispose();" : "if (" + notInput + ") value.Dispose();");
+                    writer.Line("var __value = " + call + ";");
+                    writer.Line(slot + " = __value.Item();");
+                    var notInput = string.Join(" && ", metric.Inputs.Select(index => "!ReferenceEquals(__value, __batch[" + index.ToString(CultureInfo.InvariantCulture) + "])"));
+                    writer.Line(notInput.Length == 0 ? "__value.Dispose();" : "if (" + notInput + ") __value.Dispose();");
                 }
             }
         }
@@ -348,13 +366,14 @@ internal static class ExperimentEmitter
         {
             using (writer.Block("get"))
             {
-                writer.Line("var states = new " + NamedTensorList + "();");
+                writer.Line("var __states = new " + NamedTensorList + "();");
                 foreach (var state in plan.RuleStates)
                 {
-                    writer.Line(state.Field + " ??= " + state.Rule + ".CreateState(" + state.Parameter + ");");
-                    writer.Line("foreach (var (name, value) in " + state.Field + ".Named()) states.Add((" + CSharp.String(state.Rule + "/" + state.Parameter + "/") + " + name, value));");
+                    var field = StateField(state.Field);
+                    writer.Line(field + " ??= " + Identifiers.Path(state.Rule) + ".CreateState(" + Identifiers.Path(state.Parameter) + ");");
+                    writer.Line("foreach (var (__name, __value) in " + field + ".Named()) __states.Add((" + CSharp.String(state.Rule + "/" + state.Parameter + "/") + " + __name, __value));");
                 }
-                writer.Line("return states;");
+                writer.Line("return __states;");
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Dsl.Generators.Compile;
 using Dsl.Generators.Parsing;
 
 namespace Dsl.Generators.Emit;
@@ -37,10 +38,11 @@ internal static class ModelEmitter
     {
         var tensors = predict.Parameters.Where(p => p.IsTensor).ToList();
         var first = plan.Params.Count > 0 ? plan.Params[0].Name : null;
+        var hiding = predict.Parameters.Select(p => p.Name).ToList();
         var frame = new StepFrame.Frame(plan.Name, plan.Name + ".Predict", tensors, predict.RuntimeDims, predict.DimChecks, predict.Buffers,
-            [("IsInitialized", plan.Name + ": call Initialize(seed) (or load the experiment that holds it) before Predict.")],
-            first is null ? RuntimeApi.DType + ".Float32" : first + ".DType", Prefix: "Predict");
-        var buffers = predict.Buffers.Where(b => !b.IsAuxiliary).ToDictionary(b => b.Node, b => b.Field);
+            [(Identifiers.Member("IsInitialized", hiding), plan.Name + ": call Initialize(seed) (or load the experiment that holds it) before Predict.")],
+            first is null ? RuntimeApi.DType + ".Float32" : Identifiers.Member(first, hiding) + ".DType", Prefix: "Predict");
+        var buffers = frame.ResultFields();
         string NameOf(int id)
         {
             var node = predict.Nodes[id];
@@ -59,11 +61,11 @@ internal static class ModelEmitter
         writer.Line("/// nothing once the sizes are known. The result is one of those buffers: read or copy it before");
         writer.Line("/// the next call, and do not dispose it (<see cref=\"ReleasePredictBuffers\"/> frees them).");
         writer.Line("/// </summary>");
-        var signature = string.Join(", ", predict.Parameters.Select(p => (p.IsTensor ? RuntimeApi.Tensor : p.NumberType) + " " + p.Name));
+        var signature = string.Join(", ", predict.Parameters.Select(p => (p.IsTensor ? RuntimeApi.Tensor : CSharp.NumberType(p.NumberType)) + " " + Identifiers.Escape(p.Name)));
         using (writer.Block("public " + RuntimeApi.Tensor + " Predict(" + signature + ")"))
         {
-            writer.Line("PreparePredict(" + string.Join(", ", tensors.Select(t => t.Name)) + ");");
-            var context = new EmitContext(predict.Nodes, buffers, writer);
+            writer.Line(frame.Prepare + "(" + string.Join(", ", tensors.Select(t => Identifiers.Escape(t.Name))) + ");");
+            var context = new EmitContext(predict.Nodes, buffers, writer, hiding);
             foreach (var node in predict.Nodes)
             {
                 if (!Optimization.ValueNaming.Computed(node)) continue;
@@ -76,15 +78,23 @@ internal static class ModelEmitter
         StepFrame.Emit(writer, frame);
     }
 
+    /// <summary>The field behind a partial-property parameter (under the reserved prefix), else the parameter itself.</summary>
+    private static string Storage(ParamPlan p) => p.PartialModifiers is null ? Identifiers.Escape(p.Name) : Identifiers.Generated(p.Name);
+
+    /// <summary>A [Dim] or a number as C# inside Initialize, where the parameters <c>generator</c> and <c>dtype</c> could hide a member.</summary>
+    private static readonly string[] InitializeScope = ["generator", "dtype"];
+
+    private static string Dim(DimValue dim) => dim.Source == DimSource.Constant ? CSharp.Literal(dim.Constant) : Identifiers.Member(dim.Name, InitializeScope);
+
     private static void Body(CodeWriter writer, ModelPlan plan)
     {
         var dtype = RuntimeApi.DType;
         foreach (var p in plan.Params.Where(p => p.PartialModifiers is not null))
         {
-            writer.Line("private " + RuntimeApi.Tensor + " " + p.Storage + " = " + RuntimeApi.Empty(["0"], dtype + ".Float32") + ";");
+            writer.Line("private " + RuntimeApi.Tensor + " " + Storage(p) + " = " + RuntimeApi.Empty(["0"], dtype + ".Float32") + ";");
             writer.Line();
             writer.Line("/// <summary>The parameter " + p.Name + " " + GeneratedFile.Xml(p.ShapeDisplay) + " (storage owned by the generated code).</summary>");
-            var accessors = p.PartialAccessors.Select(a => a.EndsWith("get", System.StringComparison.Ordinal) ? a + " => " + p.Storage + ";" : a + " => " + p.Storage + " = value;");
+            var accessors = p.PartialAccessors.Select(a => a.EndsWith("get", System.StringComparison.Ordinal) ? a + " => " + Storage(p) + ";" : a + " => " + Storage(p) + " = value;");
             writer.Line(p.PartialModifiers + " " + RuntimeApi.Tensor + " " + p.Name + " { " + string.Join(" ", accessors) + " }");
             writer.Line();
         }
@@ -93,7 +103,7 @@ internal static class ModelEmitter
             writer.Line("/// <summary>Creates the model with empty parameters; <see cref=\"Initialize(ulong, " + dtype + ")\"/> gives them their shapes and values.</summary>");
             using (writer.Block("public " + plan.Name + "()"))
             {
-                foreach (var p in plan.Params.Where(p => p.PartialModifiers is null)) writer.Line(p.Name + " = " + RuntimeApi.Empty(["0"], dtype + ".Float32") + ";");
+                foreach (var p in plan.Params.Where(p => p.PartialModifiers is null)) writer.Line(Identifiers.Escape(p.Name) + " = " + RuntimeApi.Empty(["0"], dtype + ".Float32") + ";");
             }
             writer.Line();
         }
@@ -105,8 +115,8 @@ internal static class ModelEmitter
         writer.Line("/// <summary>Allocates the parameters for the current [Dim] sizes and fills them from a generator seeded with <paramref name=\"seed\"/>.</summary>");
         using (writer.Block("public void Initialize(ulong seed, " + dtype + " dtype = " + dtype + ".Float32)"))
         {
-            writer.Line("using var generator = new " + RuntimeApi.Generator + "(seed);");
-            writer.Line("Initialize(generator, dtype);");
+            writer.Line("using var __generator = new " + RuntimeApi.Generator + "(seed);");
+            writer.Line("Initialize(__generator, dtype);");
         }
         writer.Line();
 
@@ -115,20 +125,21 @@ internal static class ModelEmitter
         {
             foreach (var dim in plan.Dims)
             {
-                using (writer.Block("if (" + dim + " <= 0)"))
+                var member = Identifiers.Member(dim, InitializeScope);
+                using (writer.Block("if (" + member + " <= 0)"))
                 {
                     writer.Line("throw new global::System.InvalidOperationException(" +
-                        CSharp.String(plan.Name + "." + dim + " must be set to a positive size before Initialize; it is ") + " + " + dim + " + \".\");");
+                        CSharp.String(plan.Name + "." + dim + " must be set to a positive size before Initialize; it is ") + " + " + member + " + \".\");");
                 }
             }
             foreach (var p in plan.Params)
             {
                 writer.Line("// " + p.Name + " " + p.ShapeDisplay + ": " + Describe(p));
-                writer.Line(p.Storage + ".Dispose();");
-                writer.Line(p.Storage + " = " + RuntimeApi.Empty(p.Shape, "dtype") + ";");
+                writer.Line(Storage(p) + ".Dispose();");
+                writer.Line(Storage(p) + " = " + RuntimeApi.Empty(p.Shape.Select(Dim), "dtype") + ";");
                 foreach (var line in InitLines(p)) writer.Line(line);
             }
-            foreach (var s in plan.SubModels) writer.Line(s + ".Initialize(generator, dtype);");
+            foreach (var s in plan.SubModels) writer.Line(Identifiers.Member(s, InitializeScope) + ".Initialize(generator, dtype);");
             // Predict's buffers were sized and typed for the old parameters.
             if (plan.Predict is not null && !plan.UserMembers.AsImmutableArray().Contains("Predict")) writer.Line("ReleasePredictBuffers();");
             writer.Line("IsInitialized = true;");
@@ -140,25 +151,27 @@ internal static class ModelEmitter
         {
             using (writer.Block("get"))
             {
-                writer.Line("var parameters = new " + ParameterListImpl + "();");
-                foreach (var p in plan.Params) writer.Line("parameters.Add((" + CSharp.String(p.Name) + ", " + p.Name + "));");
+                writer.Line("var __parameters = new " + ParameterListImpl + "();");
+                foreach (var p in plan.Params) writer.Line("__parameters.Add((" + CSharp.String(p.Name) + ", " + Identifiers.Escape(p.Name) + "));");
                 foreach (var s in plan.SubModels)
                 {
-                    writer.Line("foreach (var (name, value) in " + s + ".Parameters) parameters.Add((" + CSharp.String(s + ".") + " + name, value));");
+                    writer.Line("foreach (var (__name, __value) in " + Identifiers.Escape(s) + ".Parameters) __parameters.Add((" + CSharp.String(s + ".") + " + __name, __value));");
                 }
-                writer.Line("return parameters;");
+                writer.Line("return __parameters;");
             }
         }
     }
 
     private static string Describe(ParamPlan p) => p.Init switch
     {
-        InitKind.UniformFanIn => "uniform in ±" + Scale(p) + "1/√" + p.FanIn + " (fan-in)",
+        InitKind.UniformFanIn => "uniform in ±" + Scale(p) + "1/√" + Display(p.FanIn) + " (fan-in)",
         InitKind.Normal => "normal with standard deviation " + CSharp.Literal(p.Scale).TrimEnd('d'),
-        InitKind.XavierUniform => "Xavier uniform in ±" + Scale(p) + "√(6/(" + p.FanIn + " + " + p.FanOut + "))",
+        InitKind.XavierUniform => "Xavier uniform in ±" + Scale(p) + "√(6/(" + Display(p.FanIn) + " + " + Display(p.FanOut) + "))",
         InitKind.Zeros => "zeros",
         _ => "ones",
     };
+
+    private static string Display(DimValue dim) => dim.Source == DimSource.Constant ? CSharp.Literal(dim.Constant) : dim.Name;
 
     private static string Scale(ParamPlan p) => p.Scale == 1 ? "" : CSharp.Literal(p.Scale).TrimEnd('d') + "·";
 
@@ -171,28 +184,28 @@ internal static class ModelEmitter
             case InitKind.UniformFanIn:
             {
                 var bound = Local(p, "Bound");
-                yield return "var " + bound + " = " + scale + "1d / " + math + ".Sqrt(" + p.FanIn + ");";
-                yield return RuntimeApi.Uniform(p.Name, "-" + bound, bound, "generator");
+                yield return "var " + bound + " = " + scale + "1d / " + math + ".Sqrt(" + Dim(p.FanIn) + ");";
+                yield return RuntimeApi.Uniform(Storage(p), "-" + bound, bound, "generator");
                 break;
             }
             case InitKind.XavierUniform:
             {
                 var bound = Local(p, "Bound");
-                yield return "var " + bound + " = " + scale + math + ".Sqrt(6d / (" + p.FanIn + " + " + p.FanOut + "));";
-                yield return RuntimeApi.Uniform(p.Name, "-" + bound, bound, "generator");
+                yield return "var " + bound + " = " + scale + math + ".Sqrt(6d / (" + Dim(p.FanIn) + " + " + Dim(p.FanOut) + "));";
+                yield return RuntimeApi.Uniform(Storage(p), "-" + bound, bound, "generator");
                 break;
             }
             case InitKind.Normal:
-                yield return RuntimeApi.Normal(p.Name, "0d", CSharp.Literal(p.Scale), "generator");
+                yield return RuntimeApi.Normal(Storage(p), "0d", CSharp.Literal(p.Scale), "generator");
                 break;
             case InitKind.Zeros:
-                yield return RuntimeApi.Zero(p.Name);
+                yield return RuntimeApi.Zero(Storage(p));
                 break;
             default:
-                yield return RuntimeApi.Fill(p.Name, "1d");
+                yield return RuntimeApi.Fill(Storage(p), "1d");
                 break;
         }
     }
 
-    private static string Local(ParamPlan p, string suffix) => char.ToLowerInvariant(p.Name[0]) + p.Name.Substring(1) + suffix;
+    private static string Local(ParamPlan p, string suffix) => Identifiers.Generated(Naming.LowerFirst(p.Name) + suffix);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using Dsl.Generators.Ir;
 
 namespace Dsl.Generators.Emit;
 
@@ -90,16 +89,9 @@ internal static class RuntimeApi
 
     // ---- elementwise -------------------------------------------------------------------------------
 
-    /// <summary>a ∘ b into output, for tensor ∘ tensor, tensor ∘ number and number ∘ tensor.</summary>
-    public static string Binary(string kernel, EmitContext context, Node node, bool commutative)
-    {
-        var (a, b) = (node.Inputs[0], node.Inputs[1]);
-        var output = context.Out(node);
-        if (context.IsNumber(a) && commutative) (a, b) = (b, a);
-        return Kernels + "." + kernel + "(" + context.Ref(a) + ", " + context.Ref(b) + ", " + output + ");";
-    }
-
-    public static string Unary(string kernel, string x, string output) => Kernels + "." + kernel + "(" + x + ", " + output + ");";
+    /// <summary><c>Kernels.{kernel}(arguments..., output)</c>: the shape of most kernels (elementwise, reductions, copies, simple backward kernels).</summary>
+    public static string Kernel(string kernel, string[] arguments, string output) =>
+        Kernels + "." + kernel + "(" + string.Join(", ", arguments) + ", " + output + ");";
 
     public static string MatMul(string a, string b, string output, bool transposeA, bool transposeB)
     {
@@ -179,8 +171,8 @@ internal static class RuntimeApi
     /// one of the arguments (a function may return its input). Allocates, unlike the kernels.
     /// </summary>
     public static string CallUserFunction(string method, string[] arguments, string output) =>
-        "{ var result = " + method + "(" + string.Join(", ", arguments) + "); " + Kernels + ".Copy(result, " + output + "); if ("
-        + string.Join(" && ", System.Linq.Enumerable.Select(arguments, a => "!ReferenceEquals(result, " + a + ")")) + ") result.Dispose(); }";
+        "{ var __result = " + method + "(" + string.Join(", ", arguments) + "); " + Kernels + ".Copy(__result, " + output + "); if ("
+        + string.Join(" && ", System.Linq.Enumerable.Select(arguments, a => "!ReferenceEquals(__result, " + a + ")")) + ") __result.Dispose(); }";
 
     public static string Copy(string source, string destination) => Kernels + ".Copy(" + source + ", " + destination + ");";
 
@@ -208,9 +200,9 @@ internal static class RuntimeApi
         _ => Fill(target, value),
     };
 
-    /// <summary>An update rule applied to one parameter, its state made on first use: <c>Optimizer.Update(state ??= Optimizer.CreateState(p), p, g, _step, factor)</c>.</summary>
-    public static string RuleUpdate(string rule, string stateField, string parameter, string gradient) =>
-        rule + ".Update(" + stateField + " ??= " + rule + ".CreateState(" + parameter + "), " + parameter + ", " + gradient + ", _step, learningRateFactor);";
+    /// <summary>An update rule applied to one parameter, its state made on first use: <c>Optimizer.Update(state ??= Optimizer.CreateState(p), p, g, step, factor)</c>.</summary>
+    public static string RuleUpdate(string rule, string stateField, string parameter, string gradient, string step, string learningRateFactor) =>
+        rule + ".Update(" + stateField + " ??= " + rule + ".CreateState(" + parameter + "), " + parameter + ", " + gradient + ", " + step + ", " + learningRateFactor + ");";
 
     // ---- numbers -----------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Dsl.Generators.Compile;
 
 namespace Dsl.Generators.Emit;
 
@@ -30,30 +31,55 @@ internal static class StepFrame
         string Prefix = "",
         bool PublicRelease = true)
     {
-        public string Prepare => "Prepare" + Prefix;
+        public string Prepare => Identifiers.Generated("Prepare" + Prefix);
 
-        public string Allocate => "Allocate" + Prefix + "Buffers";
+        public string Allocate => Identifiers.Generated("Allocate" + Prefix + "Buffers");
 
         public string Release => "Release" + Prefix + "Buffers";
 
-        public string ReadyField => "_" + Lowering(Prefix) + (Prefix.Length == 0 ? "buffersReady" : "BuffersReady");
+        public string ShapeMismatch => Identifiers.Generated(Prefix + "ShapeMismatch");
 
-        private static string Lowering(string prefix) => prefix.Length == 0 ? "" : char.ToLowerInvariant(prefix[0]) + prefix.Substring(1);
+        public string ReadyField => Identifiers.Generated(Naming.Join(Stem, "buffersReady"));
+
+        /// <summary>Names the frame's fields apart from another frame's: <c>predict</c> for Predict.</summary>
+        private string Stem => Naming.LowerFirst(Prefix);
+
+        public string BufferField(BufferPlan buffer) => Identifiers.Generated(Naming.Join(Stem, buffer.Name));
+
+        /// <summary>The size the buffers were allocated for (a field kept between calls).</summary>
+        public string DimField(string name) => Identifiers.Generated(Naming.Join(Stem, name) + "Allocated");
+
+        /// <summary>The size of this call's inputs (a local of Prepare).</summary>
+        public static string DimLocal(string name) => Identifiers.Generated(name);
+
+        /// <summary>The field of each node's result buffer.</summary>
+        public Dictionary<int, string> ResultFields() => Buffers.Where(b => !b.IsAuxiliary).ToDictionary(b => b.Node, BufferField);
+
+        /// <summary>A dimension as C#: a literal, a model's [Dim] field, or a run-time size (Prepare's local, or the field elsewhere).</summary>
+        public string Dim(DimValue dim, bool local, IReadOnlyCollection<string>? hiding = null) => dim.Source switch
+        {
+            DimSource.Constant => CSharp.Literal(dim.Constant),
+            DimSource.Member => "(long)" + Identifiers.Member(dim.Name, hiding ?? []),
+            DimSource.Runtime => local ? DimLocal(dim.Name) : DimField(dim.Name),
+            _ => "(long)" + dim.Name,
+        };
     }
 
     /// <summary>The fields the frame keeps: buffers, run-time sizes and the ready flag.</summary>
     public static void Fields(CodeWriter writer, Frame frame)
     {
-        foreach (var buffer in frame.Buffers) writer.Line("private " + Tensor + " " + buffer.Field + " = null!;");
-        foreach (var dim in frame.RuntimeDims) writer.Line("private long " + dim.Field + " = -1;");
+        foreach (var buffer in frame.Buffers) writer.Line("private " + Tensor + " " + frame.BufferField(buffer) + " = null!;");
+        foreach (var dim in frame.RuntimeDims) writer.Line("private long " + frame.DimField(dim.Name) + " = -1;");
         writer.Line("private bool " + frame.ReadyField + ";");
     }
 
     public static void Emit(CodeWriter writer, Frame frame)
     {
         var tensors = frame.Tensors;
+        var hiding = tensors.Select(t => t.Name).ToList();
+        string Name(StepParameterPlan t) => Identifiers.Escape(t.Name);
         writer.Line("/// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>");
-        using (writer.Block("private void " + frame.Prepare + "(" + string.Join(", ", tensors.Select(t => Tensor + " " + t.Name)) + ")"))
+        using (writer.Block("private void " + frame.Prepare + "(" + string.Join(", ", tensors.Select(t => Tensor + " " + Name(t))) + ")"))
         {
             foreach (var (condition, message) in frame.Ready)
             {
@@ -64,38 +90,40 @@ internal static class StepFrame
             }
             foreach (var t in tensors)
             {
-                using (writer.Block("if (" + RuntimeApi.Rank(t.Name) + " != " + t.Axes.Count + ")"))
+                using (writer.Block("if (" + RuntimeApi.Rank(Name(t)) + " != " + t.Axes.Count + ")"))
                 {
-                    writer.Line("throw " + frame.Prefix + "ShapeMismatch(" + CSharp.String(t.Name) + ", " + t.Name + ", " + CSharp.String(t.Declared) + ", \"\");");
+                    writer.Line("throw " + frame.ShapeMismatch + "(" + CSharp.String(t.Name) + ", " + Name(t) + ", " + CSharp.String(t.Declared) + ", \"\");");
                 }
             }
-            foreach (var dim in frame.RuntimeDims) writer.Line("var " + dim.Local + " = " + dim.Source + ";");
+            foreach (var dim in frame.RuntimeDims) writer.Line("var " + Frame.DimLocal(dim.Name) + " = " + RuntimeApi.Size(Identifiers.Escape(dim.Input), dim.Axis) + ";");
             foreach (var t in tensors)
             {
                 for (var axis = 0; axis < t.Axes.Count; axis++)
                 {
                     var expected = t.Axes[axis].Expected;
-                    var source = RuntimeApi.Size(t.Name, axis);
-                    if (frame.RuntimeDims.Any(d => d.Source == source)) continue;
-                    var bound = frame.RuntimeDims.FirstOrDefault(d => d.Local == expected);
-                    var bindings = bound is null ? "\"\"" : "$\" (" + bound.Display + " = {" + bound.Local + "}, from " + Describe(bound.Source) + ")\"";
-                    using (writer.Block("if (" + source + " != " + expected + ")"))
+                    if (frame.RuntimeDims.Any(d => d.Input == t.Name && d.Axis == axis)) continue;
+                    var source = RuntimeApi.Size(Name(t), axis);
+                    var bound = expected.Source == DimSource.Runtime ? frame.RuntimeDims.FirstOrDefault(d => d.Name == expected.Name) : null;
+                    var bindings = bound is null ? "\"\"" : "$\" (" + bound.Display + " = {" + Frame.DimLocal(bound.Name) + "}, from " + bound.Input + " axis " + bound.Axis + ")\"";
+                    using (writer.Block("if (" + source + " != " + frame.Dim(expected, local: true, hiding) + ")"))
                     {
-                        writer.Line("throw " + frame.Prefix + "ShapeMismatch(" + CSharp.String(t.Name) + ", " + t.Name + ", " + CSharp.String(t.Declared) + ", " + bindings + ");");
+                        writer.Line("throw " + frame.ShapeMismatch + "(" + CSharp.String(t.Name) + ", " + Name(t) + ", " + CSharp.String(t.Declared) + ", " + bindings + ");");
                     }
                 }
             }
-            var changed = string.Join(" && ", new[] { frame.ReadyField }.Concat(frame.RuntimeDims.Select(d => d.Local + " == " + d.Field)));
+            var changed = string.Join(" && ", new[] { frame.ReadyField }.Concat(frame.RuntimeDims.Select(d => Frame.DimLocal(d.Name) + " == " + frame.DimField(d.Name))));
             writer.Line("if (" + changed + ") return;");
             foreach (var check in frame.DimChecks)
             {
-                using (writer.Block("if (" + check.Expression + " != " + check.Expected + ")"))
+                var member = Identifiers.Member(check.Member, hiding);
+                var expected = frame.Dim(check.Expected, local: true, hiding);
+                using (writer.Block("if (" + member + " != " + expected + ")"))
                 {
-                    writer.Line("throw new global::System.InvalidOperationException($\"" + frame.Name + ": " + check.Expression + " is {" + check.Expression +
-                        "} but the inputs need {" + check.Expected + "}.\");");
+                    writer.Line("throw new global::System.InvalidOperationException($\"" + frame.Name + ": " + check.Member + " is {" + member +
+                        "} but the inputs need {" + expected + "}.\");");
                 }
             }
-            foreach (var dim in frame.RuntimeDims) writer.Line(dim.Field + " = " + dim.Local + ";");
+            foreach (var dim in frame.RuntimeDims) writer.Line(frame.DimField(dim.Name) + " = " + Frame.DimLocal(dim.Name) + ";");
             writer.Line(frame.Allocate + "();");
         }
         writer.Line();
@@ -104,8 +132,8 @@ internal static class StepFrame
         using (writer.Block("private void " + frame.Allocate + "()"))
         {
             writer.Line(frame.Release + "();");
-            writer.Line("var dtype = " + frame.DType + ";");
-            foreach (var buffer in frame.Buffers) writer.Line(buffer.Field + " = " + RuntimeApi.Empty(buffer.Shape, "dtype") + ";");
+            writer.Line("var __dtype = " + frame.DType + ";");
+            foreach (var buffer in frame.Buffers) writer.Line(frame.BufferField(buffer) + " = " + RuntimeApi.Empty(buffer.Shape.Select(d => frame.Dim(d, local: false)), "__dtype") + ";");
             writer.Line(frame.ReadyField + " = true;");
         }
         writer.Line();
@@ -113,17 +141,15 @@ internal static class StepFrame
         writer.Line("/// <summary>Frees the buffers now; the next call allocates them again" + (frame.Prefix.Length == 0 ? " (update-rule state is kept)" : "") + ".</summary>");
         using (writer.Block((frame.PublicRelease ? "public" : "private") + " void " + frame.Release + "()"))
         {
-            foreach (var buffer in frame.Buffers) writer.Line(buffer.Field + "?.Dispose();");
+            foreach (var buffer in frame.Buffers) writer.Line(frame.BufferField(buffer) + "?.Dispose();");
             writer.Line(frame.ReadyField + " = false;");
         }
         writer.Line();
 
-        using (writer.Block("private static global::System.ArgumentException " + frame.Prefix + "ShapeMismatch(string parameter, " + Tensor + " actual, string declared, string bindings)"))
+        using (writer.Block("private static global::System.ArgumentException " + frame.ShapeMismatch + "(string parameter, " + Tensor + " actual, string declared, string bindings)"))
         {
             writer.Line("return new global::System.ArgumentException($\"" + frame.Method +
                 ": '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.\", parameter);");
         }
     }
-
-    private static string Describe(string source) => source.Replace(".Size(", " axis ").Replace(")", "");
 }

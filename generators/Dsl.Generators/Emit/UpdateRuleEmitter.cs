@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Dsl.Generators.Compile;
 using Dsl.Generators.Ir;
 
 namespace Dsl.Generators.Emit;
@@ -19,12 +20,13 @@ internal static class UpdateRuleEmitter
     public static string Emit(UpdateRulePlan plan)
     {
         var nodes = plan.Nodes;
-        var context = new EmitContext(nodes, new Dictionary<int, string>(), new CodeWriter());
+        var context = new EmitContext(nodes, new Dictionary<int, string>(), new CodeWriter(), UpdateParameters);
 
         // Numbers the loop reads: literals inline, everything else computed once per step.
         var hoisted = new List<(int Node, string Name, string Expression, string Math)>();
         var numberText = new Dictionary<int, string>();
-        var taken = new HashSet<string>(nodes.Where(n => !n.IsNumber).Select(n => n.Name), System.StringComparer.Ordinal) { "i", "block", "state", "parameter", "gradient", "step", "learningRate", "learningRateFactor" };
+        // Hoisted numbers are locals of Update (beside its parameters) and parameters of the loop (beside the values of the math).
+        var taken = new HashSet<string>(nodes.Where(n => !n.IsNumber).Select(n => n.Name).Concat(UpdateParameters), System.StringComparer.Ordinal);
         string NameOf(int id)
         {
             var node = nodes[id];
@@ -39,7 +41,7 @@ internal static class UpdateRuleEmitter
                 var operand = nodes[input];
                 if (!operand.IsNumber || numberText.ContainsKey(input)) continue;
                 var expression = context.Ref(input);
-                if (expression == "learningRate")
+                if (operand.Op is NumberOp { Source: NumberSource.Generated })
                 {
                     // The scaled learning rate is already a local of Update; the loop takes it by that name.
                     hoisted.Add((input, expression, expression, NameOf(input)));
@@ -70,25 +72,43 @@ internal static class UpdateRuleEmitter
         return GeneratedFile.Write(plan.Namespace, plan.Name, summary, writer => Body(writer, plan, hoisted, numberText), " : global::Dsl.IUpdateRule");
     }
 
+    /// <summary>The parameters of the generated <c>Update</c> (Dsl.IUpdateRule's names): a rule member they hide is read through <c>this.</c>.</summary>
+    private static readonly string[] UpdateParameters = ["state", "parameter", "gradient", "step", "learningRateFactor"];
+
+    private static readonly string StateNames = Identifiers.Generated("stateNames");
+
+    private static readonly string UpdateElements = Identifiers.Generated("UpdateElements");
+
+    /// <summary>The span of a tensor the loop reads or writes, and its view as vectors (<c>__mValues</c>, <c>__mVectors</c>).</summary>
+    private static string Values(string name) => Identifiers.Generated(name + "Values");
+
+    private static string Vectors(string name) => Identifiers.Generated(name + "Vectors");
+
+    /// <summary>A value of the math as a local of the loop (escaped: a user's local may be named <c>@class</c>).</summary>
+    private static string Local(string name, string suffix = "") => Identifiers.Escape(name + suffix);
+
     private static void Body(CodeWriter writer, UpdateRulePlan plan, List<(int Node, string Name, string Expression, string Math)> hoisted,
         Dictionary<int, string> numberText)
     {
         var stateNames = string.Join(", ", plan.States.Select(CSharp.String));
-        writer.Line("private static readonly string[] s_dslStateNames = [" + stateNames + "];");
+        writer.Line("private static readonly string[] " + StateNames + " = [" + stateNames + "];");
         writer.Line();
         writer.Line("string global::Dsl.IUpdateRule.Name => " + CSharp.String(plan.Name) + ";");
         writer.Line();
-        writer.Line("global::System.Collections.Generic.IReadOnlyList<string> global::Dsl.IUpdateRule.StateNames => s_dslStateNames;");
+        writer.Line("global::System.Collections.Generic.IReadOnlyList<string> global::Dsl.IUpdateRule.StateNames => " + StateNames + ";");
         writer.Line();
         writer.Line("/// <summary>Zeros of the parameter's shape and dtype for each state tensor" + (plan.States.Count > 0 ? " (" + GeneratedFile.Xml(string.Join(", ", plan.States)) + ")" : "") + ".</summary>");
-        writer.Line("public " + State + " CreateState(" + Tensor + " parameter) => new(this, parameter, s_dslStateNames);");
+        writer.Line("public " + State + " CreateState(" + Tensor + " parameter) => new(this, parameter, " + StateNames + ");");
         writer.Line();
         writer.Line("/// <summary>Updates <paramref name=\"parameter\"/> in place: the [Update] body for every element" +
             (plan.HasLearningRate ? ", with <c>LearningRate</c> scaled by <paramref name=\"learningRateFactor\"/>" : "") + ".</summary>");
         using (writer.Block("public void Update(" + State + " state, " + Tensor + " parameter, " + Tensor + " gradient, long step, double learningRateFactor = 1d)"))
         {
             writer.Line("state.Validate(this, parameter, gradient);");
-            if (plan.HasLearningRate) writer.Line("var learningRate = (double)" + UpdateRuleCompiler.LearningRateField + " * learningRateFactor;");
+            if (plan.HasLearningRate)
+            {
+                writer.Line("var " + Identifiers.Generated(UpdateRuleCompiler.ScaledLearningRate) + " = (double)" + Identifiers.Member(UpdateRuleCompiler.LearningRateField, UpdateParameters) + " * learningRateFactor;");
+            }
             foreach (var (node, name, expression, math) in hoisted)
             {
                 if (name == expression) continue;
@@ -100,7 +120,7 @@ internal static class UpdateRuleEmitter
             {
                 var spans = "parameter.AsSpan<" + type + ">(), gradient.AsSpan<" + type + ">()"
                     + string.Concat(plan.States.Select((_, i) => ", state[" + i.ToString(CultureInfo.InvariantCulture) + "].AsSpan<" + type + ">()"));
-                var call = "UpdateElements(" + spans + numbers + ");";
+                var call = UpdateElements + "(" + spans + numbers + ");";
                 if (type == "double")
                 {
                     using (writer.Block("if (parameter.DType == " + RuntimeApi.DType + ".Float64)"))
@@ -137,10 +157,10 @@ internal static class UpdateRuleEmitter
         var writesParameter = plan.Writes.Any(w => w.State < 0);
         var parameters = new List<string>
         {
-            "global::System." + (writesParameter ? "Span" : "ReadOnlySpan") + "<" + type + "> " + plan.Parameter + "Values",
-            "global::System.ReadOnlySpan<" + type + "> " + plan.Gradient + "Values",
+            "global::System." + (writesParameter ? "Span" : "ReadOnlySpan") + "<" + type + "> " + Values(plan.Parameter),
+            "global::System.ReadOnlySpan<" + type + "> " + Values(plan.Gradient),
         };
-        parameters.AddRange(plan.States.Select(s => "global::System.Span<" + type + "> " + s + "Values"));
+        parameters.AddRange(plan.States.Select(s => "global::System.Span<" + type + "> " + Values(s)));
         parameters.AddRange(hoisted.Select(h => "double " + h.Name));
         var computed = nodes.Where(ComputedElement).ToList();
         var used = new HashSet<int>(computed.SelectMany(n => n.Inputs));
@@ -152,11 +172,15 @@ internal static class UpdateRuleEmitter
             StateOp state => state.Field,
             _ => node.Name,
         };
-        var vectorizable = computed.All(n => n.Op.VectorElement(n, _ => "x") is not null);
-
-        using (writer.Block("private static void UpdateElements(" + string.Join(", ", parameters) + ")"))
+        var vectorizable = computed.All(n =>
         {
-            writer.Line("var i = 0;");
+            var probe = new ElementSyntax(_ => "x", vector: true);
+            return n.Op.Element(n, probe) is not null && probe.Supported;
+        });
+
+        using (writer.Block("private static void " + UpdateElements + "(" + string.Join(", ", parameters) + ")"))
+        {
+            writer.Line("var __i = 0;");
             if (vectorizable)
             {
                 using (writer.Block("if (" + Vector + ".IsHardwareAccelerated)"))
@@ -169,7 +193,7 @@ internal static class UpdateRuleEmitter
                         foreach (var input in node.Inputs.Where(id => nodes[id].IsNumber && !vectorText.ContainsKey(id)))
                         {
                             var scalar = numberText[input];
-                            var name = IsLiteral(scalar) ? "constant" + (++constants).ToString(CultureInfo.InvariantCulture) + "Vector" : scalar.TrimStart('@') + "Vector";
+                            var name = Identifiers.Generated(IsLiteral(scalar) ? "constant" + (++constants).ToString(CultureInfo.InvariantCulture) + "Vector" : scalar.TrimStart('@').TrimStart('_') + "Vector");
                             writer.Line("var " + name + " = new " + Vector + "<double>(" + scalar + ");");
                             vectorText[input] = name;
                         }
@@ -177,45 +201,50 @@ internal static class UpdateRuleEmitter
                     var spans = sources.Select(SpanOf).Concat(plan.Writes.Select(w => w.Target)).Distinct().ToList();
                     foreach (var span in spans)
                     {
-                        writer.Line("var " + span + "Vectors = " + MemoryMarshal + ".Cast<" + type + ", " + Vector + "<" + type + ">>(" + span + "Values);");
+                        writer.Line("var " + Vectors(span) + " = " + MemoryMarshal + ".Cast<" + type + ", " + Vector + "<" + type + ">>(" + Values(span) + ");");
                     }
-                    using (writer.Block("for (var block = 0; block < " + plan.Parameter + "Vectors.Length; block++)"))
+                    using (writer.Block("for (var __block = 0; __block < " + Vectors(plan.Parameter) + ".Length; __block++)"))
                     {
                         if (type == "double")
                         {
-                            foreach (var node in sources) writer.Line("var " + node.Name + " = " + SpanOf(node) + "Vectors[block];");
+                            foreach (var node in sources) writer.Line("var " + Local(node.Name) + " = " + Vectors(SpanOf(node)) + "[__block];");
                             Body(writer, nodes, computed, "", id => vectorText[id], vector: true);
-                            foreach (var write in plan.Writes) writer.Line(write.Target + "Vectors[block] = " + nodes[write.Node].Name + ";");
+                            foreach (var write in plan.Writes) writer.Line(Vectors(write.Target) + "[__block] = " + Local(nodes[write.Node].Name) + ";");
                         }
                         else
                         {
                             // Eight floats become two vectors of four doubles (low, high), computed apart, then narrowed back.
-                            foreach (var node in sources) writer.Line(Vector + ".Widen(" + SpanOf(node) + "Vectors[block], out var " + node.Name + "Low, out var " + node.Name + "High);");
-                            Body(writer, nodes, computed, "Low", id => vectorText[id], vector: true, sourceSuffix: true);
-                            Body(writer, nodes, computed, "High", id => vectorText[id], vector: true, sourceSuffix: true, comments: false);
+                            foreach (var node in sources) writer.Line(Vector + ".Widen(" + Vectors(SpanOf(node)) + "[__block], out var " + Local(node.Name, Low) + ", out var " + Local(node.Name, High) + ");");
+                            Body(writer, nodes, computed, Low, id => vectorText[id], vector: true, sourceSuffix: true);
+                            Body(writer, nodes, computed, High, id => vectorText[id], vector: true, sourceSuffix: true, comments: false);
                             foreach (var write in plan.Writes)
                             {
                                 var value = nodes[write.Node].Name;
-                                writer.Line(write.Target + "Vectors[block] = " + Vector + ".Narrow(" + value + "Low, " + value + "High);");
+                                writer.Line(Vectors(write.Target) + "[__block] = " + Vector + ".Narrow(" + Local(value, Low) + ", " + Local(value, High) + ");");
                             }
                         }
                     }
-                    writer.Line("i = " + plan.Parameter + "Vectors.Length * " + Vector + "<" + type + ">.Count;");
+                    writer.Line("__i = " + Vectors(plan.Parameter) + ".Length * " + Vector + "<" + type + ">.Count;");
                 }
             }
-            using (writer.Block("for (; i < " + plan.Parameter + "Values.Length; i++)"))
+            using (writer.Block("for (; __i < " + Values(plan.Parameter) + ".Length; __i++)"))
             {
                 // Each element is read once, computed in double, and written once.
-                foreach (var node in sources) writer.Line("double " + node.Name + " = " + SpanOf(node) + "Values[i];");
+                foreach (var node in sources) writer.Line("double " + Local(node.Name) + " = " + Values(SpanOf(node)) + "[__i];");
                 Body(writer, nodes, computed, "", id => numberText[id], vector: false, comments: !vectorizable);
                 foreach (var write in plan.Writes)
                 {
                     var cast = type == "float" ? "(float)" : "";
-                    writer.Line(write.Target + "Values[i] = " + cast + nodes[write.Node].Name + ";");
+                    writer.Line(Values(write.Target) + "[__i] = " + cast + Local(nodes[write.Node].Name) + ";");
                 }
             }
         }
     }
+
+    /// <summary>The suffixes of a value's two halves in the float32 vector loop (reserved, so no value of the math meets them).</summary>
+    private const string Low = "__low";
+
+    private const string High = "__high";
 
     /// <summary>One statement per computed node, each value named <c>name + suffix</c>.</summary>
     private static void Body(CodeWriter writer, EquatableArray<Node> nodes, List<Node> computed, string suffix, System.Func<int, string> number,
@@ -228,10 +257,10 @@ internal static class UpdateRuleEmitter
                 var input = node.Inputs[index];
                 if (nodes[input].IsNumber) return number(input);
                 var computedInput = nodes[input].Op is not SourceOp;
-                return nodes[input].Name + (computedInput || sourceSuffix ? suffix : "");
+                return Local(nodes[input].Name, computedInput || sourceSuffix ? suffix : "");
             }
             if (comments) writer.Line("// " + node.Name + " = " + node.Op.Math(node, id => nodes[id].IsNumber ? number(id) : nodes[id].Name));
-            writer.Line("var " + node.Name + suffix + " = " + (vector ? node.Op.VectorElement(node, Operand) : node.Op.Element(node, Operand)) + ";");
+            writer.Line("var " + Local(node.Name, suffix) + " = " + node.Op.Element(node, new ElementSyntax(Operand, vector)) + ";");
         }
     }
 
@@ -239,7 +268,7 @@ internal static class UpdateRuleEmitter
     private static string HoistedName(Node node, string expression, HashSet<string> taken, int ordinal)
     {
         var name = node.NamePriority == NamePriority.Local ? node.Name
-            : node.Op is NumberOp && Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsValidIdentifier(expression) ? Lowering.Camel(expression)
+            : node.Op is NumberOp { Source: NumberSource.Member or NumberSource.Local } number && !number.Path.Contains('.') ? Naming.LowerFirst(number.Path)
             : "k" + ordinal.ToString(CultureInfo.InvariantCulture);
         if (Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None) name = "@" + name;
         var unique = name;

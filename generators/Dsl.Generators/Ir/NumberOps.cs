@@ -1,11 +1,10 @@
 using System;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Parsing;
 
 namespace Dsl.Generators.Ir;
 
-// Arithmetic on run-time numbers (hyperparameters): emitted inline as C# double expressions, never
-// differentiated (a number is never active).
+// Arithmetic on run-time numbers (hyperparameters): emitted inline as double expressions (Emit's
+// EmitContext renders them), never differentiated (a number is never active).
 
 /// <summary>a ∘ b for two numbers (<c>1 - Beta1</c>).</summary>
 internal sealed record NumberArithmeticOp(BinaryOperator Operator) : SourceOp
@@ -23,8 +22,6 @@ internal sealed record NumberArithmeticOp(BinaryOperator Operator) : SourceOp
     };
 
     public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " " + Symbol + " " + nameOf(node.Inputs[1]);
-
-    public string Inline(EmitContext context, Node node) => "(" + context.Ref(node.Inputs[0]) + " " + Symbol + " " + context.Ref(node.Inputs[1]) + ")";
 }
 
 /// <summary>-a for a number.</summary>
@@ -35,8 +32,6 @@ internal sealed record NumberNegateOp : SourceOp
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Number();
 
     public override string Math(Node node, Func<int, string> nameOf) => "-" + nameOf(node.Inputs[0]);
-
-    public string Inline(EmitContext context, Node node) => "(-" + context.Ref(node.Inputs[0]) + ")";
 }
 
 /// <summary>A numeric function of numbers: <c>Pow(Beta1, step)</c>, <c>Sqrt(x)</c>, ...</summary>
@@ -51,12 +46,5 @@ internal sealed record NumberFunctionOp(string Function) : SourceOp
         var args = new string[node.Inputs.Count];
         for (var i = 0; i < args.Length; i++) args[i] = nameOf(node.Inputs[i]);
         return Function + "(" + string.Join(", ", args) + ")";
-    }
-
-    public string Inline(EmitContext context, Node node)
-    {
-        var args = new string[node.Inputs.Count];
-        for (var i = 0; i < args.Length; i++) args[i] = context.Ref(node.Inputs[i]);
-        return RuntimeApi.MathFunction(Function, args);
     }
 }

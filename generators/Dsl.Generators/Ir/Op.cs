@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using Dsl.Generators.Autodiff;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Shapes;
 using Microsoft.CodeAnalysis;
 
@@ -11,44 +9,40 @@ namespace Dsl.Generators.Ir;
 /// One kind of IR operation. Each op keeps its rules together, so adding an op is one place to
 /// touch: the shape rule (<see cref="InferShape"/>), the derivative rule (<see cref="Differentiate"/>,
 /// which builds more IR, so derivatives can be differentiated again), the emission rule
-/// (<see cref="Emit"/>, C# through <see cref="RuntimeApi"/>) and the math shown above the emitted
-/// line (<see cref="Math"/>). Ops are records: their settings take part in equality.
+/// (<see cref="Emit"/>: which runtime call computes it, through <see cref="IEmitContext"/>; the C# text
+/// is written by the Emit stage) and the math shown above the emitted line (<see cref="Math"/>). Ops
+/// are records: their settings take part in equality. The concrete ops live in the Ops stage, which
+/// comes after Ir and Autodiff; this contract names only interfaces defined here.
 /// </summary>
 internal abstract record Op
 {
     /// <summary>Name in messages and the default stem of the values it makes (<c>matMul1</c>).</summary>
     public abstract string Name { get; }
 
-    public virtual string DefaultValueName => char.ToLowerInvariant(Name[0]) + Name.Substring(1);
+    public virtual string DefaultValueName => Naming.LowerFirst(Name);
 
     /// <summary>Shape and kind of the result, or a diagnostic naming the operands and their shapes.</summary>
     public abstract ShapeResult InferShape(ShapeContext context);
 
     /// <summary>Adds the gradient contributions of this node's inputs, given the gradient of its output.</summary>
-    public virtual void Differentiate(GradientBuilder builder, Node node, int gradient) =>
+    public virtual void Differentiate(IGradientBuilder builder, Node node, int gradient) =>
         throw new MissingDerivativeException(Name);
 
     /// <summary>Extra buffers the node's emission writes besides its result (values saved for the backward pass).</summary>
     public virtual IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) => [];
 
-    /// <summary>Writes the C# statements computing this node into its buffer.</summary>
-    public abstract void Emit(EmitContext context, Node node);
+    /// <summary>Says which runtime calls compute this node into its buffer (Emit renders them as C#).</summary>
+    public abstract void Emit(IEmitContext context, Node node);
 
     /// <summary>The right-hand side of the math comment, with the operands' names.</summary>
     public abstract string Math(Node node, Func<int, string> nameOf);
 
     /// <summary>
-    /// One element of the result as a C# <c>double</c> expression over the operands' elements
-    /// (<paramref name="operand"/> gives each input's text: a loop local or a hoisted number), for
-    /// fused loops such as update rules; null when the op is not elementwise.
+    /// One element of the result, for fused loops such as update rules, written through
+    /// <paramref name="syntax"/> (operands, arithmetic and elementwise functions; Emit decides the C#,
+    /// scalar <c>double</c> or <c>Vector&lt;double&gt;</c>); null when the op is not elementwise.
     /// </summary>
-    public virtual string? Element(Node node, Func<int, string> operand) => null;
-
-    /// <summary>
-    /// The same as <see cref="Element"/> for operands of type <c>System.Numerics.Vector&lt;double&gt;</c>
-    /// (numbers arrive as vectors too); null when the op has no vector form (the loop stays scalar).
-    /// </summary>
-    public virtual string? VectorElement(Node node, Func<int, string> operand) => null;
+    public virtual string? Element(Node node, IElementSyntax syntax) => null;
 
     /// <summary>Whether <see cref="Element"/> gives the op's elements (the op may appear in a fused elementwise loop).</summary>
     public virtual bool IsElementwise => false;
@@ -57,11 +51,11 @@ internal abstract record Op
 /// <summary>Values that come from outside the computation (inputs, parameters, numbers, state); they are not emitted.</summary>
 internal abstract record SourceOp : Op
 {
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
     }
 
-    public override void Emit(EmitContext context, Node node)
+    public override void Emit(IEmitContext context, Node node)
     {
     }
 }

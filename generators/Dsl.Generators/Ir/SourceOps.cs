@@ -38,13 +38,42 @@ internal sealed record StateOp(string Field, string Parameter) : SourceOp
     public override string Math(Node node, Func<int, string> nameOf) => Field;
 }
 
+/// <summary>Where a run-time number comes from (Emit writes the C#).</summary>
+internal enum NumberSource
+{
+    /// <summary>A constant: <see cref="NumberOp.Value"/>.</summary>
+    Constant,
+
+    /// <summary>A member of the generated class or of a member of it: <c>LearningRate</c>, <c>Net.Hidden</c>, <c>Optimizer.Beta1</c>.</summary>
+    Member,
+
+    /// <summary>A static member by its type's full name: <c>global::Demo.Adam.Beta1</c>.</summary>
+    StaticMember,
+
+    /// <summary>A parameter or local of the generated method (a [Loss]'s number parameter, an update's <c>step</c>).</summary>
+    Local,
+
+    /// <summary>A value the generated method computes itself under a reserved name (an update rule's scaled learning rate).</summary>
+    Generated,
+}
+
 /// <summary>
 /// A run-time number: a literal, a hyperparameter field (<c>LearningRate</c>, <c>Optimizer.Beta1</c>),
-/// a [Dim] read as a number, or a number parameter. <see cref="Expression"/> is its C# text.
+/// a [Dim] read as a number, or a number parameter. It carries where the number comes from as data
+/// (<see cref="Source"/>, <see cref="Path"/>, <see cref="Value"/>); Emit renders it.
 /// </summary>
-internal sealed record NumberOp(string Expression, string Display) : SourceOp
+internal sealed record NumberOp(NumberSource Source, string Path, double Value, string Display) : SourceOp
 {
     public override string Name => "Number";
+
+    public static NumberOp Constant(double value) =>
+        new(NumberSource.Constant, "", value, value.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+
+    public static NumberOp Member(string path, string display) => new(NumberSource.Member, path, 0, display);
+
+    public static NumberOp Local(string name, string display) => new(NumberSource.Local, name, 0, display);
+
+    public static NumberOp Static(string path, string display) => new(NumberSource.StaticMember, path, 0, display);
 
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Number();
 

@@ -283,7 +283,7 @@ internal sealed class BodyParser(
             if (ParseUserCall(invocation, method) is { } user) return user;
             if (diagnostics.Count > reported) return null;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnknownFunction, LocationInfo.From(invocation),
-                method.ContainingType?.Name + "." + method.Name, Ir.OpCatalog.SupportedFunctionList));
+                method.ContainingType?.Name + "." + method.Name, Functions.SupportedFunctionList));
             return null;
         }
         if (invocation.Expression is MemberAccessExpressionSyntax { Expression: var qualifier } && method is null
@@ -387,7 +387,7 @@ internal sealed class BodyParser(
         return null;
     }
 
-    private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
+    private static string Capitalize(string text) => Naming.UpperFirst(text);
 
     /// <summary>The node's text on one line, shortened, for messages.</summary>
     internal static string Describe(SyntaxNode node)

@@ -127,7 +127,3 @@ internal sealed record UpdateRuleSpec(
 {
     public UpdateRuleSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
 }
-
-/// <summary>A parse result: the spec (null when the declaration is unusable) and its diagnostics. Must stay immutable and structurally equal.</summary>
-internal sealed record ParseResult<T>(T? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
-    where T : class, System.IEquatable<T>;

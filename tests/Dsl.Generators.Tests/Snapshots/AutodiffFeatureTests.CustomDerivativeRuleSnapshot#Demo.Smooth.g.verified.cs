@@ -36,8 +36,8 @@ partial class Smooth
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from a generator seeded with <paramref name="seed"/>.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Initialize(__generator, dtype);
     }
 
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from <paramref name="generator"/>, in declaration order, then the sub-models'.</summary>
@@ -46,13 +46,13 @@ partial class Smooth
         // W [3, 4]: uniform in ±1/√3 (fan-in)
         W.Dispose();
         W = global::Dsl.Tensor.Empty([3, 4], dtype);
-        var wBound = 1d / global::System.Math.Sqrt(3);
-        W.UniformInPlace(-wBound, wBound, generator);
+        var __wBound = 1d / global::System.Math.Sqrt(3);
+        W.UniformInPlace(-__wBound, __wBound, generator);
         // V [4, 2]: uniform in ±1/√4 (fan-in)
         V.Dispose();
         V = global::Dsl.Tensor.Empty([4, 2], dtype);
-        var vBound = 1d / global::System.Math.Sqrt(4);
-        V.UniformInPlace(-vBound, vBound, generator);
+        var __vBound = 1d / global::System.Math.Sqrt(4);
+        V.UniformInPlace(-__vBound, __vBound, generator);
         ReleasePredictBuffers();
         IsInitialized = true;
     }
@@ -62,23 +62,23 @@ partial class Smooth
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            parameters.Add(("W", W));
-            parameters.Add(("V", V));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            __parameters.Add(("W", W));
+            __parameters.Add(("V", V));
+            return __parameters;
         }
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor _predictH = null!;
-    private global::Dsl.Tensor _predictMul1 = null!;
-    private global::Dsl.Tensor _predictSigmoid1 = null!;
-    private global::Dsl.Tensor _predictOpen = null!;
-    private global::Dsl.Tensor _predictMul2 = null!;
-    private global::Dsl.Tensor _predictSoftplus1 = null!;
-    private global::Dsl.Tensor _predictMatMul1 = null!;
-    private long _predictBatch = -1;
-    private bool _predictBuffersReady;
+    private global::Dsl.Tensor __predictH = null!;
+    private global::Dsl.Tensor __predictMul1 = null!;
+    private global::Dsl.Tensor __predictSigmoid1 = null!;
+    private global::Dsl.Tensor __predictOpen = null!;
+    private global::Dsl.Tensor __predictMul2 = null!;
+    private global::Dsl.Tensor __predictSoftplus1 = null!;
+    private global::Dsl.Tensor __predictMatMul1 = null!;
+    private long __predictBatchAllocated = -1;
+    private bool __predictBuffersReady;
 
     /// <summary>
     /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
@@ -87,26 +87,26 @@ partial class Smooth
     /// </summary>
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
-        PreparePredict(x);
+        __PreparePredict(x);
         // h = x · W
-        global::Dsl.Kernels.Mm(x, W, _predictH);
+        global::Dsl.Kernels.Mm(x, W, __predictH);
         // mul1 = h · 0.5
-        global::Dsl.Kernels.Mul(_predictH, 0.5d, _predictMul1);
+        global::Dsl.Kernels.Mul(__predictH, 0.5d, __predictMul1);
         // sigmoid1 = Sigmoid(mul1)
-        global::Dsl.Kernels.Sigmoid(_predictMul1, _predictSigmoid1);
+        global::Dsl.Kernels.Sigmoid(__predictMul1, __predictSigmoid1);
         // open = mul1 · sigmoid1
-        global::Dsl.Kernels.Mul(_predictMul1, _predictSigmoid1, _predictOpen);
+        global::Dsl.Kernels.Mul(__predictMul1, __predictSigmoid1, __predictOpen);
         // mul2 = h · open
-        global::Dsl.Kernels.Mul(_predictH, _predictOpen, _predictMul2);
+        global::Dsl.Kernels.Mul(__predictH, __predictOpen, __predictMul2);
         // softplus1 = Softplus(mul2)
-        { var result = global::Demo.Activations.Softplus(_predictMul2); global::Dsl.Kernels.Copy(result, _predictSoftplus1); if (!ReferenceEquals(result, _predictMul2)) result.Dispose(); }
+        { var __result = global::Demo.Activations.Softplus(__predictMul2); global::Dsl.Kernels.Copy(__result, __predictSoftplus1); if (!ReferenceEquals(__result, __predictMul2)) __result.Dispose(); }
         // matMul1 = softplus1 · V
-        global::Dsl.Kernels.Mm(_predictSoftplus1, V, _predictMatMul1);
-        return _predictMatMul1;
+        global::Dsl.Kernels.Mm(__predictSoftplus1, V, __predictMatMul1);
+        return __predictMatMul1;
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void PreparePredict(global::Dsl.Tensor x)
+    private void __PreparePredict(global::Dsl.Tensor x)
     {
         if (!IsInitialized)
         {
@@ -114,47 +114,47 @@ partial class Smooth
         }
         if (x.Rank != 2)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, 3]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 3)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, 3]", "");
         }
-        if (_predictBuffersReady && batch == _predictBatch) return;
-        _predictBatch = batch;
-        AllocatePredictBuffers();
+        if (__predictBuffersReady && __batch == __predictBatchAllocated) return;
+        __predictBatchAllocated = __batch;
+        __AllocatePredictBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocatePredictBuffers()
+    private void __AllocatePredictBuffers()
     {
         ReleasePredictBuffers();
-        var dtype = W.DType;
-        _predictH = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictMul1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictSigmoid1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictOpen = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictMul2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictSoftplus1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, 2], dtype);
-        _predictBuffersReady = true;
+        var __dtype = W.DType;
+        __predictH = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictSigmoid1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictOpen = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictSoftplus1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 2], __dtype);
+        __predictBuffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        _predictH?.Dispose();
-        _predictMul1?.Dispose();
-        _predictSigmoid1?.Dispose();
-        _predictOpen?.Dispose();
-        _predictMul2?.Dispose();
-        _predictSoftplus1?.Dispose();
-        _predictMatMul1?.Dispose();
-        _predictBuffersReady = false;
+        __predictH?.Dispose();
+        __predictMul1?.Dispose();
+        __predictSigmoid1?.Dispose();
+        __predictOpen?.Dispose();
+        __predictMul2?.Dispose();
+        __predictSoftplus1?.Dispose();
+        __predictMatMul1?.Dispose();
+        __predictBuffersReady = false;
     }
 
-    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Smooth.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }

@@ -22,140 +22,140 @@ namespace Demo;
 partial class SmoothRegression : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
-    private global::Dsl.Tensor _h = null!;
-    private global::Dsl.Tensor _mul1 = null!;
-    private global::Dsl.Tensor _sigmoid1 = null!;
-    private global::Dsl.Tensor _open = null!;
-    private global::Dsl.Tensor _mul2 = null!;
-    private global::Dsl.Tensor _softplus1 = null!;
-    private global::Dsl.Tensor _prediction = null!;
-    private global::Dsl.Tensor _loss = null!;
-    private global::Dsl.Tensor _dLoss = null!;
-    private global::Dsl.Tensor _dPrediction = null!;
-    private global::Dsl.Tensor _dSoftplus1 = null!;
-    private global::Dsl.Tensor _dV = null!;
-    private global::Dsl.Tensor _dMul2 = null!;
-    private global::Dsl.Tensor _dH = null!;
-    private global::Dsl.Tensor _dOpen = null!;
-    private global::Dsl.Tensor _dMul1 = null!;
-    private global::Dsl.Tensor _dSigmoid1 = null!;
-    private global::Dsl.Tensor _dMul1_1 = null!;
-    private global::Dsl.Tensor _dMul1_2 = null!;
-    private global::Dsl.Tensor _dH1 = null!;
-    private global::Dsl.Tensor _dH2 = null!;
-    private global::Dsl.Tensor _dW = null!;
-    private long _batch = -1;
-    private bool _buffersReady;
-    private long _step;
+    private global::Dsl.Tensor __h = null!;
+    private global::Dsl.Tensor __mul1 = null!;
+    private global::Dsl.Tensor __sigmoid1 = null!;
+    private global::Dsl.Tensor __open = null!;
+    private global::Dsl.Tensor __mul2 = null!;
+    private global::Dsl.Tensor __softplus1 = null!;
+    private global::Dsl.Tensor __prediction = null!;
+    private global::Dsl.Tensor __loss = null!;
+    private global::Dsl.Tensor __dLoss = null!;
+    private global::Dsl.Tensor __dPrediction = null!;
+    private global::Dsl.Tensor __dSoftplus1 = null!;
+    private global::Dsl.Tensor __dV = null!;
+    private global::Dsl.Tensor __dMul2 = null!;
+    private global::Dsl.Tensor __dH = null!;
+    private global::Dsl.Tensor __dOpen = null!;
+    private global::Dsl.Tensor __dMul1 = null!;
+    private global::Dsl.Tensor __dSigmoid1 = null!;
+    private global::Dsl.Tensor __dMul1_1 = null!;
+    private global::Dsl.Tensor __dMul1_2 = null!;
+    private global::Dsl.Tensor __dH1 = null!;
+    private global::Dsl.Tensor __dH2 = null!;
+    private global::Dsl.Tensor __dW = null!;
+    private long __batchAllocated = -1;
+    private bool __buffersReady;
+    private long __step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long StepCount => _step;
+    public long StepCount => __step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Net.Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Net.Initialize(__generator, dtype);
         ReleaseBuffers();
-        _step = 0;
+        __step = 0;
     }
 
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
     public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double learningRateFactor = 1d)
     {
-        var loss = ComputeGradients(x, y);
+        var __loss = ComputeGradients(x, y);
         ApplyUpdate(learningRateFactor);
-        return loss;
+        return __loss;
     }
 
     /// <summary>Forward and backward without updating: the loss, and the gradients in <see cref="Gradients"/>.</summary>
     public float ComputeGradients(global::Dsl.Tensor x, global::Dsl.Tensor y)
     {
-        Prepare(x, y);
+        __Prepare(x, y);
 
         // Forward
         // h = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, _h);
+        global::Dsl.Kernels.Mm(x, Net.W, __h);
         // mul1 = h · 0.5
-        global::Dsl.Kernels.Mul(_h, 0.5d, _mul1);
+        global::Dsl.Kernels.Mul(__h, 0.5d, __mul1);
         // sigmoid1 = Sigmoid(mul1)
-        global::Dsl.Kernels.Sigmoid(_mul1, _sigmoid1);
+        global::Dsl.Kernels.Sigmoid(__mul1, __sigmoid1);
         // open = mul1 · sigmoid1
-        global::Dsl.Kernels.Mul(_mul1, _sigmoid1, _open);
+        global::Dsl.Kernels.Mul(__mul1, __sigmoid1, __open);
         // mul2 = h · open
-        global::Dsl.Kernels.Mul(_h, _open, _mul2);
+        global::Dsl.Kernels.Mul(__h, __open, __mul2);
         // softplus1 = Softplus(mul2)
-        { var result = global::Demo.Activations.Softplus(_mul2); global::Dsl.Kernels.Copy(result, _softplus1); if (!ReferenceEquals(result, _mul2)) result.Dispose(); }
+        { var __result = global::Demo.Activations.Softplus(__mul2); global::Dsl.Kernels.Copy(__result, __softplus1); if (!ReferenceEquals(__result, __mul2)) __result.Dispose(); }
         // prediction = softplus1 · V
-        global::Dsl.Kernels.Mm(_softplus1, Net.V, _prediction);
+        global::Dsl.Kernels.Mm(__softplus1, Net.V, __prediction);
         // loss = mean((prediction - y)²)
-        global::Dsl.Kernels.MseLoss(_prediction, y, global::Dsl.Reduction.Mean, _loss);
+        global::Dsl.Kernels.MseLoss(__prediction, y, global::Dsl.Reduction.Mean, __loss);
 
         // Backward
         // dLoss = 1
-        global::Dsl.Kernels.Fill(_dLoss, 1d);
+        global::Dsl.Kernels.Fill(__dLoss, 1d);
         // dPrediction = dLoss ⊙ 2(prediction - y) / numel
-        global::Dsl.Kernels.MseLossBackward(_dLoss, _prediction, y, global::Dsl.Reduction.Mean, _dPrediction);
+        global::Dsl.Kernels.MseLossBackward(__dLoss, __prediction, y, global::Dsl.Reduction.Mean, __dPrediction);
         // dSoftplus1 = dPrediction · Vᵀ
-        global::Dsl.Kernels.Mm(_dPrediction, Net.V, _dSoftplus1, transposeB: true);
+        global::Dsl.Kernels.Mm(__dPrediction, Net.V, __dSoftplus1, transposeB: true);
         // dV = softplus1ᵀ · dPrediction
-        global::Dsl.Kernels.Mm(_softplus1, _dPrediction, _dV, transposeA: true);
+        global::Dsl.Kernels.Mm(__softplus1, __dPrediction, __dV, transposeA: true);
         // dMul2 = SoftplusDerivative(mul2, dSoftplus1)
-        { var result = global::Demo.Activations.SoftplusDerivative(_mul2, _dSoftplus1); global::Dsl.Kernels.Copy(result, _dMul2); if (!ReferenceEquals(result, _mul2) && !ReferenceEquals(result, _dSoftplus1)) result.Dispose(); }
+        { var __result = global::Demo.Activations.SoftplusDerivative(__mul2, __dSoftplus1); global::Dsl.Kernels.Copy(__result, __dMul2); if (!ReferenceEquals(__result, __mul2) && !ReferenceEquals(__result, __dSoftplus1)) __result.Dispose(); }
         // dH = dMul2 · open
-        global::Dsl.Kernels.Mul(_dMul2, _open, _dH);
+        global::Dsl.Kernels.Mul(__dMul2, __open, __dH);
         // dOpen = dMul2 · h
-        global::Dsl.Kernels.Mul(_dMul2, _h, _dOpen);
+        global::Dsl.Kernels.Mul(__dMul2, __h, __dOpen);
         // dMul1 = dOpen · sigmoid1
-        global::Dsl.Kernels.Mul(_dOpen, _sigmoid1, _dMul1);
+        global::Dsl.Kernels.Mul(__dOpen, __sigmoid1, __dMul1);
         // dSigmoid1 = dOpen · mul1
-        global::Dsl.Kernels.Mul(_dOpen, _mul1, _dSigmoid1);
+        global::Dsl.Kernels.Mul(__dOpen, __mul1, __dSigmoid1);
         // dMul1_1 = dSigmoid1 ⊙ sigmoid1 ⊙ (1 - sigmoid1)
-        global::Dsl.Kernels.SigmoidBackward(_dSigmoid1, _sigmoid1, _dMul1_1);
+        global::Dsl.Kernels.SigmoidBackward(__dSigmoid1, __sigmoid1, __dMul1_1);
         // dMul1_2 = dMul1 + dMul1_1
-        global::Dsl.Kernels.Add(_dMul1, _dMul1_1, _dMul1_2);
+        global::Dsl.Kernels.Add(__dMul1, __dMul1_1, __dMul1_2);
         // dH1 = dMul1_2 · 0.5
-        global::Dsl.Kernels.Mul(_dMul1_2, 0.5d, _dH1);
+        global::Dsl.Kernels.Mul(__dMul1_2, 0.5d, __dH1);
         // dH2 = dH + dH1
-        global::Dsl.Kernels.Add(_dH, _dH1, _dH2);
+        global::Dsl.Kernels.Add(__dH, __dH1, __dH2);
         // dW = xᵀ · dH2
-        global::Dsl.Kernels.Mm(x, _dH2, _dW, transposeA: true);
+        global::Dsl.Kernels.Mm(x, __dH2, __dW, transposeA: true);
 
-        return (float)_loss.Item();
+        return (float)__loss.Item();
     }
 
     /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
     public float EvaluateLoss(global::Dsl.Tensor x, global::Dsl.Tensor y)
     {
-        Prepare(x, y);
+        __Prepare(x, y);
         // h = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, _h);
+        global::Dsl.Kernels.Mm(x, Net.W, __h);
         // mul1 = h · 0.5
-        global::Dsl.Kernels.Mul(_h, 0.5d, _mul1);
+        global::Dsl.Kernels.Mul(__h, 0.5d, __mul1);
         // sigmoid1 = Sigmoid(mul1)
-        global::Dsl.Kernels.Sigmoid(_mul1, _sigmoid1);
+        global::Dsl.Kernels.Sigmoid(__mul1, __sigmoid1);
         // open = mul1 · sigmoid1
-        global::Dsl.Kernels.Mul(_mul1, _sigmoid1, _open);
+        global::Dsl.Kernels.Mul(__mul1, __sigmoid1, __open);
         // mul2 = h · open
-        global::Dsl.Kernels.Mul(_h, _open, _mul2);
+        global::Dsl.Kernels.Mul(__h, __open, __mul2);
         // softplus1 = Softplus(mul2)
-        { var result = global::Demo.Activations.Softplus(_mul2); global::Dsl.Kernels.Copy(result, _softplus1); if (!ReferenceEquals(result, _mul2)) result.Dispose(); }
+        { var __result = global::Demo.Activations.Softplus(__mul2); global::Dsl.Kernels.Copy(__result, __softplus1); if (!ReferenceEquals(__result, __mul2)) __result.Dispose(); }
         // prediction = softplus1 · V
-        global::Dsl.Kernels.Mm(_softplus1, Net.V, _prediction);
+        global::Dsl.Kernels.Mm(__softplus1, Net.V, __prediction);
         // loss = mean((prediction - y)²)
-        global::Dsl.Kernels.MseLoss(_prediction, y, global::Dsl.Reduction.Mean, _loss);
-        return (float)_loss.Item();
+        global::Dsl.Kernels.MseLoss(__prediction, y, global::Dsl.Reduction.Mean, __loss);
+        return (float)__loss.Item();
     }
 
     /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>;
     /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
-        _step++;
+        __step++;
         // W -= LearningRate * learningRateFactor · dW
-        global::Dsl.Kernels.SubInPlace(Net.W, _dW, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.W, __dW, LearningRate * learningRateFactor);
         // V -= LearningRate * learningRateFactor · dV
-        global::Dsl.Kernels.SubInPlace(Net.V, _dV, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.V, __dV, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>
@@ -163,10 +163,10 @@ partial class SmoothRegression : global::Dsl.IExperiment
     {
         get
         {
-            var gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(2);
-            gradients.Add(("Net.W", _dW));
-            gradients.Add(("Net.V", _dV));
-            return gradients;
+            var __gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(2);
+            __gradients.Add(("Net.W", __dW));
+            __gradients.Add(("Net.V", __dV));
+            return __gradients;
         }
     }
 
@@ -175,14 +175,14 @@ partial class SmoothRegression : global::Dsl.IExperiment
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            foreach (var (name, value) in Net.Parameters) parameters.Add(("Net." + name, value));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            foreach (var (__name, __value) in Net.Parameters) __parameters.Add(("Net." + __name, __value));
+            return __parameters;
         }
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void Prepare(global::Dsl.Tensor x, global::Dsl.Tensor y)
+    private void __Prepare(global::Dsl.Tensor x, global::Dsl.Tensor y)
     {
         if (!Net.IsInitialized)
         {
@@ -190,89 +190,89 @@ partial class SmoothRegression : global::Dsl.IExperiment
         }
         if (x.Rank != 2)
         {
-            throw ShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 3]", "");
         }
         if (y.Rank != 2)
         {
-            throw ShapeMismatch("y", y, "[Batch, 2]", "");
+            throw __ShapeMismatch("y", y, "[Batch, 2]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 3)
         {
-            throw ShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 3]", "");
         }
-        if (y.Size(0) != batch)
+        if (y.Size(0) != __batch)
         {
-            throw ShapeMismatch("y", y, "[Batch, 2]", $" (Batch = {batch}, from x axis 0)");
+            throw __ShapeMismatch("y", y, "[Batch, 2]", $" (Batch = {__batch}, from x axis 0)");
         }
         if (y.Size(1) != 2)
         {
-            throw ShapeMismatch("y", y, "[Batch, 2]", "");
+            throw __ShapeMismatch("y", y, "[Batch, 2]", "");
         }
-        if (_buffersReady && batch == _batch) return;
-        _batch = batch;
-        AllocateBuffers();
+        if (__buffersReady && __batch == __batchAllocated) return;
+        __batchAllocated = __batch;
+        __AllocateBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocateBuffers()
+    private void __AllocateBuffers()
     {
         ReleaseBuffers();
-        var dtype = Net.W.DType;
-        _h = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _mul1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _sigmoid1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _open = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _mul2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _softplus1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _prediction = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _loss = global::Dsl.Tensor.Empty([], dtype);
-        _dLoss = global::Dsl.Tensor.Empty([], dtype);
-        _dPrediction = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dSoftplus1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dV = global::Dsl.Tensor.Empty([4, 2], dtype);
-        _dMul2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dH = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dOpen = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dMul1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dSigmoid1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dMul1_1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dMul1_2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dH1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dH2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dW = global::Dsl.Tensor.Empty([3, 4], dtype);
-        _buffersReady = true;
+        var __dtype = Net.W.DType;
+        __h = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __mul1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __sigmoid1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __open = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __mul2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __softplus1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __prediction = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __loss = global::Dsl.Tensor.Empty([], __dtype);
+        __dLoss = global::Dsl.Tensor.Empty([], __dtype);
+        __dPrediction = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dSoftplus1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dV = global::Dsl.Tensor.Empty([4, 2], __dtype);
+        __dMul2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dH = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dOpen = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dMul1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dSigmoid1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dMul1_1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dMul1_2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dH1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dH2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dW = global::Dsl.Tensor.Empty([3, 4], __dtype);
+        __buffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
-        _h?.Dispose();
-        _mul1?.Dispose();
-        _sigmoid1?.Dispose();
-        _open?.Dispose();
-        _mul2?.Dispose();
-        _softplus1?.Dispose();
-        _prediction?.Dispose();
-        _loss?.Dispose();
-        _dLoss?.Dispose();
-        _dPrediction?.Dispose();
-        _dSoftplus1?.Dispose();
-        _dV?.Dispose();
-        _dMul2?.Dispose();
-        _dH?.Dispose();
-        _dOpen?.Dispose();
-        _dMul1?.Dispose();
-        _dSigmoid1?.Dispose();
-        _dMul1_1?.Dispose();
-        _dMul1_2?.Dispose();
-        _dH1?.Dispose();
-        _dH2?.Dispose();
-        _dW?.Dispose();
-        _buffersReady = false;
+        __h?.Dispose();
+        __mul1?.Dispose();
+        __sigmoid1?.Dispose();
+        __open?.Dispose();
+        __mul2?.Dispose();
+        __softplus1?.Dispose();
+        __prediction?.Dispose();
+        __loss?.Dispose();
+        __dLoss?.Dispose();
+        __dPrediction?.Dispose();
+        __dSoftplus1?.Dispose();
+        __dV?.Dispose();
+        __dMul2?.Dispose();
+        __dH?.Dispose();
+        __dOpen?.Dispose();
+        __dMul1?.Dispose();
+        __dSigmoid1?.Dispose();
+        __dMul1_1?.Dispose();
+        __dMul1_2?.Dispose();
+        __dH1?.Dispose();
+        __dH2?.Dispose();
+        __dW?.Dispose();
+        __buffersReady = false;
     }
 
-    private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"SmoothRegression.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }
@@ -293,37 +293,37 @@ partial class SmoothRegression : global::Dsl.IExperiment
     /// <summary>A new <c>SmoothRegression</c> with the checkpoint at <paramref name="path"/> loaded.</summary>
     public static SmoothRegression Load(string path)
     {
-        var experiment = new SmoothRegression();
-        global::Dsl.ExperimentCheckpoint.Restore(experiment, path);
-        return experiment;
+        var __experiment = new SmoothRegression();
+        global::Dsl.ExperimentCheckpoint.Restore(__experiment, path);
+        return __experiment;
     }
 
     // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
-    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    private static readonly global::Dsl.StepInput[] __inputs =
     [
         new("x", [null, 3L], "[Batch, 3]", false),
         new("y", [null, 2L], "[Batch, 2]", false),
     ];
-    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+    private static readonly global::Dsl.MetricInfo[] __metrics = [];
 
     string global::Dsl.IExperiment.Name => "SmoothRegression";
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => __inputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => __metrics;
     bool global::Dsl.IExperiment.HasSeparateUpdate => true;
     bool global::Dsl.IExperiment.HasLoss => true;
-    long global::Dsl.IExperiment.StepCount => _step;
+    long global::Dsl.IExperiment.StepCount => __step;
     bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
     global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W.DType;
-    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
-    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
-    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0], batch[1]);
-    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
-    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0], batch[1]);
+    void global::Dsl.IExperiment.Initialize(ulong __seed, global::Dsl.DType __dtype) => Initialize(__seed, __dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, double __learningRateFactor) => TrainStep(__batch[0], __batch[1], __learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => ComputeGradients(__batch[0], __batch[1]);
+    void global::Dsl.IExperiment.ApplyUpdate(double __learningRateFactor) => ApplyUpdate(__learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => EvaluateLoss(__batch[0], __batch[1]);
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
-    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+    void global::Dsl.IExperiment.RestoreStep(long __restored) => __step = __restored;
 
-    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, global::System.Span<double> __values)
     {
     }
 
@@ -332,8 +332,8 @@ partial class SmoothRegression : global::Dsl.IExperiment
     {
         get
         {
-            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            return states;
+            var __states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return __states;
         }
     }
 }

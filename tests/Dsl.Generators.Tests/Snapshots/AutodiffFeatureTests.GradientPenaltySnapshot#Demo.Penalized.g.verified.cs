@@ -29,199 +29,199 @@ namespace Demo;
 partial class Penalized : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
-    private global::Dsl.Tensor _matMul1 = null!;
-    private global::Dsl.Tensor _add1 = null!;
-    private global::Dsl.Tensor _logits = null!;
-    private global::Dsl.Tensor _crossEntropy1 = null!;
-    private global::Dsl.Tensor _crossEntropy1LogProbs = null!;
-    private global::Dsl.Tensor _crossEntropy1TotalWeight = null!;
-    private global::Dsl.Tensor _matMul2 = null!;
-    private global::Dsl.Tensor _add2 = null!;
-    private global::Dsl.Tensor _netOutput = null!;
-    private global::Dsl.Tensor _dSum = null!;
-    private global::Dsl.Tensor _dNetOutput = null!;
-    private global::Dsl.Tensor _dAdd = null!;
-    private global::Dsl.Tensor _dX = null!;
-    private global::Dsl.Tensor _square1 = null!;
-    private global::Dsl.Tensor _sum2 = null!;
-    private global::Dsl.Tensor _mul1 = null!;
-    private global::Dsl.Tensor _loss = null!;
-    private global::Dsl.Tensor _dLoss = null!;
-    private global::Dsl.Tensor _dSum2 = null!;
-    private global::Dsl.Tensor _dSquare1 = null!;
-    private global::Dsl.Tensor _dDXHalf1 = null!;
-    private global::Dsl.Tensor _dDX = null!;
-    private global::Dsl.Tensor _dDAdd = null!;
-    private global::Dsl.Tensor _dW = null!;
-    private global::Dsl.Tensor _dNetOutputScaled1 = null!;
-    private global::Dsl.Tensor _dNetOutputProduct1 = null!;
-    private global::Dsl.Tensor _dNetOutput2 = null!;
-    private global::Dsl.Tensor _dAdd2 = null!;
-    private global::Dsl.Tensor _dB = null!;
-    private global::Dsl.Tensor _dW1 = null!;
-    private global::Dsl.Tensor _dW2 = null!;
-    private global::Dsl.Tensor _dLogits = null!;
-    private global::Dsl.Tensor _dLogitsLogProbsGradient = null!;
-    private global::Dsl.Tensor _dAdd1 = null!;
-    private global::Dsl.Tensor _dB1 = null!;
-    private global::Dsl.Tensor _dB2 = null!;
-    private global::Dsl.Tensor _dW3 = null!;
-    private global::Dsl.Tensor _dW4 = null!;
-    private long _batch = -1;
-    private bool _buffersReady;
-    private long _step;
+    private global::Dsl.Tensor __matMul1 = null!;
+    private global::Dsl.Tensor __add1 = null!;
+    private global::Dsl.Tensor __logits = null!;
+    private global::Dsl.Tensor __crossEntropy1 = null!;
+    private global::Dsl.Tensor __crossEntropy1LogProbs = null!;
+    private global::Dsl.Tensor __crossEntropy1TotalWeight = null!;
+    private global::Dsl.Tensor __matMul2 = null!;
+    private global::Dsl.Tensor __add2 = null!;
+    private global::Dsl.Tensor __netOutput = null!;
+    private global::Dsl.Tensor __dSum = null!;
+    private global::Dsl.Tensor __dNetOutput = null!;
+    private global::Dsl.Tensor __dAdd = null!;
+    private global::Dsl.Tensor __dX = null!;
+    private global::Dsl.Tensor __square1 = null!;
+    private global::Dsl.Tensor __sum2 = null!;
+    private global::Dsl.Tensor __mul1 = null!;
+    private global::Dsl.Tensor __loss = null!;
+    private global::Dsl.Tensor __dLoss = null!;
+    private global::Dsl.Tensor __dSum2 = null!;
+    private global::Dsl.Tensor __dSquare1 = null!;
+    private global::Dsl.Tensor __dDXHalf1 = null!;
+    private global::Dsl.Tensor __dDX = null!;
+    private global::Dsl.Tensor __dDAdd = null!;
+    private global::Dsl.Tensor __dW = null!;
+    private global::Dsl.Tensor __dNetOutputScaled1 = null!;
+    private global::Dsl.Tensor __dNetOutputProduct1 = null!;
+    private global::Dsl.Tensor __dNetOutput2 = null!;
+    private global::Dsl.Tensor __dAdd2 = null!;
+    private global::Dsl.Tensor __dB = null!;
+    private global::Dsl.Tensor __dW1 = null!;
+    private global::Dsl.Tensor __dW2 = null!;
+    private global::Dsl.Tensor __dLogits = null!;
+    private global::Dsl.Tensor __dLogitsLogProbsGradient = null!;
+    private global::Dsl.Tensor __dAdd1 = null!;
+    private global::Dsl.Tensor __dB1 = null!;
+    private global::Dsl.Tensor __dB2 = null!;
+    private global::Dsl.Tensor __dW3 = null!;
+    private global::Dsl.Tensor __dW4 = null!;
+    private long __batchAllocated = -1;
+    private bool __buffersReady;
+    private long __step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long StepCount => _step;
+    public long StepCount => __step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Net.Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Net.Initialize(__generator, dtype);
         ReleaseBuffers();
-        _step = 0;
+        __step = 0;
     }
 
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
     public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor labels, double learningRateFactor = 1d)
     {
-        var loss = ComputeGradients(x, labels);
+        var __loss = ComputeGradients(x, labels);
         ApplyUpdate(learningRateFactor);
-        return loss;
+        return __loss;
     }
 
     /// <summary>Forward and backward without updating: the loss, and the gradients in <see cref="Gradients"/>.</summary>
     public float ComputeGradients(global::Dsl.Tensor x, global::Dsl.Tensor labels)
     {
-        Prepare(x, labels);
+        __Prepare(x, labels);
 
         // Forward
         // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, _matMul1);
+        global::Dsl.Kernels.Mm(x, Net.W, __matMul1);
         // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(_matMul1, Net.B, _add1);
+        global::Dsl.Kernels.Add(__matMul1, Net.B, __add1);
         // logits = Tanh(add1)
-        global::Dsl.Kernels.Tanh(_add1, _logits);
+        global::Dsl.Kernels.Tanh(__add1, __logits);
         // crossEntropy1 = CrossEntropy(logits, labels)
-        global::Dsl.Kernels.LogSoftmax(_logits, 1, _crossEntropy1LogProbs);
-        global::Dsl.Kernels.NllLoss(_crossEntropy1LogProbs, labels, global::Dsl.Reduction.Mean, null, -100, _crossEntropy1, _crossEntropy1TotalWeight);
+        global::Dsl.Kernels.LogSoftmax(__logits, 1, __crossEntropy1LogProbs);
+        global::Dsl.Kernels.NllLoss(__crossEntropy1LogProbs, labels, global::Dsl.Reduction.Mean, null, -100, __crossEntropy1, __crossEntropy1TotalWeight);
         // matMul2 = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, _matMul2);
+        global::Dsl.Kernels.Mm(x, Net.W, __matMul2);
         // add2 = matMul2 + B
-        global::Dsl.Kernels.Add(_matMul2, Net.B, _add2);
+        global::Dsl.Kernels.Add(__matMul2, Net.B, __add2);
         // netOutput = Tanh(add2)
-        global::Dsl.Kernels.Tanh(_add2, _netOutput);
+        global::Dsl.Kernels.Tanh(__add2, __netOutput);
         // dSum = 1
-        global::Dsl.Kernels.Fill(_dSum, 1d);
+        global::Dsl.Kernels.Fill(__dSum, 1d);
         // dNetOutput = dSum expanded to the shape of netOutput
-        global::Dsl.Kernels.Copy(_dSum, _dNetOutput);
+        global::Dsl.Kernels.Copy(__dSum, __dNetOutput);
         // dAdd = dNetOutput ⊙ (1 - netOutput²)
-        global::Dsl.Kernels.TanhBackward(_dNetOutput, _netOutput, _dAdd);
+        global::Dsl.Kernels.TanhBackward(__dNetOutput, __netOutput, __dAdd);
         // dX = dAdd · Wᵀ
-        global::Dsl.Kernels.Mm(_dAdd, Net.W, _dX, transposeB: true);
+        global::Dsl.Kernels.Mm(__dAdd, Net.W, __dX, transposeB: true);
         // square1 = Square(dX)
-        global::Dsl.Kernels.Square(_dX, _square1);
+        global::Dsl.Kernels.Square(__dX, __square1);
         // sum2 = Σ square1
-        global::Dsl.Kernels.Sum(_square1, _sum2);
+        global::Dsl.Kernels.Sum(__square1, __sum2);
         // mul1 = Lambda · sum2
-        global::Dsl.Kernels.Mul(_sum2, Lambda, _mul1);
+        global::Dsl.Kernels.Mul(__sum2, Lambda, __mul1);
         // loss = crossEntropy1 + mul1
-        global::Dsl.Kernels.Add(_crossEntropy1, _mul1, _loss);
+        global::Dsl.Kernels.Add(__crossEntropy1, __mul1, __loss);
 
         // Backward
         // dLoss = 1
-        global::Dsl.Kernels.Fill(_dLoss, 1d);
+        global::Dsl.Kernels.Fill(__dLoss, 1d);
         // dSum2 = dLoss · Lambda
-        global::Dsl.Kernels.Mul(_dLoss, Lambda, _dSum2);
+        global::Dsl.Kernels.Mul(__dLoss, Lambda, __dSum2);
         // dSquare1 = dSum2 expanded to the shape of square1
-        global::Dsl.Kernels.Copy(_dSum2, _dSquare1);
+        global::Dsl.Kernels.Copy(__dSum2, __dSquare1);
         // dDXHalf1 = dSquare1 · dX
-        global::Dsl.Kernels.Mul(_dSquare1, _dX, _dDXHalf1);
+        global::Dsl.Kernels.Mul(__dSquare1, __dX, __dDXHalf1);
         // dDX = dDXHalf1 · 2
-        global::Dsl.Kernels.Mul(_dDXHalf1, 2d, _dDX);
+        global::Dsl.Kernels.Mul(__dDXHalf1, 2d, __dDX);
         // dDAdd = dDX · W
-        global::Dsl.Kernels.Mm(_dDX, Net.W, _dDAdd);
+        global::Dsl.Kernels.Mm(__dDX, Net.W, __dDAdd);
         // dW = dDXᵀ · dAdd
-        global::Dsl.Kernels.Mm(_dDX, _dAdd, _dW, transposeA: true);
+        global::Dsl.Kernels.Mm(__dDX, __dAdd, __dW, transposeA: true);
         // dNetOutputScaled1 = dDAdd · dNetOutput
-        global::Dsl.Kernels.Mul(_dDAdd, _dNetOutput, _dNetOutputScaled1);
+        global::Dsl.Kernels.Mul(__dDAdd, __dNetOutput, __dNetOutputScaled1);
         // dNetOutputProduct1 = dNetOutputScaled1 · netOutput
-        global::Dsl.Kernels.Mul(_dNetOutputScaled1, _netOutput, _dNetOutputProduct1);
+        global::Dsl.Kernels.Mul(__dNetOutputScaled1, __netOutput, __dNetOutputProduct1);
         // dNetOutput2 = dNetOutputProduct1 · -2
-        global::Dsl.Kernels.Mul(_dNetOutputProduct1, -2d, _dNetOutput2);
+        global::Dsl.Kernels.Mul(__dNetOutputProduct1, -2d, __dNetOutput2);
         // dAdd2 = dNetOutput2 ⊙ (1 - netOutput²)
-        global::Dsl.Kernels.TanhBackward(_dNetOutput2, _netOutput, _dAdd2);
+        global::Dsl.Kernels.TanhBackward(__dNetOutput2, __netOutput, __dAdd2);
         // dB = Σ dAdd2 over the broadcast axes of B
-        global::Dsl.Kernels.SumToShape(_dAdd2, _dB);
+        global::Dsl.Kernels.SumToShape(__dAdd2, __dB);
         // dW1 = xᵀ · dAdd2
-        global::Dsl.Kernels.Mm(x, _dAdd2, _dW1, transposeA: true);
+        global::Dsl.Kernels.Mm(x, __dAdd2, __dW1, transposeA: true);
         // dW2 = dW + dW1
-        global::Dsl.Kernels.Add(_dW, _dW1, _dW2);
+        global::Dsl.Kernels.Add(__dW, __dW1, __dW2);
         // dLogits = dLoss ⊙ (softmax(logits) - onehot(labels)) / B
-        global::Dsl.Kernels.NllLossBackward(_dLoss, _crossEntropy1LogProbs, labels, _crossEntropy1TotalWeight, global::Dsl.Reduction.Mean, null, -100, _dLogitsLogProbsGradient);
-        global::Dsl.Kernels.LogSoftmaxBackward(_dLogitsLogProbsGradient, _crossEntropy1LogProbs, 1, _dLogits);
+        global::Dsl.Kernels.NllLossBackward(__dLoss, __crossEntropy1LogProbs, labels, __crossEntropy1TotalWeight, global::Dsl.Reduction.Mean, null, -100, __dLogitsLogProbsGradient);
+        global::Dsl.Kernels.LogSoftmaxBackward(__dLogitsLogProbsGradient, __crossEntropy1LogProbs, 1, __dLogits);
         // dAdd1 = dLogits ⊙ (1 - logits²)
-        global::Dsl.Kernels.TanhBackward(_dLogits, _logits, _dAdd1);
+        global::Dsl.Kernels.TanhBackward(__dLogits, __logits, __dAdd1);
         // dB1 = Σ dAdd1 over the broadcast axes of B
-        global::Dsl.Kernels.SumToShape(_dAdd1, _dB1);
+        global::Dsl.Kernels.SumToShape(__dAdd1, __dB1);
         // dB2 = dB + dB1
-        global::Dsl.Kernels.Add(_dB, _dB1, _dB2);
+        global::Dsl.Kernels.Add(__dB, __dB1, __dB2);
         // dW3 = xᵀ · dAdd1
-        global::Dsl.Kernels.Mm(x, _dAdd1, _dW3, transposeA: true);
+        global::Dsl.Kernels.Mm(x, __dAdd1, __dW3, transposeA: true);
         // dW4 = dW2 + dW3
-        global::Dsl.Kernels.Add(_dW2, _dW3, _dW4);
+        global::Dsl.Kernels.Add(__dW2, __dW3, __dW4);
 
-        return (float)_loss.Item();
+        return (float)__loss.Item();
     }
 
     /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
     public float EvaluateLoss(global::Dsl.Tensor x, global::Dsl.Tensor labels)
     {
-        Prepare(x, labels);
+        __Prepare(x, labels);
         // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, _matMul1);
+        global::Dsl.Kernels.Mm(x, Net.W, __matMul1);
         // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(_matMul1, Net.B, _add1);
+        global::Dsl.Kernels.Add(__matMul1, Net.B, __add1);
         // logits = Tanh(add1)
-        global::Dsl.Kernels.Tanh(_add1, _logits);
+        global::Dsl.Kernels.Tanh(__add1, __logits);
         // crossEntropy1 = CrossEntropy(logits, labels)
-        global::Dsl.Kernels.LogSoftmax(_logits, 1, _crossEntropy1LogProbs);
-        global::Dsl.Kernels.NllLoss(_crossEntropy1LogProbs, labels, global::Dsl.Reduction.Mean, null, -100, _crossEntropy1, _crossEntropy1TotalWeight);
+        global::Dsl.Kernels.LogSoftmax(__logits, 1, __crossEntropy1LogProbs);
+        global::Dsl.Kernels.NllLoss(__crossEntropy1LogProbs, labels, global::Dsl.Reduction.Mean, null, -100, __crossEntropy1, __crossEntropy1TotalWeight);
         // matMul2 = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, _matMul2);
+        global::Dsl.Kernels.Mm(x, Net.W, __matMul2);
         // add2 = matMul2 + B
-        global::Dsl.Kernels.Add(_matMul2, Net.B, _add2);
+        global::Dsl.Kernels.Add(__matMul2, Net.B, __add2);
         // netOutput = Tanh(add2)
-        global::Dsl.Kernels.Tanh(_add2, _netOutput);
+        global::Dsl.Kernels.Tanh(__add2, __netOutput);
         // dSum = 1
-        global::Dsl.Kernels.Fill(_dSum, 1d);
+        global::Dsl.Kernels.Fill(__dSum, 1d);
         // dNetOutput = dSum expanded to the shape of netOutput
-        global::Dsl.Kernels.Copy(_dSum, _dNetOutput);
+        global::Dsl.Kernels.Copy(__dSum, __dNetOutput);
         // dAdd = dNetOutput ⊙ (1 - netOutput²)
-        global::Dsl.Kernels.TanhBackward(_dNetOutput, _netOutput, _dAdd);
+        global::Dsl.Kernels.TanhBackward(__dNetOutput, __netOutput, __dAdd);
         // dX = dAdd · Wᵀ
-        global::Dsl.Kernels.Mm(_dAdd, Net.W, _dX, transposeB: true);
+        global::Dsl.Kernels.Mm(__dAdd, Net.W, __dX, transposeB: true);
         // square1 = Square(dX)
-        global::Dsl.Kernels.Square(_dX, _square1);
+        global::Dsl.Kernels.Square(__dX, __square1);
         // sum2 = Σ square1
-        global::Dsl.Kernels.Sum(_square1, _sum2);
+        global::Dsl.Kernels.Sum(__square1, __sum2);
         // mul1 = Lambda · sum2
-        global::Dsl.Kernels.Mul(_sum2, Lambda, _mul1);
+        global::Dsl.Kernels.Mul(__sum2, Lambda, __mul1);
         // loss = crossEntropy1 + mul1
-        global::Dsl.Kernels.Add(_crossEntropy1, _mul1, _loss);
-        return (float)_loss.Item();
+        global::Dsl.Kernels.Add(__crossEntropy1, __mul1, __loss);
+        return (float)__loss.Item();
     }
 
     /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>;
     /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
-        _step++;
+        __step++;
         // W -= LearningRate * learningRateFactor · dW4
-        global::Dsl.Kernels.SubInPlace(Net.W, _dW4, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.W, __dW4, LearningRate * learningRateFactor);
         // B -= LearningRate * learningRateFactor · dB2
-        global::Dsl.Kernels.SubInPlace(Net.B, _dB2, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.B, __dB2, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>
@@ -229,10 +229,10 @@ partial class Penalized : global::Dsl.IExperiment
     {
         get
         {
-            var gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(2);
-            gradients.Add(("Net.W", _dW4));
-            gradients.Add(("Net.B", _dB2));
-            return gradients;
+            var __gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(2);
+            __gradients.Add(("Net.W", __dW4));
+            __gradients.Add(("Net.B", __dB2));
+            return __gradients;
         }
     }
 
@@ -241,14 +241,14 @@ partial class Penalized : global::Dsl.IExperiment
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            foreach (var (name, value) in Net.Parameters) parameters.Add(("Net." + name, value));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            foreach (var (__name, __value) in Net.Parameters) __parameters.Add(("Net." + __name, __value));
+            return __parameters;
         }
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void Prepare(global::Dsl.Tensor x, global::Dsl.Tensor labels)
+    private void __Prepare(global::Dsl.Tensor x, global::Dsl.Tensor labels)
     {
         if (!Net.IsInitialized)
         {
@@ -256,117 +256,117 @@ partial class Penalized : global::Dsl.IExperiment
         }
         if (x.Rank != 2)
         {
-            throw ShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 3]", "");
         }
         if (labels.Rank != 1)
         {
-            throw ShapeMismatch("labels", labels, "[Batch]", "");
+            throw __ShapeMismatch("labels", labels, "[Batch]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 3)
         {
-            throw ShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 3]", "");
         }
-        if (labels.Size(0) != batch)
+        if (labels.Size(0) != __batch)
         {
-            throw ShapeMismatch("labels", labels, "[Batch]", $" (Batch = {batch}, from x axis 0)");
+            throw __ShapeMismatch("labels", labels, "[Batch]", $" (Batch = {__batch}, from x axis 0)");
         }
-        if (_buffersReady && batch == _batch) return;
-        _batch = batch;
-        AllocateBuffers();
+        if (__buffersReady && __batch == __batchAllocated) return;
+        __batchAllocated = __batch;
+        __AllocateBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocateBuffers()
+    private void __AllocateBuffers()
     {
         ReleaseBuffers();
-        var dtype = Net.W.DType;
-        _matMul1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _add1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _logits = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _crossEntropy1 = global::Dsl.Tensor.Empty([], dtype);
-        _crossEntropy1LogProbs = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _crossEntropy1TotalWeight = global::Dsl.Tensor.Empty([], dtype);
-        _matMul2 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _add2 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _netOutput = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dSum = global::Dsl.Tensor.Empty([], dtype);
-        _dNetOutput = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dAdd = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dX = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _square1 = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _sum2 = global::Dsl.Tensor.Empty([], dtype);
-        _mul1 = global::Dsl.Tensor.Empty([], dtype);
-        _loss = global::Dsl.Tensor.Empty([], dtype);
-        _dLoss = global::Dsl.Tensor.Empty([], dtype);
-        _dSum2 = global::Dsl.Tensor.Empty([], dtype);
-        _dSquare1 = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _dDXHalf1 = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _dDX = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _dDAdd = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dW = global::Dsl.Tensor.Empty([3, 2], dtype);
-        _dNetOutputScaled1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dNetOutputProduct1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dNetOutput2 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dAdd2 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dB = global::Dsl.Tensor.Empty([2], dtype);
-        _dW1 = global::Dsl.Tensor.Empty([3, 2], dtype);
-        _dW2 = global::Dsl.Tensor.Empty([3, 2], dtype);
-        _dLogits = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dLogitsLogProbsGradient = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dAdd1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dB1 = global::Dsl.Tensor.Empty([2], dtype);
-        _dB2 = global::Dsl.Tensor.Empty([2], dtype);
-        _dW3 = global::Dsl.Tensor.Empty([3, 2], dtype);
-        _dW4 = global::Dsl.Tensor.Empty([3, 2], dtype);
-        _buffersReady = true;
+        var __dtype = Net.W.DType;
+        __matMul1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __add1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __logits = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __crossEntropy1 = global::Dsl.Tensor.Empty([], __dtype);
+        __crossEntropy1LogProbs = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __crossEntropy1TotalWeight = global::Dsl.Tensor.Empty([], __dtype);
+        __matMul2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __add2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __netOutput = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dSum = global::Dsl.Tensor.Empty([], __dtype);
+        __dNetOutput = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dAdd = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dX = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __square1 = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __sum2 = global::Dsl.Tensor.Empty([], __dtype);
+        __mul1 = global::Dsl.Tensor.Empty([], __dtype);
+        __loss = global::Dsl.Tensor.Empty([], __dtype);
+        __dLoss = global::Dsl.Tensor.Empty([], __dtype);
+        __dSum2 = global::Dsl.Tensor.Empty([], __dtype);
+        __dSquare1 = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __dDXHalf1 = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __dDX = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __dDAdd = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dW = global::Dsl.Tensor.Empty([3, 2], __dtype);
+        __dNetOutputScaled1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dNetOutputProduct1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dNetOutput2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dAdd2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dB = global::Dsl.Tensor.Empty([2], __dtype);
+        __dW1 = global::Dsl.Tensor.Empty([3, 2], __dtype);
+        __dW2 = global::Dsl.Tensor.Empty([3, 2], __dtype);
+        __dLogits = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dLogitsLogProbsGradient = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dAdd1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dB1 = global::Dsl.Tensor.Empty([2], __dtype);
+        __dB2 = global::Dsl.Tensor.Empty([2], __dtype);
+        __dW3 = global::Dsl.Tensor.Empty([3, 2], __dtype);
+        __dW4 = global::Dsl.Tensor.Empty([3, 2], __dtype);
+        __buffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
-        _matMul1?.Dispose();
-        _add1?.Dispose();
-        _logits?.Dispose();
-        _crossEntropy1?.Dispose();
-        _crossEntropy1LogProbs?.Dispose();
-        _crossEntropy1TotalWeight?.Dispose();
-        _matMul2?.Dispose();
-        _add2?.Dispose();
-        _netOutput?.Dispose();
-        _dSum?.Dispose();
-        _dNetOutput?.Dispose();
-        _dAdd?.Dispose();
-        _dX?.Dispose();
-        _square1?.Dispose();
-        _sum2?.Dispose();
-        _mul1?.Dispose();
-        _loss?.Dispose();
-        _dLoss?.Dispose();
-        _dSum2?.Dispose();
-        _dSquare1?.Dispose();
-        _dDXHalf1?.Dispose();
-        _dDX?.Dispose();
-        _dDAdd?.Dispose();
-        _dW?.Dispose();
-        _dNetOutputScaled1?.Dispose();
-        _dNetOutputProduct1?.Dispose();
-        _dNetOutput2?.Dispose();
-        _dAdd2?.Dispose();
-        _dB?.Dispose();
-        _dW1?.Dispose();
-        _dW2?.Dispose();
-        _dLogits?.Dispose();
-        _dLogitsLogProbsGradient?.Dispose();
-        _dAdd1?.Dispose();
-        _dB1?.Dispose();
-        _dB2?.Dispose();
-        _dW3?.Dispose();
-        _dW4?.Dispose();
-        _buffersReady = false;
+        __matMul1?.Dispose();
+        __add1?.Dispose();
+        __logits?.Dispose();
+        __crossEntropy1?.Dispose();
+        __crossEntropy1LogProbs?.Dispose();
+        __crossEntropy1TotalWeight?.Dispose();
+        __matMul2?.Dispose();
+        __add2?.Dispose();
+        __netOutput?.Dispose();
+        __dSum?.Dispose();
+        __dNetOutput?.Dispose();
+        __dAdd?.Dispose();
+        __dX?.Dispose();
+        __square1?.Dispose();
+        __sum2?.Dispose();
+        __mul1?.Dispose();
+        __loss?.Dispose();
+        __dLoss?.Dispose();
+        __dSum2?.Dispose();
+        __dSquare1?.Dispose();
+        __dDXHalf1?.Dispose();
+        __dDX?.Dispose();
+        __dDAdd?.Dispose();
+        __dW?.Dispose();
+        __dNetOutputScaled1?.Dispose();
+        __dNetOutputProduct1?.Dispose();
+        __dNetOutput2?.Dispose();
+        __dAdd2?.Dispose();
+        __dB?.Dispose();
+        __dW1?.Dispose();
+        __dW2?.Dispose();
+        __dLogits?.Dispose();
+        __dLogitsLogProbsGradient?.Dispose();
+        __dAdd1?.Dispose();
+        __dB1?.Dispose();
+        __dB2?.Dispose();
+        __dW3?.Dispose();
+        __dW4?.Dispose();
+        __buffersReady = false;
     }
 
-    private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Penalized.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }
@@ -387,37 +387,37 @@ partial class Penalized : global::Dsl.IExperiment
     /// <summary>A new <c>Penalized</c> with the checkpoint at <paramref name="path"/> loaded.</summary>
     public static Penalized Load(string path)
     {
-        var experiment = new Penalized();
-        global::Dsl.ExperimentCheckpoint.Restore(experiment, path);
-        return experiment;
+        var __experiment = new Penalized();
+        global::Dsl.ExperimentCheckpoint.Restore(__experiment, path);
+        return __experiment;
     }
 
     // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
-    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    private static readonly global::Dsl.StepInput[] __inputs =
     [
         new("x", [null, 3L], "[Batch, 3]", false),
         new("labels", [null], "[Batch]", true),
     ];
-    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+    private static readonly global::Dsl.MetricInfo[] __metrics = [];
 
     string global::Dsl.IExperiment.Name => "Penalized";
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => __inputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => __metrics;
     bool global::Dsl.IExperiment.HasSeparateUpdate => true;
     bool global::Dsl.IExperiment.HasLoss => true;
-    long global::Dsl.IExperiment.StepCount => _step;
+    long global::Dsl.IExperiment.StepCount => __step;
     bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
     global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W.DType;
-    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
-    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
-    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0], batch[1]);
-    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
-    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0], batch[1]);
+    void global::Dsl.IExperiment.Initialize(ulong __seed, global::Dsl.DType __dtype) => Initialize(__seed, __dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, double __learningRateFactor) => TrainStep(__batch[0], __batch[1], __learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => ComputeGradients(__batch[0], __batch[1]);
+    void global::Dsl.IExperiment.ApplyUpdate(double __learningRateFactor) => ApplyUpdate(__learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => EvaluateLoss(__batch[0], __batch[1]);
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
-    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+    void global::Dsl.IExperiment.RestoreStep(long __restored) => __step = __restored;
 
-    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, global::System.Span<double> __values)
     {
     }
 
@@ -426,8 +426,8 @@ partial class Penalized : global::Dsl.IExperiment
     {
         get
         {
-            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            return states;
+            var __states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return __states;
         }
     }
 }

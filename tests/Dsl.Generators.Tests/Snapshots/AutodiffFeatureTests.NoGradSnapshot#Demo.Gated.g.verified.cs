@@ -37,8 +37,8 @@ partial class Gated
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from a generator seeded with <paramref name="seed"/>.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Initialize(__generator, dtype);
     }
 
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from <paramref name="generator"/>, in declaration order, then the sub-models'.</summary>
@@ -47,18 +47,18 @@ partial class Gated
         // W [3, 2]: uniform in ±1/√3 (fan-in)
         W.Dispose();
         W = global::Dsl.Tensor.Empty([3, 2], dtype);
-        var wBound = 1d / global::System.Math.Sqrt(3);
-        W.UniformInPlace(-wBound, wBound, generator);
+        var __wBound = 1d / global::System.Math.Sqrt(3);
+        W.UniformInPlace(-__wBound, __wBound, generator);
         // V [3, 2]: uniform in ±1/√3 (fan-in)
         V.Dispose();
         V = global::Dsl.Tensor.Empty([3, 2], dtype);
-        var vBound = 1d / global::System.Math.Sqrt(3);
-        V.UniformInPlace(-vBound, vBound, generator);
+        var __vBound = 1d / global::System.Math.Sqrt(3);
+        V.UniformInPlace(-__vBound, __vBound, generator);
         // Shift [2]: uniform in ±1/√2 (fan-in)
         Shift.Dispose();
         Shift = global::Dsl.Tensor.Empty([2], dtype);
-        var shiftBound = 1d / global::System.Math.Sqrt(2);
-        Shift.UniformInPlace(-shiftBound, shiftBound, generator);
+        var __shiftBound = 1d / global::System.Math.Sqrt(2);
+        Shift.UniformInPlace(-__shiftBound, __shiftBound, generator);
         ReleasePredictBuffers();
         IsInitialized = true;
     }
@@ -68,23 +68,23 @@ partial class Gated
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            parameters.Add(("W", W));
-            parameters.Add(("V", V));
-            parameters.Add(("Shift", Shift));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            __parameters.Add(("W", W));
+            __parameters.Add(("V", V));
+            __parameters.Add(("Shift", Shift));
+            return __parameters;
         }
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor _predictMatMul1 = null!;
-    private global::Dsl.Tensor _predictTanh1 = null!;
-    private global::Dsl.Tensor _predictMatMul2 = null!;
-    private global::Dsl.Tensor _predictSigmoid1 = null!;
-    private global::Dsl.Tensor _predictMul1 = null!;
-    private global::Dsl.Tensor _predictAdd1 = null!;
-    private long _predictBatch = -1;
-    private bool _predictBuffersReady;
+    private global::Dsl.Tensor __predictMatMul1 = null!;
+    private global::Dsl.Tensor __predictTanh1 = null!;
+    private global::Dsl.Tensor __predictMatMul2 = null!;
+    private global::Dsl.Tensor __predictSigmoid1 = null!;
+    private global::Dsl.Tensor __predictMul1 = null!;
+    private global::Dsl.Tensor __predictAdd1 = null!;
+    private long __predictBatchAllocated = -1;
+    private bool __predictBuffersReady;
 
     /// <summary>
     /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
@@ -93,24 +93,24 @@ partial class Gated
     /// </summary>
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
-        PreparePredict(x);
+        __PreparePredict(x);
         // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, W, _predictMatMul1);
+        global::Dsl.Kernels.Mm(x, W, __predictMatMul1);
         // tanh1 = Tanh(matMul1)
-        global::Dsl.Kernels.Tanh(_predictMatMul1, _predictTanh1);
+        global::Dsl.Kernels.Tanh(__predictMatMul1, __predictTanh1);
         // matMul2 = x · V
-        global::Dsl.Kernels.Mm(x, V, _predictMatMul2);
+        global::Dsl.Kernels.Mm(x, V, __predictMatMul2);
         // sigmoid1 = Sigmoid(matMul2)
-        global::Dsl.Kernels.Sigmoid(_predictMatMul2, _predictSigmoid1);
+        global::Dsl.Kernels.Sigmoid(__predictMatMul2, __predictSigmoid1);
         // mul1 = tanh1 · NoGrad(sigmoid1)
-        global::Dsl.Kernels.Mul(_predictTanh1, _predictSigmoid1, _predictMul1);
+        global::Dsl.Kernels.Mul(__predictTanh1, __predictSigmoid1, __predictMul1);
         // add1 = mul1 + Shift
-        global::Dsl.Kernels.Add(_predictMul1, Shift, _predictAdd1);
-        return _predictAdd1;
+        global::Dsl.Kernels.Add(__predictMul1, Shift, __predictAdd1);
+        return __predictAdd1;
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void PreparePredict(global::Dsl.Tensor x)
+    private void __PreparePredict(global::Dsl.Tensor x)
     {
         if (!IsInitialized)
         {
@@ -118,45 +118,45 @@ partial class Gated
         }
         if (x.Rank != 2)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, 3]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 3)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, 3]", "");
         }
-        if (_predictBuffersReady && batch == _predictBatch) return;
-        _predictBatch = batch;
-        AllocatePredictBuffers();
+        if (__predictBuffersReady && __batch == __predictBatchAllocated) return;
+        __predictBatchAllocated = __batch;
+        __AllocatePredictBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocatePredictBuffers()
+    private void __AllocatePredictBuffers()
     {
         ReleasePredictBuffers();
-        var dtype = W.DType;
-        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, 2], dtype);
-        _predictTanh1 = global::Dsl.Tensor.Empty([_predictBatch, 2], dtype);
-        _predictMatMul2 = global::Dsl.Tensor.Empty([_predictBatch, 2], dtype);
-        _predictSigmoid1 = global::Dsl.Tensor.Empty([_predictBatch, 2], dtype);
-        _predictMul1 = global::Dsl.Tensor.Empty([_predictBatch, 2], dtype);
-        _predictAdd1 = global::Dsl.Tensor.Empty([_predictBatch, 2], dtype);
-        _predictBuffersReady = true;
+        var __dtype = W.DType;
+        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 2], __dtype);
+        __predictTanh1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 2], __dtype);
+        __predictMatMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 2], __dtype);
+        __predictSigmoid1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 2], __dtype);
+        __predictMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 2], __dtype);
+        __predictAdd1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 2], __dtype);
+        __predictBuffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        _predictMatMul1?.Dispose();
-        _predictTanh1?.Dispose();
-        _predictMatMul2?.Dispose();
-        _predictSigmoid1?.Dispose();
-        _predictMul1?.Dispose();
-        _predictAdd1?.Dispose();
-        _predictBuffersReady = false;
+        __predictMatMul1?.Dispose();
+        __predictTanh1?.Dispose();
+        __predictMatMul2?.Dispose();
+        __predictSigmoid1?.Dispose();
+        __predictMul1?.Dispose();
+        __predictAdd1?.Dispose();
+        __predictBuffersReady = false;
     }
 
-    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Gated.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }

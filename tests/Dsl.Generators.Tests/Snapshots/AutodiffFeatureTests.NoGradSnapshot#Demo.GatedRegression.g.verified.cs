@@ -21,106 +21,106 @@ namespace Demo;
 partial class GatedRegression : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
-    private global::Dsl.Tensor _matMul1 = null!;
-    private global::Dsl.Tensor _tanh1 = null!;
-    private global::Dsl.Tensor _matMul2 = null!;
-    private global::Dsl.Tensor _sigmoid1 = null!;
-    private global::Dsl.Tensor _mul1 = null!;
-    private global::Dsl.Tensor _prediction = null!;
-    private global::Dsl.Tensor _loss = null!;
-    private global::Dsl.Tensor _dLoss = null!;
-    private global::Dsl.Tensor _dPrediction = null!;
-    private global::Dsl.Tensor _dTanh1 = null!;
-    private global::Dsl.Tensor _dMatMul1 = null!;
-    private global::Dsl.Tensor _dW = null!;
-    private long _batch = -1;
-    private bool _buffersReady;
-    private long _step;
+    private global::Dsl.Tensor __matMul1 = null!;
+    private global::Dsl.Tensor __tanh1 = null!;
+    private global::Dsl.Tensor __matMul2 = null!;
+    private global::Dsl.Tensor __sigmoid1 = null!;
+    private global::Dsl.Tensor __mul1 = null!;
+    private global::Dsl.Tensor __prediction = null!;
+    private global::Dsl.Tensor __loss = null!;
+    private global::Dsl.Tensor __dLoss = null!;
+    private global::Dsl.Tensor __dPrediction = null!;
+    private global::Dsl.Tensor __dTanh1 = null!;
+    private global::Dsl.Tensor __dMatMul1 = null!;
+    private global::Dsl.Tensor __dW = null!;
+    private long __batchAllocated = -1;
+    private bool __buffersReady;
+    private long __step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long StepCount => _step;
+    public long StepCount => __step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Net.Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Net.Initialize(__generator, dtype);
         ReleaseBuffers();
-        _step = 0;
+        __step = 0;
     }
 
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
     public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double learningRateFactor = 1d)
     {
-        var loss = ComputeGradients(x, y);
+        var __loss = ComputeGradients(x, y);
         ApplyUpdate(learningRateFactor);
-        return loss;
+        return __loss;
     }
 
     /// <summary>Forward and backward without updating: the loss, and the gradients in <see cref="Gradients"/>.</summary>
     public float ComputeGradients(global::Dsl.Tensor x, global::Dsl.Tensor y)
     {
-        Prepare(x, y);
+        __Prepare(x, y);
 
         // Forward
         // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, _matMul1);
+        global::Dsl.Kernels.Mm(x, Net.W, __matMul1);
         // tanh1 = Tanh(matMul1)
-        global::Dsl.Kernels.Tanh(_matMul1, _tanh1);
+        global::Dsl.Kernels.Tanh(__matMul1, __tanh1);
         // matMul2 = x · V
-        global::Dsl.Kernels.Mm(x, Net.V, _matMul2);
+        global::Dsl.Kernels.Mm(x, Net.V, __matMul2);
         // sigmoid1 = Sigmoid(matMul2)
-        global::Dsl.Kernels.Sigmoid(_matMul2, _sigmoid1);
+        global::Dsl.Kernels.Sigmoid(__matMul2, __sigmoid1);
         // mul1 = tanh1 · NoGrad(sigmoid1)
-        global::Dsl.Kernels.Mul(_tanh1, _sigmoid1, _mul1);
+        global::Dsl.Kernels.Mul(__tanh1, __sigmoid1, __mul1);
         // prediction = mul1 + Shift
-        global::Dsl.Kernels.Add(_mul1, Net.Shift, _prediction);
+        global::Dsl.Kernels.Add(__mul1, Net.Shift, __prediction);
         // loss = mean((prediction - y)²)
-        global::Dsl.Kernels.MseLoss(_prediction, y, global::Dsl.Reduction.Mean, _loss);
+        global::Dsl.Kernels.MseLoss(__prediction, y, global::Dsl.Reduction.Mean, __loss);
 
         // Backward
         // dLoss = 1
-        global::Dsl.Kernels.Fill(_dLoss, 1d);
+        global::Dsl.Kernels.Fill(__dLoss, 1d);
         // dPrediction = dLoss ⊙ 2(prediction - y) / numel
-        global::Dsl.Kernels.MseLossBackward(_dLoss, _prediction, y, global::Dsl.Reduction.Mean, _dPrediction);
+        global::Dsl.Kernels.MseLossBackward(__dLoss, __prediction, y, global::Dsl.Reduction.Mean, __dPrediction);
         // dTanh1 = dPrediction · NoGrad(sigmoid1)
-        global::Dsl.Kernels.Mul(_dPrediction, _sigmoid1, _dTanh1);
+        global::Dsl.Kernels.Mul(__dPrediction, __sigmoid1, __dTanh1);
         // dMatMul1 = dTanh1 ⊙ (1 - tanh1²)
-        global::Dsl.Kernels.TanhBackward(_dTanh1, _tanh1, _dMatMul1);
+        global::Dsl.Kernels.TanhBackward(__dTanh1, __tanh1, __dMatMul1);
         // dW = xᵀ · dMatMul1
-        global::Dsl.Kernels.Mm(x, _dMatMul1, _dW, transposeA: true);
+        global::Dsl.Kernels.Mm(x, __dMatMul1, __dW, transposeA: true);
 
-        return (float)_loss.Item();
+        return (float)__loss.Item();
     }
 
     /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
     public float EvaluateLoss(global::Dsl.Tensor x, global::Dsl.Tensor y)
     {
-        Prepare(x, y);
+        __Prepare(x, y);
         // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, _matMul1);
+        global::Dsl.Kernels.Mm(x, Net.W, __matMul1);
         // tanh1 = Tanh(matMul1)
-        global::Dsl.Kernels.Tanh(_matMul1, _tanh1);
+        global::Dsl.Kernels.Tanh(__matMul1, __tanh1);
         // matMul2 = x · V
-        global::Dsl.Kernels.Mm(x, Net.V, _matMul2);
+        global::Dsl.Kernels.Mm(x, Net.V, __matMul2);
         // sigmoid1 = Sigmoid(matMul2)
-        global::Dsl.Kernels.Sigmoid(_matMul2, _sigmoid1);
+        global::Dsl.Kernels.Sigmoid(__matMul2, __sigmoid1);
         // mul1 = tanh1 · NoGrad(sigmoid1)
-        global::Dsl.Kernels.Mul(_tanh1, _sigmoid1, _mul1);
+        global::Dsl.Kernels.Mul(__tanh1, __sigmoid1, __mul1);
         // prediction = mul1 + Shift
-        global::Dsl.Kernels.Add(_mul1, Net.Shift, _prediction);
+        global::Dsl.Kernels.Add(__mul1, Net.Shift, __prediction);
         // loss = mean((prediction - y)²)
-        global::Dsl.Kernels.MseLoss(_prediction, y, global::Dsl.Reduction.Mean, _loss);
-        return (float)_loss.Item();
+        global::Dsl.Kernels.MseLoss(__prediction, y, global::Dsl.Reduction.Mean, __loss);
+        return (float)__loss.Item();
     }
 
     /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>;
     /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
-        _step++;
+        __step++;
         // W -= LearningRate * learningRateFactor · dW
-        global::Dsl.Kernels.SubInPlace(Net.W, _dW, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.W, __dW, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>
@@ -128,9 +128,9 @@ partial class GatedRegression : global::Dsl.IExperiment
     {
         get
         {
-            var gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(1);
-            gradients.Add(("Net.W", _dW));
-            return gradients;
+            var __gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(1);
+            __gradients.Add(("Net.W", __dW));
+            return __gradients;
         }
     }
 
@@ -139,14 +139,14 @@ partial class GatedRegression : global::Dsl.IExperiment
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            foreach (var (name, value) in Net.Parameters) parameters.Add(("Net." + name, value));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            foreach (var (__name, __value) in Net.Parameters) __parameters.Add(("Net." + __name, __value));
+            return __parameters;
         }
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void Prepare(global::Dsl.Tensor x, global::Dsl.Tensor y)
+    private void __Prepare(global::Dsl.Tensor x, global::Dsl.Tensor y)
     {
         if (!Net.IsInitialized)
         {
@@ -154,69 +154,69 @@ partial class GatedRegression : global::Dsl.IExperiment
         }
         if (x.Rank != 2)
         {
-            throw ShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 3]", "");
         }
         if (y.Rank != 2)
         {
-            throw ShapeMismatch("y", y, "[Batch, 2]", "");
+            throw __ShapeMismatch("y", y, "[Batch, 2]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 3)
         {
-            throw ShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 3]", "");
         }
-        if (y.Size(0) != batch)
+        if (y.Size(0) != __batch)
         {
-            throw ShapeMismatch("y", y, "[Batch, 2]", $" (Batch = {batch}, from x axis 0)");
+            throw __ShapeMismatch("y", y, "[Batch, 2]", $" (Batch = {__batch}, from x axis 0)");
         }
         if (y.Size(1) != 2)
         {
-            throw ShapeMismatch("y", y, "[Batch, 2]", "");
+            throw __ShapeMismatch("y", y, "[Batch, 2]", "");
         }
-        if (_buffersReady && batch == _batch) return;
-        _batch = batch;
-        AllocateBuffers();
+        if (__buffersReady && __batch == __batchAllocated) return;
+        __batchAllocated = __batch;
+        __AllocateBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocateBuffers()
+    private void __AllocateBuffers()
     {
         ReleaseBuffers();
-        var dtype = Net.W.DType;
-        _matMul1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _tanh1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _matMul2 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _sigmoid1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _mul1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _prediction = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _loss = global::Dsl.Tensor.Empty([], dtype);
-        _dLoss = global::Dsl.Tensor.Empty([], dtype);
-        _dPrediction = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dTanh1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dMatMul1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dW = global::Dsl.Tensor.Empty([3, 2], dtype);
-        _buffersReady = true;
+        var __dtype = Net.W.DType;
+        __matMul1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __tanh1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __matMul2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __sigmoid1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __mul1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __prediction = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __loss = global::Dsl.Tensor.Empty([], __dtype);
+        __dLoss = global::Dsl.Tensor.Empty([], __dtype);
+        __dPrediction = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dTanh1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dMatMul1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dW = global::Dsl.Tensor.Empty([3, 2], __dtype);
+        __buffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
-        _matMul1?.Dispose();
-        _tanh1?.Dispose();
-        _matMul2?.Dispose();
-        _sigmoid1?.Dispose();
-        _mul1?.Dispose();
-        _prediction?.Dispose();
-        _loss?.Dispose();
-        _dLoss?.Dispose();
-        _dPrediction?.Dispose();
-        _dTanh1?.Dispose();
-        _dMatMul1?.Dispose();
-        _dW?.Dispose();
-        _buffersReady = false;
+        __matMul1?.Dispose();
+        __tanh1?.Dispose();
+        __matMul2?.Dispose();
+        __sigmoid1?.Dispose();
+        __mul1?.Dispose();
+        __prediction?.Dispose();
+        __loss?.Dispose();
+        __dLoss?.Dispose();
+        __dPrediction?.Dispose();
+        __dTanh1?.Dispose();
+        __dMatMul1?.Dispose();
+        __dW?.Dispose();
+        __buffersReady = false;
     }
 
-    private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"GatedRegression.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }
@@ -237,37 +237,37 @@ partial class GatedRegression : global::Dsl.IExperiment
     /// <summary>A new <c>GatedRegression</c> with the checkpoint at <paramref name="path"/> loaded.</summary>
     public static GatedRegression Load(string path)
     {
-        var experiment = new GatedRegression();
-        global::Dsl.ExperimentCheckpoint.Restore(experiment, path);
-        return experiment;
+        var __experiment = new GatedRegression();
+        global::Dsl.ExperimentCheckpoint.Restore(__experiment, path);
+        return __experiment;
     }
 
     // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
-    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    private static readonly global::Dsl.StepInput[] __inputs =
     [
         new("x", [null, 3L], "[Batch, 3]", false),
         new("y", [null, 2L], "[Batch, 2]", false),
     ];
-    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+    private static readonly global::Dsl.MetricInfo[] __metrics = [];
 
     string global::Dsl.IExperiment.Name => "GatedRegression";
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => __inputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => __metrics;
     bool global::Dsl.IExperiment.HasSeparateUpdate => true;
     bool global::Dsl.IExperiment.HasLoss => true;
-    long global::Dsl.IExperiment.StepCount => _step;
+    long global::Dsl.IExperiment.StepCount => __step;
     bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
     global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W.DType;
-    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
-    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
-    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0], batch[1]);
-    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
-    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0], batch[1]);
+    void global::Dsl.IExperiment.Initialize(ulong __seed, global::Dsl.DType __dtype) => Initialize(__seed, __dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, double __learningRateFactor) => TrainStep(__batch[0], __batch[1], __learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => ComputeGradients(__batch[0], __batch[1]);
+    void global::Dsl.IExperiment.ApplyUpdate(double __learningRateFactor) => ApplyUpdate(__learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => EvaluateLoss(__batch[0], __batch[1]);
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
-    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+    void global::Dsl.IExperiment.RestoreStep(long __restored) => __step = __restored;
 
-    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, global::System.Span<double> __values)
     {
     }
 
@@ -276,8 +276,8 @@ partial class GatedRegression : global::Dsl.IExperiment
     {
         get
         {
-            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            return states;
+            var __states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return __states;
         }
     }
 }

@@ -48,8 +48,8 @@ partial class Recurrent
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from a generator seeded with <paramref name="seed"/>.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Initialize(__generator, dtype);
     }
 
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from <paramref name="generator"/>, in declaration order, then the sub-models'.</summary>
@@ -58,13 +58,13 @@ partial class Recurrent
         // W [4, 4]: uniform in ±1/√4 (fan-in)
         W.Dispose();
         W = global::Dsl.Tensor.Empty([4, 4], dtype);
-        var wBound = 1d / global::System.Math.Sqrt(4);
-        W.UniformInPlace(-wBound, wBound, generator);
+        var __wBound = 1d / global::System.Math.Sqrt(4);
+        W.UniformInPlace(-__wBound, __wBound, generator);
         // B [4]: uniform in ±1/√4 (fan-in)
         B.Dispose();
         B = global::Dsl.Tensor.Empty([4], dtype);
-        var bBound = 1d / global::System.Math.Sqrt(4);
-        B.UniformInPlace(-bBound, bBound, generator);
+        var __bBound = 1d / global::System.Math.Sqrt(4);
+        B.UniformInPlace(-__bBound, __bBound, generator);
         ReleasePredictBuffers();
         IsInitialized = true;
     }
@@ -74,35 +74,35 @@ partial class Recurrent
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            parameters.Add(("W", W));
-            parameters.Add(("B", B));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            __parameters.Add(("W", W));
+            __parameters.Add(("B", B));
+            return __parameters;
         }
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor _predictMatMul1 = null!;
-    private global::Dsl.Tensor _predictAdd1 = null!;
-    private global::Dsl.Tensor _predictTanh1 = null!;
-    private global::Dsl.Tensor _predictMul1 = null!;
-    private global::Dsl.Tensor _predictH = null!;
-    private global::Dsl.Tensor _predictMatMul2 = null!;
-    private global::Dsl.Tensor _predictAdd2 = null!;
-    private global::Dsl.Tensor _predictTanh2 = null!;
-    private global::Dsl.Tensor _predictMul2 = null!;
-    private global::Dsl.Tensor _predictH2 = null!;
-    private global::Dsl.Tensor _predictMatMul3 = null!;
-    private global::Dsl.Tensor _predictAdd3 = null!;
-    private global::Dsl.Tensor _predictTanh3 = null!;
-    private global::Dsl.Tensor _predictMul3 = null!;
-    private global::Dsl.Tensor _predictH3 = null!;
-    private global::Dsl.Tensor _predictMul4 = null!;
-    private global::Dsl.Tensor _predictH4 = null!;
-    private global::Dsl.Tensor _predictMul5 = null!;
-    private global::Dsl.Tensor _predictH5 = null!;
-    private long _predictBatch = -1;
-    private bool _predictBuffersReady;
+    private global::Dsl.Tensor __predictMatMul1 = null!;
+    private global::Dsl.Tensor __predictAdd1 = null!;
+    private global::Dsl.Tensor __predictTanh1 = null!;
+    private global::Dsl.Tensor __predictMul1 = null!;
+    private global::Dsl.Tensor __predictH = null!;
+    private global::Dsl.Tensor __predictMatMul2 = null!;
+    private global::Dsl.Tensor __predictAdd2 = null!;
+    private global::Dsl.Tensor __predictTanh2 = null!;
+    private global::Dsl.Tensor __predictMul2 = null!;
+    private global::Dsl.Tensor __predictH2 = null!;
+    private global::Dsl.Tensor __predictMatMul3 = null!;
+    private global::Dsl.Tensor __predictAdd3 = null!;
+    private global::Dsl.Tensor __predictTanh3 = null!;
+    private global::Dsl.Tensor __predictMul3 = null!;
+    private global::Dsl.Tensor __predictH3 = null!;
+    private global::Dsl.Tensor __predictMul4 = null!;
+    private global::Dsl.Tensor __predictH4 = null!;
+    private global::Dsl.Tensor __predictMul5 = null!;
+    private global::Dsl.Tensor __predictH5 = null!;
+    private long __predictBatchAllocated = -1;
+    private bool __predictBuffersReady;
 
     /// <summary>
     /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
@@ -111,50 +111,50 @@ partial class Recurrent
     /// </summary>
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
-        PreparePredict(x);
+        __PreparePredict(x);
         // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, W, _predictMatMul1);
+        global::Dsl.Kernels.Mm(x, W, __predictMatMul1);
         // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(_predictMatMul1, B, _predictAdd1);
+        global::Dsl.Kernels.Add(__predictMatMul1, B, __predictAdd1);
         // tanh1 = Tanh(add1)
-        global::Dsl.Kernels.Tanh(_predictAdd1, _predictTanh1);
+        global::Dsl.Kernels.Tanh(__predictAdd1, __predictTanh1);
         // mul1 = tanh1 · (1 / (0 + 1))
-        global::Dsl.Kernels.Mul(_predictTanh1, (1d / (0d + 1d)), _predictMul1);
+        global::Dsl.Kernels.Mul(__predictTanh1, (1d / (0d + 1d)), __predictMul1);
         // h = mul1 + x
-        global::Dsl.Kernels.Add(_predictMul1, x, _predictH);
+        global::Dsl.Kernels.Add(__predictMul1, x, __predictH);
         // matMul2 = h · W
-        global::Dsl.Kernels.Mm(_predictH, W, _predictMatMul2);
+        global::Dsl.Kernels.Mm(__predictH, W, __predictMatMul2);
         // add2 = matMul2 + B
-        global::Dsl.Kernels.Add(_predictMatMul2, B, _predictAdd2);
+        global::Dsl.Kernels.Add(__predictMatMul2, B, __predictAdd2);
         // tanh2 = Tanh(add2)
-        global::Dsl.Kernels.Tanh(_predictAdd2, _predictTanh2);
+        global::Dsl.Kernels.Tanh(__predictAdd2, __predictTanh2);
         // mul2 = tanh2 · (1 / (1 + 1))
-        global::Dsl.Kernels.Mul(_predictTanh2, (1d / (1d + 1d)), _predictMul2);
+        global::Dsl.Kernels.Mul(__predictTanh2, (1d / (1d + 1d)), __predictMul2);
         // h2 = mul2 + h
-        global::Dsl.Kernels.Add(_predictMul2, _predictH, _predictH2);
+        global::Dsl.Kernels.Add(__predictMul2, __predictH, __predictH2);
         // matMul3 = h2 · W
-        global::Dsl.Kernels.Mm(_predictH2, W, _predictMatMul3);
+        global::Dsl.Kernels.Mm(__predictH2, W, __predictMatMul3);
         // add3 = matMul3 + B
-        global::Dsl.Kernels.Add(_predictMatMul3, B, _predictAdd3);
+        global::Dsl.Kernels.Add(__predictMatMul3, B, __predictAdd3);
         // tanh3 = Tanh(add3)
-        global::Dsl.Kernels.Tanh(_predictAdd3, _predictTanh3);
+        global::Dsl.Kernels.Tanh(__predictAdd3, __predictTanh3);
         // mul3 = tanh3 · (1 / (2 + 1))
-        global::Dsl.Kernels.Mul(_predictTanh3, (1d / (2d + 1d)), _predictMul3);
+        global::Dsl.Kernels.Mul(__predictTanh3, (1d / (2d + 1d)), __predictMul3);
         // h3 = mul3 + h2
-        global::Dsl.Kernels.Add(_predictMul3, _predictH2, _predictH3);
+        global::Dsl.Kernels.Add(__predictMul3, __predictH2, __predictH3);
         // mul4 = h3 · 0.1
-        global::Dsl.Kernels.Mul(_predictH3, 0.1d, _predictMul4);
+        global::Dsl.Kernels.Mul(__predictH3, 0.1d, __predictMul4);
         // h4 = h3 + mul4
-        global::Dsl.Kernels.Add(_predictH3, _predictMul4, _predictH4);
+        global::Dsl.Kernels.Add(__predictH3, __predictMul4, __predictH4);
         // mul5 = h4 · 0.1
-        global::Dsl.Kernels.Mul(_predictH4, 0.1d, _predictMul5);
+        global::Dsl.Kernels.Mul(__predictH4, 0.1d, __predictMul5);
         // h5 = h4 + mul5
-        global::Dsl.Kernels.Add(_predictH4, _predictMul5, _predictH5);
-        return _predictH5;
+        global::Dsl.Kernels.Add(__predictH4, __predictMul5, __predictH5);
+        return __predictH5;
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void PreparePredict(global::Dsl.Tensor x)
+    private void __PreparePredict(global::Dsl.Tensor x)
     {
         if (!IsInitialized)
         {
@@ -162,71 +162,71 @@ partial class Recurrent
         }
         if (x.Rank != 2)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, 4]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, 4]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 4)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, 4]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, 4]", "");
         }
-        if (_predictBuffersReady && batch == _predictBatch) return;
-        _predictBatch = batch;
-        AllocatePredictBuffers();
+        if (__predictBuffersReady && __batch == __predictBatchAllocated) return;
+        __predictBatchAllocated = __batch;
+        __AllocatePredictBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocatePredictBuffers()
+    private void __AllocatePredictBuffers()
     {
         ReleasePredictBuffers();
-        var dtype = W.DType;
-        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictAdd1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictTanh1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictMul1 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictH = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictMatMul2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictAdd2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictTanh2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictMul2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictH2 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictMatMul3 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictAdd3 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictTanh3 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictMul3 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictH3 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictMul4 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictH4 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictMul5 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictH5 = global::Dsl.Tensor.Empty([_predictBatch, 4], dtype);
-        _predictBuffersReady = true;
+        var __dtype = W.DType;
+        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictAdd1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictTanh1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictH = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictMatMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictAdd2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictTanh2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictH2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictMatMul3 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictAdd3 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictTanh3 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictMul3 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictH3 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictMul4 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictH4 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictMul5 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictH5 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
+        __predictBuffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        _predictMatMul1?.Dispose();
-        _predictAdd1?.Dispose();
-        _predictTanh1?.Dispose();
-        _predictMul1?.Dispose();
-        _predictH?.Dispose();
-        _predictMatMul2?.Dispose();
-        _predictAdd2?.Dispose();
-        _predictTanh2?.Dispose();
-        _predictMul2?.Dispose();
-        _predictH2?.Dispose();
-        _predictMatMul3?.Dispose();
-        _predictAdd3?.Dispose();
-        _predictTanh3?.Dispose();
-        _predictMul3?.Dispose();
-        _predictH3?.Dispose();
-        _predictMul4?.Dispose();
-        _predictH4?.Dispose();
-        _predictMul5?.Dispose();
-        _predictH5?.Dispose();
-        _predictBuffersReady = false;
+        __predictMatMul1?.Dispose();
+        __predictAdd1?.Dispose();
+        __predictTanh1?.Dispose();
+        __predictMul1?.Dispose();
+        __predictH?.Dispose();
+        __predictMatMul2?.Dispose();
+        __predictAdd2?.Dispose();
+        __predictTanh2?.Dispose();
+        __predictMul2?.Dispose();
+        __predictH2?.Dispose();
+        __predictMatMul3?.Dispose();
+        __predictAdd3?.Dispose();
+        __predictTanh3?.Dispose();
+        __predictMul3?.Dispose();
+        __predictH3?.Dispose();
+        __predictMul4?.Dispose();
+        __predictH4?.Dispose();
+        __predictMul5?.Dispose();
+        __predictH5?.Dispose();
+        __predictBuffersReady = false;
     }
 
-    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Recurrent.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }

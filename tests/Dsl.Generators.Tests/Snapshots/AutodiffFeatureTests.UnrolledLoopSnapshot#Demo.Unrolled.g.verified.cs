@@ -34,236 +34,236 @@ namespace Demo;
 partial class Unrolled : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
-    private global::Dsl.Tensor _matMul1 = null!;
-    private global::Dsl.Tensor _add1 = null!;
-    private global::Dsl.Tensor _tanh1 = null!;
-    private global::Dsl.Tensor _mul1 = null!;
-    private global::Dsl.Tensor _h = null!;
-    private global::Dsl.Tensor _matMul2 = null!;
-    private global::Dsl.Tensor _add2 = null!;
-    private global::Dsl.Tensor _tanh2 = null!;
-    private global::Dsl.Tensor _mul2 = null!;
-    private global::Dsl.Tensor _h2 = null!;
-    private global::Dsl.Tensor _matMul3 = null!;
-    private global::Dsl.Tensor _add3 = null!;
-    private global::Dsl.Tensor _tanh3 = null!;
-    private global::Dsl.Tensor _mul3 = null!;
-    private global::Dsl.Tensor _h3 = null!;
-    private global::Dsl.Tensor _mul4 = null!;
-    private global::Dsl.Tensor _h4 = null!;
-    private global::Dsl.Tensor _mul5 = null!;
-    private global::Dsl.Tensor _h5 = null!;
-    private global::Dsl.Tensor _loss = null!;
-    private global::Dsl.Tensor _dLoss = null!;
-    private global::Dsl.Tensor _dH5 = null!;
-    private global::Dsl.Tensor _dH4_1 = null!;
-    private global::Dsl.Tensor _dH3 = null!;
-    private global::Dsl.Tensor _dH3_1 = null!;
-    private global::Dsl.Tensor _dMul3 = null!;
-    private global::Dsl.Tensor _dTanh3 = null!;
-    private global::Dsl.Tensor _dAdd3 = null!;
-    private global::Dsl.Tensor _dB = null!;
-    private global::Dsl.Tensor _dH2_1 = null!;
-    private global::Dsl.Tensor _dMul2 = null!;
-    private global::Dsl.Tensor _dW = null!;
-    private global::Dsl.Tensor _dTanh2 = null!;
-    private global::Dsl.Tensor _dAdd2 = null!;
-    private global::Dsl.Tensor _dB1 = null!;
-    private global::Dsl.Tensor _dB2 = null!;
-    private global::Dsl.Tensor _dH1 = null!;
-    private global::Dsl.Tensor _dMul1 = null!;
-    private global::Dsl.Tensor _dW1 = null!;
-    private global::Dsl.Tensor _dW2 = null!;
-    private global::Dsl.Tensor _dTanh1 = null!;
-    private global::Dsl.Tensor _dAdd1 = null!;
-    private global::Dsl.Tensor _dB3 = null!;
-    private global::Dsl.Tensor _dB4 = null!;
-    private global::Dsl.Tensor _dW3 = null!;
-    private global::Dsl.Tensor _dW4 = null!;
-    private long _batch = -1;
-    private bool _buffersReady;
-    private long _step;
+    private global::Dsl.Tensor __matMul1 = null!;
+    private global::Dsl.Tensor __add1 = null!;
+    private global::Dsl.Tensor __tanh1 = null!;
+    private global::Dsl.Tensor __mul1 = null!;
+    private global::Dsl.Tensor __h = null!;
+    private global::Dsl.Tensor __matMul2 = null!;
+    private global::Dsl.Tensor __add2 = null!;
+    private global::Dsl.Tensor __tanh2 = null!;
+    private global::Dsl.Tensor __mul2 = null!;
+    private global::Dsl.Tensor __h2 = null!;
+    private global::Dsl.Tensor __matMul3 = null!;
+    private global::Dsl.Tensor __add3 = null!;
+    private global::Dsl.Tensor __tanh3 = null!;
+    private global::Dsl.Tensor __mul3 = null!;
+    private global::Dsl.Tensor __h3 = null!;
+    private global::Dsl.Tensor __mul4 = null!;
+    private global::Dsl.Tensor __h4 = null!;
+    private global::Dsl.Tensor __mul5 = null!;
+    private global::Dsl.Tensor __h5 = null!;
+    private global::Dsl.Tensor __loss = null!;
+    private global::Dsl.Tensor __dLoss = null!;
+    private global::Dsl.Tensor __dH5 = null!;
+    private global::Dsl.Tensor __dH4_1 = null!;
+    private global::Dsl.Tensor __dH3 = null!;
+    private global::Dsl.Tensor __dH3_1 = null!;
+    private global::Dsl.Tensor __dMul3 = null!;
+    private global::Dsl.Tensor __dTanh3 = null!;
+    private global::Dsl.Tensor __dAdd3 = null!;
+    private global::Dsl.Tensor __dB = null!;
+    private global::Dsl.Tensor __dH2_1 = null!;
+    private global::Dsl.Tensor __dMul2 = null!;
+    private global::Dsl.Tensor __dW = null!;
+    private global::Dsl.Tensor __dTanh2 = null!;
+    private global::Dsl.Tensor __dAdd2 = null!;
+    private global::Dsl.Tensor __dB1 = null!;
+    private global::Dsl.Tensor __dB2 = null!;
+    private global::Dsl.Tensor __dH1 = null!;
+    private global::Dsl.Tensor __dMul1 = null!;
+    private global::Dsl.Tensor __dW1 = null!;
+    private global::Dsl.Tensor __dW2 = null!;
+    private global::Dsl.Tensor __dTanh1 = null!;
+    private global::Dsl.Tensor __dAdd1 = null!;
+    private global::Dsl.Tensor __dB3 = null!;
+    private global::Dsl.Tensor __dB4 = null!;
+    private global::Dsl.Tensor __dW3 = null!;
+    private global::Dsl.Tensor __dW4 = null!;
+    private long __batchAllocated = -1;
+    private bool __buffersReady;
+    private long __step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long StepCount => _step;
+    public long StepCount => __step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Net.Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Net.Initialize(__generator, dtype);
         ReleaseBuffers();
-        _step = 0;
+        __step = 0;
     }
 
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
     public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double learningRateFactor = 1d)
     {
-        var loss = ComputeGradients(x, y);
+        var __loss = ComputeGradients(x, y);
         ApplyUpdate(learningRateFactor);
-        return loss;
+        return __loss;
     }
 
     /// <summary>Forward and backward without updating: the loss, and the gradients in <see cref="Gradients"/>.</summary>
     public float ComputeGradients(global::Dsl.Tensor x, global::Dsl.Tensor y)
     {
-        Prepare(x, y);
+        __Prepare(x, y);
 
         // Forward
         // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, _matMul1);
+        global::Dsl.Kernels.Mm(x, Net.W, __matMul1);
         // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(_matMul1, Net.B, _add1);
+        global::Dsl.Kernels.Add(__matMul1, Net.B, __add1);
         // tanh1 = Tanh(add1)
-        global::Dsl.Kernels.Tanh(_add1, _tanh1);
+        global::Dsl.Kernels.Tanh(__add1, __tanh1);
         // mul1 = tanh1 · (1 / (0 + 1))
-        global::Dsl.Kernels.Mul(_tanh1, (1d / (0d + 1d)), _mul1);
+        global::Dsl.Kernels.Mul(__tanh1, (1d / (0d + 1d)), __mul1);
         // h = mul1 + x
-        global::Dsl.Kernels.Add(_mul1, x, _h);
+        global::Dsl.Kernels.Add(__mul1, x, __h);
         // matMul2 = h · W
-        global::Dsl.Kernels.Mm(_h, Net.W, _matMul2);
+        global::Dsl.Kernels.Mm(__h, Net.W, __matMul2);
         // add2 = matMul2 + B
-        global::Dsl.Kernels.Add(_matMul2, Net.B, _add2);
+        global::Dsl.Kernels.Add(__matMul2, Net.B, __add2);
         // tanh2 = Tanh(add2)
-        global::Dsl.Kernels.Tanh(_add2, _tanh2);
+        global::Dsl.Kernels.Tanh(__add2, __tanh2);
         // mul2 = tanh2 · (1 / (1 + 1))
-        global::Dsl.Kernels.Mul(_tanh2, (1d / (1d + 1d)), _mul2);
+        global::Dsl.Kernels.Mul(__tanh2, (1d / (1d + 1d)), __mul2);
         // h2 = mul2 + h
-        global::Dsl.Kernels.Add(_mul2, _h, _h2);
+        global::Dsl.Kernels.Add(__mul2, __h, __h2);
         // matMul3 = h2 · W
-        global::Dsl.Kernels.Mm(_h2, Net.W, _matMul3);
+        global::Dsl.Kernels.Mm(__h2, Net.W, __matMul3);
         // add3 = matMul3 + B
-        global::Dsl.Kernels.Add(_matMul3, Net.B, _add3);
+        global::Dsl.Kernels.Add(__matMul3, Net.B, __add3);
         // tanh3 = Tanh(add3)
-        global::Dsl.Kernels.Tanh(_add3, _tanh3);
+        global::Dsl.Kernels.Tanh(__add3, __tanh3);
         // mul3 = tanh3 · (1 / (2 + 1))
-        global::Dsl.Kernels.Mul(_tanh3, (1d / (2d + 1d)), _mul3);
+        global::Dsl.Kernels.Mul(__tanh3, (1d / (2d + 1d)), __mul3);
         // h3 = mul3 + h2
-        global::Dsl.Kernels.Add(_mul3, _h2, _h3);
+        global::Dsl.Kernels.Add(__mul3, __h2, __h3);
         // mul4 = h3 · 0.1
-        global::Dsl.Kernels.Mul(_h3, 0.1d, _mul4);
+        global::Dsl.Kernels.Mul(__h3, 0.1d, __mul4);
         // h4 = h3 + mul4
-        global::Dsl.Kernels.Add(_h3, _mul4, _h4);
+        global::Dsl.Kernels.Add(__h3, __mul4, __h4);
         // mul5 = h4 · 0.1
-        global::Dsl.Kernels.Mul(_h4, 0.1d, _mul5);
+        global::Dsl.Kernels.Mul(__h4, 0.1d, __mul5);
         // h5 = h4 + mul5
-        global::Dsl.Kernels.Add(_h4, _mul5, _h5);
+        global::Dsl.Kernels.Add(__h4, __mul5, __h5);
         // loss = mean((h5 - y)²)
-        global::Dsl.Kernels.MseLoss(_h5, y, global::Dsl.Reduction.Mean, _loss);
+        global::Dsl.Kernels.MseLoss(__h5, y, global::Dsl.Reduction.Mean, __loss);
 
         // Backward
         // dLoss = 1
-        global::Dsl.Kernels.Fill(_dLoss, 1d);
+        global::Dsl.Kernels.Fill(__dLoss, 1d);
         // dH5 = dLoss ⊙ 2(h5 - y) / numel
-        global::Dsl.Kernels.MseLossBackward(_dLoss, _h5, y, global::Dsl.Reduction.Mean, _dH5);
+        global::Dsl.Kernels.MseLossBackward(__dLoss, __h5, y, global::Dsl.Reduction.Mean, __dH5);
         // dH4_1 = dH5 · 0.1
-        global::Dsl.Kernels.Mul(_dH5, 0.1d, _dH4_1);
+        global::Dsl.Kernels.Mul(__dH5, 0.1d, __dH4_1);
         // dH3 = dH5 + dH4_1
-        global::Dsl.Kernels.Add(_dH5, _dH4_1, _dH3);
+        global::Dsl.Kernels.Add(__dH5, __dH4_1, __dH3);
         // dH3_1 = dH3 · 0.1
-        global::Dsl.Kernels.Mul(_dH3, 0.1d, _dH3_1);
+        global::Dsl.Kernels.Mul(__dH3, 0.1d, __dH3_1);
         // dMul3 = dH3 + dH3_1
-        global::Dsl.Kernels.Add(_dH3, _dH3_1, _dMul3);
+        global::Dsl.Kernels.Add(__dH3, __dH3_1, __dMul3);
         // dTanh3 = dMul3 · (1 / (2 + 1))
-        global::Dsl.Kernels.Mul(_dMul3, (1d / (2d + 1d)), _dTanh3);
+        global::Dsl.Kernels.Mul(__dMul3, (1d / (2d + 1d)), __dTanh3);
         // dAdd3 = dTanh3 ⊙ (1 - tanh3²)
-        global::Dsl.Kernels.TanhBackward(_dTanh3, _tanh3, _dAdd3);
+        global::Dsl.Kernels.TanhBackward(__dTanh3, __tanh3, __dAdd3);
         // dB = Σ dAdd3 over the broadcast axes of B
-        global::Dsl.Kernels.SumToShape(_dAdd3, _dB);
+        global::Dsl.Kernels.SumToShape(__dAdd3, __dB);
         // dH2_1 = dAdd3 · Wᵀ
-        global::Dsl.Kernels.Mm(_dAdd3, Net.W, _dH2_1, transposeB: true);
+        global::Dsl.Kernels.Mm(__dAdd3, Net.W, __dH2_1, transposeB: true);
         // dMul2 = dMul3 + dH2_1
-        global::Dsl.Kernels.Add(_dMul3, _dH2_1, _dMul2);
+        global::Dsl.Kernels.Add(__dMul3, __dH2_1, __dMul2);
         // dW = h2ᵀ · dAdd3
-        global::Dsl.Kernels.Mm(_h2, _dAdd3, _dW, transposeA: true);
+        global::Dsl.Kernels.Mm(__h2, __dAdd3, __dW, transposeA: true);
         // dTanh2 = dMul2 · (1 / (1 + 1))
-        global::Dsl.Kernels.Mul(_dMul2, (1d / (1d + 1d)), _dTanh2);
+        global::Dsl.Kernels.Mul(__dMul2, (1d / (1d + 1d)), __dTanh2);
         // dAdd2 = dTanh2 ⊙ (1 - tanh2²)
-        global::Dsl.Kernels.TanhBackward(_dTanh2, _tanh2, _dAdd2);
+        global::Dsl.Kernels.TanhBackward(__dTanh2, __tanh2, __dAdd2);
         // dB1 = Σ dAdd2 over the broadcast axes of B
-        global::Dsl.Kernels.SumToShape(_dAdd2, _dB1);
+        global::Dsl.Kernels.SumToShape(__dAdd2, __dB1);
         // dB2 = dB + dB1
-        global::Dsl.Kernels.Add(_dB, _dB1, _dB2);
+        global::Dsl.Kernels.Add(__dB, __dB1, __dB2);
         // dH1 = dAdd2 · Wᵀ
-        global::Dsl.Kernels.Mm(_dAdd2, Net.W, _dH1, transposeB: true);
+        global::Dsl.Kernels.Mm(__dAdd2, Net.W, __dH1, transposeB: true);
         // dMul1 = dMul2 + dH1
-        global::Dsl.Kernels.Add(_dMul2, _dH1, _dMul1);
+        global::Dsl.Kernels.Add(__dMul2, __dH1, __dMul1);
         // dW1 = hᵀ · dAdd2
-        global::Dsl.Kernels.Mm(_h, _dAdd2, _dW1, transposeA: true);
+        global::Dsl.Kernels.Mm(__h, __dAdd2, __dW1, transposeA: true);
         // dW2 = dW + dW1
-        global::Dsl.Kernels.Add(_dW, _dW1, _dW2);
+        global::Dsl.Kernels.Add(__dW, __dW1, __dW2);
         // dTanh1 = dMul1 · (1 / (0 + 1))
-        global::Dsl.Kernels.Mul(_dMul1, (1d / (0d + 1d)), _dTanh1);
+        global::Dsl.Kernels.Mul(__dMul1, (1d / (0d + 1d)), __dTanh1);
         // dAdd1 = dTanh1 ⊙ (1 - tanh1²)
-        global::Dsl.Kernels.TanhBackward(_dTanh1, _tanh1, _dAdd1);
+        global::Dsl.Kernels.TanhBackward(__dTanh1, __tanh1, __dAdd1);
         // dB3 = Σ dAdd1 over the broadcast axes of B
-        global::Dsl.Kernels.SumToShape(_dAdd1, _dB3);
+        global::Dsl.Kernels.SumToShape(__dAdd1, __dB3);
         // dB4 = dB2 + dB3
-        global::Dsl.Kernels.Add(_dB2, _dB3, _dB4);
+        global::Dsl.Kernels.Add(__dB2, __dB3, __dB4);
         // dW3 = xᵀ · dAdd1
-        global::Dsl.Kernels.Mm(x, _dAdd1, _dW3, transposeA: true);
+        global::Dsl.Kernels.Mm(x, __dAdd1, __dW3, transposeA: true);
         // dW4 = dW2 + dW3
-        global::Dsl.Kernels.Add(_dW2, _dW3, _dW4);
+        global::Dsl.Kernels.Add(__dW2, __dW3, __dW4);
 
-        return (float)_loss.Item();
+        return (float)__loss.Item();
     }
 
     /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
     public float EvaluateLoss(global::Dsl.Tensor x, global::Dsl.Tensor y)
     {
-        Prepare(x, y);
+        __Prepare(x, y);
         // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, _matMul1);
+        global::Dsl.Kernels.Mm(x, Net.W, __matMul1);
         // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(_matMul1, Net.B, _add1);
+        global::Dsl.Kernels.Add(__matMul1, Net.B, __add1);
         // tanh1 = Tanh(add1)
-        global::Dsl.Kernels.Tanh(_add1, _tanh1);
+        global::Dsl.Kernels.Tanh(__add1, __tanh1);
         // mul1 = tanh1 · (1 / (0 + 1))
-        global::Dsl.Kernels.Mul(_tanh1, (1d / (0d + 1d)), _mul1);
+        global::Dsl.Kernels.Mul(__tanh1, (1d / (0d + 1d)), __mul1);
         // h = mul1 + x
-        global::Dsl.Kernels.Add(_mul1, x, _h);
+        global::Dsl.Kernels.Add(__mul1, x, __h);
         // matMul2 = h · W
-        global::Dsl.Kernels.Mm(_h, Net.W, _matMul2);
+        global::Dsl.Kernels.Mm(__h, Net.W, __matMul2);
         // add2 = matMul2 + B
-        global::Dsl.Kernels.Add(_matMul2, Net.B, _add2);
+        global::Dsl.Kernels.Add(__matMul2, Net.B, __add2);
         // tanh2 = Tanh(add2)
-        global::Dsl.Kernels.Tanh(_add2, _tanh2);
+        global::Dsl.Kernels.Tanh(__add2, __tanh2);
         // mul2 = tanh2 · (1 / (1 + 1))
-        global::Dsl.Kernels.Mul(_tanh2, (1d / (1d + 1d)), _mul2);
+        global::Dsl.Kernels.Mul(__tanh2, (1d / (1d + 1d)), __mul2);
         // h2 = mul2 + h
-        global::Dsl.Kernels.Add(_mul2, _h, _h2);
+        global::Dsl.Kernels.Add(__mul2, __h, __h2);
         // matMul3 = h2 · W
-        global::Dsl.Kernels.Mm(_h2, Net.W, _matMul3);
+        global::Dsl.Kernels.Mm(__h2, Net.W, __matMul3);
         // add3 = matMul3 + B
-        global::Dsl.Kernels.Add(_matMul3, Net.B, _add3);
+        global::Dsl.Kernels.Add(__matMul3, Net.B, __add3);
         // tanh3 = Tanh(add3)
-        global::Dsl.Kernels.Tanh(_add3, _tanh3);
+        global::Dsl.Kernels.Tanh(__add3, __tanh3);
         // mul3 = tanh3 · (1 / (2 + 1))
-        global::Dsl.Kernels.Mul(_tanh3, (1d / (2d + 1d)), _mul3);
+        global::Dsl.Kernels.Mul(__tanh3, (1d / (2d + 1d)), __mul3);
         // h3 = mul3 + h2
-        global::Dsl.Kernels.Add(_mul3, _h2, _h3);
+        global::Dsl.Kernels.Add(__mul3, __h2, __h3);
         // mul4 = h3 · 0.1
-        global::Dsl.Kernels.Mul(_h3, 0.1d, _mul4);
+        global::Dsl.Kernels.Mul(__h3, 0.1d, __mul4);
         // h4 = h3 + mul4
-        global::Dsl.Kernels.Add(_h3, _mul4, _h4);
+        global::Dsl.Kernels.Add(__h3, __mul4, __h4);
         // mul5 = h4 · 0.1
-        global::Dsl.Kernels.Mul(_h4, 0.1d, _mul5);
+        global::Dsl.Kernels.Mul(__h4, 0.1d, __mul5);
         // h5 = h4 + mul5
-        global::Dsl.Kernels.Add(_h4, _mul5, _h5);
+        global::Dsl.Kernels.Add(__h4, __mul5, __h5);
         // loss = mean((h5 - y)²)
-        global::Dsl.Kernels.MseLoss(_h5, y, global::Dsl.Reduction.Mean, _loss);
-        return (float)_loss.Item();
+        global::Dsl.Kernels.MseLoss(__h5, y, global::Dsl.Reduction.Mean, __loss);
+        return (float)__loss.Item();
     }
 
     /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>;
     /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
-        _step++;
+        __step++;
         // W -= LearningRate * learningRateFactor · dW4
-        global::Dsl.Kernels.SubInPlace(Net.W, _dW4, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.W, __dW4, LearningRate * learningRateFactor);
         // B -= LearningRate * learningRateFactor · dB4
-        global::Dsl.Kernels.SubInPlace(Net.B, _dB4, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.B, __dB4, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>
@@ -271,10 +271,10 @@ partial class Unrolled : global::Dsl.IExperiment
     {
         get
         {
-            var gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(2);
-            gradients.Add(("Net.W", _dW4));
-            gradients.Add(("Net.B", _dB4));
-            return gradients;
+            var __gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(2);
+            __gradients.Add(("Net.W", __dW4));
+            __gradients.Add(("Net.B", __dB4));
+            return __gradients;
         }
     }
 
@@ -283,14 +283,14 @@ partial class Unrolled : global::Dsl.IExperiment
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            foreach (var (name, value) in Net.Parameters) parameters.Add(("Net." + name, value));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            foreach (var (__name, __value) in Net.Parameters) __parameters.Add(("Net." + __name, __value));
+            return __parameters;
         }
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void Prepare(global::Dsl.Tensor x, global::Dsl.Tensor y)
+    private void __Prepare(global::Dsl.Tensor x, global::Dsl.Tensor y)
     {
         if (!Net.IsInitialized)
         {
@@ -298,137 +298,137 @@ partial class Unrolled : global::Dsl.IExperiment
         }
         if (x.Rank != 2)
         {
-            throw ShapeMismatch("x", x, "[Batch, 4]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 4]", "");
         }
         if (y.Rank != 2)
         {
-            throw ShapeMismatch("y", y, "[Batch, 4]", "");
+            throw __ShapeMismatch("y", y, "[Batch, 4]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 4)
         {
-            throw ShapeMismatch("x", x, "[Batch, 4]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 4]", "");
         }
-        if (y.Size(0) != batch)
+        if (y.Size(0) != __batch)
         {
-            throw ShapeMismatch("y", y, "[Batch, 4]", $" (Batch = {batch}, from x axis 0)");
+            throw __ShapeMismatch("y", y, "[Batch, 4]", $" (Batch = {__batch}, from x axis 0)");
         }
         if (y.Size(1) != 4)
         {
-            throw ShapeMismatch("y", y, "[Batch, 4]", "");
+            throw __ShapeMismatch("y", y, "[Batch, 4]", "");
         }
-        if (_buffersReady && batch == _batch) return;
-        _batch = batch;
-        AllocateBuffers();
+        if (__buffersReady && __batch == __batchAllocated) return;
+        __batchAllocated = __batch;
+        __AllocateBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocateBuffers()
+    private void __AllocateBuffers()
     {
         ReleaseBuffers();
-        var dtype = Net.W.DType;
-        _matMul1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _add1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _tanh1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _mul1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _h = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _matMul2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _add2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _tanh2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _mul2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _h2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _matMul3 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _add3 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _tanh3 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _mul3 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _h3 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _mul4 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _h4 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _mul5 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _h5 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _loss = global::Dsl.Tensor.Empty([], dtype);
-        _dLoss = global::Dsl.Tensor.Empty([], dtype);
-        _dH5 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dH4_1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dH3 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dH3_1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dMul3 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dTanh3 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dAdd3 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dB = global::Dsl.Tensor.Empty([4], dtype);
-        _dH2_1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dMul2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dW = global::Dsl.Tensor.Empty([4, 4], dtype);
-        _dTanh2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dAdd2 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dB1 = global::Dsl.Tensor.Empty([4], dtype);
-        _dB2 = global::Dsl.Tensor.Empty([4], dtype);
-        _dH1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dMul1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dW1 = global::Dsl.Tensor.Empty([4, 4], dtype);
-        _dW2 = global::Dsl.Tensor.Empty([4, 4], dtype);
-        _dTanh1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dAdd1 = global::Dsl.Tensor.Empty([_batch, 4], dtype);
-        _dB3 = global::Dsl.Tensor.Empty([4], dtype);
-        _dB4 = global::Dsl.Tensor.Empty([4], dtype);
-        _dW3 = global::Dsl.Tensor.Empty([4, 4], dtype);
-        _dW4 = global::Dsl.Tensor.Empty([4, 4], dtype);
-        _buffersReady = true;
+        var __dtype = Net.W.DType;
+        __matMul1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __add1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __tanh1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __mul1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __h = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __matMul2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __add2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __tanh2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __mul2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __h2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __matMul3 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __add3 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __tanh3 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __mul3 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __h3 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __mul4 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __h4 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __mul5 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __h5 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __loss = global::Dsl.Tensor.Empty([], __dtype);
+        __dLoss = global::Dsl.Tensor.Empty([], __dtype);
+        __dH5 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dH4_1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dH3 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dH3_1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dMul3 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dTanh3 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dAdd3 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dB = global::Dsl.Tensor.Empty([4], __dtype);
+        __dH2_1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dMul2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dW = global::Dsl.Tensor.Empty([4, 4], __dtype);
+        __dTanh2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dAdd2 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dB1 = global::Dsl.Tensor.Empty([4], __dtype);
+        __dB2 = global::Dsl.Tensor.Empty([4], __dtype);
+        __dH1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dMul1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dW1 = global::Dsl.Tensor.Empty([4, 4], __dtype);
+        __dW2 = global::Dsl.Tensor.Empty([4, 4], __dtype);
+        __dTanh1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dAdd1 = global::Dsl.Tensor.Empty([__batchAllocated, 4], __dtype);
+        __dB3 = global::Dsl.Tensor.Empty([4], __dtype);
+        __dB4 = global::Dsl.Tensor.Empty([4], __dtype);
+        __dW3 = global::Dsl.Tensor.Empty([4, 4], __dtype);
+        __dW4 = global::Dsl.Tensor.Empty([4, 4], __dtype);
+        __buffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
-        _matMul1?.Dispose();
-        _add1?.Dispose();
-        _tanh1?.Dispose();
-        _mul1?.Dispose();
-        _h?.Dispose();
-        _matMul2?.Dispose();
-        _add2?.Dispose();
-        _tanh2?.Dispose();
-        _mul2?.Dispose();
-        _h2?.Dispose();
-        _matMul3?.Dispose();
-        _add3?.Dispose();
-        _tanh3?.Dispose();
-        _mul3?.Dispose();
-        _h3?.Dispose();
-        _mul4?.Dispose();
-        _h4?.Dispose();
-        _mul5?.Dispose();
-        _h5?.Dispose();
-        _loss?.Dispose();
-        _dLoss?.Dispose();
-        _dH5?.Dispose();
-        _dH4_1?.Dispose();
-        _dH3?.Dispose();
-        _dH3_1?.Dispose();
-        _dMul3?.Dispose();
-        _dTanh3?.Dispose();
-        _dAdd3?.Dispose();
-        _dB?.Dispose();
-        _dH2_1?.Dispose();
-        _dMul2?.Dispose();
-        _dW?.Dispose();
-        _dTanh2?.Dispose();
-        _dAdd2?.Dispose();
-        _dB1?.Dispose();
-        _dB2?.Dispose();
-        _dH1?.Dispose();
-        _dMul1?.Dispose();
-        _dW1?.Dispose();
-        _dW2?.Dispose();
-        _dTanh1?.Dispose();
-        _dAdd1?.Dispose();
-        _dB3?.Dispose();
-        _dB4?.Dispose();
-        _dW3?.Dispose();
-        _dW4?.Dispose();
-        _buffersReady = false;
+        __matMul1?.Dispose();
+        __add1?.Dispose();
+        __tanh1?.Dispose();
+        __mul1?.Dispose();
+        __h?.Dispose();
+        __matMul2?.Dispose();
+        __add2?.Dispose();
+        __tanh2?.Dispose();
+        __mul2?.Dispose();
+        __h2?.Dispose();
+        __matMul3?.Dispose();
+        __add3?.Dispose();
+        __tanh3?.Dispose();
+        __mul3?.Dispose();
+        __h3?.Dispose();
+        __mul4?.Dispose();
+        __h4?.Dispose();
+        __mul5?.Dispose();
+        __h5?.Dispose();
+        __loss?.Dispose();
+        __dLoss?.Dispose();
+        __dH5?.Dispose();
+        __dH4_1?.Dispose();
+        __dH3?.Dispose();
+        __dH3_1?.Dispose();
+        __dMul3?.Dispose();
+        __dTanh3?.Dispose();
+        __dAdd3?.Dispose();
+        __dB?.Dispose();
+        __dH2_1?.Dispose();
+        __dMul2?.Dispose();
+        __dW?.Dispose();
+        __dTanh2?.Dispose();
+        __dAdd2?.Dispose();
+        __dB1?.Dispose();
+        __dB2?.Dispose();
+        __dH1?.Dispose();
+        __dMul1?.Dispose();
+        __dW1?.Dispose();
+        __dW2?.Dispose();
+        __dTanh1?.Dispose();
+        __dAdd1?.Dispose();
+        __dB3?.Dispose();
+        __dB4?.Dispose();
+        __dW3?.Dispose();
+        __dW4?.Dispose();
+        __buffersReady = false;
     }
 
-    private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Unrolled.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }
@@ -449,37 +449,37 @@ partial class Unrolled : global::Dsl.IExperiment
     /// <summary>A new <c>Unrolled</c> with the checkpoint at <paramref name="path"/> loaded.</summary>
     public static Unrolled Load(string path)
     {
-        var experiment = new Unrolled();
-        global::Dsl.ExperimentCheckpoint.Restore(experiment, path);
-        return experiment;
+        var __experiment = new Unrolled();
+        global::Dsl.ExperimentCheckpoint.Restore(__experiment, path);
+        return __experiment;
     }
 
     // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
-    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    private static readonly global::Dsl.StepInput[] __inputs =
     [
         new("x", [null, 4L], "[Batch, 4]", false),
         new("y", [null, 4L], "[Batch, 4]", false),
     ];
-    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+    private static readonly global::Dsl.MetricInfo[] __metrics = [];
 
     string global::Dsl.IExperiment.Name => "Unrolled";
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => __inputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => __metrics;
     bool global::Dsl.IExperiment.HasSeparateUpdate => true;
     bool global::Dsl.IExperiment.HasLoss => true;
-    long global::Dsl.IExperiment.StepCount => _step;
+    long global::Dsl.IExperiment.StepCount => __step;
     bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
     global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W.DType;
-    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
-    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
-    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0], batch[1]);
-    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
-    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0], batch[1]);
+    void global::Dsl.IExperiment.Initialize(ulong __seed, global::Dsl.DType __dtype) => Initialize(__seed, __dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, double __learningRateFactor) => TrainStep(__batch[0], __batch[1], __learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => ComputeGradients(__batch[0], __batch[1]);
+    void global::Dsl.IExperiment.ApplyUpdate(double __learningRateFactor) => ApplyUpdate(__learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => EvaluateLoss(__batch[0], __batch[1]);
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
-    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+    void global::Dsl.IExperiment.RestoreStep(long __restored) => __step = __restored;
 
-    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, global::System.Span<double> __values)
     {
     }
 
@@ -488,8 +488,8 @@ partial class Unrolled : global::Dsl.IExperiment
     {
         get
         {
-            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            return states;
+            var __states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return __states;
         }
     }
 }

@@ -28,8 +28,8 @@ partial class AutoEncoder
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from a generator seeded with <paramref name="seed"/>.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Initialize(__generator, dtype);
     }
 
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from <paramref name="generator"/>, in declaration order, then the sub-models'.</summary>
@@ -54,22 +54,22 @@ partial class AutoEncoder
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            foreach (var (name, value) in Encoder.Parameters) parameters.Add(("Encoder." + name, value));
-            foreach (var (name, value) in Decoder.Parameters) parameters.Add(("Decoder." + name, value));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            foreach (var (__name, __value) in Encoder.Parameters) __parameters.Add(("Encoder." + __name, __value));
+            foreach (var (__name, __value) in Decoder.Parameters) __parameters.Add(("Decoder." + __name, __value));
+            return __parameters;
         }
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor _predictMatMul1 = null!;
-    private global::Dsl.Tensor _predictEncoderOutput = null!;
-    private global::Dsl.Tensor _predictCode = null!;
-    private global::Dsl.Tensor _predictMatMul2 = null!;
-    private global::Dsl.Tensor _predictDecoderOutput = null!;
-    private global::Dsl.Tensor _predictReconstruction = null!;
-    private long _predictBatch = -1;
-    private bool _predictBuffersReady;
+    private global::Dsl.Tensor __predictMatMul1 = null!;
+    private global::Dsl.Tensor __predictEncoderOutput = null!;
+    private global::Dsl.Tensor __predictCode = null!;
+    private global::Dsl.Tensor __predictMatMul2 = null!;
+    private global::Dsl.Tensor __predictDecoderOutput = null!;
+    private global::Dsl.Tensor __predictReconstruction = null!;
+    private long __predictBatchAllocated = -1;
+    private bool __predictBuffersReady;
 
     /// <summary>
     /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
@@ -78,24 +78,24 @@ partial class AutoEncoder
     /// </summary>
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
-        PreparePredict(x);
+        __PreparePredict(x);
         // matMul1 = x · encoderW
-        global::Dsl.Kernels.Mm(x, Encoder.W, _predictMatMul1);
+        global::Dsl.Kernels.Mm(x, Encoder.W, __predictMatMul1);
         // encoderOutput = matMul1 + encoderB
-        global::Dsl.Kernels.Add(_predictMatMul1, Encoder.B, _predictEncoderOutput);
+        global::Dsl.Kernels.Add(__predictMatMul1, Encoder.B, __predictEncoderOutput);
         // code = Tanh(encoderOutput)
-        global::Dsl.Kernels.Tanh(_predictEncoderOutput, _predictCode);
+        global::Dsl.Kernels.Tanh(__predictEncoderOutput, __predictCode);
         // matMul2 = code · decoderW
-        global::Dsl.Kernels.Mm(_predictCode, Decoder.W, _predictMatMul2);
+        global::Dsl.Kernels.Mm(__predictCode, Decoder.W, __predictMatMul2);
         // decoderOutput = matMul2 + decoderB
-        global::Dsl.Kernels.Add(_predictMatMul2, Decoder.B, _predictDecoderOutput);
+        global::Dsl.Kernels.Add(__predictMatMul2, Decoder.B, __predictDecoderOutput);
         // reconstruction = Sigmoid(decoderOutput)
-        global::Dsl.Kernels.Sigmoid(_predictDecoderOutput, _predictReconstruction);
-        return _predictReconstruction;
+        global::Dsl.Kernels.Sigmoid(__predictDecoderOutput, __predictReconstruction);
+        return __predictReconstruction;
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void PreparePredict(global::Dsl.Tensor x)
+    private void __PreparePredict(global::Dsl.Tensor x)
     {
         if (!IsInitialized)
         {
@@ -103,49 +103,49 @@ partial class AutoEncoder
         }
         if (x.Rank != 2)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, Features]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, Features]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 8)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, Features]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, Features]", "");
         }
-        if (_predictBuffersReady && batch == _predictBatch) return;
+        if (__predictBuffersReady && __batch == __predictBatchAllocated) return;
         if (Features != 8)
         {
             throw new global::System.InvalidOperationException($"AutoEncoder: Features is {Features} but the inputs need {8}.");
         }
-        _predictBatch = batch;
-        AllocatePredictBuffers();
+        __predictBatchAllocated = __batch;
+        __AllocatePredictBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocatePredictBuffers()
+    private void __AllocatePredictBuffers()
     {
         ReleasePredictBuffers();
-        var dtype = global::Dsl.DType.Float32;
-        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, 3], dtype);
-        _predictEncoderOutput = global::Dsl.Tensor.Empty([_predictBatch, 3], dtype);
-        _predictCode = global::Dsl.Tensor.Empty([_predictBatch, 3], dtype);
-        _predictMatMul2 = global::Dsl.Tensor.Empty([_predictBatch, 8], dtype);
-        _predictDecoderOutput = global::Dsl.Tensor.Empty([_predictBatch, 8], dtype);
-        _predictReconstruction = global::Dsl.Tensor.Empty([_predictBatch, 8], dtype);
-        _predictBuffersReady = true;
+        var __dtype = global::Dsl.DType.Float32;
+        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 3], __dtype);
+        __predictEncoderOutput = global::Dsl.Tensor.Empty([__predictBatchAllocated, 3], __dtype);
+        __predictCode = global::Dsl.Tensor.Empty([__predictBatchAllocated, 3], __dtype);
+        __predictMatMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 8], __dtype);
+        __predictDecoderOutput = global::Dsl.Tensor.Empty([__predictBatchAllocated, 8], __dtype);
+        __predictReconstruction = global::Dsl.Tensor.Empty([__predictBatchAllocated, 8], __dtype);
+        __predictBuffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        _predictMatMul1?.Dispose();
-        _predictEncoderOutput?.Dispose();
-        _predictCode?.Dispose();
-        _predictMatMul2?.Dispose();
-        _predictDecoderOutput?.Dispose();
-        _predictReconstruction?.Dispose();
-        _predictBuffersReady = false;
+        __predictMatMul1?.Dispose();
+        __predictEncoderOutput?.Dispose();
+        __predictCode?.Dispose();
+        __predictMatMul2?.Dispose();
+        __predictDecoderOutput?.Dispose();
+        __predictReconstruction?.Dispose();
+        __predictBuffersReady = false;
     }
 
-    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"AutoEncoder.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }

@@ -21,124 +21,124 @@ namespace Demo;
 partial class Compression : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
-    private global::Dsl.Tensor _matMul1 = null!;
-    private global::Dsl.Tensor _netEncoderOutput = null!;
-    private global::Dsl.Tensor _code = null!;
-    private global::Dsl.Tensor _matMul2 = null!;
-    private global::Dsl.Tensor _netDecoderOutput = null!;
-    private global::Dsl.Tensor _reconstruction = null!;
-    private global::Dsl.Tensor _loss = null!;
-    private global::Dsl.Tensor _dLoss = null!;
-    private global::Dsl.Tensor _dReconstruction = null!;
-    private global::Dsl.Tensor _dNetDecoderOutput = null!;
-    private global::Dsl.Tensor _dNetDecoderB = null!;
-    private global::Dsl.Tensor _dCode = null!;
-    private global::Dsl.Tensor _dNetDecoderW = null!;
-    private global::Dsl.Tensor _dNetEncoderOutput = null!;
-    private global::Dsl.Tensor _dNetEncoderB = null!;
-    private global::Dsl.Tensor _dNetEncoderW = null!;
-    private long _batch = -1;
-    private bool _buffersReady;
-    private long _step;
+    private global::Dsl.Tensor __matMul1 = null!;
+    private global::Dsl.Tensor __netEncoderOutput = null!;
+    private global::Dsl.Tensor __code = null!;
+    private global::Dsl.Tensor __matMul2 = null!;
+    private global::Dsl.Tensor __netDecoderOutput = null!;
+    private global::Dsl.Tensor __reconstruction = null!;
+    private global::Dsl.Tensor __loss = null!;
+    private global::Dsl.Tensor __dLoss = null!;
+    private global::Dsl.Tensor __dReconstruction = null!;
+    private global::Dsl.Tensor __dNetDecoderOutput = null!;
+    private global::Dsl.Tensor __dNetDecoderB = null!;
+    private global::Dsl.Tensor __dCode = null!;
+    private global::Dsl.Tensor __dNetDecoderW = null!;
+    private global::Dsl.Tensor __dNetEncoderOutput = null!;
+    private global::Dsl.Tensor __dNetEncoderB = null!;
+    private global::Dsl.Tensor __dNetEncoderW = null!;
+    private long __batchAllocated = -1;
+    private bool __buffersReady;
+    private long __step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long StepCount => _step;
+    public long StepCount => __step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Net.Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Net.Initialize(__generator, dtype);
         ReleaseBuffers();
-        _step = 0;
+        __step = 0;
     }
 
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
     public float TrainStep(global::Dsl.Tensor x, double learningRateFactor = 1d)
     {
-        var loss = ComputeGradients(x);
+        var __loss = ComputeGradients(x);
         ApplyUpdate(learningRateFactor);
-        return loss;
+        return __loss;
     }
 
     /// <summary>Forward and backward without updating: the loss, and the gradients in <see cref="Gradients"/>.</summary>
     public float ComputeGradients(global::Dsl.Tensor x)
     {
-        Prepare(x);
+        __Prepare(x);
 
         // Forward
         // matMul1 = x · netEncoderW
-        global::Dsl.Kernels.Mm(x, Net.Encoder.W, _matMul1);
+        global::Dsl.Kernels.Mm(x, Net.Encoder.W, __matMul1);
         // netEncoderOutput = matMul1 + netEncoderB
-        global::Dsl.Kernels.Add(_matMul1, Net.Encoder.B, _netEncoderOutput);
+        global::Dsl.Kernels.Add(__matMul1, Net.Encoder.B, __netEncoderOutput);
         // code = Tanh(netEncoderOutput)
-        global::Dsl.Kernels.Tanh(_netEncoderOutput, _code);
+        global::Dsl.Kernels.Tanh(__netEncoderOutput, __code);
         // matMul2 = code · netDecoderW
-        global::Dsl.Kernels.Mm(_code, Net.Decoder.W, _matMul2);
+        global::Dsl.Kernels.Mm(__code, Net.Decoder.W, __matMul2);
         // netDecoderOutput = matMul2 + netDecoderB
-        global::Dsl.Kernels.Add(_matMul2, Net.Decoder.B, _netDecoderOutput);
+        global::Dsl.Kernels.Add(__matMul2, Net.Decoder.B, __netDecoderOutput);
         // reconstruction = Sigmoid(netDecoderOutput)
-        global::Dsl.Kernels.Sigmoid(_netDecoderOutput, _reconstruction);
+        global::Dsl.Kernels.Sigmoid(__netDecoderOutput, __reconstruction);
         // loss = mean((reconstruction - x)²)
-        global::Dsl.Kernels.MseLoss(_reconstruction, x, global::Dsl.Reduction.Mean, _loss);
+        global::Dsl.Kernels.MseLoss(__reconstruction, x, global::Dsl.Reduction.Mean, __loss);
 
         // Backward
         // dLoss = 1
-        global::Dsl.Kernels.Fill(_dLoss, 1d);
+        global::Dsl.Kernels.Fill(__dLoss, 1d);
         // dReconstruction = dLoss ⊙ 2(reconstruction - x) / numel
-        global::Dsl.Kernels.MseLossBackward(_dLoss, _reconstruction, x, global::Dsl.Reduction.Mean, _dReconstruction);
+        global::Dsl.Kernels.MseLossBackward(__dLoss, __reconstruction, x, global::Dsl.Reduction.Mean, __dReconstruction);
         // dNetDecoderOutput = dReconstruction ⊙ reconstruction ⊙ (1 - reconstruction)
-        global::Dsl.Kernels.SigmoidBackward(_dReconstruction, _reconstruction, _dNetDecoderOutput);
+        global::Dsl.Kernels.SigmoidBackward(__dReconstruction, __reconstruction, __dNetDecoderOutput);
         // dNetDecoderB = Σ dNetDecoderOutput over the broadcast axes of netDecoderB
-        global::Dsl.Kernels.SumToShape(_dNetDecoderOutput, _dNetDecoderB);
+        global::Dsl.Kernels.SumToShape(__dNetDecoderOutput, __dNetDecoderB);
         // dCode = dNetDecoderOutput · netDecoderWᵀ
-        global::Dsl.Kernels.Mm(_dNetDecoderOutput, Net.Decoder.W, _dCode, transposeB: true);
+        global::Dsl.Kernels.Mm(__dNetDecoderOutput, Net.Decoder.W, __dCode, transposeB: true);
         // dNetDecoderW = codeᵀ · dNetDecoderOutput
-        global::Dsl.Kernels.Mm(_code, _dNetDecoderOutput, _dNetDecoderW, transposeA: true);
+        global::Dsl.Kernels.Mm(__code, __dNetDecoderOutput, __dNetDecoderW, transposeA: true);
         // dNetEncoderOutput = dCode ⊙ (1 - code²)
-        global::Dsl.Kernels.TanhBackward(_dCode, _code, _dNetEncoderOutput);
+        global::Dsl.Kernels.TanhBackward(__dCode, __code, __dNetEncoderOutput);
         // dNetEncoderB = Σ dNetEncoderOutput over the broadcast axes of netEncoderB
-        global::Dsl.Kernels.SumToShape(_dNetEncoderOutput, _dNetEncoderB);
+        global::Dsl.Kernels.SumToShape(__dNetEncoderOutput, __dNetEncoderB);
         // dNetEncoderW = xᵀ · dNetEncoderOutput
-        global::Dsl.Kernels.Mm(x, _dNetEncoderOutput, _dNetEncoderW, transposeA: true);
+        global::Dsl.Kernels.Mm(x, __dNetEncoderOutput, __dNetEncoderW, transposeA: true);
 
-        return (float)_loss.Item();
+        return (float)__loss.Item();
     }
 
     /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
     public float EvaluateLoss(global::Dsl.Tensor x)
     {
-        Prepare(x);
+        __Prepare(x);
         // matMul1 = x · netEncoderW
-        global::Dsl.Kernels.Mm(x, Net.Encoder.W, _matMul1);
+        global::Dsl.Kernels.Mm(x, Net.Encoder.W, __matMul1);
         // netEncoderOutput = matMul1 + netEncoderB
-        global::Dsl.Kernels.Add(_matMul1, Net.Encoder.B, _netEncoderOutput);
+        global::Dsl.Kernels.Add(__matMul1, Net.Encoder.B, __netEncoderOutput);
         // code = Tanh(netEncoderOutput)
-        global::Dsl.Kernels.Tanh(_netEncoderOutput, _code);
+        global::Dsl.Kernels.Tanh(__netEncoderOutput, __code);
         // matMul2 = code · netDecoderW
-        global::Dsl.Kernels.Mm(_code, Net.Decoder.W, _matMul2);
+        global::Dsl.Kernels.Mm(__code, Net.Decoder.W, __matMul2);
         // netDecoderOutput = matMul2 + netDecoderB
-        global::Dsl.Kernels.Add(_matMul2, Net.Decoder.B, _netDecoderOutput);
+        global::Dsl.Kernels.Add(__matMul2, Net.Decoder.B, __netDecoderOutput);
         // reconstruction = Sigmoid(netDecoderOutput)
-        global::Dsl.Kernels.Sigmoid(_netDecoderOutput, _reconstruction);
+        global::Dsl.Kernels.Sigmoid(__netDecoderOutput, __reconstruction);
         // loss = mean((reconstruction - x)²)
-        global::Dsl.Kernels.MseLoss(_reconstruction, x, global::Dsl.Reduction.Mean, _loss);
-        return (float)_loss.Item();
+        global::Dsl.Kernels.MseLoss(__reconstruction, x, global::Dsl.Reduction.Mean, __loss);
+        return (float)__loss.Item();
     }
 
     /// <summary>Applies the SGD update with the gradients of the last <see cref="ComputeGradients"/>;
     /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
-        _step++;
+        __step++;
         // netEncoderW -= LearningRate * learningRateFactor · dNetEncoderW
-        global::Dsl.Kernels.SubInPlace(Net.Encoder.W, _dNetEncoderW, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.Encoder.W, __dNetEncoderW, LearningRate * learningRateFactor);
         // netEncoderB -= LearningRate * learningRateFactor · dNetEncoderB
-        global::Dsl.Kernels.SubInPlace(Net.Encoder.B, _dNetEncoderB, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.Encoder.B, __dNetEncoderB, LearningRate * learningRateFactor);
         // netDecoderW -= LearningRate * learningRateFactor · dNetDecoderW
-        global::Dsl.Kernels.SubInPlace(Net.Decoder.W, _dNetDecoderW, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.Decoder.W, __dNetDecoderW, LearningRate * learningRateFactor);
         // netDecoderB -= LearningRate * learningRateFactor · dNetDecoderB
-        global::Dsl.Kernels.SubInPlace(Net.Decoder.B, _dNetDecoderB, LearningRate * learningRateFactor);
+        global::Dsl.Kernels.SubInPlace(Net.Decoder.B, __dNetDecoderB, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>
@@ -146,12 +146,12 @@ partial class Compression : global::Dsl.IExperiment
     {
         get
         {
-            var gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(4);
-            gradients.Add(("Net.Encoder.W", _dNetEncoderW));
-            gradients.Add(("Net.Encoder.B", _dNetEncoderB));
-            gradients.Add(("Net.Decoder.W", _dNetDecoderW));
-            gradients.Add(("Net.Decoder.B", _dNetDecoderB));
-            return gradients;
+            var __gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(4);
+            __gradients.Add(("Net.Encoder.W", __dNetEncoderW));
+            __gradients.Add(("Net.Encoder.B", __dNetEncoderB));
+            __gradients.Add(("Net.Decoder.W", __dNetDecoderW));
+            __gradients.Add(("Net.Decoder.B", __dNetDecoderB));
+            return __gradients;
         }
     }
 
@@ -160,14 +160,14 @@ partial class Compression : global::Dsl.IExperiment
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            foreach (var (name, value) in Net.Parameters) parameters.Add(("Net." + name, value));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            foreach (var (__name, __value) in Net.Parameters) __parameters.Add(("Net." + __name, __value));
+            return __parameters;
         }
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void Prepare(global::Dsl.Tensor x)
+    private void __Prepare(global::Dsl.Tensor x)
     {
         if (!Net.IsInitialized)
         {
@@ -175,65 +175,65 @@ partial class Compression : global::Dsl.IExperiment
         }
         if (x.Rank != 2)
         {
-            throw ShapeMismatch("x", x, "[Batch, 8]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 8]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 8)
         {
-            throw ShapeMismatch("x", x, "[Batch, 8]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 8]", "");
         }
-        if (_buffersReady && batch == _batch) return;
-        _batch = batch;
-        AllocateBuffers();
+        if (__buffersReady && __batch == __batchAllocated) return;
+        __batchAllocated = __batch;
+        __AllocateBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocateBuffers()
+    private void __AllocateBuffers()
     {
         ReleaseBuffers();
-        var dtype = Net.Encoder.W.DType;
-        _matMul1 = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _netEncoderOutput = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _code = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _matMul2 = global::Dsl.Tensor.Empty([_batch, 8], dtype);
-        _netDecoderOutput = global::Dsl.Tensor.Empty([_batch, 8], dtype);
-        _reconstruction = global::Dsl.Tensor.Empty([_batch, 8], dtype);
-        _loss = global::Dsl.Tensor.Empty([], dtype);
-        _dLoss = global::Dsl.Tensor.Empty([], dtype);
-        _dReconstruction = global::Dsl.Tensor.Empty([_batch, 8], dtype);
-        _dNetDecoderOutput = global::Dsl.Tensor.Empty([_batch, 8], dtype);
-        _dNetDecoderB = global::Dsl.Tensor.Empty([8], dtype);
-        _dCode = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _dNetDecoderW = global::Dsl.Tensor.Empty([3, 8], dtype);
-        _dNetEncoderOutput = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _dNetEncoderB = global::Dsl.Tensor.Empty([3], dtype);
-        _dNetEncoderW = global::Dsl.Tensor.Empty([8, 3], dtype);
-        _buffersReady = true;
+        var __dtype = Net.Encoder.W.DType;
+        __matMul1 = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __netEncoderOutput = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __code = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __matMul2 = global::Dsl.Tensor.Empty([__batchAllocated, 8], __dtype);
+        __netDecoderOutput = global::Dsl.Tensor.Empty([__batchAllocated, 8], __dtype);
+        __reconstruction = global::Dsl.Tensor.Empty([__batchAllocated, 8], __dtype);
+        __loss = global::Dsl.Tensor.Empty([], __dtype);
+        __dLoss = global::Dsl.Tensor.Empty([], __dtype);
+        __dReconstruction = global::Dsl.Tensor.Empty([__batchAllocated, 8], __dtype);
+        __dNetDecoderOutput = global::Dsl.Tensor.Empty([__batchAllocated, 8], __dtype);
+        __dNetDecoderB = global::Dsl.Tensor.Empty([8], __dtype);
+        __dCode = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __dNetDecoderW = global::Dsl.Tensor.Empty([3, 8], __dtype);
+        __dNetEncoderOutput = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __dNetEncoderB = global::Dsl.Tensor.Empty([3], __dtype);
+        __dNetEncoderW = global::Dsl.Tensor.Empty([8, 3], __dtype);
+        __buffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
-        _matMul1?.Dispose();
-        _netEncoderOutput?.Dispose();
-        _code?.Dispose();
-        _matMul2?.Dispose();
-        _netDecoderOutput?.Dispose();
-        _reconstruction?.Dispose();
-        _loss?.Dispose();
-        _dLoss?.Dispose();
-        _dReconstruction?.Dispose();
-        _dNetDecoderOutput?.Dispose();
-        _dNetDecoderB?.Dispose();
-        _dCode?.Dispose();
-        _dNetDecoderW?.Dispose();
-        _dNetEncoderOutput?.Dispose();
-        _dNetEncoderB?.Dispose();
-        _dNetEncoderW?.Dispose();
-        _buffersReady = false;
+        __matMul1?.Dispose();
+        __netEncoderOutput?.Dispose();
+        __code?.Dispose();
+        __matMul2?.Dispose();
+        __netDecoderOutput?.Dispose();
+        __reconstruction?.Dispose();
+        __loss?.Dispose();
+        __dLoss?.Dispose();
+        __dReconstruction?.Dispose();
+        __dNetDecoderOutput?.Dispose();
+        __dNetDecoderB?.Dispose();
+        __dCode?.Dispose();
+        __dNetDecoderW?.Dispose();
+        __dNetEncoderOutput?.Dispose();
+        __dNetEncoderB?.Dispose();
+        __dNetEncoderW?.Dispose();
+        __buffersReady = false;
     }
 
-    private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Compression.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }
@@ -254,36 +254,36 @@ partial class Compression : global::Dsl.IExperiment
     /// <summary>A new <c>Compression</c> with the checkpoint at <paramref name="path"/> loaded.</summary>
     public static Compression Load(string path)
     {
-        var experiment = new Compression();
-        global::Dsl.ExperimentCheckpoint.Restore(experiment, path);
-        return experiment;
+        var __experiment = new Compression();
+        global::Dsl.ExperimentCheckpoint.Restore(__experiment, path);
+        return __experiment;
     }
 
     // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
-    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    private static readonly global::Dsl.StepInput[] __inputs =
     [
         new("x", [null, 8L], "[Batch, 8]", false),
     ];
-    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+    private static readonly global::Dsl.MetricInfo[] __metrics = [];
 
     string global::Dsl.IExperiment.Name => "Compression";
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => __inputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => __metrics;
     bool global::Dsl.IExperiment.HasSeparateUpdate => true;
     bool global::Dsl.IExperiment.HasLoss => true;
-    long global::Dsl.IExperiment.StepCount => _step;
+    long global::Dsl.IExperiment.StepCount => __step;
     bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
     global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.Encoder.W.DType;
-    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
-    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], learningRateFactor);
-    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0]);
-    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
-    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0]);
+    void global::Dsl.IExperiment.Initialize(ulong __seed, global::Dsl.DType __dtype) => Initialize(__seed, __dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, double __learningRateFactor) => TrainStep(__batch[0], __learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => ComputeGradients(__batch[0]);
+    void global::Dsl.IExperiment.ApplyUpdate(double __learningRateFactor) => ApplyUpdate(__learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => EvaluateLoss(__batch[0]);
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
-    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+    void global::Dsl.IExperiment.RestoreStep(long __restored) => __step = __restored;
 
-    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, global::System.Span<double> __values)
     {
     }
 
@@ -292,8 +292,8 @@ partial class Compression : global::Dsl.IExperiment
     {
         get
         {
-            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            return states;
+            var __states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return __states;
         }
     }
 }

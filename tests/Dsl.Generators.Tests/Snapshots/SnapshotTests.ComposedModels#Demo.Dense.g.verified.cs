@@ -31,8 +31,8 @@ partial class Dense
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from a generator seeded with <paramref name="seed"/>.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Initialize(__generator, dtype);
     }
 
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from <paramref name="generator"/>, in declaration order, then the sub-models'.</summary>
@@ -49,13 +49,13 @@ partial class Dense
         // W [In, Out]: uniform in ±1/√In (fan-in)
         W.Dispose();
         W = global::Dsl.Tensor.Empty([In, Out], dtype);
-        var wBound = 1d / global::System.Math.Sqrt(In);
-        W.UniformInPlace(-wBound, wBound, generator);
+        var __wBound = 1d / global::System.Math.Sqrt(In);
+        W.UniformInPlace(-__wBound, __wBound, generator);
         // B [Out]: uniform in ±1/√In (fan-in)
         B.Dispose();
         B = global::Dsl.Tensor.Empty([Out], dtype);
-        var bBound = 1d / global::System.Math.Sqrt(In);
-        B.UniformInPlace(-bBound, bBound, generator);
+        var __bBound = 1d / global::System.Math.Sqrt(In);
+        B.UniformInPlace(-__bBound, __bBound, generator);
         ReleasePredictBuffers();
         IsInitialized = true;
     }
@@ -65,19 +65,19 @@ partial class Dense
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            parameters.Add(("W", W));
-            parameters.Add(("B", B));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            __parameters.Add(("W", W));
+            __parameters.Add(("B", B));
+            return __parameters;
         }
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor _predictMatMul1 = null!;
-    private global::Dsl.Tensor _predictAdd1 = null!;
-    private long _predictN = -1;
-    private long _predictIn2 = -1;
-    private bool _predictBuffersReady;
+    private global::Dsl.Tensor __predictMatMul1 = null!;
+    private global::Dsl.Tensor __predictAdd1 = null!;
+    private long __predictNAllocated = -1;
+    private long __predictInAllocated = -1;
+    private bool __predictBuffersReady;
 
     /// <summary>
     /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
@@ -86,16 +86,16 @@ partial class Dense
     /// </summary>
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
-        PreparePredict(x);
+        __PreparePredict(x);
         // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, W, _predictMatMul1);
+        global::Dsl.Kernels.Mm(x, W, __predictMatMul1);
         // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(_predictMatMul1, B, _predictAdd1);
-        return _predictAdd1;
+        global::Dsl.Kernels.Add(__predictMatMul1, B, __predictAdd1);
+        return __predictAdd1;
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void PreparePredict(global::Dsl.Tensor x)
+    private void __PreparePredict(global::Dsl.Tensor x)
     {
         if (!IsInitialized)
         {
@@ -103,39 +103,39 @@ partial class Dense
         }
         if (x.Rank != 2)
         {
-            throw PredictShapeMismatch("x", x, "[N, In]", "");
+            throw __PredictShapeMismatch("x", x, "[N, In]", "");
         }
-        var n = x.Size(0);
-        var in2 = x.Size(1);
-        if (_predictBuffersReady && n == _predictN && in2 == _predictIn2) return;
-        if (In != in2)
+        var __n = x.Size(0);
+        var __in = x.Size(1);
+        if (__predictBuffersReady && __n == __predictNAllocated && __in == __predictInAllocated) return;
+        if (In != __in)
         {
-            throw new global::System.InvalidOperationException($"Dense: In is {In} but the inputs need {in2}.");
+            throw new global::System.InvalidOperationException($"Dense: In is {In} but the inputs need {__in}.");
         }
-        _predictN = n;
-        _predictIn2 = in2;
-        AllocatePredictBuffers();
+        __predictNAllocated = __n;
+        __predictInAllocated = __in;
+        __AllocatePredictBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocatePredictBuffers()
+    private void __AllocatePredictBuffers()
     {
         ReleasePredictBuffers();
-        var dtype = W.DType;
-        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictN, (long)Out], dtype);
-        _predictAdd1 = global::Dsl.Tensor.Empty([_predictN, (long)Out], dtype);
-        _predictBuffersReady = true;
+        var __dtype = W.DType;
+        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictNAllocated, (long)Out], __dtype);
+        __predictAdd1 = global::Dsl.Tensor.Empty([__predictNAllocated, (long)Out], __dtype);
+        __predictBuffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        _predictMatMul1?.Dispose();
-        _predictAdd1?.Dispose();
-        _predictBuffersReady = false;
+        __predictMatMul1?.Dispose();
+        __predictAdd1?.Dispose();
+        __predictBuffersReady = false;
     }
 
-    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Dense.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }

@@ -30,8 +30,8 @@ partial class Hebb
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from a generator seeded with <paramref name="seed"/>.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Initialize(__generator, dtype);
     }
 
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from <paramref name="generator"/>, in declaration order, then the sub-models'.</summary>
@@ -40,8 +40,8 @@ partial class Hebb
         // W [4, 3]: uniform in ±1/√4 (fan-in)
         W.Dispose();
         W = global::Dsl.Tensor.Empty([4, 3], dtype);
-        var wBound = 1d / global::System.Math.Sqrt(4);
-        W.UniformInPlace(-wBound, wBound, generator);
+        var __wBound = 1d / global::System.Math.Sqrt(4);
+        W.UniformInPlace(-__wBound, __wBound, generator);
         // Running [3]: zeros
         Running.Dispose();
         Running = global::Dsl.Tensor.Empty([3], dtype);
@@ -55,17 +55,17 @@ partial class Hebb
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            parameters.Add(("W", W));
-            parameters.Add(("Running", Running));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            __parameters.Add(("W", W));
+            __parameters.Add(("Running", Running));
+            return __parameters;
         }
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor _predictMatMul1 = null!;
-    private long _predictBatch = -1;
-    private bool _predictBuffersReady;
+    private global::Dsl.Tensor __predictMatMul1 = null!;
+    private long __predictBatchAllocated = -1;
+    private bool __predictBuffersReady;
 
     /// <summary>
     /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
@@ -74,14 +74,14 @@ partial class Hebb
     /// </summary>
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
-        PreparePredict(x);
+        __PreparePredict(x);
         // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, W, _predictMatMul1);
-        return _predictMatMul1;
+        global::Dsl.Kernels.Mm(x, W, __predictMatMul1);
+        return __predictMatMul1;
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void PreparePredict(global::Dsl.Tensor x)
+    private void __PreparePredict(global::Dsl.Tensor x)
     {
         if (!IsInitialized)
         {
@@ -89,35 +89,35 @@ partial class Hebb
         }
         if (x.Rank != 2)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, 4]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, 4]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 4)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, 4]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, 4]", "");
         }
-        if (_predictBuffersReady && batch == _predictBatch) return;
-        _predictBatch = batch;
-        AllocatePredictBuffers();
+        if (__predictBuffersReady && __batch == __predictBatchAllocated) return;
+        __predictBatchAllocated = __batch;
+        __AllocatePredictBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocatePredictBuffers()
+    private void __AllocatePredictBuffers()
     {
         ReleasePredictBuffers();
-        var dtype = W.DType;
-        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, 3], dtype);
-        _predictBuffersReady = true;
+        var __dtype = W.DType;
+        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 3], __dtype);
+        __predictBuffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        _predictMatMul1?.Dispose();
-        _predictBuffersReady = false;
+        __predictMatMul1?.Dispose();
+        __predictBuffersReady = false;
     }
 
-    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Hebb.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }

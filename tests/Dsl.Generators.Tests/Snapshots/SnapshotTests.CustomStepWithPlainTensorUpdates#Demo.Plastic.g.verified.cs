@@ -28,74 +28,74 @@ namespace Demo;
 partial class Plastic : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
-    private global::Dsl.Tensor _y = null!;
-    private global::Dsl.Tensor _matMul1 = null!;
-    private global::Dsl.Tensor _mul1 = null!;
-    private global::Dsl.Tensor _mul2 = null!;
-    private global::Dsl.Tensor _mean1 = null!;
-    private global::Dsl.Tensor _mul3 = null!;
-    private global::Dsl.Tensor _add1 = null!;
-    private global::Dsl.Tensor _mul4 = null!;
-    private global::Dsl.Tensor _mul5 = null!;
-    private global::Dsl.Tensor _add2 = null!;
-    private global::Dsl.Tensor _square1 = null!;
-    private global::Dsl.Tensor _loss = null!;
-    private long _batch = -1;
-    private bool _buffersReady;
-    private long _step;
+    private global::Dsl.Tensor __y = null!;
+    private global::Dsl.Tensor __matMul1 = null!;
+    private global::Dsl.Tensor __mul1 = null!;
+    private global::Dsl.Tensor __mul2 = null!;
+    private global::Dsl.Tensor __mean1 = null!;
+    private global::Dsl.Tensor __mul3 = null!;
+    private global::Dsl.Tensor __add1 = null!;
+    private global::Dsl.Tensor __mul4 = null!;
+    private global::Dsl.Tensor __mul5 = null!;
+    private global::Dsl.Tensor __add2 = null!;
+    private global::Dsl.Tensor __square1 = null!;
+    private global::Dsl.Tensor __loss = null!;
+    private long __batchAllocated = -1;
+    private bool __buffersReady;
+    private long __step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long StepCount => _step;
+    public long StepCount => __step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Net.Initialize(generator, dtype);
-        Target.Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Net.Initialize(__generator, dtype);
+        Target.Initialize(__generator, dtype);
         ReleaseBuffers();
-        _step = 0;
+        __step = 0;
     }
 
     /// <summary>One training step on a batch: <c>Step</c> as declared (its gradients and updates in order). Returns its loss;
     /// <paramref name="learningRateFactor"/> scales the learning rate of every update rule it applies.</summary>
     public float TrainStep(global::Dsl.Tensor x, double learningRateFactor = 1d)
     {
-        Prepare(x);
-        _step++;
+        __Prepare(x);
+        __step++;
 
         // y = x · netW
-        global::Dsl.Kernels.Mm(x, Net.W, _y);
+        global::Dsl.Kernels.Mm(x, Net.W, __y);
         // matMul1 = xᵀ · y
-        global::Dsl.Kernels.Mm(x, _y, _matMul1, transposeA: true);
+        global::Dsl.Kernels.Mm(x, __y, __matMul1, transposeA: true);
         // mul1 = Eta · matMul1
-        global::Dsl.Kernels.Mul(_matMul1, Eta, _mul1);
+        global::Dsl.Kernels.Mul(__matMul1, Eta, __mul1);
         // Net.W += mul1
-        global::Dsl.Kernels.AddInPlace(Net.W, _mul1);
+        global::Dsl.Kernels.AddInPlace(Net.W, __mul1);
         // mul2 = Decay · netRunning
-        global::Dsl.Kernels.Mul(Net.Running, Decay, _mul2);
+        global::Dsl.Kernels.Mul(Net.Running, Decay, __mul2);
         // mean1 = mean(y)
-        global::Dsl.Kernels.Mean(_y, _mean1);
+        global::Dsl.Kernels.Mean(__y, __mean1);
         // mul3 = (1 - Decay) · mean1
-        global::Dsl.Kernels.Mul(_mean1, (1d - Decay), _mul3);
+        global::Dsl.Kernels.Mul(__mean1, (1d - Decay), __mul3);
         // add1 = mul2 + mul3
-        global::Dsl.Kernels.Add(_mul2, _mul3, _add1);
+        global::Dsl.Kernels.Add(__mul2, __mul3, __add1);
         // Net.Running = add1
-        global::Dsl.Kernels.Copy(_add1, Net.Running);
+        global::Dsl.Kernels.Copy(__add1, Net.Running);
         // mul4 = Decay · targetW
-        global::Dsl.Kernels.Mul(Target.W, Decay, _mul4);
+        global::Dsl.Kernels.Mul(Target.W, Decay, __mul4);
         // mul5 = (1 - Decay) · netW
-        global::Dsl.Kernels.Mul(Net.W, (1d - Decay), _mul5);
+        global::Dsl.Kernels.Mul(Net.W, (1d - Decay), __mul5);
         // add2 = mul4 + mul5
-        global::Dsl.Kernels.Add(_mul4, _mul5, _add2);
+        global::Dsl.Kernels.Add(__mul4, __mul5, __add2);
         // Target.W = add2
-        global::Dsl.Kernels.Copy(_add2, Target.W);
+        global::Dsl.Kernels.Copy(__add2, Target.W);
         // square1 = Square(y)
-        global::Dsl.Kernels.Square(_y, _square1);
+        global::Dsl.Kernels.Square(__y, __square1);
         // loss = mean(square1)
-        global::Dsl.Kernels.Mean(_square1, _loss);
+        global::Dsl.Kernels.Mean(__square1, __loss);
 
-        return (float)_loss.Item();
+        return (float)__loss.Item();
     }
 
     /// <summary>Every parameter of every model, by path (<c>Net.W1</c>). A new list on each call.</summary>
@@ -103,15 +103,15 @@ partial class Plastic : global::Dsl.IExperiment
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            foreach (var (name, value) in Net.Parameters) parameters.Add(("Net." + name, value));
-            foreach (var (name, value) in Target.Parameters) parameters.Add(("Target." + name, value));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            foreach (var (__name, __value) in Net.Parameters) __parameters.Add(("Net." + __name, __value));
+            foreach (var (__name, __value) in Target.Parameters) __parameters.Add(("Target." + __name, __value));
+            return __parameters;
         }
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void Prepare(global::Dsl.Tensor x)
+    private void __Prepare(global::Dsl.Tensor x)
     {
         if (!Net.IsInitialized)
         {
@@ -123,57 +123,57 @@ partial class Plastic : global::Dsl.IExperiment
         }
         if (x.Rank != 2)
         {
-            throw ShapeMismatch("x", x, "[Batch, 4]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 4]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 4)
         {
-            throw ShapeMismatch("x", x, "[Batch, 4]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 4]", "");
         }
-        if (_buffersReady && batch == _batch) return;
-        _batch = batch;
-        AllocateBuffers();
+        if (__buffersReady && __batch == __batchAllocated) return;
+        __batchAllocated = __batch;
+        __AllocateBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocateBuffers()
+    private void __AllocateBuffers()
     {
         ReleaseBuffers();
-        var dtype = Net.W.DType;
-        _y = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _matMul1 = global::Dsl.Tensor.Empty([4, 3], dtype);
-        _mul1 = global::Dsl.Tensor.Empty([4, 3], dtype);
-        _mul2 = global::Dsl.Tensor.Empty([3], dtype);
-        _mean1 = global::Dsl.Tensor.Empty([], dtype);
-        _mul3 = global::Dsl.Tensor.Empty([], dtype);
-        _add1 = global::Dsl.Tensor.Empty([3], dtype);
-        _mul4 = global::Dsl.Tensor.Empty([4, 3], dtype);
-        _mul5 = global::Dsl.Tensor.Empty([4, 3], dtype);
-        _add2 = global::Dsl.Tensor.Empty([4, 3], dtype);
-        _square1 = global::Dsl.Tensor.Empty([_batch, 3], dtype);
-        _loss = global::Dsl.Tensor.Empty([], dtype);
-        _buffersReady = true;
+        var __dtype = Net.W.DType;
+        __y = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __matMul1 = global::Dsl.Tensor.Empty([4, 3], __dtype);
+        __mul1 = global::Dsl.Tensor.Empty([4, 3], __dtype);
+        __mul2 = global::Dsl.Tensor.Empty([3], __dtype);
+        __mean1 = global::Dsl.Tensor.Empty([], __dtype);
+        __mul3 = global::Dsl.Tensor.Empty([], __dtype);
+        __add1 = global::Dsl.Tensor.Empty([3], __dtype);
+        __mul4 = global::Dsl.Tensor.Empty([4, 3], __dtype);
+        __mul5 = global::Dsl.Tensor.Empty([4, 3], __dtype);
+        __add2 = global::Dsl.Tensor.Empty([4, 3], __dtype);
+        __square1 = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
+        __loss = global::Dsl.Tensor.Empty([], __dtype);
+        __buffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
-        _y?.Dispose();
-        _matMul1?.Dispose();
-        _mul1?.Dispose();
-        _mul2?.Dispose();
-        _mean1?.Dispose();
-        _mul3?.Dispose();
-        _add1?.Dispose();
-        _mul4?.Dispose();
-        _mul5?.Dispose();
-        _add2?.Dispose();
-        _square1?.Dispose();
-        _loss?.Dispose();
-        _buffersReady = false;
+        __y?.Dispose();
+        __matMul1?.Dispose();
+        __mul1?.Dispose();
+        __mul2?.Dispose();
+        __mean1?.Dispose();
+        __mul3?.Dispose();
+        __add1?.Dispose();
+        __mul4?.Dispose();
+        __mul5?.Dispose();
+        __add2?.Dispose();
+        __square1?.Dispose();
+        __loss?.Dispose();
+        __buffersReady = false;
     }
 
-    private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Plastic.Step: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }
@@ -194,36 +194,36 @@ partial class Plastic : global::Dsl.IExperiment
     /// <summary>A new <c>Plastic</c> with the checkpoint at <paramref name="path"/> loaded.</summary>
     public static Plastic Load(string path)
     {
-        var experiment = new Plastic();
-        global::Dsl.ExperimentCheckpoint.Restore(experiment, path);
-        return experiment;
+        var __experiment = new Plastic();
+        global::Dsl.ExperimentCheckpoint.Restore(__experiment, path);
+        return __experiment;
     }
 
     // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
-    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    private static readonly global::Dsl.StepInput[] __inputs =
     [
         new("x", [null, 4L], "[Batch, 4]", false),
     ];
-    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+    private static readonly global::Dsl.MetricInfo[] __metrics = [];
 
     string global::Dsl.IExperiment.Name => "Plastic";
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => __inputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => __metrics;
     bool global::Dsl.IExperiment.HasSeparateUpdate => false;
     bool global::Dsl.IExperiment.HasLoss => false;
-    long global::Dsl.IExperiment.StepCount => _step;
+    long global::Dsl.IExperiment.StepCount => __step;
     bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized && Target.IsInitialized;
     global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W.DType;
-    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
-    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], learningRateFactor);
-    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => throw new global::System.NotSupportedException("a [Step] experiment trains with TrainStep only");
-    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => throw new global::System.NotSupportedException("a [Step] experiment trains with TrainStep only");
-    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => throw new global::System.NotSupportedException("a [Step] experiment has no [Loss]; declare [Metric]s to evaluate it");
+    void global::Dsl.IExperiment.Initialize(ulong __seed, global::Dsl.DType __dtype) => Initialize(__seed, __dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, double __learningRateFactor) => TrainStep(__batch[0], __learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => throw new global::System.NotSupportedException("a [Step] experiment trains with TrainStep only");
+    void global::Dsl.IExperiment.ApplyUpdate(double __learningRateFactor) => throw new global::System.NotSupportedException("a [Step] experiment trains with TrainStep only");
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => throw new global::System.NotSupportedException("a [Step] experiment has no [Loss]; declare [Metric]s to evaluate it");
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => global::System.Array.Empty<(string, global::Dsl.Tensor)>();
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
-    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+    void global::Dsl.IExperiment.RestoreStep(long __restored) => __step = __restored;
 
-    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, global::System.Span<double> __values)
     {
     }
 
@@ -232,8 +232,8 @@ partial class Plastic : global::Dsl.IExperiment
     {
         get
         {
-            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            return states;
+            var __states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            return __states;
         }
     }
 }

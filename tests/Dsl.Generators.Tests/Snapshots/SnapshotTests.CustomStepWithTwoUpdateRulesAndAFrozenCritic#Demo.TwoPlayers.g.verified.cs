@@ -44,134 +44,134 @@ namespace Demo;
 partial class TwoPlayers : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
-    private global::Dsl.Tensor _matMul1 = null!;
-    private global::Dsl.Tensor _add1 = null!;
-    private global::Dsl.Tensor _playerOutput = null!;
-    private global::Dsl.Tensor _matMul2 = null!;
-    private global::Dsl.Tensor _add2 = null!;
-    private global::Dsl.Tensor _prediction = null!;
-    private global::Dsl.Tensor _criticLoss = null!;
-    private global::Dsl.Tensor _dCriticLoss = null!;
-    private global::Dsl.Tensor _dPrediction = null!;
-    private global::Dsl.Tensor _dAdd = null!;
-    private global::Dsl.Tensor _dB = null!;
-    private global::Dsl.Tensor _dW = null!;
-    private global::Dsl.Tensor _matMul3 = null!;
-    private global::Dsl.Tensor _add3 = null!;
-    private global::Dsl.Tensor _playerOutput2 = null!;
-    private global::Dsl.Tensor _matMul4 = null!;
-    private global::Dsl.Tensor _add4 = null!;
-    private global::Dsl.Tensor _criticOutput = null!;
-    private global::Dsl.Tensor _playerLoss = null!;
-    private global::Dsl.Tensor _dPlayerLoss = null!;
-    private global::Dsl.Tensor _dCriticOutput = null!;
-    private global::Dsl.Tensor _dAdd2 = null!;
-    private global::Dsl.Tensor _dPlayerOutput = null!;
-    private global::Dsl.Tensor _dAdd3 = null!;
-    private global::Dsl.Tensor _dB2 = null!;
-    private global::Dsl.Tensor _dW2 = null!;
-    private global::Dsl.Tensor _loss = null!;
-    private global::Dsl.UpdateRuleState? _criticOptimizerStateCriticW; // CriticOptimizer state of Critic.W
-    private global::Dsl.UpdateRuleState? _criticOptimizerStateCriticB; // CriticOptimizer state of Critic.B
-    private global::Dsl.UpdateRuleState? _playerOptimizerStatePlayerW; // PlayerOptimizer state of Player.W
-    private global::Dsl.UpdateRuleState? _playerOptimizerStatePlayerB; // PlayerOptimizer state of Player.B
-    private long _batch = -1;
-    private bool _buffersReady;
-    private long _step;
+    private global::Dsl.Tensor __matMul1 = null!;
+    private global::Dsl.Tensor __add1 = null!;
+    private global::Dsl.Tensor __playerOutput = null!;
+    private global::Dsl.Tensor __matMul2 = null!;
+    private global::Dsl.Tensor __add2 = null!;
+    private global::Dsl.Tensor __prediction = null!;
+    private global::Dsl.Tensor __criticLoss = null!;
+    private global::Dsl.Tensor __dCriticLoss = null!;
+    private global::Dsl.Tensor __dPrediction = null!;
+    private global::Dsl.Tensor __dAdd = null!;
+    private global::Dsl.Tensor __dB = null!;
+    private global::Dsl.Tensor __dW = null!;
+    private global::Dsl.Tensor __matMul3 = null!;
+    private global::Dsl.Tensor __add3 = null!;
+    private global::Dsl.Tensor __playerOutput2 = null!;
+    private global::Dsl.Tensor __matMul4 = null!;
+    private global::Dsl.Tensor __add4 = null!;
+    private global::Dsl.Tensor __criticOutput = null!;
+    private global::Dsl.Tensor __playerLoss = null!;
+    private global::Dsl.Tensor __dPlayerLoss = null!;
+    private global::Dsl.Tensor __dCriticOutput = null!;
+    private global::Dsl.Tensor __dAdd2 = null!;
+    private global::Dsl.Tensor __dPlayerOutput = null!;
+    private global::Dsl.Tensor __dAdd3 = null!;
+    private global::Dsl.Tensor __dB2 = null!;
+    private global::Dsl.Tensor __dW2 = null!;
+    private global::Dsl.Tensor __loss = null!;
+    private global::Dsl.UpdateRuleState? __criticOptimizerStateCriticW; // CriticOptimizer state of Critic.W
+    private global::Dsl.UpdateRuleState? __criticOptimizerStateCriticB; // CriticOptimizer state of Critic.B
+    private global::Dsl.UpdateRuleState? __playerOptimizerStatePlayerW; // PlayerOptimizer state of Player.W
+    private global::Dsl.UpdateRuleState? __playerOptimizerStatePlayerB; // PlayerOptimizer state of Player.B
+    private long __batchAllocated = -1;
+    private bool __buffersReady;
+    private long __step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long StepCount => _step;
+    public long StepCount => __step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Player.Initialize(generator, dtype);
-        Critic.Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Player.Initialize(__generator, dtype);
+        Critic.Initialize(__generator, dtype);
         ReleaseBuffers();
-        _criticOptimizerStateCriticW?.Dispose();
-        _criticOptimizerStateCriticW = null;
-        _criticOptimizerStateCriticB?.Dispose();
-        _criticOptimizerStateCriticB = null;
-        _playerOptimizerStatePlayerW?.Dispose();
-        _playerOptimizerStatePlayerW = null;
-        _playerOptimizerStatePlayerB?.Dispose();
-        _playerOptimizerStatePlayerB = null;
-        _step = 0;
+        __criticOptimizerStateCriticW?.Dispose();
+        __criticOptimizerStateCriticW = null;
+        __criticOptimizerStateCriticB?.Dispose();
+        __criticOptimizerStateCriticB = null;
+        __playerOptimizerStatePlayerW?.Dispose();
+        __playerOptimizerStatePlayerW = null;
+        __playerOptimizerStatePlayerB?.Dispose();
+        __playerOptimizerStatePlayerB = null;
+        __step = 0;
     }
 
     /// <summary>One training step on a batch: <c>Step</c> as declared (its gradients and updates in order). Returns its loss;
     /// <paramref name="learningRateFactor"/> scales the learning rate of every update rule it applies.</summary>
     public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double learningRateFactor = 1d)
     {
-        Prepare(x, y);
-        _step++;
+        __Prepare(x, y);
+        __step++;
 
         // matMul1 = x · playerW
-        global::Dsl.Kernels.Mm(x, Player.W, _matMul1);
+        global::Dsl.Kernels.Mm(x, Player.W, __matMul1);
         // add1 = matMul1 + playerB
-        global::Dsl.Kernels.Add(_matMul1, Player.B, _add1);
+        global::Dsl.Kernels.Add(__matMul1, Player.B, __add1);
         // playerOutput = Tanh(add1)
-        global::Dsl.Kernels.Tanh(_add1, _playerOutput);
+        global::Dsl.Kernels.Tanh(__add1, __playerOutput);
         // matMul2 = NoGrad(playerOutput) · criticW
-        global::Dsl.Kernels.Mm(_playerOutput, Critic.W, _matMul2);
+        global::Dsl.Kernels.Mm(__playerOutput, Critic.W, __matMul2);
         // add2 = matMul2 + criticB
-        global::Dsl.Kernels.Add(_matMul2, Critic.B, _add2);
+        global::Dsl.Kernels.Add(__matMul2, Critic.B, __add2);
         // prediction = Tanh(add2)
-        global::Dsl.Kernels.Tanh(_add2, _prediction);
+        global::Dsl.Kernels.Tanh(__add2, __prediction);
         // criticLoss = mean((prediction - y)²)
-        global::Dsl.Kernels.MseLoss(_prediction, y, global::Dsl.Reduction.Mean, _criticLoss);
+        global::Dsl.Kernels.MseLoss(__prediction, y, global::Dsl.Reduction.Mean, __criticLoss);
         // dCriticLoss = 1
-        global::Dsl.Kernels.Fill(_dCriticLoss, 1d);
+        global::Dsl.Kernels.Fill(__dCriticLoss, 1d);
         // dPrediction = dCriticLoss ⊙ 2(prediction - y) / numel
-        global::Dsl.Kernels.MseLossBackward(_dCriticLoss, _prediction, y, global::Dsl.Reduction.Mean, _dPrediction);
+        global::Dsl.Kernels.MseLossBackward(__dCriticLoss, __prediction, y, global::Dsl.Reduction.Mean, __dPrediction);
         // dAdd = dPrediction ⊙ (1 - prediction²)
-        global::Dsl.Kernels.TanhBackward(_dPrediction, _prediction, _dAdd);
+        global::Dsl.Kernels.TanhBackward(__dPrediction, __prediction, __dAdd);
         // dB = Σ dAdd over the broadcast axes of criticB
-        global::Dsl.Kernels.SumToShape(_dAdd, _dB);
+        global::Dsl.Kernels.SumToShape(__dAdd, __dB);
         // dW = NoGrad(playerOutput)ᵀ · dAdd
-        global::Dsl.Kernels.Mm(_playerOutput, _dAdd, _dW, transposeA: true);
+        global::Dsl.Kernels.Mm(__playerOutput, __dAdd, __dW, transposeA: true);
         // Critic.W ← CriticOptimizer(Critic.W, dW)
-        CriticOptimizer.Update(_criticOptimizerStateCriticW ??= CriticOptimizer.CreateState(Critic.W), Critic.W, _dW, _step, learningRateFactor);
+        CriticOptimizer.Update(__criticOptimizerStateCriticW ??= CriticOptimizer.CreateState(Critic.W), Critic.W, __dW, __step, learningRateFactor);
         // Critic.B ← CriticOptimizer(Critic.B, dB)
-        CriticOptimizer.Update(_criticOptimizerStateCriticB ??= CriticOptimizer.CreateState(Critic.B), Critic.B, _dB, _step, learningRateFactor);
+        CriticOptimizer.Update(__criticOptimizerStateCriticB ??= CriticOptimizer.CreateState(Critic.B), Critic.B, __dB, __step, learningRateFactor);
         // matMul3 = x · playerW
-        global::Dsl.Kernels.Mm(x, Player.W, _matMul3);
+        global::Dsl.Kernels.Mm(x, Player.W, __matMul3);
         // add3 = matMul3 + playerB
-        global::Dsl.Kernels.Add(_matMul3, Player.B, _add3);
+        global::Dsl.Kernels.Add(__matMul3, Player.B, __add3);
         // playerOutput2 = Tanh(add3)
-        global::Dsl.Kernels.Tanh(_add3, _playerOutput2);
+        global::Dsl.Kernels.Tanh(__add3, __playerOutput2);
         // matMul4 = playerOutput2 · NoGrad(criticW)
-        global::Dsl.Kernels.Mm(_playerOutput2, Critic.W, _matMul4);
+        global::Dsl.Kernels.Mm(__playerOutput2, Critic.W, __matMul4);
         // add4 = matMul4 + NoGrad(criticB)
-        global::Dsl.Kernels.Add(_matMul4, Critic.B, _add4);
+        global::Dsl.Kernels.Add(__matMul4, Critic.B, __add4);
         // criticOutput = Tanh(add4)
-        global::Dsl.Kernels.Tanh(_add4, _criticOutput);
+        global::Dsl.Kernels.Tanh(__add4, __criticOutput);
         // playerLoss = mean(criticOutput)
-        global::Dsl.Kernels.Mean(_criticOutput, _playerLoss);
+        global::Dsl.Kernels.Mean(__criticOutput, __playerLoss);
         // dPlayerLoss = 1
-        global::Dsl.Kernels.Fill(_dPlayerLoss, 1d);
+        global::Dsl.Kernels.Fill(__dPlayerLoss, 1d);
         // dCriticOutput = dPlayerLoss / numel(criticOutput)
-        global::Dsl.Kernels.Copy(_dPlayerLoss, _dCriticOutput);
-        global::Dsl.Kernels.DivInPlace(_dCriticOutput, _dCriticOutput.NumElements);
+        global::Dsl.Kernels.Copy(__dPlayerLoss, __dCriticOutput);
+        global::Dsl.Kernels.DivInPlace(__dCriticOutput, __dCriticOutput.NumElements);
         // dAdd2 = dCriticOutput ⊙ (1 - criticOutput²)
-        global::Dsl.Kernels.TanhBackward(_dCriticOutput, _criticOutput, _dAdd2);
+        global::Dsl.Kernels.TanhBackward(__dCriticOutput, __criticOutput, __dAdd2);
         // dPlayerOutput = dAdd2 · NoGrad(criticW)ᵀ
-        global::Dsl.Kernels.Mm(_dAdd2, Critic.W, _dPlayerOutput, transposeB: true);
+        global::Dsl.Kernels.Mm(__dAdd2, Critic.W, __dPlayerOutput, transposeB: true);
         // dAdd3 = dPlayerOutput ⊙ (1 - playerOutput2²)
-        global::Dsl.Kernels.TanhBackward(_dPlayerOutput, _playerOutput2, _dAdd3);
+        global::Dsl.Kernels.TanhBackward(__dPlayerOutput, __playerOutput2, __dAdd3);
         // dB2 = Σ dAdd3 over the broadcast axes of playerB
-        global::Dsl.Kernels.SumToShape(_dAdd3, _dB2);
+        global::Dsl.Kernels.SumToShape(__dAdd3, __dB2);
         // dW2 = xᵀ · dAdd3
-        global::Dsl.Kernels.Mm(x, _dAdd3, _dW2, transposeA: true);
+        global::Dsl.Kernels.Mm(x, __dAdd3, __dW2, transposeA: true);
         // Player.W ← PlayerOptimizer(Player.W, dW2)
-        PlayerOptimizer.Update(_playerOptimizerStatePlayerW ??= PlayerOptimizer.CreateState(Player.W), Player.W, _dW2, _step, learningRateFactor);
+        PlayerOptimizer.Update(__playerOptimizerStatePlayerW ??= PlayerOptimizer.CreateState(Player.W), Player.W, __dW2, __step, learningRateFactor);
         // Player.B ← PlayerOptimizer(Player.B, dB2)
-        PlayerOptimizer.Update(_playerOptimizerStatePlayerB ??= PlayerOptimizer.CreateState(Player.B), Player.B, _dB2, _step, learningRateFactor);
+        PlayerOptimizer.Update(__playerOptimizerStatePlayerB ??= PlayerOptimizer.CreateState(Player.B), Player.B, __dB2, __step, learningRateFactor);
         // loss = criticLoss + playerLoss
-        global::Dsl.Kernels.Add(_criticLoss, _playerLoss, _loss);
+        global::Dsl.Kernels.Add(__criticLoss, __playerLoss, __loss);
 
-        return (float)_loss.Item();
+        return (float)__loss.Item();
     }
 
     /// <summary>Every parameter of every model, by path (<c>Net.W1</c>). A new list on each call.</summary>
@@ -179,15 +179,15 @@ partial class TwoPlayers : global::Dsl.IExperiment
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            foreach (var (name, value) in Player.Parameters) parameters.Add(("Player." + name, value));
-            foreach (var (name, value) in Critic.Parameters) parameters.Add(("Critic." + name, value));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            foreach (var (__name, __value) in Player.Parameters) __parameters.Add(("Player." + __name, __value));
+            foreach (var (__name, __value) in Critic.Parameters) __parameters.Add(("Critic." + __name, __value));
+            return __parameters;
         }
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void Prepare(global::Dsl.Tensor x, global::Dsl.Tensor y)
+    private void __Prepare(global::Dsl.Tensor x, global::Dsl.Tensor y)
     {
         if (!Player.IsInitialized)
         {
@@ -199,99 +199,99 @@ partial class TwoPlayers : global::Dsl.IExperiment
         }
         if (x.Rank != 2)
         {
-            throw ShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 3]", "");
         }
         if (y.Rank != 2)
         {
-            throw ShapeMismatch("y", y, "[Batch, 1]", "");
+            throw __ShapeMismatch("y", y, "[Batch, 1]", "");
         }
-        var batch = x.Size(0);
+        var __batch = x.Size(0);
         if (x.Size(1) != 3)
         {
-            throw ShapeMismatch("x", x, "[Batch, 3]", "");
+            throw __ShapeMismatch("x", x, "[Batch, 3]", "");
         }
-        if (y.Size(0) != batch)
+        if (y.Size(0) != __batch)
         {
-            throw ShapeMismatch("y", y, "[Batch, 1]", $" (Batch = {batch}, from x axis 0)");
+            throw __ShapeMismatch("y", y, "[Batch, 1]", $" (Batch = {__batch}, from x axis 0)");
         }
         if (y.Size(1) != 1)
         {
-            throw ShapeMismatch("y", y, "[Batch, 1]", "");
+            throw __ShapeMismatch("y", y, "[Batch, 1]", "");
         }
-        if (_buffersReady && batch == _batch) return;
-        _batch = batch;
-        AllocateBuffers();
+        if (__buffersReady && __batch == __batchAllocated) return;
+        __batchAllocated = __batch;
+        __AllocateBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocateBuffers()
+    private void __AllocateBuffers()
     {
         ReleaseBuffers();
-        var dtype = Player.W.DType;
-        _matMul1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _add1 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _playerOutput = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _matMul2 = global::Dsl.Tensor.Empty([_batch, 1], dtype);
-        _add2 = global::Dsl.Tensor.Empty([_batch, 1], dtype);
-        _prediction = global::Dsl.Tensor.Empty([_batch, 1], dtype);
-        _criticLoss = global::Dsl.Tensor.Empty([], dtype);
-        _dCriticLoss = global::Dsl.Tensor.Empty([], dtype);
-        _dPrediction = global::Dsl.Tensor.Empty([_batch, 1], dtype);
-        _dAdd = global::Dsl.Tensor.Empty([_batch, 1], dtype);
-        _dB = global::Dsl.Tensor.Empty([1], dtype);
-        _dW = global::Dsl.Tensor.Empty([2, 1], dtype);
-        _matMul3 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _add3 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _playerOutput2 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _matMul4 = global::Dsl.Tensor.Empty([_batch, 1], dtype);
-        _add4 = global::Dsl.Tensor.Empty([_batch, 1], dtype);
-        _criticOutput = global::Dsl.Tensor.Empty([_batch, 1], dtype);
-        _playerLoss = global::Dsl.Tensor.Empty([], dtype);
-        _dPlayerLoss = global::Dsl.Tensor.Empty([], dtype);
-        _dCriticOutput = global::Dsl.Tensor.Empty([_batch, 1], dtype);
-        _dAdd2 = global::Dsl.Tensor.Empty([_batch, 1], dtype);
-        _dPlayerOutput = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dAdd3 = global::Dsl.Tensor.Empty([_batch, 2], dtype);
-        _dB2 = global::Dsl.Tensor.Empty([2], dtype);
-        _dW2 = global::Dsl.Tensor.Empty([3, 2], dtype);
-        _loss = global::Dsl.Tensor.Empty([], dtype);
-        _buffersReady = true;
+        var __dtype = Player.W.DType;
+        __matMul1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __add1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __playerOutput = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __matMul2 = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __add2 = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __prediction = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __criticLoss = global::Dsl.Tensor.Empty([], __dtype);
+        __dCriticLoss = global::Dsl.Tensor.Empty([], __dtype);
+        __dPrediction = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __dAdd = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __dB = global::Dsl.Tensor.Empty([1], __dtype);
+        __dW = global::Dsl.Tensor.Empty([2, 1], __dtype);
+        __matMul3 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __add3 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __playerOutput2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __matMul4 = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __add4 = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __criticOutput = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __playerLoss = global::Dsl.Tensor.Empty([], __dtype);
+        __dPlayerLoss = global::Dsl.Tensor.Empty([], __dtype);
+        __dCriticOutput = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __dAdd2 = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __dPlayerOutput = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dAdd3 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dB2 = global::Dsl.Tensor.Empty([2], __dtype);
+        __dW2 = global::Dsl.Tensor.Empty([3, 2], __dtype);
+        __loss = global::Dsl.Tensor.Empty([], __dtype);
+        __buffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
-        _matMul1?.Dispose();
-        _add1?.Dispose();
-        _playerOutput?.Dispose();
-        _matMul2?.Dispose();
-        _add2?.Dispose();
-        _prediction?.Dispose();
-        _criticLoss?.Dispose();
-        _dCriticLoss?.Dispose();
-        _dPrediction?.Dispose();
-        _dAdd?.Dispose();
-        _dB?.Dispose();
-        _dW?.Dispose();
-        _matMul3?.Dispose();
-        _add3?.Dispose();
-        _playerOutput2?.Dispose();
-        _matMul4?.Dispose();
-        _add4?.Dispose();
-        _criticOutput?.Dispose();
-        _playerLoss?.Dispose();
-        _dPlayerLoss?.Dispose();
-        _dCriticOutput?.Dispose();
-        _dAdd2?.Dispose();
-        _dPlayerOutput?.Dispose();
-        _dAdd3?.Dispose();
-        _dB2?.Dispose();
-        _dW2?.Dispose();
-        _loss?.Dispose();
-        _buffersReady = false;
+        __matMul1?.Dispose();
+        __add1?.Dispose();
+        __playerOutput?.Dispose();
+        __matMul2?.Dispose();
+        __add2?.Dispose();
+        __prediction?.Dispose();
+        __criticLoss?.Dispose();
+        __dCriticLoss?.Dispose();
+        __dPrediction?.Dispose();
+        __dAdd?.Dispose();
+        __dB?.Dispose();
+        __dW?.Dispose();
+        __matMul3?.Dispose();
+        __add3?.Dispose();
+        __playerOutput2?.Dispose();
+        __matMul4?.Dispose();
+        __add4?.Dispose();
+        __criticOutput?.Dispose();
+        __playerLoss?.Dispose();
+        __dPlayerLoss?.Dispose();
+        __dCriticOutput?.Dispose();
+        __dAdd2?.Dispose();
+        __dPlayerOutput?.Dispose();
+        __dAdd3?.Dispose();
+        __dB2?.Dispose();
+        __dW2?.Dispose();
+        __loss?.Dispose();
+        __buffersReady = false;
     }
 
-    private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"TwoPlayers.Step: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }
@@ -312,37 +312,37 @@ partial class TwoPlayers : global::Dsl.IExperiment
     /// <summary>A new <c>TwoPlayers</c> with the checkpoint at <paramref name="path"/> loaded.</summary>
     public static TwoPlayers Load(string path)
     {
-        var experiment = new TwoPlayers();
-        global::Dsl.ExperimentCheckpoint.Restore(experiment, path);
-        return experiment;
+        var __experiment = new TwoPlayers();
+        global::Dsl.ExperimentCheckpoint.Restore(__experiment, path);
+        return __experiment;
     }
 
     // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
-    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    private static readonly global::Dsl.StepInput[] __inputs =
     [
         new("x", [null, 3L], "[Batch, 3]", false),
         new("y", [null, 1L], "[Batch, 1]", false),
     ];
-    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+    private static readonly global::Dsl.MetricInfo[] __metrics = [];
 
     string global::Dsl.IExperiment.Name => "TwoPlayers";
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => __inputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => __metrics;
     bool global::Dsl.IExperiment.HasSeparateUpdate => false;
     bool global::Dsl.IExperiment.HasLoss => false;
-    long global::Dsl.IExperiment.StepCount => _step;
+    long global::Dsl.IExperiment.StepCount => __step;
     bool global::Dsl.IExperiment.IsInitialized => Player.IsInitialized && Critic.IsInitialized;
     global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Player.W.DType;
-    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
-    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
-    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => throw new global::System.NotSupportedException("a [Step] experiment trains with TrainStep only");
-    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => throw new global::System.NotSupportedException("a [Step] experiment trains with TrainStep only");
-    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => throw new global::System.NotSupportedException("a [Step] experiment has no [Loss]; declare [Metric]s to evaluate it");
+    void global::Dsl.IExperiment.Initialize(ulong __seed, global::Dsl.DType __dtype) => Initialize(__seed, __dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, double __learningRateFactor) => TrainStep(__batch[0], __batch[1], __learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => throw new global::System.NotSupportedException("a [Step] experiment trains with TrainStep only");
+    void global::Dsl.IExperiment.ApplyUpdate(double __learningRateFactor) => throw new global::System.NotSupportedException("a [Step] experiment trains with TrainStep only");
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => throw new global::System.NotSupportedException("a [Step] experiment has no [Loss]; declare [Metric]s to evaluate it");
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => global::System.Array.Empty<(string, global::Dsl.Tensor)>();
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
-    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+    void global::Dsl.IExperiment.RestoreStep(long __restored) => __step = __restored;
 
-    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, global::System.Span<double> __values)
     {
     }
 
@@ -351,16 +351,16 @@ partial class TwoPlayers : global::Dsl.IExperiment
     {
         get
         {
-            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            _criticOptimizerStateCriticW ??= CriticOptimizer.CreateState(Critic.W);
-            foreach (var (name, value) in _criticOptimizerStateCriticW.Named()) states.Add(("CriticOptimizer/Critic.W/" + name, value));
-            _criticOptimizerStateCriticB ??= CriticOptimizer.CreateState(Critic.B);
-            foreach (var (name, value) in _criticOptimizerStateCriticB.Named()) states.Add(("CriticOptimizer/Critic.B/" + name, value));
-            _playerOptimizerStatePlayerW ??= PlayerOptimizer.CreateState(Player.W);
-            foreach (var (name, value) in _playerOptimizerStatePlayerW.Named()) states.Add(("PlayerOptimizer/Player.W/" + name, value));
-            _playerOptimizerStatePlayerB ??= PlayerOptimizer.CreateState(Player.B);
-            foreach (var (name, value) in _playerOptimizerStatePlayerB.Named()) states.Add(("PlayerOptimizer/Player.B/" + name, value));
-            return states;
+            var __states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            __criticOptimizerStateCriticW ??= CriticOptimizer.CreateState(Critic.W);
+            foreach (var (__name, __value) in __criticOptimizerStateCriticW.Named()) __states.Add(("CriticOptimizer/Critic.W/" + __name, __value));
+            __criticOptimizerStateCriticB ??= CriticOptimizer.CreateState(Critic.B);
+            foreach (var (__name, __value) in __criticOptimizerStateCriticB.Named()) __states.Add(("CriticOptimizer/Critic.B/" + __name, __value));
+            __playerOptimizerStatePlayerW ??= PlayerOptimizer.CreateState(Player.W);
+            foreach (var (__name, __value) in __playerOptimizerStatePlayerW.Named()) __states.Add(("PlayerOptimizer/Player.W/" + __name, __value));
+            __playerOptimizerStatePlayerB ??= PlayerOptimizer.CreateState(Player.B);
+            foreach (var (__name, __value) in __playerOptimizerStatePlayerB.Named()) __states.Add(("PlayerOptimizer/Player.B/" + __name, __value));
+            return __states;
         }
     }
 }

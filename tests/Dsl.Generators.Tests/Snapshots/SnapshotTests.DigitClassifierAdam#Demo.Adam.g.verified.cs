@@ -29,20 +29,20 @@ namespace Demo;
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
 partial class Adam : global::Dsl.IUpdateRule
 {
-    private static readonly string[] s_dslStateNames = ["m", "v"];
+    private static readonly string[] __stateNames = ["m", "v"];
 
     string global::Dsl.IUpdateRule.Name => "Adam";
 
-    global::System.Collections.Generic.IReadOnlyList<string> global::Dsl.IUpdateRule.StateNames => s_dslStateNames;
+    global::System.Collections.Generic.IReadOnlyList<string> global::Dsl.IUpdateRule.StateNames => __stateNames;
 
     /// <summary>Zeros of the parameter's shape and dtype for each state tensor (m, v).</summary>
-    public global::Dsl.UpdateRuleState CreateState(global::Dsl.Tensor parameter) => new(this, parameter, s_dslStateNames);
+    public global::Dsl.UpdateRuleState CreateState(global::Dsl.Tensor parameter) => new(this, parameter, __stateNames);
 
     /// <summary>Updates <paramref name="parameter"/> in place: the [Update] body for every element, with <c>LearningRate</c> scaled by <paramref name="learningRateFactor"/>.</summary>
     public void Update(global::Dsl.UpdateRuleState state, global::Dsl.Tensor parameter, global::Dsl.Tensor gradient, long step, double learningRateFactor = 1d)
     {
         state.Validate(this, parameter, gradient);
-        var learningRate = (double)LearningRate * learningRateFactor;
+        var __learningRate = (double)LearningRate * learningRateFactor;
         var beta1 = (double)Beta1;
         // k2 = (1 - Beta1)
         var k2 = (double)(1d - Beta1);
@@ -56,75 +56,75 @@ partial class Adam : global::Dsl.IUpdateRule
         var epsilon = (double)Epsilon;
         if (parameter.DType == global::Dsl.DType.Float64)
         {
-            UpdateElements(parameter.AsSpan<double>(), gradient.AsSpan<double>(), state[0].AsSpan<double>(), state[1].AsSpan<double>(), beta1, k2, beta2, k4, k5, learningRate, k7, epsilon);
+            __UpdateElements(parameter.AsSpan<double>(), gradient.AsSpan<double>(), state[0].AsSpan<double>(), state[1].AsSpan<double>(), beta1, k2, beta2, k4, k5, __learningRate, k7, epsilon);
             return;
         }
-        UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), state[0].AsSpan<float>(), state[1].AsSpan<float>(), beta1, k2, beta2, k4, k5, learningRate, k7, epsilon);
+        __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), state[0].AsSpan<float>(), state[1].AsSpan<float>(), beta1, k2, beta2, k4, k5, __learningRate, k7, epsilon);
     }
 
-    private static void UpdateElements(global::System.Span<double> paramValues, global::System.ReadOnlySpan<double> gradValues, global::System.Span<double> mValues, global::System.Span<double> vValues, double beta1, double k2, double beta2, double k4, double k5, double learningRate, double k7, double epsilon)
+    private static void __UpdateElements(global::System.Span<double> __paramValues, global::System.ReadOnlySpan<double> __gradValues, global::System.Span<double> __mValues, global::System.Span<double> __vValues, double beta1, double k2, double beta2, double k4, double k5, double __learningRate, double k7, double epsilon)
     {
-        var i = 0;
+        var __i = 0;
         if (global::System.Numerics.Vector.IsHardwareAccelerated)
         {
-            var beta1Vector = new global::System.Numerics.Vector<double>(beta1);
-            var k2Vector = new global::System.Numerics.Vector<double>(k2);
-            var beta2Vector = new global::System.Numerics.Vector<double>(beta2);
-            var k4Vector = new global::System.Numerics.Vector<double>(k4);
-            var k5Vector = new global::System.Numerics.Vector<double>(k5);
-            var learningRateVector = new global::System.Numerics.Vector<double>(learningRate);
-            var k7Vector = new global::System.Numerics.Vector<double>(k7);
-            var epsilonVector = new global::System.Numerics.Vector<double>(epsilon);
-            var paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(paramValues);
-            var gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(gradValues);
-            var mVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(mValues);
-            var vVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(vValues);
-            for (var block = 0; block < paramVectors.Length; block++)
+            var __beta1Vector = new global::System.Numerics.Vector<double>(beta1);
+            var __k2Vector = new global::System.Numerics.Vector<double>(k2);
+            var __beta2Vector = new global::System.Numerics.Vector<double>(beta2);
+            var __k4Vector = new global::System.Numerics.Vector<double>(k4);
+            var __k5Vector = new global::System.Numerics.Vector<double>(k5);
+            var __learningRateVector = new global::System.Numerics.Vector<double>(__learningRate);
+            var __k7Vector = new global::System.Numerics.Vector<double>(k7);
+            var __epsilonVector = new global::System.Numerics.Vector<double>(epsilon);
+            var __paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(__paramValues);
+            var __gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(__gradValues);
+            var __mVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(__mValues);
+            var __vVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::System.Numerics.Vector<double>>(__vValues);
+            for (var __block = 0; __block < __paramVectors.Length; __block++)
             {
-                var param = paramVectors[block];
-                var grad = gradVectors[block];
-                var m = mVectors[block];
-                var v = vVectors[block];
-                // mul1 = beta1Vector · m
-                var mul1 = (beta1Vector * m);
-                // mul2 = k2Vector · grad
-                var mul2 = (k2Vector * grad);
+                var param = __paramVectors[__block];
+                var grad = __gradVectors[__block];
+                var m = __mVectors[__block];
+                var v = __vVectors[__block];
+                // mul1 = __beta1Vector · m
+                var mul1 = (__beta1Vector * m);
+                // mul2 = __k2Vector · grad
+                var mul2 = (__k2Vector * grad);
                 // add1 = mul1 + mul2
                 var add1 = (mul1 + mul2);
-                // mul3 = beta2Vector · v
-                var mul3 = (beta2Vector * v);
+                // mul3 = __beta2Vector · v
+                var mul3 = (__beta2Vector * v);
                 // square1 = Square(grad)
                 var square1 = (grad * grad);
-                // mul4 = k4Vector · square1
-                var mul4 = (k4Vector * square1);
+                // mul4 = __k4Vector · square1
+                var mul4 = (__k4Vector * square1);
                 // add2 = mul3 + mul4
                 var add2 = (mul3 + mul4);
-                // div1 = add1 / k5Vector
-                var div1 = (add1 / k5Vector);
-                // mul5 = learningRateVector · div1
-                var mul5 = (learningRateVector * div1);
-                // div2 = add2 / k7Vector
-                var div2 = (add2 / k7Vector);
+                // div1 = add1 / __k5Vector
+                var div1 = (add1 / __k5Vector);
+                // mul5 = __learningRateVector · div1
+                var mul5 = (__learningRateVector * div1);
+                // div2 = add2 / __k7Vector
+                var div2 = (add2 / __k7Vector);
                 // sqrt1 = Sqrt(div2)
                 var sqrt1 = global::System.Numerics.Vector.SquareRoot(div2);
-                // add3 = sqrt1 + epsilonVector
-                var add3 = (sqrt1 + epsilonVector);
+                // add3 = sqrt1 + __epsilonVector
+                var add3 = (sqrt1 + __epsilonVector);
                 // div3 = mul5 / add3
                 var div3 = (mul5 / add3);
                 // sub1 = param - div3
                 var sub1 = (param - div3);
-                paramVectors[block] = sub1;
-                mVectors[block] = add1;
-                vVectors[block] = add2;
+                __paramVectors[__block] = sub1;
+                __mVectors[__block] = add1;
+                __vVectors[__block] = add2;
             }
-            i = paramVectors.Length * global::System.Numerics.Vector<double>.Count;
+            __i = __paramVectors.Length * global::System.Numerics.Vector<double>.Count;
         }
-        for (; i < paramValues.Length; i++)
+        for (; __i < __paramValues.Length; __i++)
         {
-            double param = paramValues[i];
-            double grad = gradValues[i];
-            double m = mValues[i];
-            double v = vValues[i];
+            double param = __paramValues[__i];
+            double grad = __gradValues[__i];
+            double m = __mValues[__i];
+            double v = __vValues[__i];
             var mul1 = (beta1 * m);
             var mul2 = (k2 * grad);
             var add1 = (mul1 + mul2);
@@ -133,95 +133,95 @@ partial class Adam : global::Dsl.IUpdateRule
             var mul4 = (k4 * square1);
             var add2 = (mul3 + mul4);
             var div1 = (add1 / k5);
-            var mul5 = (learningRate * div1);
+            var mul5 = (__learningRate * div1);
             var div2 = (add2 / k7);
             var sqrt1 = global::System.Math.Sqrt(div2);
             var add3 = (sqrt1 + epsilon);
             var div3 = (mul5 / add3);
             var sub1 = (param - div3);
-            paramValues[i] = sub1;
-            mValues[i] = add1;
-            vValues[i] = add2;
+            __paramValues[__i] = sub1;
+            __mValues[__i] = add1;
+            __vValues[__i] = add2;
         }
     }
 
-    private static void UpdateElements(global::System.Span<float> paramValues, global::System.ReadOnlySpan<float> gradValues, global::System.Span<float> mValues, global::System.Span<float> vValues, double beta1, double k2, double beta2, double k4, double k5, double learningRate, double k7, double epsilon)
+    private static void __UpdateElements(global::System.Span<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, global::System.Span<float> __mValues, global::System.Span<float> __vValues, double beta1, double k2, double beta2, double k4, double k5, double __learningRate, double k7, double epsilon)
     {
-        var i = 0;
+        var __i = 0;
         if (global::System.Numerics.Vector.IsHardwareAccelerated)
         {
-            var beta1Vector = new global::System.Numerics.Vector<double>(beta1);
-            var k2Vector = new global::System.Numerics.Vector<double>(k2);
-            var beta2Vector = new global::System.Numerics.Vector<double>(beta2);
-            var k4Vector = new global::System.Numerics.Vector<double>(k4);
-            var k5Vector = new global::System.Numerics.Vector<double>(k5);
-            var learningRateVector = new global::System.Numerics.Vector<double>(learningRate);
-            var k7Vector = new global::System.Numerics.Vector<double>(k7);
-            var epsilonVector = new global::System.Numerics.Vector<double>(epsilon);
-            var paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(paramValues);
-            var gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(gradValues);
-            var mVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(mValues);
-            var vVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(vValues);
-            for (var block = 0; block < paramVectors.Length; block++)
+            var __beta1Vector = new global::System.Numerics.Vector<double>(beta1);
+            var __k2Vector = new global::System.Numerics.Vector<double>(k2);
+            var __beta2Vector = new global::System.Numerics.Vector<double>(beta2);
+            var __k4Vector = new global::System.Numerics.Vector<double>(k4);
+            var __k5Vector = new global::System.Numerics.Vector<double>(k5);
+            var __learningRateVector = new global::System.Numerics.Vector<double>(__learningRate);
+            var __k7Vector = new global::System.Numerics.Vector<double>(k7);
+            var __epsilonVector = new global::System.Numerics.Vector<double>(epsilon);
+            var __paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__paramValues);
+            var __gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__gradValues);
+            var __mVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__mValues);
+            var __vVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__vValues);
+            for (var __block = 0; __block < __paramVectors.Length; __block++)
             {
-                global::System.Numerics.Vector.Widen(paramVectors[block], out var paramLow, out var paramHigh);
-                global::System.Numerics.Vector.Widen(gradVectors[block], out var gradLow, out var gradHigh);
-                global::System.Numerics.Vector.Widen(mVectors[block], out var mLow, out var mHigh);
-                global::System.Numerics.Vector.Widen(vVectors[block], out var vLow, out var vHigh);
-                // mul1 = beta1Vector · m
-                var mul1Low = (beta1Vector * mLow);
-                // mul2 = k2Vector · grad
-                var mul2Low = (k2Vector * gradLow);
+                global::System.Numerics.Vector.Widen(__paramVectors[__block], out var param__low, out var param__high);
+                global::System.Numerics.Vector.Widen(__gradVectors[__block], out var grad__low, out var grad__high);
+                global::System.Numerics.Vector.Widen(__mVectors[__block], out var m__low, out var m__high);
+                global::System.Numerics.Vector.Widen(__vVectors[__block], out var v__low, out var v__high);
+                // mul1 = __beta1Vector · m
+                var mul1__low = (__beta1Vector * m__low);
+                // mul2 = __k2Vector · grad
+                var mul2__low = (__k2Vector * grad__low);
                 // add1 = mul1 + mul2
-                var add1Low = (mul1Low + mul2Low);
-                // mul3 = beta2Vector · v
-                var mul3Low = (beta2Vector * vLow);
+                var add1__low = (mul1__low + mul2__low);
+                // mul3 = __beta2Vector · v
+                var mul3__low = (__beta2Vector * v__low);
                 // square1 = Square(grad)
-                var square1Low = (gradLow * gradLow);
-                // mul4 = k4Vector · square1
-                var mul4Low = (k4Vector * square1Low);
+                var square1__low = (grad__low * grad__low);
+                // mul4 = __k4Vector · square1
+                var mul4__low = (__k4Vector * square1__low);
                 // add2 = mul3 + mul4
-                var add2Low = (mul3Low + mul4Low);
-                // div1 = add1 / k5Vector
-                var div1Low = (add1Low / k5Vector);
-                // mul5 = learningRateVector · div1
-                var mul5Low = (learningRateVector * div1Low);
-                // div2 = add2 / k7Vector
-                var div2Low = (add2Low / k7Vector);
+                var add2__low = (mul3__low + mul4__low);
+                // div1 = add1 / __k5Vector
+                var div1__low = (add1__low / __k5Vector);
+                // mul5 = __learningRateVector · div1
+                var mul5__low = (__learningRateVector * div1__low);
+                // div2 = add2 / __k7Vector
+                var div2__low = (add2__low / __k7Vector);
                 // sqrt1 = Sqrt(div2)
-                var sqrt1Low = global::System.Numerics.Vector.SquareRoot(div2Low);
-                // add3 = sqrt1 + epsilonVector
-                var add3Low = (sqrt1Low + epsilonVector);
+                var sqrt1__low = global::System.Numerics.Vector.SquareRoot(div2__low);
+                // add3 = sqrt1 + __epsilonVector
+                var add3__low = (sqrt1__low + __epsilonVector);
                 // div3 = mul5 / add3
-                var div3Low = (mul5Low / add3Low);
+                var div3__low = (mul5__low / add3__low);
                 // sub1 = param - div3
-                var sub1Low = (paramLow - div3Low);
-                var mul1High = (beta1Vector * mHigh);
-                var mul2High = (k2Vector * gradHigh);
-                var add1High = (mul1High + mul2High);
-                var mul3High = (beta2Vector * vHigh);
-                var square1High = (gradHigh * gradHigh);
-                var mul4High = (k4Vector * square1High);
-                var add2High = (mul3High + mul4High);
-                var div1High = (add1High / k5Vector);
-                var mul5High = (learningRateVector * div1High);
-                var div2High = (add2High / k7Vector);
-                var sqrt1High = global::System.Numerics.Vector.SquareRoot(div2High);
-                var add3High = (sqrt1High + epsilonVector);
-                var div3High = (mul5High / add3High);
-                var sub1High = (paramHigh - div3High);
-                paramVectors[block] = global::System.Numerics.Vector.Narrow(sub1Low, sub1High);
-                mVectors[block] = global::System.Numerics.Vector.Narrow(add1Low, add1High);
-                vVectors[block] = global::System.Numerics.Vector.Narrow(add2Low, add2High);
+                var sub1__low = (param__low - div3__low);
+                var mul1__high = (__beta1Vector * m__high);
+                var mul2__high = (__k2Vector * grad__high);
+                var add1__high = (mul1__high + mul2__high);
+                var mul3__high = (__beta2Vector * v__high);
+                var square1__high = (grad__high * grad__high);
+                var mul4__high = (__k4Vector * square1__high);
+                var add2__high = (mul3__high + mul4__high);
+                var div1__high = (add1__high / __k5Vector);
+                var mul5__high = (__learningRateVector * div1__high);
+                var div2__high = (add2__high / __k7Vector);
+                var sqrt1__high = global::System.Numerics.Vector.SquareRoot(div2__high);
+                var add3__high = (sqrt1__high + __epsilonVector);
+                var div3__high = (mul5__high / add3__high);
+                var sub1__high = (param__high - div3__high);
+                __paramVectors[__block] = global::System.Numerics.Vector.Narrow(sub1__low, sub1__high);
+                __mVectors[__block] = global::System.Numerics.Vector.Narrow(add1__low, add1__high);
+                __vVectors[__block] = global::System.Numerics.Vector.Narrow(add2__low, add2__high);
             }
-            i = paramVectors.Length * global::System.Numerics.Vector<float>.Count;
+            __i = __paramVectors.Length * global::System.Numerics.Vector<float>.Count;
         }
-        for (; i < paramValues.Length; i++)
+        for (; __i < __paramValues.Length; __i++)
         {
-            double param = paramValues[i];
-            double grad = gradValues[i];
-            double m = mValues[i];
-            double v = vValues[i];
+            double param = __paramValues[__i];
+            double grad = __gradValues[__i];
+            double m = __mValues[__i];
+            double v = __vValues[__i];
             var mul1 = (beta1 * m);
             var mul2 = (k2 * grad);
             var add1 = (mul1 + mul2);
@@ -230,15 +230,15 @@ partial class Adam : global::Dsl.IUpdateRule
             var mul4 = (k4 * square1);
             var add2 = (mul3 + mul4);
             var div1 = (add1 / k5);
-            var mul5 = (learningRate * div1);
+            var mul5 = (__learningRate * div1);
             var div2 = (add2 / k7);
             var sqrt1 = global::System.Math.Sqrt(div2);
             var add3 = (sqrt1 + epsilon);
             var div3 = (mul5 / add3);
             var sub1 = (param - div3);
-            paramValues[i] = (float)sub1;
-            mValues[i] = (float)add1;
-            vValues[i] = (float)add2;
+            __paramValues[__i] = (float)sub1;
+            __mValues[__i] = (float)add1;
+            __vValues[__i] = (float)add2;
         }
     }
 }

@@ -20,134 +20,134 @@ namespace Demo;
 partial class DigitClassifier : global::Dsl.IExperiment
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
-    private global::Dsl.Tensor _matMul1 = null!;
-    private global::Dsl.Tensor _add1 = null!;
-    private global::Dsl.Tensor _relu1 = null!;
-    private global::Dsl.Tensor _matMul2 = null!;
-    private global::Dsl.Tensor _logits = null!;
-    private global::Dsl.Tensor _loss = null!;
-    private global::Dsl.Tensor _lossLogProbs = null!;
-    private global::Dsl.Tensor _lossTotalWeight = null!;
-    private global::Dsl.Tensor _dLoss = null!;
-    private global::Dsl.Tensor _dLogits = null!;
-    private global::Dsl.Tensor _dLogitsLogProbsGradient = null!;
-    private global::Dsl.Tensor _dB2 = null!;
-    private global::Dsl.Tensor _dRelu1 = null!;
-    private global::Dsl.Tensor _dW2 = null!;
-    private global::Dsl.Tensor _dAdd1 = null!;
-    private global::Dsl.Tensor _dB1 = null!;
-    private global::Dsl.Tensor _dW1 = null!;
-    private global::Dsl.UpdateRuleState? _optimizerStateW1; // Optimizer state of Net.W1
-    private global::Dsl.UpdateRuleState? _optimizerStateB1; // Optimizer state of Net.B1
-    private global::Dsl.UpdateRuleState? _optimizerStateW2; // Optimizer state of Net.W2
-    private global::Dsl.UpdateRuleState? _optimizerStateB2; // Optimizer state of Net.B2
-    private long _batch = -1;
-    private bool _buffersReady;
-    private long _step;
+    private global::Dsl.Tensor __matMul1 = null!;
+    private global::Dsl.Tensor __add1 = null!;
+    private global::Dsl.Tensor __relu1 = null!;
+    private global::Dsl.Tensor __matMul2 = null!;
+    private global::Dsl.Tensor __logits = null!;
+    private global::Dsl.Tensor __loss = null!;
+    private global::Dsl.Tensor __lossLogProbs = null!;
+    private global::Dsl.Tensor __lossTotalWeight = null!;
+    private global::Dsl.Tensor __dLoss = null!;
+    private global::Dsl.Tensor __dLogits = null!;
+    private global::Dsl.Tensor __dLogitsLogProbsGradient = null!;
+    private global::Dsl.Tensor __dB2 = null!;
+    private global::Dsl.Tensor __dRelu1 = null!;
+    private global::Dsl.Tensor __dW2 = null!;
+    private global::Dsl.Tensor __dAdd1 = null!;
+    private global::Dsl.Tensor __dB1 = null!;
+    private global::Dsl.Tensor __dW1 = null!;
+    private global::Dsl.UpdateRuleState? __optimizerStateW1; // Optimizer state of Net.W1
+    private global::Dsl.UpdateRuleState? __optimizerStateB1; // Optimizer state of Net.B1
+    private global::Dsl.UpdateRuleState? __optimizerStateW2; // Optimizer state of Net.W2
+    private global::Dsl.UpdateRuleState? __optimizerStateB2; // Optimizer state of Net.B2
+    private long __batchAllocated = -1;
+    private bool __buffersReady;
+    private long __step;
 
     /// <summary>The number of updates applied so far.</summary>
-    public long StepCount => _step;
+    public long StepCount => __step;
 
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Net.Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Net.Initialize(__generator, dtype);
         ReleaseBuffers();
-        _optimizerStateW1?.Dispose();
-        _optimizerStateW1 = null;
-        _optimizerStateB1?.Dispose();
-        _optimizerStateB1 = null;
-        _optimizerStateW2?.Dispose();
-        _optimizerStateW2 = null;
-        _optimizerStateB2?.Dispose();
-        _optimizerStateB2 = null;
-        _step = 0;
+        __optimizerStateW1?.Dispose();
+        __optimizerStateW1 = null;
+        __optimizerStateB1?.Dispose();
+        __optimizerStateB1 = null;
+        __optimizerStateW2?.Dispose();
+        __optimizerStateW2 = null;
+        __optimizerStateB2?.Dispose();
+        __optimizerStateB2 = null;
+        __step = 0;
     }
 
     /// <summary>One training step on a batch: forward, backward and the Adam update. Returns the loss before the update.</summary>
     public float TrainStep(global::Dsl.Tensor images, global::Dsl.Tensor labels, double learningRateFactor = 1d)
     {
-        var loss = ComputeGradients(images, labels);
+        var __loss = ComputeGradients(images, labels);
         ApplyUpdate(learningRateFactor);
-        return loss;
+        return __loss;
     }
 
     /// <summary>Forward and backward without updating: the loss, and the gradients in <see cref="Gradients"/>.</summary>
     public float ComputeGradients(global::Dsl.Tensor images, global::Dsl.Tensor labels)
     {
-        Prepare(images, labels);
+        __Prepare(images, labels);
 
         // Forward
         // matMul1 = images · W1
-        global::Dsl.Kernels.Mm(images, Net.W1, _matMul1);
+        global::Dsl.Kernels.Mm(images, Net.W1, __matMul1);
         // add1 = matMul1 + B1
-        global::Dsl.Kernels.Add(_matMul1, Net.B1, _add1);
+        global::Dsl.Kernels.Add(__matMul1, Net.B1, __add1);
         // relu1 = Relu(add1)
-        global::Dsl.Kernels.Relu(_add1, _relu1);
+        global::Dsl.Kernels.Relu(__add1, __relu1);
         // matMul2 = relu1 · W2
-        global::Dsl.Kernels.Mm(_relu1, Net.W2, _matMul2);
+        global::Dsl.Kernels.Mm(__relu1, Net.W2, __matMul2);
         // logits = matMul2 + B2
-        global::Dsl.Kernels.Add(_matMul2, Net.B2, _logits);
+        global::Dsl.Kernels.Add(__matMul2, Net.B2, __logits);
         // loss = CrossEntropy(logits, labels)
-        global::Dsl.Kernels.LogSoftmax(_logits, 1, _lossLogProbs);
-        global::Dsl.Kernels.NllLoss(_lossLogProbs, labels, global::Dsl.Reduction.Mean, null, -100, _loss, _lossTotalWeight);
+        global::Dsl.Kernels.LogSoftmax(__logits, 1, __lossLogProbs);
+        global::Dsl.Kernels.NllLoss(__lossLogProbs, labels, global::Dsl.Reduction.Mean, null, -100, __loss, __lossTotalWeight);
 
         // Backward
         // dLoss = 1
-        global::Dsl.Kernels.Fill(_dLoss, 1d);
+        global::Dsl.Kernels.Fill(__dLoss, 1d);
         // dLogits = dLoss ⊙ (softmax(logits) - onehot(labels)) / B
-        global::Dsl.Kernels.NllLossBackward(_dLoss, _lossLogProbs, labels, _lossTotalWeight, global::Dsl.Reduction.Mean, null, -100, _dLogitsLogProbsGradient);
-        global::Dsl.Kernels.LogSoftmaxBackward(_dLogitsLogProbsGradient, _lossLogProbs, 1, _dLogits);
+        global::Dsl.Kernels.NllLossBackward(__dLoss, __lossLogProbs, labels, __lossTotalWeight, global::Dsl.Reduction.Mean, null, -100, __dLogitsLogProbsGradient);
+        global::Dsl.Kernels.LogSoftmaxBackward(__dLogitsLogProbsGradient, __lossLogProbs, 1, __dLogits);
         // dB2 = Σ dLogits over the broadcast axes of B2
-        global::Dsl.Kernels.SumToShape(_dLogits, _dB2);
+        global::Dsl.Kernels.SumToShape(__dLogits, __dB2);
         // dRelu1 = dLogits · W2ᵀ
-        global::Dsl.Kernels.Mm(_dLogits, Net.W2, _dRelu1, transposeB: true);
+        global::Dsl.Kernels.Mm(__dLogits, Net.W2, __dRelu1, transposeB: true);
         // dW2 = relu1ᵀ · dLogits
-        global::Dsl.Kernels.Mm(_relu1, _dLogits, _dW2, transposeA: true);
+        global::Dsl.Kernels.Mm(__relu1, __dLogits, __dW2, transposeA: true);
         // dAdd1 = dRelu1 ⊙ [relu1 > 0]
-        global::Dsl.Kernels.ReluBackward(_dRelu1, _relu1, _dAdd1);
+        global::Dsl.Kernels.ReluBackward(__dRelu1, __relu1, __dAdd1);
         // dB1 = Σ dAdd1 over the broadcast axes of B1
-        global::Dsl.Kernels.SumToShape(_dAdd1, _dB1);
+        global::Dsl.Kernels.SumToShape(__dAdd1, __dB1);
         // dW1 = imagesᵀ · dAdd1
-        global::Dsl.Kernels.Mm(images, _dAdd1, _dW1, transposeA: true);
+        global::Dsl.Kernels.Mm(images, __dAdd1, __dW1, transposeA: true);
 
-        return (float)_loss.Item();
+        return (float)__loss.Item();
     }
 
     /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
     public float EvaluateLoss(global::Dsl.Tensor images, global::Dsl.Tensor labels)
     {
-        Prepare(images, labels);
+        __Prepare(images, labels);
         // matMul1 = images · W1
-        global::Dsl.Kernels.Mm(images, Net.W1, _matMul1);
+        global::Dsl.Kernels.Mm(images, Net.W1, __matMul1);
         // add1 = matMul1 + B1
-        global::Dsl.Kernels.Add(_matMul1, Net.B1, _add1);
+        global::Dsl.Kernels.Add(__matMul1, Net.B1, __add1);
         // relu1 = Relu(add1)
-        global::Dsl.Kernels.Relu(_add1, _relu1);
+        global::Dsl.Kernels.Relu(__add1, __relu1);
         // matMul2 = relu1 · W2
-        global::Dsl.Kernels.Mm(_relu1, Net.W2, _matMul2);
+        global::Dsl.Kernels.Mm(__relu1, Net.W2, __matMul2);
         // logits = matMul2 + B2
-        global::Dsl.Kernels.Add(_matMul2, Net.B2, _logits);
+        global::Dsl.Kernels.Add(__matMul2, Net.B2, __logits);
         // loss = CrossEntropy(logits, labels)
-        global::Dsl.Kernels.LogSoftmax(_logits, 1, _lossLogProbs);
-        global::Dsl.Kernels.NllLoss(_lossLogProbs, labels, global::Dsl.Reduction.Mean, null, -100, _loss, _lossTotalWeight);
-        return (float)_loss.Item();
+        global::Dsl.Kernels.LogSoftmax(__logits, 1, __lossLogProbs);
+        global::Dsl.Kernels.NllLoss(__lossLogProbs, labels, global::Dsl.Reduction.Mean, null, -100, __loss, __lossTotalWeight);
+        return (float)__loss.Item();
     }
 
     /// <summary>Applies the Adam update with the gradients of the last <see cref="ComputeGradients"/>;
     /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
-        _step++;
+        __step++;
         // Net.W1 ← Adam(Net.W1, dW1)
-        Optimizer.Update(_optimizerStateW1 ??= Optimizer.CreateState(Net.W1), Net.W1, _dW1, _step, learningRateFactor);
+        Optimizer.Update(__optimizerStateW1 ??= Optimizer.CreateState(Net.W1), Net.W1, __dW1, __step, learningRateFactor);
         // Net.B1 ← Adam(Net.B1, dB1)
-        Optimizer.Update(_optimizerStateB1 ??= Optimizer.CreateState(Net.B1), Net.B1, _dB1, _step, learningRateFactor);
+        Optimizer.Update(__optimizerStateB1 ??= Optimizer.CreateState(Net.B1), Net.B1, __dB1, __step, learningRateFactor);
         // Net.W2 ← Adam(Net.W2, dW2)
-        Optimizer.Update(_optimizerStateW2 ??= Optimizer.CreateState(Net.W2), Net.W2, _dW2, _step, learningRateFactor);
+        Optimizer.Update(__optimizerStateW2 ??= Optimizer.CreateState(Net.W2), Net.W2, __dW2, __step, learningRateFactor);
         // Net.B2 ← Adam(Net.B2, dB2)
-        Optimizer.Update(_optimizerStateB2 ??= Optimizer.CreateState(Net.B2), Net.B2, _dB2, _step, learningRateFactor);
+        Optimizer.Update(__optimizerStateB2 ??= Optimizer.CreateState(Net.B2), Net.B2, __dB2, __step, learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>
@@ -155,12 +155,12 @@ partial class DigitClassifier : global::Dsl.IExperiment
     {
         get
         {
-            var gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(4);
-            gradients.Add(("Net.W1", _dW1));
-            gradients.Add(("Net.B1", _dB1));
-            gradients.Add(("Net.W2", _dW2));
-            gradients.Add(("Net.B2", _dB2));
-            return gradients;
+            var __gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(4);
+            __gradients.Add(("Net.W1", __dW1));
+            __gradients.Add(("Net.B1", __dB1));
+            __gradients.Add(("Net.W2", __dW2));
+            __gradients.Add(("Net.B2", __dB2));
+            return __gradients;
         }
     }
 
@@ -169,14 +169,14 @@ partial class DigitClassifier : global::Dsl.IExperiment
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            foreach (var (name, value) in Net.Parameters) parameters.Add(("Net." + name, value));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            foreach (var (__name, __value) in Net.Parameters) __parameters.Add(("Net." + __name, __value));
+            return __parameters;
         }
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void Prepare(global::Dsl.Tensor images, global::Dsl.Tensor labels)
+    private void __Prepare(global::Dsl.Tensor images, global::Dsl.Tensor labels)
     {
         if (!Net.IsInitialized)
         {
@@ -184,75 +184,75 @@ partial class DigitClassifier : global::Dsl.IExperiment
         }
         if (images.Rank != 2)
         {
-            throw ShapeMismatch("images", images, "[Batch, 784]", "");
+            throw __ShapeMismatch("images", images, "[Batch, 784]", "");
         }
         if (labels.Rank != 1)
         {
-            throw ShapeMismatch("labels", labels, "[Batch]", "");
+            throw __ShapeMismatch("labels", labels, "[Batch]", "");
         }
-        var batch = images.Size(0);
+        var __batch = images.Size(0);
         if (images.Size(1) != 784)
         {
-            throw ShapeMismatch("images", images, "[Batch, 784]", "");
+            throw __ShapeMismatch("images", images, "[Batch, 784]", "");
         }
-        if (labels.Size(0) != batch)
+        if (labels.Size(0) != __batch)
         {
-            throw ShapeMismatch("labels", labels, "[Batch]", $" (Batch = {batch}, from images axis 0)");
+            throw __ShapeMismatch("labels", labels, "[Batch]", $" (Batch = {__batch}, from images axis 0)");
         }
-        if (_buffersReady && batch == _batch) return;
-        _batch = batch;
-        AllocateBuffers();
+        if (__buffersReady && __batch == __batchAllocated) return;
+        __batchAllocated = __batch;
+        __AllocateBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocateBuffers()
+    private void __AllocateBuffers()
     {
         ReleaseBuffers();
-        var dtype = Net.W1.DType;
-        _matMul1 = global::Dsl.Tensor.Empty([_batch, 256], dtype);
-        _add1 = global::Dsl.Tensor.Empty([_batch, 256], dtype);
-        _relu1 = global::Dsl.Tensor.Empty([_batch, 256], dtype);
-        _matMul2 = global::Dsl.Tensor.Empty([_batch, 10], dtype);
-        _logits = global::Dsl.Tensor.Empty([_batch, 10], dtype);
-        _loss = global::Dsl.Tensor.Empty([], dtype);
-        _lossLogProbs = global::Dsl.Tensor.Empty([_batch, 10], dtype);
-        _lossTotalWeight = global::Dsl.Tensor.Empty([], dtype);
-        _dLoss = global::Dsl.Tensor.Empty([], dtype);
-        _dLogits = global::Dsl.Tensor.Empty([_batch, 10], dtype);
-        _dLogitsLogProbsGradient = global::Dsl.Tensor.Empty([_batch, 10], dtype);
-        _dB2 = global::Dsl.Tensor.Empty([10], dtype);
-        _dRelu1 = global::Dsl.Tensor.Empty([_batch, 256], dtype);
-        _dW2 = global::Dsl.Tensor.Empty([256, 10], dtype);
-        _dAdd1 = global::Dsl.Tensor.Empty([_batch, 256], dtype);
-        _dB1 = global::Dsl.Tensor.Empty([256], dtype);
-        _dW1 = global::Dsl.Tensor.Empty([784, 256], dtype);
-        _buffersReady = true;
+        var __dtype = Net.W1.DType;
+        __matMul1 = global::Dsl.Tensor.Empty([__batchAllocated, 256], __dtype);
+        __add1 = global::Dsl.Tensor.Empty([__batchAllocated, 256], __dtype);
+        __relu1 = global::Dsl.Tensor.Empty([__batchAllocated, 256], __dtype);
+        __matMul2 = global::Dsl.Tensor.Empty([__batchAllocated, 10], __dtype);
+        __logits = global::Dsl.Tensor.Empty([__batchAllocated, 10], __dtype);
+        __loss = global::Dsl.Tensor.Empty([], __dtype);
+        __lossLogProbs = global::Dsl.Tensor.Empty([__batchAllocated, 10], __dtype);
+        __lossTotalWeight = global::Dsl.Tensor.Empty([], __dtype);
+        __dLoss = global::Dsl.Tensor.Empty([], __dtype);
+        __dLogits = global::Dsl.Tensor.Empty([__batchAllocated, 10], __dtype);
+        __dLogitsLogProbsGradient = global::Dsl.Tensor.Empty([__batchAllocated, 10], __dtype);
+        __dB2 = global::Dsl.Tensor.Empty([10], __dtype);
+        __dRelu1 = global::Dsl.Tensor.Empty([__batchAllocated, 256], __dtype);
+        __dW2 = global::Dsl.Tensor.Empty([256, 10], __dtype);
+        __dAdd1 = global::Dsl.Tensor.Empty([__batchAllocated, 256], __dtype);
+        __dB1 = global::Dsl.Tensor.Empty([256], __dtype);
+        __dW1 = global::Dsl.Tensor.Empty([784, 256], __dtype);
+        __buffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
-        _matMul1?.Dispose();
-        _add1?.Dispose();
-        _relu1?.Dispose();
-        _matMul2?.Dispose();
-        _logits?.Dispose();
-        _loss?.Dispose();
-        _lossLogProbs?.Dispose();
-        _lossTotalWeight?.Dispose();
-        _dLoss?.Dispose();
-        _dLogits?.Dispose();
-        _dLogitsLogProbsGradient?.Dispose();
-        _dB2?.Dispose();
-        _dRelu1?.Dispose();
-        _dW2?.Dispose();
-        _dAdd1?.Dispose();
-        _dB1?.Dispose();
-        _dW1?.Dispose();
-        _buffersReady = false;
+        __matMul1?.Dispose();
+        __add1?.Dispose();
+        __relu1?.Dispose();
+        __matMul2?.Dispose();
+        __logits?.Dispose();
+        __loss?.Dispose();
+        __lossLogProbs?.Dispose();
+        __lossTotalWeight?.Dispose();
+        __dLoss?.Dispose();
+        __dLogits?.Dispose();
+        __dLogitsLogProbsGradient?.Dispose();
+        __dB2?.Dispose();
+        __dRelu1?.Dispose();
+        __dW2?.Dispose();
+        __dAdd1?.Dispose();
+        __dB1?.Dispose();
+        __dW1?.Dispose();
+        __buffersReady = false;
     }
 
-    private static global::System.ArgumentException ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"DigitClassifier.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }
@@ -273,37 +273,37 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <summary>A new <c>DigitClassifier</c> with the checkpoint at <paramref name="path"/> loaded.</summary>
     public static DigitClassifier Load(string path)
     {
-        var experiment = new DigitClassifier();
-        global::Dsl.ExperimentCheckpoint.Restore(experiment, path);
-        return experiment;
+        var __experiment = new DigitClassifier();
+        global::Dsl.ExperimentCheckpoint.Restore(__experiment, path);
+        return __experiment;
     }
 
     // ---- Dsl.IExperiment: what Dsl.Trainer calls (Fit, Evaluate, checkpoints)
-    private static readonly global::Dsl.StepInput[] s_dslInputs =
+    private static readonly global::Dsl.StepInput[] __inputs =
     [
         new("images", [null, 784L], "[Batch, 784]", false),
         new("labels", [null], "[Batch]", true),
     ];
-    private static readonly global::Dsl.MetricInfo[] s_dslMetrics = [];
+    private static readonly global::Dsl.MetricInfo[] __metrics = [];
 
     string global::Dsl.IExperiment.Name => "DigitClassifier";
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => s_dslInputs;
-    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => s_dslMetrics;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.StepInput> global::Dsl.IExperiment.Inputs => __inputs;
+    global::System.Collections.Generic.IReadOnlyList<global::Dsl.MetricInfo> global::Dsl.IExperiment.Metrics => __metrics;
     bool global::Dsl.IExperiment.HasSeparateUpdate => true;
     bool global::Dsl.IExperiment.HasLoss => true;
-    long global::Dsl.IExperiment.StepCount => _step;
+    long global::Dsl.IExperiment.StepCount => __step;
     bool global::Dsl.IExperiment.IsInitialized => Net.IsInitialized;
     global::Dsl.DType global::Dsl.IExperiment.ParameterDType => Net.W1.DType;
-    void global::Dsl.IExperiment.Initialize(ulong seed, global::Dsl.DType dtype) => Initialize(seed, dtype);
-    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, double learningRateFactor) => TrainStep(batch[0], batch[1], learningRateFactor);
-    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => ComputeGradients(batch[0], batch[1]);
-    void global::Dsl.IExperiment.ApplyUpdate(double learningRateFactor) => ApplyUpdate(learningRateFactor);
-    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch) => EvaluateLoss(batch[0], batch[1]);
+    void global::Dsl.IExperiment.Initialize(ulong __seed, global::Dsl.DType __dtype) => Initialize(__seed, __dtype);
+    float global::Dsl.IExperiment.TrainStep(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, double __learningRateFactor) => TrainStep(__batch[0], __batch[1], __learningRateFactor);
+    float global::Dsl.IExperiment.ComputeGradients(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => ComputeGradients(__batch[0], __batch[1]);
+    void global::Dsl.IExperiment.ApplyUpdate(double __learningRateFactor) => ApplyUpdate(__learningRateFactor);
+    float global::Dsl.IExperiment.EvaluateLoss(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch) => EvaluateLoss(__batch[0], __batch[1]);
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Gradients => Gradients;
     global::System.Collections.Generic.IReadOnlyList<(string Name, global::Dsl.Tensor Value)> global::Dsl.IExperiment.Parameters => Parameters;
-    void global::Dsl.IExperiment.RestoreStep(long step) => _step = step;
+    void global::Dsl.IExperiment.RestoreStep(long __restored) => __step = __restored;
 
-    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> batch, global::System.Span<double> values)
+    void global::Dsl.IExperiment.EvaluateMetrics(global::System.Collections.Generic.IReadOnlyList<global::Dsl.Tensor> __batch, global::System.Span<double> __values)
     {
     }
 
@@ -312,16 +312,16 @@ partial class DigitClassifier : global::Dsl.IExperiment
     {
         get
         {
-            var states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            _optimizerStateW1 ??= Optimizer.CreateState(Net.W1);
-            foreach (var (name, value) in _optimizerStateW1.Named()) states.Add(("Optimizer/Net.W1/" + name, value));
-            _optimizerStateB1 ??= Optimizer.CreateState(Net.B1);
-            foreach (var (name, value) in _optimizerStateB1.Named()) states.Add(("Optimizer/Net.B1/" + name, value));
-            _optimizerStateW2 ??= Optimizer.CreateState(Net.W2);
-            foreach (var (name, value) in _optimizerStateW2.Named()) states.Add(("Optimizer/Net.W2/" + name, value));
-            _optimizerStateB2 ??= Optimizer.CreateState(Net.B2);
-            foreach (var (name, value) in _optimizerStateB2.Named()) states.Add(("Optimizer/Net.B2/" + name, value));
-            return states;
+            var __states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            __optimizerStateW1 ??= Optimizer.CreateState(Net.W1);
+            foreach (var (__name, __value) in __optimizerStateW1.Named()) __states.Add(("Optimizer/Net.W1/" + __name, __value));
+            __optimizerStateB1 ??= Optimizer.CreateState(Net.B1);
+            foreach (var (__name, __value) in __optimizerStateB1.Named()) __states.Add(("Optimizer/Net.B1/" + __name, __value));
+            __optimizerStateW2 ??= Optimizer.CreateState(Net.W2);
+            foreach (var (__name, __value) in __optimizerStateW2.Named()) __states.Add(("Optimizer/Net.W2/" + __name, __value));
+            __optimizerStateB2 ??= Optimizer.CreateState(Net.B2);
+            foreach (var (__name, __value) in __optimizerStateB2.Named()) __states.Add(("Optimizer/Net.B2/" + __name, __value));
+            return __states;
         }
     }
 }

@@ -38,8 +38,8 @@ partial class Mlp
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from a generator seeded with <paramref name="seed"/>.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
-        using var generator = new global::Dsl.Generator(seed);
-        Initialize(generator, dtype);
+        using var __generator = new global::Dsl.Generator(seed);
+        Initialize(__generator, dtype);
     }
 
     /// <summary>Allocates the parameters for the current [Dim] sizes and fills them from <paramref name="generator"/>, in declaration order, then the sub-models'.</summary>
@@ -60,23 +60,23 @@ partial class Mlp
         // W1 [Inputs, Hidden]: uniform in ±1/√Inputs (fan-in)
         W1.Dispose();
         W1 = global::Dsl.Tensor.Empty([Inputs, Hidden], dtype);
-        var w1Bound = 1d / global::System.Math.Sqrt(Inputs);
-        W1.UniformInPlace(-w1Bound, w1Bound, generator);
+        var __w1Bound = 1d / global::System.Math.Sqrt(Inputs);
+        W1.UniformInPlace(-__w1Bound, __w1Bound, generator);
         // B1 [Hidden]: uniform in ±1/√Inputs (fan-in)
         B1.Dispose();
         B1 = global::Dsl.Tensor.Empty([Hidden], dtype);
-        var b1Bound = 1d / global::System.Math.Sqrt(Inputs);
-        B1.UniformInPlace(-b1Bound, b1Bound, generator);
+        var __b1Bound = 1d / global::System.Math.Sqrt(Inputs);
+        B1.UniformInPlace(-__b1Bound, __b1Bound, generator);
         // W2 [Hidden, Classes]: uniform in ±1/√Hidden (fan-in)
         W2.Dispose();
         W2 = global::Dsl.Tensor.Empty([Hidden, Classes], dtype);
-        var w2Bound = 1d / global::System.Math.Sqrt(Hidden);
-        W2.UniformInPlace(-w2Bound, w2Bound, generator);
+        var __w2Bound = 1d / global::System.Math.Sqrt(Hidden);
+        W2.UniformInPlace(-__w2Bound, __w2Bound, generator);
         // B2 [Classes]: uniform in ±1/√Hidden (fan-in)
         B2.Dispose();
         B2 = global::Dsl.Tensor.Empty([Classes], dtype);
-        var b2Bound = 1d / global::System.Math.Sqrt(Hidden);
-        B2.UniformInPlace(-b2Bound, b2Bound, generator);
+        var __b2Bound = 1d / global::System.Math.Sqrt(Hidden);
+        B2.UniformInPlace(-__b2Bound, __b2Bound, generator);
         ReleasePredictBuffers();
         IsInitialized = true;
     }
@@ -86,24 +86,24 @@ partial class Mlp
     {
         get
         {
-            var parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
-            parameters.Add(("W1", W1));
-            parameters.Add(("B1", B1));
-            parameters.Add(("W2", W2));
-            parameters.Add(("B2", B2));
-            return parameters;
+            var __parameters = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
+            __parameters.Add(("W1", W1));
+            __parameters.Add(("B1", B1));
+            __parameters.Add(("W2", W2));
+            __parameters.Add(("B2", B2));
+            return __parameters;
         }
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor _predictMatMul1 = null!;
-    private global::Dsl.Tensor _predictAdd1 = null!;
-    private global::Dsl.Tensor _predictRelu1 = null!;
-    private global::Dsl.Tensor _predictMatMul2 = null!;
-    private global::Dsl.Tensor _predictAdd2 = null!;
-    private long _predictBatch = -1;
-    private long _predictInputs = -1;
-    private bool _predictBuffersReady;
+    private global::Dsl.Tensor __predictMatMul1 = null!;
+    private global::Dsl.Tensor __predictAdd1 = null!;
+    private global::Dsl.Tensor __predictRelu1 = null!;
+    private global::Dsl.Tensor __predictMatMul2 = null!;
+    private global::Dsl.Tensor __predictAdd2 = null!;
+    private long __predictBatchAllocated = -1;
+    private long __predictInputsAllocated = -1;
+    private bool __predictBuffersReady;
 
     /// <summary>
     /// Forward, compiled: the same computation into buffers this model owns and reuses, allocating
@@ -112,22 +112,22 @@ partial class Mlp
     /// </summary>
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
-        PreparePredict(x);
+        __PreparePredict(x);
         // matMul1 = x · W1
-        global::Dsl.Kernels.Mm(x, W1, _predictMatMul1);
+        global::Dsl.Kernels.Mm(x, W1, __predictMatMul1);
         // add1 = matMul1 + B1
-        global::Dsl.Kernels.Add(_predictMatMul1, B1, _predictAdd1);
+        global::Dsl.Kernels.Add(__predictMatMul1, B1, __predictAdd1);
         // relu1 = Relu(add1)
-        global::Dsl.Kernels.Relu(_predictAdd1, _predictRelu1);
+        global::Dsl.Kernels.Relu(__predictAdd1, __predictRelu1);
         // matMul2 = relu1 · W2
-        global::Dsl.Kernels.Mm(_predictRelu1, W2, _predictMatMul2);
+        global::Dsl.Kernels.Mm(__predictRelu1, W2, __predictMatMul2);
         // add2 = matMul2 + B2
-        global::Dsl.Kernels.Add(_predictMatMul2, B2, _predictAdd2);
-        return _predictAdd2;
+        global::Dsl.Kernels.Add(__predictMatMul2, B2, __predictAdd2);
+        return __predictAdd2;
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
-    private void PreparePredict(global::Dsl.Tensor x)
+    private void __PreparePredict(global::Dsl.Tensor x)
     {
         if (!IsInitialized)
         {
@@ -135,45 +135,45 @@ partial class Mlp
         }
         if (x.Rank != 2)
         {
-            throw PredictShapeMismatch("x", x, "[Batch, Inputs]", "");
+            throw __PredictShapeMismatch("x", x, "[Batch, Inputs]", "");
         }
-        var batch = x.Size(0);
-        var inputs = x.Size(1);
-        if (_predictBuffersReady && batch == _predictBatch && inputs == _predictInputs) return;
-        if (Inputs != inputs)
+        var __batch = x.Size(0);
+        var __inputs = x.Size(1);
+        if (__predictBuffersReady && __batch == __predictBatchAllocated && __inputs == __predictInputsAllocated) return;
+        if (Inputs != __inputs)
         {
-            throw new global::System.InvalidOperationException($"Mlp: Inputs is {Inputs} but the inputs need {inputs}.");
+            throw new global::System.InvalidOperationException($"Mlp: Inputs is {Inputs} but the inputs need {__inputs}.");
         }
-        _predictBatch = batch;
-        _predictInputs = inputs;
-        AllocatePredictBuffers();
+        __predictBatchAllocated = __batch;
+        __predictInputsAllocated = __inputs;
+        __AllocatePredictBuffers();
     }
 
     /// <summary>Allocates every buffer for the current sizes, in the parameters' dtype.</summary>
-    private void AllocatePredictBuffers()
+    private void __AllocatePredictBuffers()
     {
         ReleasePredictBuffers();
-        var dtype = W1.DType;
-        _predictMatMul1 = global::Dsl.Tensor.Empty([_predictBatch, (long)Hidden], dtype);
-        _predictAdd1 = global::Dsl.Tensor.Empty([_predictBatch, (long)Hidden], dtype);
-        _predictRelu1 = global::Dsl.Tensor.Empty([_predictBatch, (long)Hidden], dtype);
-        _predictMatMul2 = global::Dsl.Tensor.Empty([_predictBatch, (long)Classes], dtype);
-        _predictAdd2 = global::Dsl.Tensor.Empty([_predictBatch, (long)Classes], dtype);
-        _predictBuffersReady = true;
+        var __dtype = W1.DType;
+        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
+        __predictAdd1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
+        __predictRelu1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
+        __predictMatMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Classes], __dtype);
+        __predictAdd2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Classes], __dtype);
+        __predictBuffersReady = true;
     }
 
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        _predictMatMul1?.Dispose();
-        _predictAdd1?.Dispose();
-        _predictRelu1?.Dispose();
-        _predictMatMul2?.Dispose();
-        _predictAdd2?.Dispose();
-        _predictBuffersReady = false;
+        __predictMatMul1?.Dispose();
+        __predictAdd1?.Dispose();
+        __predictRelu1?.Dispose();
+        __predictMatMul2?.Dispose();
+        __predictAdd2?.Dispose();
+        __predictBuffersReady = false;
     }
 
-    private static global::System.ArgumentException PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
+    private static global::System.ArgumentException __PredictShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"Mlp.Predict: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
     }

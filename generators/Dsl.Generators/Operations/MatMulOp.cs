@@ -1,10 +1,9 @@
 using System;
-using Dsl.Generators.Autodiff;
 using Dsl.Generators.Diagnostics;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Shapes;
+using Dsl.Generators.Ir;
 
-namespace Dsl.Generators.Ir;
+namespace Dsl.Generators.Operations;
 
 /// <summary>
 /// The 2-D matrix product op(a) · op(b), where op transposes when its flag is set. The backward
@@ -37,7 +36,7 @@ internal sealed record MatMulOp(bool TransposeA = false, bool TransposeB = false
 
     private static string Written(ShapeContext context, int i, bool transposed) => context.Label(i) + (transposed ? "ᵀ" : "");
 
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var (a, b) = (node.Inputs[0], node.Inputs[1]);
         if (builder.IsActive(a))
@@ -58,8 +57,8 @@ internal sealed record MatMulOp(bool TransposeA = false, bool TransposeB = false
         }
     }
 
-    public override void Emit(EmitContext context, Node node) =>
-        context.Line(RuntimeApi.MatMul(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node), TransposeA, TransposeB));
+    public override void Emit(IEmitContext context, Node node) =>
+        context.MatMul(node, TransposeA, TransposeB);
 
     public override string Math(Node node, Func<int, string> nameOf) =>
         nameOf(node.Inputs[0]) + (TransposeA ? "ᵀ" : "") + " · " + nameOf(node.Inputs[1]) + (TransposeB ? "ᵀ" : "");

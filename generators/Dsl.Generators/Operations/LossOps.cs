@@ -1,11 +1,10 @@
 using System;
 using System.Collections.Generic;
-using Dsl.Generators.Autodiff;
 using Dsl.Generators.Diagnostics;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Shapes;
+using Dsl.Generators.Ir;
 
-namespace Dsl.Generators.Ir;
+namespace Dsl.Generators.Operations;
 
 /// <summary>
 /// Mean cross-entropy of logits [B, C] against class indices [B] (Int64), as
@@ -33,7 +32,7 @@ internal sealed record CrossEntropyOp : Op
         return ShapeResult.Tensor(SymShape.Scalar);
     }
 
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var logits = node.Inputs[0];
         if (builder.IsActive(logits))
@@ -46,13 +45,9 @@ internal sealed record CrossEntropyOp : Op
     public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) =>
         [new AuxiliaryBuffer("LogProbs", nodeOf(node.Inputs[0]).Shape), new AuxiliaryBuffer("TotalWeight", SymShape.Scalar)];
 
-    public override void Emit(EmitContext context, Node node)
+    public override void Emit(IEmitContext context, Node node)
     {
-        foreach (var line in RuntimeApi.CrossEntropy(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node),
-            context.Auxiliary(node, "LogProbs"), context.Auxiliary(node, "TotalWeight")))
-        {
-            context.Line(line);
-        }
+        context.CrossEntropy(node, "LogProbs", "TotalWeight");
     }
 
     public override string Math(Node node, Func<int, string> nameOf) => "CrossEntropy(" + nameOf(node.Inputs[0]) + ", " + nameOf(node.Inputs[1]) + ")";
@@ -81,7 +76,7 @@ internal sealed record MseLossOp : Op
         return ShapeResult.Tensor(SymShape.Scalar);
     }
 
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var (prediction, target) = (node.Inputs[0], node.Inputs[1]);
         if (builder.IsActive(prediction))
@@ -95,8 +90,8 @@ internal sealed record MseLossOp : Op
         }
     }
 
-    public override void Emit(EmitContext context, Node node) =>
-        context.Line(RuntimeApi.MseLoss(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node)));
+    public override void Emit(IEmitContext context, Node node) =>
+        context.MseLoss(node);
 
     public override string Math(Node node, Func<int, string> nameOf) => "mean((" + nameOf(node.Inputs[0]) + " - " + nameOf(node.Inputs[1]) + ")²)";
 }

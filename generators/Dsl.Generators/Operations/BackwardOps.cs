@@ -1,10 +1,9 @@
 using System;
 using System.Collections.Generic;
-using Dsl.Generators.Autodiff;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Shapes;
+using Dsl.Generators.Ir;
 
-namespace Dsl.Generators.Ir;
+namespace Dsl.Generators.Operations;
 
 // Ops that derivative rules introduce. Their own derivative rules make second derivatives work
 // (Grad(...) inside a loss); an op without one (CrossEntropySecond, a user rule) is DSL0202 when reached.
@@ -17,7 +16,7 @@ internal sealed record OnesOp : Op
 
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(SymShape.Scalar);
 
-    public override void Emit(EmitContext context, Node node) => context.Line(RuntimeApi.Fill(context.Out(node), "1d"));
+    public override void Emit(IEmitContext context, Node node) => context.Fill(node, 1);
 
     public override string Math(Node node, Func<int, string> nameOf) => "1";
 }
@@ -30,13 +29,13 @@ internal sealed record SumToShapeOp : Op
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
 
     // d/dg of Σ-over-broadcast-axes is the upstream gradient broadcast back.
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var g = node.Inputs[0];
         if (builder.IsActive(g)) builder.Accumulate(g, builder.Add(new ExpandOp(), builder.GradientName(g), gradient, g));
     }
 
-    public override void Emit(EmitContext context, Node node) => context.Line(RuntimeApi.SumToShape(context.Ref(node.Inputs[0]), context.Out(node)));
+    public override void Emit(IEmitContext context, Node node) => context.Kernel("SumToShape", node, node.Inputs[0]);
 
     public override string Math(Node node, Func<int, string> nameOf) => "Σ " + nameOf(node.Inputs[0]) + " over the broadcast axes of " + nameOf(node.Inputs[1]);
 }
@@ -49,7 +48,7 @@ internal sealed record ExpandOp : Op
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
 
     // d/dg of a broadcast is the upstream gradient summed back to g's shape.
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var g = node.Inputs[0];
         if (!builder.IsActive(g)) return;
@@ -59,7 +58,7 @@ internal sealed record ExpandOp : Op
         builder.Accumulate(g, reduced);
     }
 
-    public override void Emit(EmitContext context, Node node) => context.Line(RuntimeApi.Copy(context.Ref(node.Inputs[0]), context.Out(node)));
+    public override void Emit(IEmitContext context, Node node) => context.Kernel("Copy", node, node.Inputs[0]);
 
     public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " expanded to the shape of " + nameOf(node.Inputs[1]);
 }
@@ -72,15 +71,15 @@ internal sealed record MeanBackwardOp : Op
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
 
     // out = g / n for a scalar g, so d/dg = Σ upstream / n = mean(upstream).
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var g = node.Inputs[0];
         if (builder.IsActive(g)) builder.Accumulate(g, builder.Add(new MeanOp(), builder.GradientName(g), gradient));
     }
 
-    public override void Emit(EmitContext context, Node node)
+    public override void Emit(IEmitContext context, Node node)
     {
-        foreach (var line in RuntimeApi.MeanBackward(context.Ref(node.Inputs[0]), context.Out(node))) context.Line(line);
+        context.MeanBackward(node);
     }
 
     public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " / numel(" + nameOf(node.Inputs[1]) + ")";
@@ -94,15 +93,15 @@ internal sealed record ReluBackwardOp : Op
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
 
     // Linear in g with the same mask; the mask's derivative is zero almost everywhere.
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var (g, y) = (node.Inputs[0], node.Inputs[1]);
         if (builder.IsActive(g)) builder.Accumulate(g, builder.Add(new ReluBackwardOp(), builder.GradientName(g), gradient, y));
     }
 
-    public override void Emit(EmitContext context, Node node)
+    public override void Emit(IEmitContext context, Node node)
     {
-        context.Line(RuntimeApi.ReluBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node)));
+        context.Kernel("ReluBackward", node);
     }
 
     public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " ⊙ [" + nameOf(node.Inputs[1]) + " > 0]";
@@ -116,7 +115,7 @@ internal sealed record TanhBackwardOp : Op
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
 
     // out = g ⊙ (1 - y²): d/dg = upstream ⊙ (1 - y²), d/dy = -2 · upstream ⊙ g ⊙ y.
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var (g, y) = (node.Inputs[0], node.Inputs[1]);
         if (builder.IsActive(g)) builder.Accumulate(g, builder.Add(new TanhBackwardOp(), builder.GradientName(g), gradient, y));
@@ -129,9 +128,9 @@ internal sealed record TanhBackwardOp : Op
         }
     }
 
-    public override void Emit(EmitContext context, Node node)
+    public override void Emit(IEmitContext context, Node node)
     {
-        context.Line(RuntimeApi.TanhBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node)));
+        context.Kernel("TanhBackward", node);
     }
 
     public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " ⊙ (1 - " + nameOf(node.Inputs[1]) + "²)";
@@ -145,7 +144,7 @@ internal sealed record SigmoidBackwardOp : Op
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
 
     // out = g ⊙ y ⊙ (1 - y): d/dg = upstream ⊙ y ⊙ (1 - y), d/dy = upstream ⊙ g ⊙ (1 - 2y).
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var (g, y) = (node.Inputs[0], node.Inputs[1]);
         if (builder.IsActive(g)) builder.Accumulate(g, builder.Add(new SigmoidBackwardOp(), builder.GradientName(g), gradient, y));
@@ -159,9 +158,9 @@ internal sealed record SigmoidBackwardOp : Op
         }
     }
 
-    public override void Emit(EmitContext context, Node node)
+    public override void Emit(IEmitContext context, Node node)
     {
-        context.Line(RuntimeApi.SigmoidBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Out(node)));
+        context.Kernel("SigmoidBackward", node);
     }
 
     public override string Math(Node node, Func<int, string> nameOf) =>
@@ -183,7 +182,7 @@ internal sealed record CrossEntropyBackwardOp : Op
 
     // For the logits: (g / B) · the softmax Jacobian applied to the upstream gradient (the labels
     // get none). For g: Σ upstream ⊙ (softmax - onehot) / B, i.e. this op with g = 1, summed.
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var (g, forward, labels, logits) = (node.Inputs[0], node.Inputs[1], node.Inputs[2], node.Inputs[3]);
         if (builder.IsActive(logits))
@@ -200,14 +199,10 @@ internal sealed record CrossEntropyBackwardOp : Op
         }
     }
 
-    public override void Emit(EmitContext context, Node node)
+    public override void Emit(IEmitContext context, Node node)
     {
         var forward = context.Node(node.Inputs[1]);
-        foreach (var line in RuntimeApi.CrossEntropyBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[2]), context.Out(node),
-            context.Auxiliary(forward, "LogProbs"), context.Auxiliary(forward, "TotalWeight"), context.Auxiliary(node, "LogProbsGradient")))
-        {
-            context.Line(line);
-        }
+        context.CrossEntropyBackward(node, forward, "LogProbs", "TotalWeight", "LogProbsGradient");
     }
 
     public override string Math(Node node, Func<int, string> nameOf) =>
@@ -222,7 +217,7 @@ internal sealed record MseLossBackwardOp : Op
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
 
     // out = g ⊙ 2(p - t)/n for a scalar g: d/dp = upstream ⊙ 2g/n = -d/dt, d/dg = Σ upstream ⊙ 2(p - t)/n.
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var (g, p, t) = (node.Inputs[0], node.Inputs[1], node.Inputs[2]);
         if (builder.IsActive(p) || builder.IsActive(t))
@@ -244,9 +239,9 @@ internal sealed record MseLossBackwardOp : Op
         }
     }
 
-    public override void Emit(EmitContext context, Node node)
+    public override void Emit(IEmitContext context, Node node)
     {
-        context.Line(RuntimeApi.MseLossBackward(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1]), context.Ref(node.Inputs[2]), context.Out(node)));
+        context.MseLossBackward(node);
     }
 
     public override string Math(Node node, Func<int, string> nameOf) =>
@@ -267,14 +262,10 @@ internal sealed record CrossEntropySecondOp : Op
     public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) =>
         [new AuxiliaryBuffer("Softmax", nodeOf(node.Inputs[3]).Shape), new AuxiliaryBuffer("Weighted", nodeOf(node.Inputs[3]).Shape)];
 
-    public override void Emit(EmitContext context, Node node)
+    public override void Emit(IEmitContext context, Node node)
     {
         var forward = context.Node(node.Inputs[1]);
-        foreach (var line in RuntimeApi.CrossEntropySecond(context.Ref(node.Inputs[0]), context.Ref(node.Inputs[2]), context.Out(node),
-            context.Auxiliary(forward, "LogProbs"), context.Auxiliary(forward, "TotalWeight"), context.Auxiliary(node, "Softmax"), context.Auxiliary(node, "Weighted")))
-        {
-            context.Line(line);
-        }
+        context.CrossEntropySecond(node, forward, "LogProbs", "TotalWeight", "Softmax", "Weighted");
     }
 
     public override string Math(Node node, Func<int, string> nameOf) =>

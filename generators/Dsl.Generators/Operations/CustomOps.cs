@@ -1,9 +1,8 @@
 using System;
-using Dsl.Generators.Autodiff;
 using Dsl.Generators.Diagnostics;
-using Dsl.Generators.Emit;
+using Dsl.Generators.Ir;
 
-namespace Dsl.Generators.Ir;
+namespace Dsl.Generators.Operations;
 
 /// <summary>
 /// A user function with a <c>[Derivative]</c> rule, <c>F(x)</c> of x's shape. The forward pass calls
@@ -18,14 +17,14 @@ internal sealed record CustomFunctionOp(string Function, string Method, string R
     public override ShapeResult InferShape(ShapeContext context) =>
         context.IsNumber(0) ? ShapeResult.Fail(DiagnosticCatalog.ScalarWhereTensor, Name, context.Label(0)) : ShapeResult.Tensor(context.Shape(0));
 
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient)
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var x = node.Inputs[0];
         builder.Accumulate(x, builder.Add(new CustomDerivativeOp(Function, Rule), builder.GradientName(x), x, gradient));
     }
 
-    public override void Emit(EmitContext context, Node node) =>
-        context.Line(RuntimeApi.CallUserFunction(Method, [context.Ref(node.Inputs[0])], context.Out(node)));
+    public override void Emit(IEmitContext context, Node node) =>
+        context.CallUserFunction(Method, node);
 
     public override string Math(Node node, Func<int, string> nameOf) => Function + "(" + nameOf(node.Inputs[0]) + ")";
 }
@@ -37,8 +36,8 @@ internal sealed record CustomDerivativeOp(string Function, string Rule) : Op
 
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(0));
 
-    public override void Emit(EmitContext context, Node node) =>
-        context.Line(RuntimeApi.CallUserFunction(Rule, [context.Ref(node.Inputs[0]), context.Ref(node.Inputs[1])], context.Out(node)));
+    public override void Emit(IEmitContext context, Node node) =>
+        context.CallUserFunction(Rule, node);
 
     public override string Math(Node node, Func<int, string> nameOf) =>
         Rule.Substring(Rule.LastIndexOf('.') + 1) + "(" + nameOf(node.Inputs[0]) + ", " + nameOf(node.Inputs[1]) + ")";

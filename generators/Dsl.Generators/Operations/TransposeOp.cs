@@ -1,10 +1,9 @@
 using System;
-using Dsl.Generators.Autodiff;
 using Dsl.Generators.Diagnostics;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Shapes;
+using Dsl.Generators.Ir;
 
-namespace Dsl.Generators.Ir;
+namespace Dsl.Generators.Operations;
 
 /// <summary>
 /// xᵀ for a matrix: [m, n] → [n, m], copied into its buffer. A transpose that feeds a MatMul never
@@ -22,10 +21,10 @@ internal sealed record TransposeOp : Op
         return ShapeResult.Tensor(SymShape.Of(x[1], x[0]));
     }
 
-    public override void Differentiate(GradientBuilder builder, Node node, int gradient) =>
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient) =>
         builder.Accumulate(node.Inputs[0], builder.Add(new TransposeOp(), builder.GradientName(node.Inputs[0]), gradient));
 
-    public override void Emit(EmitContext context, Node node) => context.Line(RuntimeApi.Unary("Transpose", context.Ref(node.Inputs[0]), context.Out(node)));
+    public override void Emit(IEmitContext context, Node node) => context.Kernel("Transpose", node);
 
     public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + "ᵀ";
 }

@@ -1,25 +1,15 @@
 using System;
 using Dsl.Generators.Diagnostics;
-using Dsl.Generators.Emit;
 using Dsl.Generators.Parsing;
 using Dsl.Generators.Shapes;
+using Dsl.Generators.Ir;
 
-namespace Dsl.Generators.Ir;
+namespace Dsl.Generators.Operations;
 
 // Statements of a [Step] that change a model's parameters. They have no value and no buffer; they
 // are emitted where they stand (node order is program order), and after one a parameter read gives
 // a new version of the parameter (a new ParameterOp node), so a value computed from the old one
 // can be told apart (DSL0204).
-
-/// <summary>An effect on a parameter: input 0 is the parameter (the version before the effect).</summary>
-internal abstract record EffectOp : Op
-{
-
-    public override void Differentiate(Autodiff.GradientBuilder builder, Node node, int gradient)
-    {
-        // Nothing is computed from an effect, so no gradient reaches one.
-    }
-}
 
 /// <summary><c>Net.W1 += value</c> (also <c>=</c>, <c>-=</c>, <c>*=</c>, <c>/=</c>): a plain tensor update of a parameter in place.</summary>
 internal sealed record ParameterAssignOp(string Path, AssignOperator Operator) : EffectOp
@@ -54,12 +44,9 @@ internal sealed record ParameterAssignOp(string Path, AssignOperator Operator) :
         _ => "=",
     };
 
-    public override void Emit(EmitContext context, Node node)
+    public override void Emit(IEmitContext context, Node node)
     {
-        var value = node.Inputs[1];
-        context.Line(context.IsNumber(value)
-            ? RuntimeApi.InPlaceNumber(Operator, Path, context.Ref(value))
-            : RuntimeApi.InPlace(Operator, Path, context.Ref(value), null));
+        context.AssignParameter(Path, Operator, node.Inputs[1]);
     }
 }
 
@@ -72,16 +59,6 @@ internal sealed record RuleApplyOp(string Rule, string Path, string StateField) 
 
     public override string Math(Node node, Func<int, string> nameOf) => Path + " ← " + Rule + "(" + Path + ", " + nameOf(node.Inputs[1]) + ")";
 
-    public override void Emit(EmitContext context, Node node) =>
-        context.Line(RuntimeApi.RuleUpdate(Rule, StateField, Path, context.Ref(node.Inputs[1])));
-}
-
-/// <summary>The gradients <c>Grad(loss, model)</c> gives: one input per parameter that got one (<see cref="Paths"/>, in order).</summary>
-internal sealed record GradientSetOp(string Model, EquatableArray<string> Paths) : SourceOp
-{
-    public override string Name => "Gradients";
-
-    public override ShapeResult InferShape(ShapeContext context) => throw new InvalidOperationException("gradient sets are created with their inputs");
-
-    public override string Math(Node node, Func<int, string> nameOf) => "∇" + Model;
+    public override void Emit(IEmitContext context, Node node) =>
+        context.ApplyRule(Rule, StateField, Path, node.Inputs[1]);
 }

@@ -1,0 +1,52 @@
+using System;
+using Dsl.Generators.Ir;
+
+namespace Dsl.Generators.Emit;
+
+/// <summary>
+/// Writes one element of an elementwise op (<see cref="Op.Element"/>) as a C# <c>double</c>
+/// expression, or, with <c>vector: true</c>, as a <c>System.Numerics.Vector&lt;double&gt;</c> one. A
+/// function without a vector form clears <see cref="Supported"/> (the loop then stays scalar).
+/// </summary>
+internal sealed class ElementSyntax(Func<int, string> operand, bool vector) : IElementSyntax
+{
+    private const string Math = RuntimeApi.Math;
+    private const string Vector = "global::System.Numerics.Vector";
+    private const string Zero = Vector + "<double>.Zero";
+    private const string One = Vector + "<double>.One";
+
+    /// <summary>Whether every function asked for has this form.</summary>
+    public bool Supported { get; private set; } = true;
+
+    public string Operand(int index) => operand(index);
+
+    public string Binary(string left, char op, string right) => "(" + left + " " + op + " " + right + ")";
+
+    public string Negate(string x) => "(-" + x + ")";
+
+    public string Function(string function, string x)
+    {
+        if (vector)
+        {
+            switch (function)
+            {
+                case "Relu": return Vector + ".Max(" + x + ", " + Zero + ")";
+                case "Sqrt": return Vector + ".SquareRoot(" + x + ")";
+                case "Abs": return Vector + ".Abs(" + x + ")";
+                case "Sign":
+                    return Vector + ".ConditionalSelect(" + Vector + ".GreaterThan(" + x + ", " + Zero + "), " + One + ", " + Vector + ".ConditionalSelect("
+                        + Vector + ".LessThan(" + x + ", " + Zero + "), -" + One + ", " + Zero + "))";
+                default:
+                    Supported = false;
+                    return "default";
+            }
+        }
+        return function switch
+        {
+            "Relu" => Math + ".Max(" + x + ", 0d)",
+            "Sigmoid" => "(1d / (1d + " + Math + ".Exp(-" + x + ")))",
+            "Sign" => "(" + x + " > 0d ? 1d : " + x + " < 0d ? -1d : 0d)",
+            _ => Math + "." + function + "(" + x + ")",
+        };
+    }
+}
