@@ -139,4 +139,11 @@ internal sealed record UpdateRulePlan(
     EquatableArray<string> States,
     bool HasLearningRate,
     EquatableArray<Node> Nodes,
-    EquatableArray<ElementWritePlan> Writes);
+    EquatableArray<ElementWritePlan> Writes)
+{
+    /// <summary>The number field a schedule scales: inside the loop it reads <c>LearningRate · learningRateFactor</c>.</summary>
+    public const string LearningRateField = "LearningRate";
+
+    /// <summary>The name of that scaled value (a local of the generated Update, under the reserved prefix).</summary>
+    public const string ScaledLearningRate = "learningRate";
+}

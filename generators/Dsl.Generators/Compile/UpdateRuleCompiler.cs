@@ -20,12 +20,6 @@ internal static class UpdateRuleCompiler
 {
     internal sealed record Result(UpdateRulePlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
 
-    /// <summary>The number field a schedule scales: inside the loop it reads <c>LearningRate · learningRateFactor</c>.</summary>
-    public const string LearningRateField = "LearningRate";
-
-    /// <summary>The name of that scaled value (a local of the generated Update, under the reserved prefix).</summary>
-    public const string ScaledLearningRate = "learningRate";
-
     public static Result Compile(UpdateRuleSpec spec)
     {
         var diagnostics = new List<DiagnosticInfo>();
@@ -43,9 +37,9 @@ internal static class UpdateRuleCompiler
         {
             states[state] = graph.Add(new StateOp(state, parameterName), [], elements, ValueKind.Tensor, state, NamePriority.Fixed);
         }
-        var hasLearningRate = spec.Numbers.Any(n => n.Name == LearningRateField && !n.IsStatic);
+        var hasLearningRate = spec.Numbers.Any(n => n.Name == UpdateRulePlan.LearningRateField && !n.IsStatic);
         var overrides = hasLearningRate
-            ? new Dictionary<string, NumberOp> { [LearningRateField] = new NumberOp(NumberSource.Generated, ScaledLearningRate, 0, LearningRateField) }
+            ? new Dictionary<string, NumberOp> { [UpdateRulePlan.LearningRateField] = new NumberOp(NumberSource.Generated, UpdateRulePlan.ScaledLearningRate, 0, UpdateRulePlan.LearningRateField) }
             : null;
 
         Guard.ThrowIfRequested("lowering the update rule");

@@ -67,7 +67,9 @@ internal static class ExperimentEmitter
             plan.RuntimeDims,
             plan.DimChecks,
             plan.Buffers,
-            plan.Models.Select(m => (Identifiers.Path(m) + ".IsInitialized", plan.Name + ": call Initialize(seed) (or " + m + ".Initialize) before the first step.")).ToList(),
+            // Prepare's parameters are the step's tensor inputs: a model field they hide is read through this.
+            plan.Models.Select(m => (Identifiers.Member(m, plan.Parameters.Where(p => p.IsTensor).Select(p => p.Name).ToList()) + ".IsInitialized",
+                plan.Name + ": call Initialize(seed) (or " + m + ".Initialize) before the first step.")).ToList(),
             firstParameter is null ? RuntimeApi.DType + ".Float32" : Identifiers.Path(firstParameter) + ".DType");
     }
 

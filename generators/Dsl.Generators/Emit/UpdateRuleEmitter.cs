@@ -107,7 +107,7 @@ internal static class UpdateRuleEmitter
             writer.Line("state.Validate(this, parameter, gradient);");
             if (plan.HasLearningRate)
             {
-                writer.Line("var " + Identifiers.Generated(UpdateRuleCompiler.ScaledLearningRate) + " = (double)" + Identifiers.Member(UpdateRuleCompiler.LearningRateField, UpdateParameters) + " * learningRateFactor;");
+                writer.Line("var " + Identifiers.Generated(UpdateRulePlan.ScaledLearningRate) + " = (double)" + Identifiers.Member(UpdateRulePlan.LearningRateField, UpdateParameters) + " * learningRateFactor;");
             }
             foreach (var (node, name, expression, math) in hoisted)
             {
