@@ -383,6 +383,17 @@ public sealed class DiagnosticTests
         "\"Nope\"");
 
     [Fact]
+    public void DSL0019_PrivateParam() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Hidden
+        {
+            [Param(3)] Tensor W;
+
+            public Tensor Forward([Shape(3)] Tensor x) => x * W;
+        }
+        """), "DSL0019", "'W' of the model 'Hidden' is private; the code generated for the experiments that use the model reads it, so it must be public or internal", "W");
+
+    [Fact]
     public void DSL0201_NoParameterDependence() => AssertDiagnostic(Single(Linear, """
         [Experiment]
         public partial class Detached

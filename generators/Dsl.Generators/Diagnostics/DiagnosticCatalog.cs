@@ -93,6 +93,10 @@ internal static class DiagnosticCatalog
         "Derivative rule for a function that does not exist",
         "[Derivative(\"{0}\")] on '{1}' names no method of '{2}'; a derivative rule sits beside its function in the same class (write nameof(TheFunction))");
 
+    public static readonly DiagnosticDescriptor Unreachable = Error("DSL0019",
+        "Model member the generated code cannot reach",
+        "'{0}' of the model '{1}' is {2}; the code generated for the experiments that use the model reads it, so it must be public or internal");
+
     public static readonly DiagnosticDescriptor MatMulInner = Error("DSL0101",
         "Matrix product dimensions differ",
         "MatMul inner dimensions differ: {0} is {1}, {2} is {3}");
@@ -177,6 +181,7 @@ internal static class DiagnosticCatalog
         [MisplacedAttribute.Id] = MisplacedAttribute,
         [MissingInstance.Id] = MissingInstance,
         [UnknownDerivativeTarget.Id] = UnknownDerivativeTarget,
+        [Unreachable.Id] = Unreachable,
         [MatMulInner.Id] = MatMulInner,
         [Broadcast.Id] = Broadcast,
         [Rank.Id] = Rank,

@@ -136,6 +136,29 @@ internal sealed partial class DeclarationParser
     }
 
     /// <summary>
+    /// DSL0019: an experiment's generated step reads its models' parameters, sub-models and sizes
+    /// (Net.W1), and the fields Forward uses (inlined there), from outside the model's class.
+    /// </summary>
+    private void CheckReachable(ISymbol member, bool usedByForward)
+    {
+        if (member.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal) return;
+        var isModelPart = HasAttribute(member, ParamAttribute) || HasAttribute(member, DimAttribute)
+            || (MemberType(member) is INamedTypeSymbol type && HasAttribute(type, ModelAttribute));
+        if (!isModelPart && !usedByForward) return;
+        var accessibility = member.DeclaredAccessibility switch
+        {
+            Accessibility.Protected => "protected",
+            Accessibility.ProtectedAndInternal => "private protected",
+            _ => "private",
+        };
+        Report(DiagnosticCatalog.Unreachable, member.Locations.FirstOrDefault(), member.Name, _type.Name, accessibility);
+    }
+
+    /// <summary>The names Forward's body mentions (a superset of the fields it reads).</summary>
+    private HashSet<string> NamesUsedByForward() => new(_type.GetMembers("Forward").SelectMany(m => m.DeclaringSyntaxReferences)
+        .SelectMany(r => r.GetSyntax(_token).DescendantNodes().OfType<IdentifierNameSyntax>()).Select(n => n.Identifier.ValueText), System.StringComparer.Ordinal);
+
+    /// <summary>
     /// Only the first part of a partial class carrying the attribute is read: every part with it is a
     /// target of ForAttributeWithMetadataName, and two outputs with one hint name would fail the build.
     /// </summary>

@@ -76,6 +76,8 @@ internal sealed partial class DeclarationParser
         var dimNames = dims.ToImmutable();
         CheckMisplacedAttributes("Model");
         CheckGeneratedNames("Model");
+        var usedByForward = NamesUsedByForward();
+        foreach (var member in Members()) CheckReachable(member, usedByForward.Contains(member.Name));
 
         foreach (var member in Members())
         {
