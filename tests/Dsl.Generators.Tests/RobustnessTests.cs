@@ -43,6 +43,10 @@ public sealed class RobustnessTests(ITestOutputHelper output)
         "Δ", "größe", "λ1", "Ⅻ", "日本", "x\u0301",
     ];
 
+    /// <summary>Names of locals, parameters and private members in generated code (the second allow-list entry below).</summary>
+    private static readonly string[] GeneratedLocalNames =
+        ["_step", "_batch", "_matMul1", "_buffersReady", "batch", "learningRateFactor", "generator", "dtype", "seed", "parameters", "state", "step", "gradient", "parameter", "value", "i", "IsInitialized"];
+
     /// <summary>
     /// Failures that belong to the emitted-names work (generated locals and private members named
     /// after the user's, owned by another change): each entry names the case. To be removed when that
@@ -54,10 +58,6 @@ public sealed class RobustnessTests(ITestOutputHelper output)
         ("a user name equal to a generated local, parameter or private member (_step, _batch, dtype, state, parameter, IsInitialized read by Predict's check, ...)",
             (description, _) => GeneratedLocalNames.Any(n => description.Contains("-> '" + n + "'", StringComparison.Ordinal))),
     ];
-
-    /// <summary>Names of locals, parameters and private members in generated code (the second allow-list entry).</summary>
-    private static readonly string[] GeneratedLocalNames =
-        ["_step", "_batch", "_matMul1", "_buffersReady", "batch", "learningRateFactor", "generator", "dtype", "seed", "parameters", "state", "step", "gradient", "parameter", "value", "i", "IsInitialized"];
 
     /// <summary>Compilations made from this one share its bound references (a new one per mutation would bind them again).</summary>
     private static readonly CSharpCompilation Empty = GeneratorHarness.Compilation();
