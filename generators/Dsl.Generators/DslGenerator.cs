@@ -31,6 +31,8 @@ public sealed class DslGenerator : IIncrementalGenerator
         public const string ModelPlans = nameof(ModelPlans);
         public const string ExperimentPlans = nameof(ExperimentPlans);
         public const string UpdateRulePlans = nameof(UpdateRulePlans);
+        public const string DerivativeRules = nameof(DerivativeRules);
+        public const string Diagnostics = nameof(Diagnostics);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -80,17 +82,32 @@ public sealed class DslGenerator : IIncrementalGenerator
             if (plan is not null) AddSource(spc, plan.Namespace, plan.Name, () => ExperimentEmitter.Emit(plan));
         });
 
+        // [Derivative] rules are looked up by the bodies that call their function; one naming no function is reported here.
+        var derivativeRules = context.SyntaxProvider
+            .ForAttributeWithMetadataName(DeclarationParser.DerivativeAttribute, DeclarationParser.IsDerivativeCandidate, DeclarationParser.CheckDerivativeRule)
+            .WithTrackingName(Steps.DerivativeRules);
+
         var diagnostics = models.Select((r, _) => r.Diagnostics).Collect()
             .Combine(rules.Select((r, _) => r.Diagnostics).Collect())
             .Combine(experiments.Select((r, _) => r.Diagnostics).Collect())
             .Combine(modelResults.Select((r, _) => r.Diagnostics).Collect())
             .Combine(experimentResults.Select((r, _) => r.Diagnostics).Collect())
             .Combine(ruleResults.Select((r, _) => r.Diagnostics).Collect())
-            .Select((all, _) => Deduplicate(all.Left.Left.Left.Left.Left.Concat(all.Left.Left.Left.Left.Right).Concat(all.Left.Left.Left.Right)
-                .Concat(all.Left.Left.Right).Concat(all.Left.Right).Concat(all.Right)));
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+            .Combine(derivativeRules.Collect())
+            .Select((all, _) => Deduplicate(all.Left.Left.Left.Left.Left.Left.Concat(all.Left.Left.Left.Left.Left.Right).Concat(all.Left.Left.Left.Left.Right)
+                .Concat(all.Left.Left.Left.Right).Concat(all.Left.Left.Right).Concat(all.Left.Right).Concat(all.Right)));
+
+        // Diagnostics are reported in the compilation's own syntax trees, so #pragma warning disable and
+        // .editorconfig severities apply to them. Specs keep path + span only (cached, equal when code
+        // merely moves); each diagnostic is paired with the current trees here, after the split into
+        // single diagnostics, so an edit re-runs this step only for the diagnostics there are and
+        // never re-runs a source output (docs/ARCHITECTURE-generator.md).
+        var trees = context.CompilationProvider.Select(static (compilation, _) => compilation.SyntaxTrees.ToImmutableArray());
+        var located = diagnostics.SelectMany(static (list, _) => list.AsImmutableArray()).Combine(trees).WithTrackingName(Steps.Diagnostics);
+        context.RegisterSourceOutput(located, static (spc, pair) =>
         {
-            foreach (var diagnostic in list) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            var (diagnostic, syntaxTrees) = pair;
+            spc.ReportDiagnostic(diagnostic.ToDiagnostic(path => TreeAt(syntaxTrees, path)));
         });
     }
 
@@ -177,6 +194,19 @@ public sealed class DslGenerator : IIncrementalGenerator
             }
         }
         return result.ToImmutable();
+    }
+
+    /// <summary>The one tree with this path (none when two share it: the location then stays path + span).</summary>
+    private static SyntaxTree? TreeAt(ImmutableArray<SyntaxTree> trees, string path)
+    {
+        SyntaxTree? found = null;
+        foreach (var tree in trees)
+        {
+            if (tree.FilePath != path) continue;
+            if (found is not null) return null;
+            found = tree;
+        }
+        return found;
     }
 
     private static LocationInfo? At(EquatableArray<LocationInfo> locations, int loc) => loc >= 0 && loc < locations.Count ? locations[loc] : null;

@@ -68,8 +68,52 @@ public sealed class DiagnosticTests
                 return x;
             }
         }
-        """), "DSL0003", "The 'if' statement 'if (x.Rank > 1) return Relu(x);' is not supported in 'Forward'; a body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, calls of a sub-model's Forward, and 'return'",
+        """), "DSL0003", "The 'if' statement 'if (x.Rank > 1) return Relu(x);' is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, and 'return'",
         "if (x.Rank > 1) return Relu(x);");
+
+    [Fact]
+    public void DSL0003_AnArgumentNamesTheFunctionItIsGivenTo() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Flat
+        {
+            public Tensor Forward([Shape(20, 20)] Tensor x) => Reshape(x, [400, 1]);
+        }
+        """), "DSL0003", "The collection expression '[400, 1]' (an argument of Reshape) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, and 'return'",
+        "[400, 1]");
+
+    [Fact]
+    public void DSL0003_InAnUpdateListsOnlyWhatAnUpdateBodyAllows() => AssertDiagnostic(Single("""
+        [UpdateRule]
+        public partial class Delayed
+        {
+            public float LearningRate = 0.1f;
+
+            [Update]
+            void Update(Tensor param, Tensor grad, long step)
+            {
+                if (step > 10) param -= LearningRate * grad;
+            }
+        }
+        """), "DSL0003", "The 'if' statement 'if (step > 10) param -= LearningRate * grad;' is not supported in 'Update'; an [Update] body may use numbers, 'var' locals, its parameters, the rule's number fields, the operators + - * /, the elementwise Dsl.Ops functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu), and assignments to 'param' and to [State] fields",
+        "if (step > 10) param -= LearningRate * grad;");
+
+    [Fact]
+    public void DSL0003_InAStepListsGradAndApply() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class Stepped
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+
+            [Step]
+            public Tensor Train([Shape("Batch", 2)] Tensor x)
+            {
+                var loss = Mean(Square(Net.Forward(x)));
+                while (true) { }
+                return loss;
+            }
+        }
+        """), "DSL0003", "The loop 'while (true) { }' is not supported in 'Train'; a [Step] body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a model's Forward and of [Differentiable] functions, Grad(loss, Model), an update rule's Apply(Model, gradients), assignments to fields, 'for' loops with constant bounds, and 'return'",
+        "while (true) { }");
 
     [Fact]
     public void DSL0004_UnknownFunction() => AssertDiagnostic(Single("""
@@ -277,6 +321,77 @@ public sealed class DiagnosticTests
             public Tensor Forward([Shape(3)] Tensor x) => x * Relu(Slope);
         }
         """), "DSL0107", "Relu needs a tensor for 'Slope' but got a number", "Relu(Slope)");
+
+    [Fact]
+    public void DSL0014_MemberNamedLikeAGeneratedOne() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Counted
+        {
+            [Param(3)] public Tensor W;
+            public int Parameters => 3;
+
+            public Tensor Forward([Shape(3)] Tensor x) => x * W;
+        }
+        """), "DSL0014", "'Parameters' is the name of a member the generator adds to this [Model] (public IReadOnlyList<(string Name, Tensor Value)> Parameters { get; }); rename yours",
+        "Parameters");
+
+    [Fact]
+    public void DSL0015_StaticParam() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Shared
+        {
+            [Param(3)] public static Tensor W = null!;
+
+            public Tensor Forward([Shape(3)] Tensor x) => x * W;
+        }
+        """), "DSL0015", "'W' is marked [Param] but is static; the generated Initialize assigns it, so it must be a writable instance field or property", "W");
+
+    [Fact]
+    public void DSL0016_StateInAModel() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Stateful
+        {
+            [Param(3)] public Tensor W;
+            [State] public Tensor Momentum = null!;
+
+            public Tensor Forward([Shape(3)] Tensor x) => x * W;
+        }
+        """), "DSL0016", "[State] on 'Momentum' belongs in an [UpdateRule] class; a [Model] does not use it", "State");
+
+    [Fact]
+    public void DSL0017_SubModelWithoutInitializer() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class Unset
+        {
+            public Linear Net;
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x) => Mean(Square(Net.Forward(x)));
+        }
+        """), "DSL0017", "'Net' holds the [Model] 'Linear' but has no initializer; give it one ('= new()', with its [Dim] sizes set) so the generated code has an instance to use", "Net");
+
+    [Fact]
+    public void DSL0018_DerivativeOfNoFunction() => AssertDiagnostic(Single("""
+        public static class Functions
+        {
+            public static Tensor Softplus(Tensor x) => Log(Exp(x) + 1);
+
+            [Derivative("Nope")]
+            public static Tensor SoftplusDerivative(Tensor x, Tensor gradOutput) => gradOutput * Sigmoid(x);
+        }
+        """), "DSL0018", "[Derivative(\"Nope\")] on 'SoftplusDerivative' names no method of 'Functions'; a derivative rule sits beside its function in the same class (write nameof(TheFunction))",
+        "\"Nope\"");
+
+    [Fact]
+    public void DSL0019_PrivateParam() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Hidden
+        {
+            [Param(3)] Tensor W;
+
+            public Tensor Forward([Shape(3)] Tensor x) => x * W;
+        }
+        """), "DSL0019", "'W' of the model 'Hidden' is private; the code generated for the experiments that use the model reads it, so it must be public or internal", "W");
 
     [Fact]
     public void DSL0201_NoParameterDependence() => AssertDiagnostic(Single(Linear, """

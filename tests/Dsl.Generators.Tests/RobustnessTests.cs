@@ -1,15 +1,23 @@
+using System.Collections.Concurrent;
 using Dsl.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Xunit.Abstractions;
 
 namespace Dsl.Generators.Tests;
 
 /// <summary>
-/// The generator must never throw: broken and half-typed declarations (what an editor shows the
-/// generator on every keystroke) give diagnostics or valid output, never CS8785 or DSL9999.
+/// The generator must never throw, and what it generates must compile: broken and half-typed
+/// declarations (what an editor shows the generator on every keystroke) give diagnostics or valid
+/// output, never CS8785, DSL9999 or an error inside a .g.cs file.
 /// </summary>
-public sealed class RobustnessTests
+public sealed class RobustnessTests(ITestOutputHelper output)
 {
+    /// <summary>Seeded mutations per run. Each is generated and, when the user's code compiles, compiled with the generated code.</summary>
+    private const int Mutations = 2000;
+
+    private const int Seed = 20251122;
+
     private static readonly string[] Programs =
     [
         TestSources.File(TestSources.Mlp + "\n" + TestSources.DigitClassifierSgd),
@@ -19,42 +27,107 @@ public sealed class RobustnessTests
         TestSources.File(CustomStepTests.Plastic),
     ];
 
-    private static readonly string[] Insertions = ["(", ")", ",", "+", "*", "-", ";", "{", "}", "x", "Relu", "MatMul", "Forward", "Net", "0", "3", "\"Batch\"", "nameof(Hidden)", "[Param(2)]", "var", "return", "=", ".", "Apply", "Grad", "Frozen", "[Step]", "Transpose", "+="];
+    private static readonly string[] Insertions = ["(", ")", ",", "+", "*", "-", ";", "{", "}", "x", "Relu", "MatMul", "Forward", "Net", "0", "3", "\"Batch\"", "nameof(Hidden)", "[Param(2)]", "var", "return", "=", ".", "Apply", "Grad", "Frozen", "[Step]", "Transpose", "+=", "static", "readonly", "file", "record", "[State]", "[Update]", "[Derivative(\"Nope\")]", "null"];
+
+    /// <summary>
+    /// Names an identifier is renamed to: C# keywords (plain and @-escaped), the names of members and
+    /// locals the generator writes, and identifiers outside ASCII.
+    /// </summary>
+    private static readonly string[] Names =
+    [
+        "class", "int", "@class", "@int", "@return", "@var", "@Forward", "@this",
+        "TrainStep", "StepCount", "Parameters", "Initialize", "IsInitialized", "Gradients", "ComputeGradients", "EvaluateLoss",
+        "ApplyUpdate", "ReleaseBuffers", "LearningRate", "Predict", "Fit", "Evaluate", "Save", "Restore", "Load", "CreateState", "Update",
+        "_step", "_batch", "_matMul1", "_buffersReady", "batch", "learningRateFactor", "generator", "dtype", "seed", "parameters",
+        "state", "step", "gradient", "parameter", "value", "i",
+        "Δ", "größe", "λ1", "Ⅻ", "日本", "x\u0301",
+    ];
+
+    /// <summary>Names of locals, parameters and private members in generated code (the second allow-list entry below).</summary>
+    private static readonly string[] GeneratedLocalNames =
+        ["_step", "_batch", "_matMul1", "_buffersReady", "batch", "learningRateFactor", "generator", "dtype", "seed", "parameters", "state", "step", "gradient", "parameter", "value", "i", "IsInitialized"];
+
+    /// <summary>
+    /// Failures that belong to the emitted-names work (generated locals and private members named
+    /// after the user's, owned by another change): each entry names the case. To be removed when that
+    /// work is merged; nothing else may be added here.
+    /// </summary>
+    private static readonly (string Case, Func<string, IReadOnlyList<Diagnostic>, bool> Matches)[] KnownElsewhere =
+    [
+        ("a keyword used as a name ('@int', '@class') is emitted without its '@'", (description, _) => description.Contains("-> '@", StringComparison.Ordinal)),
+        ("a user name equal to a generated local, parameter or private member (_step, _batch, dtype, state, parameter, IsInitialized read by Predict's check, ...)",
+            (description, _) => GeneratedLocalNames.Any(n => description.Contains("-> '" + n + "'", StringComparison.Ordinal))),
+    ];
+
+    /// <summary>Compilations made from this one share its bound references (a new one per mutation would bind them again).</summary>
+    private static readonly CSharpCompilation Empty = GeneratorHarness.Compilation();
 
     [Fact]
-    public void ThousandsOfSeededMutationsNeverCrashTheGenerator()
+    public void ThousandsOfSeededMutationsNeverCrashTheGeneratorNorBreakTheGeneratedCode()
     {
-        var random = new Random(20251122);
-        var generated = 0;
-        var compiledClean = 0;
-        for (var i = 0; i < 1500; i++)
+        var failures = new ConcurrentBag<(int Index, string Report)>();
+        var known = new ConcurrentDictionary<string, int>();
+        int generatedFiles = 0, compiled = 0, generatedErrors = 0, knownErrors = 0, skippedForUserErrors = 0;
+        Parallel.For(0, Mutations, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
         {
+            // One generator per mutation, seeded by its index: the same mutations in any thread order.
+            var random = new Random(Seed + i);
             var source = Mutate(Programs[i % Programs.Length], random, out var description);
-            var run = GeneratorHarness.RunFiles(source);
+            var run = GeneratorHarness.Run(Empty.AddSyntaxTrees(CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions, path: "File0.cs")),
+                GeneratorHarness.CreateDriver());
             var crash = run.Diagnostics.FirstOrDefault(d => d.Id is "CS8785" or "DSL9999");
-            Assert.True(crash is null, "mutation " + i + " (" + description + ") crashed the generator: " + crash + "\n" + source);
-            foreach (var tree in run.Output.SyntaxTrees.Where(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal)))
+            if (crash is not null)
             {
-                generated++;
-                var syntaxErrors = tree.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-                Assert.True(syntaxErrors.Count == 0, "mutation " + i + " (" + description + ") generated invalid C#: " + string.Join("; ", syntaxErrors));
+                failures.Add((i, Report(i, description, "crashed the generator: " + crash, source)));
+                return;
             }
+            var generatedTrees = run.Output.SyntaxTrees.Where(IsGenerated).ToList();
+            Interlocked.Add(ref generatedFiles, generatedTrees.Count);
 
-            // Where the user's code is valid C# and the generator accepted it, the generated code compiles too
-            // (checked on a sample: semantic checks are slower).
-            if (i % 3 == 0 && !run.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)
-                && !run.Input.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error))
+            // Only where the user's own code compiles (no error outside the generated files) is an
+            // error inside one the generator's fault. The user's file is checked first (most mutations
+            // stop there), each tree bound once.
+            static bool IsError(Diagnostic d) => d.Severity == DiagnosticSeverity.Error;
+            if (run.Output.SyntaxTrees.Where(t => !IsGenerated(t)).Any(t => run.Output.GetSemanticModel(t).GetDiagnostics().Any(IsError)))
             {
-                compiledClean++;
-                var errors = run.CompilationErrors;
-                Assert.True(errors.Count == 0, "mutation " + i + " (" + description + ") generated code that does not compile: " + string.Join("; ", errors.Take(3)) + "\n" + source);
+                Interlocked.Increment(ref skippedForUserErrors);
+                return;
             }
-        }
-        Assert.True(compiledClean >= 10, "too few mutations left valid C# to check that generated code compiles: " + compiledClean);
-        Assert.True(generated > 500, "most mutations should still generate something; only " + generated + " files were generated");
+            Interlocked.Increment(ref compiled);
+            var inGenerated = generatedTrees.SelectMany(t => run.Output.GetSemanticModel(t).GetDiagnostics()).Where(IsError)
+                .Concat(run.Output.GetDiagnostics().Where(d => IsError(d) && d.Location.SourceTree is null)).ToList();
+            if (inGenerated.Count == 0) return;
+            var entry = KnownElsewhere.FirstOrDefault(k => k.Matches(description, inGenerated));
+            if (entry.Case is not null)
+            {
+                Interlocked.Add(ref knownErrors, inGenerated.Count);
+                known.AddOrUpdate(entry.Case, 1, (_, n) => n + 1);
+                return;
+            }
+            Interlocked.Add(ref generatedErrors, inGenerated.Count);
+            failures.Add((i, Report(i, description, "generated code that does not compile:\n  " + string.Join("\n  ", inGenerated.Take(5)), source)));
+        });
+
+        output.WriteLine(Mutations + " mutations; " + compiled + " with user code free of errors were compiled with the generated code; "
+            + skippedForUserErrors + " had errors of their own; " + generatedFiles + " generated files; " + generatedErrors + " errors inside generated files"
+            + (known.IsEmpty ? "" : "; besides, " + knownErrors + " errors in mutations of the known cases owned elsewhere: " + string.Join(", ", known.OrderBy(k => k.Key).Select(k => k.Key + " x" + k.Value))));
+        var sorted = failures.OrderBy(f => f.Index).ToList();
+        foreach (var failure in sorted) output.WriteLine(failure.Report.Substring(0, failure.Report.IndexOf("\n--- source", StringComparison.Ordinal)).Replace("\n", " | "));
+        Assert.True(sorted.Count == 0, sorted.Count + " of " + Mutations + " mutations failed; the first ones:\n\n" + string.Join("\n\n", sorted.Take(5).Select(f => f.Report)));
+        Assert.True(compiled >= Mutations / 10, "too few mutations left the user's code compiling to check the generated code: " + compiled);
+        Assert.True(generatedFiles > Mutations / 2, "most mutations should still generate something; only " + generatedFiles + " files were generated");
     }
 
-    /// <summary>One to three edits at the token level: delete a token, swap two identifiers, change a number, insert a token.</summary>
+    private static bool IsGenerated(SyntaxTree? tree) => tree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true;
+
+    private static string Report(int index, string description, string what, string source) =>
+        "mutation " + index + " (" + description + ") " + what + "\n--- source ---\n" + source;
+
+    /// <summary>
+    /// One to three edits at the token level: delete a token, swap two identifiers, change a number,
+    /// insert a token, rename one identifier, or rename every occurrence of one (which keeps the code
+    /// compiling more often, so the generated code is checked for more names).
+    /// </summary>
     private static string Mutate(string source, Random random, out string description)
     {
         var edits = random.Next(1, 4);
@@ -63,7 +136,8 @@ public sealed class RobustnessTests
         {
             var tokens = CSharpSyntaxTree.ParseText(source).GetRoot().DescendantTokens().Where(t => t.Span.Length > 0).ToList();
             var token = tokens[random.Next(tokens.Count)];
-            switch (random.Next(4))
+            var identifiers = tokens.Where(t => t.IsKind(SyntaxKind.IdentifierToken)).ToList();
+            switch (random.Next(7))
             {
                 case 0:
                     descriptions.Add("delete '" + token.Text + "'");
@@ -71,7 +145,6 @@ public sealed class RobustnessTests
                     break;
                 case 1:
                 {
-                    var identifiers = tokens.Where(t => t.IsKind(SyntaxKind.IdentifierToken)).ToList();
                     var a = identifiers[random.Next(identifiers.Count)];
                     var b = identifiers[random.Next(identifiers.Count)];
                     if (a.SpanStart > b.SpanStart) (a, b) = (b, a);
@@ -90,11 +163,31 @@ public sealed class RobustnessTests
                     source = source.Substring(0, number.SpanStart) + replacement + source.Substring(number.Span.End);
                     break;
                 }
-                default:
+                case 3:
                 {
                     var insertion = Insertions[random.Next(Insertions.Length)];
                     descriptions.Add("insert '" + insertion + "' before '" + token.Text + "'");
                     source = source.Insert(token.SpanStart, insertion + " ");
+                    break;
+                }
+                case 4:
+                {
+                    var identifier = identifiers[random.Next(identifiers.Count)];
+                    var name = Names[random.Next(Names.Length)];
+                    descriptions.Add("rename one '" + identifier.Text + "' -> '" + name + "'");
+                    source = source.Substring(0, identifier.SpanStart) + name + source.Substring(identifier.Span.End);
+                    break;
+                }
+                default:
+                {
+                    // Every occurrence, last first so the spans stay valid.
+                    var text = identifiers[random.Next(identifiers.Count)].ValueText;
+                    var name = Names[random.Next(Names.Length)];
+                    descriptions.Add("rename all '" + text + "' -> '" + name + "'");
+                    foreach (var occurrence in identifiers.Where(t => t.ValueText == text).OrderByDescending(t => t.SpanStart))
+                    {
+                        source = source.Substring(0, occurrence.SpanStart) + name + source.Substring(occurrence.Span.End);
+                    }
                     break;
                 }
             }

@@ -13,6 +13,14 @@ internal static class DiagnosticCatalog
 {
     private const string Category = "Dsl";
 
+    /// <summary>
+    /// The absolute URL of docs/DIAGNOSTICS.md that help links point into (<c>{url}#dsl0201</c>), from the
+    /// assembly metadata <c>DslDiagnosticsHelpUrl</c> (the MSBuild property of the same name,
+    /// Directory.Build.props). Null while no public URL is set: then descriptors carry no link rather
+    /// than a relative path an IDE cannot open. Declared before the descriptors (static initializers run in order).
+    /// </summary>
+    internal static readonly string? HelpBaseUrl = ReadHelpBaseUrl();
+
     public static readonly DiagnosticDescriptor NotPartial = Error("DSL0001",
         "Declaration must be partial",
         "'{0}' is marked [{1}] and must be declared 'partial' so the generator can add its members");
@@ -23,7 +31,7 @@ internal static class DiagnosticCatalog
 
     public static readonly DiagnosticDescriptor UnsupportedSyntax = Error("DSL0003",
         "Unsupported construct in a differentiable body",
-        "{0} is not supported in '{1}'; a body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, calls of a sub-model's Forward, and 'return'");
+        "{0} is not supported in '{1}'; {2}");
 
     public static readonly DiagnosticDescriptor UnknownFunction = Error("DSL0004",
         "Function the generator cannot differentiate",
@@ -64,6 +72,30 @@ internal static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor RecursiveModel = Error("DSL0013",
         "Recursive model",
         "Model '{0}' contains itself through '{1}'; models must form a tree");
+
+    public static readonly DiagnosticDescriptor ReservedName = Error("DSL0014",
+        "Name of a generated member",
+        "'{0}' is the name of a member the generator adds to this [{1}] ({2}); rename yours");
+
+    public static readonly DiagnosticDescriptor NotAssignable = Error("DSL0015",
+        "Parameter the generated code cannot assign",
+        "'{0}' is marked [{1}] but is {2}; the generated Initialize assigns it, so it must be a writable instance field or property");
+
+    public static readonly DiagnosticDescriptor MisplacedAttribute = Error("DSL0016",
+        "Attribute that has no meaning here",
+        "[{0}] on '{1}' belongs in an [{2}] class; a [{3}] does not use it");
+
+    public static readonly DiagnosticDescriptor MissingInstance = Error("DSL0017",
+        "Sub-model or update rule without an instance",
+        "'{0}' holds the [{1}] '{2}' but has no initializer; give it one ('= new()', with its [Dim] sizes set) so the generated code has an instance to use");
+
+    public static readonly DiagnosticDescriptor UnknownDerivativeTarget = Error("DSL0018",
+        "Derivative rule for a function that does not exist",
+        "[Derivative(\"{0}\")] on '{1}' names no method of '{2}'; a derivative rule sits beside its function in the same class (write nameof(TheFunction))");
+
+    public static readonly DiagnosticDescriptor Unreachable = Error("DSL0019",
+        "Model member the generated code cannot reach",
+        "'{0}' of the model '{1}' is {2}; the code generated for the experiments that use the model reads it, so it must be public or internal");
 
     public static readonly DiagnosticDescriptor MatMulInner = Error("DSL0101",
         "Matrix product dimensions differ",
@@ -144,6 +176,12 @@ internal static class DiagnosticCatalog
         [UnknownName.Id] = UnknownName,
         [WrongArgumentCount.Id] = WrongArgumentCount,
         [RecursiveModel.Id] = RecursiveModel,
+        [ReservedName.Id] = ReservedName,
+        [NotAssignable.Id] = NotAssignable,
+        [MisplacedAttribute.Id] = MisplacedAttribute,
+        [MissingInstance.Id] = MissingInstance,
+        [UnknownDerivativeTarget.Id] = UnknownDerivativeTarget,
+        [Unreachable.Id] = Unreachable,
         [MatMulInner.Id] = MatMulInner,
         [Broadcast.Id] = Broadcast,
         [Rank.Id] = Rank,
@@ -164,6 +202,19 @@ internal static class DiagnosticCatalog
 
     public static IEnumerable<DiagnosticDescriptor> All => ById.Values;
 
+    /// <summary>
+    /// The message arguments completed for the descriptor: DSL0003 reported without the list of what
+    /// its body allows (by a stage that does not know the kind of body) gets the general list.
+    /// </summary>
+    public static object[] Arguments(string id, EquatableArray<string> arguments)
+    {
+        var count = id == UnsupportedSyntax.Id && arguments.Count == 2 ? 3 : arguments.Count;
+        var args = new object[count];
+        for (var i = 0; i < arguments.Count; i++) args[i] = arguments[i];
+        if (count > arguments.Count) args[2] = BodyKinds.Allowed(BodyKind.Any);
+        return args;
+    }
+
     public static DiagnosticDescriptor Get(string id) => ById.TryGetValue(id, out var d) ? d : InternalError;
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
@@ -172,5 +223,25 @@ internal static class DiagnosticCatalog
     private static DiagnosticDescriptor Warning(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 
-    private static string HelpLink(string id) => "docs/DIAGNOSTICS.md#" + id.ToLowerInvariant();
+    private static string? HelpLink(string id) => HelpLinkFor(id, HelpBaseUrl);
+
+    /// <summary>The help link of a diagnostic under a base URL: its DIAGNOSTICS.md anchor, or null when the base is not an absolute http(s) URL.</summary>
+    internal static string? HelpLinkFor(string id, string? baseUrl)
+    {
+        if (string.IsNullOrWhiteSpace(baseUrl) || !System.Uri.TryCreate(baseUrl!.Trim(), System.UriKind.Absolute, out var uri)
+            || (uri.Scheme != "https" && uri.Scheme != "http") || uri.Fragment.Length > 0)
+        {
+            return null;
+        }
+        return uri.AbsoluteUri + "#" + id.ToLowerInvariant();
+    }
+
+    private static string? ReadHelpBaseUrl()
+    {
+        foreach (var attribute in typeof(DiagnosticCatalog).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false))
+        {
+            if (attribute is System.Reflection.AssemblyMetadataAttribute { Key: "DslDiagnosticsHelpUrl" } metadata) return metadata.Value;
+        }
+        return null;
+    }
 }

@@ -19,6 +19,7 @@ internal sealed class BodyParser(
     LocationTable locations,
     List<DiagnosticInfo> diagnostics,
     string methodName,
+    BodyKind kind,
     CancellationToken token,
     int depth = 0)
 {
@@ -311,14 +312,14 @@ internal sealed class BodyParser(
             if (depth >= MaxInlineDepth)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnsupportedSyntax, LocationInfo.From(invocation),
-                    "Calling " + method.Name + " inside itself (a [Differentiable] function is inlined, so it may not recurse)", methodName));
+                    "Calling " + method.Name + " inside itself (a [Differentiable] function is inlined, so it may not recurse)", methodName, BodyKinds.Allowed(kind)));
                 return null;
             }
             if (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(token) is not MethodDeclarationSyntax declaration) return null;
             var arguments = ParseArguments(invocation.ArgumentList);
             if (arguments is null) return null;
             var model = declaration.SyntaxTree == semanticModel.SyntaxTree ? semanticModel : semanticModel.Compilation.GetSemanticModel(declaration.SyntaxTree);
-            var body = new BodyParser(model, locations, diagnostics, method.Name, token, depth + 1).Parse(declaration);
+            var body = new BodyParser(model, locations, diagnostics, method.Name, BodyKind.Differentiable, token, depth + 1).Parse(declaration);
             var parameters = method.Parameters.Select(p => p.Name).ToImmutableArray();
             return new InlineCallExpr(method.Name, parameters, body, arguments.Value, locations.Add(invocation));
         }
@@ -331,7 +332,7 @@ internal sealed class BodyParser(
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnsupportedSyntax, LocationInfo.From(invocation),
                 "Calling " + method.Name + " (a function with a [Derivative] rule takes one Tensor and returns one of its shape; the rule is 'static Tensor "
-                + rule.Name + "(Tensor x, Tensor gradOutput)')", methodName));
+                + rule.Name + "(Tensor x, Tensor gradOutput)')", methodName, BodyKinds.Allowed(kind)));
             return null;
         }
         var args = ParseArguments(invocation.ArgumentList);
@@ -383,8 +384,21 @@ internal sealed class BodyParser(
 
     private Stmt? Unsupported(SyntaxNode node, string what)
     {
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnsupportedSyntax, LocationInfo.From(node), Capitalize(what), methodName));
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnsupportedSyntax, LocationInfo.From(node), Capitalize(what) + ArgumentOf(node), methodName, BodyKinds.Allowed(kind)));
         return null;
+    }
+
+    /// <summary>" (an argument of Reshape)" when the construct is an argument of a call: the message names the function it was given to.</summary>
+    private static string ArgumentOf(SyntaxNode node)
+    {
+        if (node is not ExpressionSyntax || node.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } }) return "";
+        var callee = call.Expression switch
+        {
+            IdentifierNameSyntax id => id.Identifier.ValueText,
+            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+            _ => null,
+        };
+        return callee is null ? "" : " (an argument of " + callee + ")";
     }
 
     private static string Capitalize(string text) => Naming.UpperFirst(text);
@@ -406,6 +420,17 @@ internal sealed class BodyParser(
         CastExpressionSyntax => "the cast",
         ObjectCreationExpressionSyntax or ImplicitObjectCreationExpressionSyntax => "the object creation",
         LiteralExpressionSyntax => "the literal",
+        CollectionExpressionSyntax => "the collection expression",
+        ArrayCreationExpressionSyntax or ImplicitArrayCreationExpressionSyntax => "the array creation",
+        InterpolatedStringExpressionSyntax => "the string",
+        SwitchExpressionSyntax => "the switch expression",
+        IsPatternExpressionSyntax => "the pattern test",
+        SwitchStatementSyntax => "the 'switch' statement",
+        TryStatementSyntax => "the 'try' statement",
+        ThrowStatementSyntax or ThrowExpressionSyntax => "the 'throw'",
+        UsingStatementSyntax => "the 'using' statement",
+        LocalFunctionStatementSyntax => "the local function",
+        ReturnStatementSyntax => "the 'return' without a value",
         ElementAccessExpressionSyntax => "the indexer",
         BinaryExpressionSyntax => "the operator",
         PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => "the operator",

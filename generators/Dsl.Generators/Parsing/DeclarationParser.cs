@@ -13,7 +13,7 @@ namespace Dsl.Generators.Parsing;
 /// Reads [Model], [Experiment] and [UpdateRule] classes through Roslyn's syntax and semantic model
 /// into specs. This is the only place that looks at symbols; everything after works on specs.
 /// </summary>
-internal sealed class DeclarationParser
+internal sealed partial class DeclarationParser
 {
     public const string ModelAttribute = "Dsl.ModelAttribute";
     public const string ExperimentAttribute = "Dsl.ExperimentAttribute";
@@ -43,16 +43,19 @@ internal sealed class DeclarationParser
     }
 
     /// <summary>The cheap syntactic filter in front of the semantic transform.</summary>
-    public static bool IsCandidate(SyntaxNode node, CancellationToken _) => node is ClassDeclarationSyntax;
+    public static bool IsCandidate(SyntaxNode node, CancellationToken _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax;
 
     public static ParseResult<ModelSpec> ParseModel(GeneratorAttributeSyntaxContext context, CancellationToken token) =>
-        Guard.Parse(context, "reading the model", () => new DeclarationParser(context, token).Model());
+        Guard.Parse(context, "reading the model", () => IsFirstAttributedPart(context, ModelAttribute, token) ? new DeclarationParser(context, token).Model() : Skipped<ModelSpec>());
 
     public static ParseResult<ExperimentSpec> ParseExperiment(GeneratorAttributeSyntaxContext context, CancellationToken token) =>
-        Guard.Parse(context, "reading the experiment", () => new DeclarationParser(context, token).Experiment());
+        Guard.Parse(context, "reading the experiment", () => IsFirstAttributedPart(context, ExperimentAttribute, token) ? new DeclarationParser(context, token).Experiment() : Skipped<ExperimentSpec>());
 
     public static ParseResult<UpdateRuleSpec> ParseUpdateRule(GeneratorAttributeSyntaxContext context, CancellationToken token) =>
-        Guard.Parse(context, "reading the update rule", () => new DeclarationParser(context, token).UpdateRule());
+        Guard.Parse(context, "reading the update rule", () => IsFirstAttributedPart(context, UpdateRuleAttribute, token) ? new DeclarationParser(context, token).UpdateRule() : Skipped<UpdateRuleSpec>());
+
+    /// <summary>Another part of the class carries the attribute too; that part is the one read.</summary>
+    private static ParseResult<T> Skipped<T>() where T : class, System.IEquatable<T> => new(null, EquatableArray<DiagnosticInfo>.Empty);
 
     // ---- the three kinds of declaration ------------------------------------------------------------
 
@@ -71,6 +74,10 @@ internal sealed class DeclarationParser
             if (HasAttribute(member, DimAttribute) && CheckNumberMember(member, "Dim", integer: true)) dims.Add(member.Name);
         }
         var dimNames = dims.ToImmutable();
+        CheckMisplacedAttributes("Model");
+        CheckGeneratedNames("Model");
+        var usedByForward = NamesUsedByForward();
+        foreach (var member in Members()) CheckReachable(member, usedByForward.Contains(member.Name));
 
         foreach (var member in Members())
         {
@@ -78,7 +85,7 @@ internal sealed class DeclarationParser
             if (HasAttribute(member, DimAttribute)) continue;
             if (HasAttribute(member, ParamAttribute))
             {
-                if (ParseParam(member, dimNames) is { } param) parameters.Add(param);
+                if (CheckAssignable(member) && ParseParam(member, dimNames) is { } param) parameters.Add(param);
             }
             else if (MemberType(member) is INamedTypeSymbol memberType && HasAttribute(memberType, ModelAttribute))
             {
@@ -92,7 +99,7 @@ internal sealed class DeclarationParser
 
         var forwardMethods = _type.GetMembers("Forward").OfType<IMethodSymbol>().Where(m => !m.IsStatic).ToArray();
         MethodSpec? forward = null;
-        if (forwardMethods.Length == 1) forward = ParseMethod(forwardMethods[0], "Forward");
+        if (forwardMethods.Length == 1) forward = ParseMethod(forwardMethods[0], "Forward", BodyKind.Forward);
         else Report(DiagnosticCatalog.MissingForward, Identifier(), _type.Name);
 
         var hasConstructor = _type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared);
@@ -108,6 +115,7 @@ internal sealed class DeclarationParser
         var numbers = ImmutableArray.CreateBuilder<NumberFieldSpec>();
         var rules = ImmutableArray.CreateBuilder<MemberInstanceSpec>();
         var steps = _type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, StepAttribute)).ToArray();
+        CheckMisplacedAttributes("Experiment");
 
         foreach (var member in Members())
         {
@@ -137,10 +145,12 @@ internal sealed class DeclarationParser
         var losses = _type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, LossAttribute)).ToArray();
         MethodSpec? loss = null;
         MethodSpec? step = null;
+        CheckGeneratedNames("Experiment", hasLoss: losses.Length > 0 && steps.Length == 0);
+        CheckLearningRate(plainGradientDescent: losses.Length == 1 && steps.Length == 0 && rules.Count == 0);
         if (losses.Length + steps.Length == 1)
         {
-            if (losses.Length == 1) loss = ParseMethod(losses[0], losses[0].Name);
-            else step = ParseMethod(steps[0], steps[0].Name);
+            if (losses.Length == 1) loss = ParseMethod(losses[0], losses[0].Name, BodyKind.Loss);
+            else step = ParseMethod(steps[0], steps[0].Name, BodyKind.Step);
         }
         else
         {
@@ -177,6 +187,8 @@ internal sealed class DeclarationParser
         var loc = _locations.Add(Identifier().GetLocation());
         var numbers = ImmutableArray.CreateBuilder<NumberFieldSpec>();
         var states = ImmutableArray.CreateBuilder<string>();
+        CheckMisplacedAttributes("UpdateRule");
+        CheckGeneratedNames("UpdateRule");
         foreach (var member in Members())
         {
             if (HasAttribute(member, StateAttribute))
@@ -207,7 +219,7 @@ internal sealed class DeclarationParser
             }
             else
             {
-                update = ParseMethod(method, method.Name, requireShapes: false);
+                update = ParseMethod(method, method.Name, BodyKind.Update, requireShapes: false);
             }
         }
         return Result(new UpdateRuleSpec(Namespace(), _type.Name, FullName(_type), numbers.ToImmutable(), states.ToImmutable(),
@@ -261,10 +273,17 @@ internal sealed class DeclarationParser
     /// <summary>Reads the dims of a [Param] or [Shape] attribute: int constants and names.</summary>
     private EquatableArray<DimRef>? ReadDims(AttributeData attribute, string owner, ImmutableArray<string> dimNames, bool allowFreeNames)
     {
+        var argumentSyntax = (attribute.ApplicationSyntaxReference?.GetSyntax(_token) as AttributeSyntax)?.ArgumentList?.Arguments;
+        if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0] is { Kind: TypedConstantKind.Array, IsNull: true })
+        {
+            // [Shape(null)]: the params array itself is null.
+            SyntaxNode? at = argumentSyntax is { Count: > 0 } given ? given[0] : attribute.ApplicationSyntaxReference?.GetSyntax(_token);
+            Report(DiagnosticCatalog.BadDimension, at?.GetLocation(), "'null'", owner, _type.Name);
+            return null;
+        }
         var values = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array
             ? attribute.ConstructorArguments[0].Values
             : attribute.ConstructorArguments;
-        var argumentSyntax = (attribute.ApplicationSyntaxReference?.GetSyntax(_token) as AttributeSyntax)?.ArgumentList?.Arguments;
         var dims = ImmutableArray.CreateBuilder<DimRef>(values.Length);
         var ok = true;
         for (var i = 0; i < values.Length; i++)
@@ -303,6 +322,14 @@ internal sealed class DeclarationParser
             PropertyDeclarationSyntax p => p.Initializer?.Value,
             _ => null,
         };
+        var autoProperty = declarator is PropertyDeclarationSyntax { ExpressionBody: null, AccessorList: { } accessorList }
+            && accessorList.Accessors.All(a => a.Body is null && a.ExpressionBody is null);
+        if (initializerValue is null && (declarator is VariableDeclaratorSyntax || autoProperty))
+        {
+            Report(DiagnosticCatalog.MissingInstance, member.Locations.FirstOrDefault(), member.Name,
+                HasAttribute(memberType, ModelAttribute) ? "Model" : "UpdateRule", memberType.Name);
+            return null;
+        }
         var objectInitializer = initializerValue switch
         {
             BaseObjectCreationExpressionSyntax creation => creation.Initializer,
@@ -344,7 +371,7 @@ internal sealed class DeclarationParser
 
     // ---- methods -------------------------------------------------------------------------------
 
-    private MethodSpec? ParseMethod(IMethodSymbol method, string name, bool requireShapes = true)
+    private MethodSpec? ParseMethod(IMethodSymbol method, string name, BodyKind kind, bool requireShapes = true)
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_token)).OfType<MethodDeclarationSyntax>()
             .FirstOrDefault(m => m.Body is not null || m.ExpressionBody is not null);
@@ -373,11 +400,11 @@ internal sealed class DeclarationParser
             else
             {
                 Report(DiagnosticCatalog.UnsupportedSyntax, parameter.Locations.FirstOrDefault(),
-                    "A parameter of type '" + parameter.Type.ToDisplayString() + "' (use Tensor or a number type)", name);
+                    "A parameter of type '" + parameter.Type.ToDisplayString() + "' (use Tensor or a number type)", name, BodyKinds.Allowed(kind));
             }
         }
         var semanticModel = _context.SemanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
-        var body = new BodyParser(semanticModel, _locations, _diagnostics, name, _token).Parse(syntax);
+        var body = new BodyParser(semanticModel, _locations, _diagnostics, name, kind, _token).Parse(syntax);
         return new MethodSpec(name, parameters.ToImmutable(), body, _locations.Add(syntax.Identifier.GetLocation()));
     }
 
@@ -401,6 +428,11 @@ internal sealed class DeclarationParser
         if (_type.IsStatic)
         {
             Report(DiagnosticCatalog.UnsupportedTypeShape, syntax.Identifier.GetLocation(), _type.Name, attribute, "a static class has no instances to hold parameters");
+            return false;
+        }
+        if (TypeShapeProblem(syntax, attribute) is { } problem)
+        {
+            Report(DiagnosticCatalog.UnsupportedTypeShape, syntax.Identifier.GetLocation(), _type.Name, attribute, problem);
             return false;
         }
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))

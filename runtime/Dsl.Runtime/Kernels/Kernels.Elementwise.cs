@@ -7,6 +7,7 @@ namespace Dsl;
 /// <see cref="Ops"/>, writing into a caller-provided <c>output</c> (last argument) or in place.
 /// An output of the wrong shape is resized by libtorch; generated code always passes the right one.
 /// </summary>
+[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
 public static unsafe partial class Kernels
 {
     /// <summary>output = -x</summary>

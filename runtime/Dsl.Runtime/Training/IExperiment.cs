@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace Dsl;
 
 /// <summary>A declared input of an experiment's step: a <c>[Shape]</c>-annotated tensor parameter of its [Loss] or [Step].</summary>
@@ -5,13 +7,16 @@ namespace Dsl;
 /// <param name="Dims">Each axis: its size when it is a constant, null when it is a name known only at run time (<c>Batch</c>).</param>
 /// <param name="Display">The shape as declared (<c>[Batch, 784]</c>), for messages.</param>
 /// <param name="IsIndex">Whether the step reads it as class indices (the labels of a cross-entropy): it must be Int64.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed record StepInput(string Name, IReadOnlyList<long?> Dims, string Display, bool IsIndex);
 
 /// <summary>A declared metric: a [Metric] method of the experiment.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed record MetricInfo(string Name, bool HigherIsBetter);
 
 /// <summary>
-/// What the trainer (<see cref="Trainer"/>) needs of an experiment. The generator implements it on
+/// What the trainer (<see cref="Trainer"/>) needs of an experiment. Members only the trainer and the
+/// generated code use are hidden from IntelliSense (<see cref="EditorBrowsableAttribute"/>). The generator implements it on
 /// every [Experiment] whose step takes only tensors; user code normally calls the generated members
 /// (<c>TrainStep</c>, <c>Fit</c>, <c>Evaluate</c>, <c>Save</c>) instead.
 /// </summary>
@@ -21,15 +26,19 @@ public interface IExperiment
     string Name { get; }
 
     /// <summary>The step's tensor inputs, in parameter order; a batch lists one tensor per input in this order.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     IReadOnlyList<StepInput> Inputs { get; }
 
     /// <summary>The declared metrics, in declaration order.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     IReadOnlyList<MetricInfo> Metrics { get; }
 
     /// <summary>Whether gradients and the update are separate (a [Loss] experiment): the trainer can check the loss and clip gradients in between.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     bool HasSeparateUpdate { get; }
 
     /// <summary>Whether the experiment has a loss that <see cref="EvaluateLoss"/> computes without training (a [Loss] experiment).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     bool HasLoss { get; }
 
     /// <summary>Updates applied so far.</summary>
@@ -39,6 +48,7 @@ public interface IExperiment
     bool IsInitialized { get; }
 
     /// <summary>The dtype of the parameters (Float32 unless initialized otherwise).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     DType ParameterDType { get; }
 
     /// <summary>Initializes every model from <paramref name="seed"/> and forgets update-rule state and the step count.</summary>
@@ -57,6 +67,7 @@ public interface IExperiment
     float EvaluateLoss(IReadOnlyList<Tensor> batch);
 
     /// <summary>Each declared metric on a batch, in <see cref="Metrics"/> order.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     void EvaluateMetrics(IReadOnlyList<Tensor> batch, Span<double> values);
 
     /// <summary>Every parameter of every model by path (<c>Net.W1</c>).</summary>
@@ -69,8 +80,10 @@ public interface IExperiment
     /// The update rules' state by <c>rule/parameter/state</c> (<c>Optimizer/Net.W1/m</c>), allocating any state not made yet
     /// (so a checkpoint has the same tensors before and after the first step).
     /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     IReadOnlyList<(string Name, Tensor Value)> UpdateState { get; }
 
     /// <summary>Sets the update count (a resumed run continues its bias corrections and schedules).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     void RestoreStep(long step);
 }
