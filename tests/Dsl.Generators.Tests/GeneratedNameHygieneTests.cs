@@ -122,6 +122,18 @@ public sealed class GeneratedNameHygieneTests
         Assert.True(float.IsFinite(loss));
     }
 
+    [Fact]
+    public void ClassesNamedWithAKeyword()
+    {
+        // A model or experiment named '@int' was declared as 'partial class int' (CS1001), found by the compiling fuzzer.
+        var source = Experiment("""public Tensor Loss([Shape("Batch", 4)] Tensor x, [Shape("Batch")] Tensor labels) => CrossEntropy(Net.Forward(x), labels);""")
+            .Replace("class Mlp", "class @int").Replace("public Mlp Net", "public @int Net").Replace("class Classifier", "class @return");
+        var run = Generate(source);
+        Assert.Contains("partial class @return", run.Source("Demo.return.g.cs"));
+        Assert.Contains("public @int()", run.Source("Demo.int.g.cs"));
+        Assert.True(float.IsFinite(TrainOnce(run, "Demo.return")));
+    }
+
     private static GeneratorRun Generate(string source)
     {
         var run = GeneratorHarness.Run(source);
@@ -135,10 +147,10 @@ public sealed class GeneratedNameHygieneTests
     private static float Train(string source) => TrainOnce(Generate(source));
 
     /// <summary>Initializes the experiment and runs one TrainStep on a small batch, through Dsl.IExperiment.</summary>
-    private static float TrainOnce(GeneratorRun run)
+    private static float TrainOnce(GeneratorRun run, string typeName = "Demo.Classifier")
     {
         var assembly = GeneratorHarness.Load(run.Output);
-        var experiment = (IExperiment)Activator.CreateInstance(assembly.GetType("Demo.Classifier", throwOnError: true)!)!;
+        var experiment = (IExperiment)Activator.CreateInstance(assembly.GetType(typeName, throwOnError: true)!)!;
         experiment.Initialize(3UL, DType.Float32);
         using var g = new Generator(5UL);
         using var x = Tensor.Randn([6, 4], g);

@@ -293,9 +293,9 @@ internal static class ExperimentEmitter
         if (plan.HasParameterlessConstructor && !taken.Contains("Load"))
         {
             writer.Line("/// <summary>A new <c>" + plan.Name + "</c> with the checkpoint at <paramref name=\"path\"/> loaded.</summary>");
-            using (writer.Block("public static " + plan.Name + " Load(string path)"))
+            using (writer.Block("public static " + Identifiers.Escape(plan.Name) + " Load(string path)"))
             {
-                writer.Line("var __experiment = new " + plan.Name + "();");
+                writer.Line("var __experiment = new " + Identifiers.Escape(plan.Name) + "();");
                 writer.Line("global::Dsl.ExperimentCheckpoint.Restore(__experiment, path);");
                 writer.Line("return __experiment;");
             }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace Dsl.Generators.Emit;
 
@@ -18,14 +19,14 @@ internal static class GeneratedFile
         writer.Line();
         if (@namespace.Length > 0)
         {
-            writer.Line("namespace " + @namespace + ";");
+            writer.Line("namespace " + string.Join(".", @namespace.Split('.').Select(Identifiers.Escape)) + ";");
             writer.Line();
         }
         writer.Line("/// <summary>");
         foreach (var line in summary) writer.Line("/// " + line);
         writer.Line("/// </summary>");
         writer.Line(GeneratedCodeAttribute);
-        using (writer.Block("partial class " + typeName + baseList)) body(writer);
+        using (writer.Block("partial class " + Identifiers.Escape(typeName) + baseList)) body(writer);
         return writer.ToString();
     }
 

@@ -101,7 +101,7 @@ internal static class ModelEmitter
         if (plan.GenerateConstructor && plan.Params.Any(p => p.PartialModifiers is null))
         {
             writer.Line("/// <summary>Creates the model with empty parameters; <see cref=\"Initialize(ulong, " + dtype + ")\"/> gives them their shapes and values.</summary>");
-            using (writer.Block("public " + plan.Name + "()"))
+            using (writer.Block("public " + Identifiers.Escape(plan.Name) + "()"))
             {
                 foreach (var p in plan.Params.Where(p => p.PartialModifiers is null)) writer.Line(Identifiers.Escape(p.Name) + " = " + RuntimeApi.Empty(["0"], dtype + ".Float32") + ";");
             }
