@@ -215,12 +215,9 @@ internal sealed class BodyParser(
             case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
                 return ParseExpression(unary.Operand);
 
-            case BinaryExpressionSyntax binary when BinaryOperatorOf(binary) is { } op:
-            {
-                var left = ParseExpression(binary.Left);
-                var right = ParseExpression(binary.Right);
-                return left is null || right is null ? null : new BinaryExpr(op, left, right, locations.Add(binary));
-            }
+            case BinaryExpressionSyntax binary when BinaryOperatorOf(binary) is not null:
+                return ParseBinaryChain(binary);
+
             case InvocationExpressionSyntax invocation:
                 return ParseInvocation(invocation);
 
@@ -228,6 +225,31 @@ internal sealed class BodyParser(
                 Unsupported(expression, DescribeKind(expression) + " '" + Describe(expression) + "'");
                 return null;
         }
+    }
+
+    /// <summary>
+    /// A binary expression and the binary expressions down its left side (<c>a + b + c + ...</c>, which
+    /// C# nests to the left) parsed in a loop, in the order recursion would (left, right, node), so a
+    /// sum of any length takes no stack.
+    /// </summary>
+    private Expr? ParseBinaryChain(BinaryExpressionSyntax top)
+    {
+        var spine = new Stack<(BinaryExpressionSyntax Syntax, BinaryOperator Operator)>();
+        ExpressionSyntax expression = top;
+        while (expression is BinaryExpressionSyntax binary && BinaryOperatorOf(binary) is { } op)
+        {
+            spine.Push((binary, op));
+            expression = binary.Left;
+        }
+        var value = ParseExpression(expression);
+        while (spine.Count > 0)
+        {
+            token.ThrowIfCancellationRequested();
+            var (binary, op) = spine.Pop();
+            var right = ParseExpression(binary.Right);
+            value = value is null || right is null ? null : new BinaryExpr(op, value, right, locations.Add(binary));
+        }
+        return value;
     }
 
     private Expr? ParseInvocation(InvocationExpressionSyntax invocation)
