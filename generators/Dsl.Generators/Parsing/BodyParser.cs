@@ -6,6 +6,7 @@ using Dsl.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 
 namespace Dsl.Generators.Parsing;
 
@@ -242,12 +243,16 @@ internal sealed class BodyParser(
             expression = binary.Left;
         }
         var value = ParseExpression(expression);
+        // Every binary of the chain starts where its leftmost operand does. binary.GetLocation() would
+        // find that start by walking down the chain again (Roslyn's Span: quadratic over the chain).
+        var start = expression.SpanStart;
         while (spine.Count > 0)
         {
             token.ThrowIfCancellationRequested();
             var (binary, op) = spine.Pop();
             var right = ParseExpression(binary.Right);
-            value = value is null || right is null ? null : new BinaryExpr(op, value, right, locations.Add(binary));
+            value = value is null || right is null ? null
+                : new BinaryExpr(op, value, right, locations.Add(Location.Create(binary.SyntaxTree, TextSpan.FromBounds(start, binary.Right.Span.End))));
         }
         return value;
     }
