@@ -28,6 +28,39 @@ internal sealed class BodyParser(
     private const string DerivativeAttribute = "Dsl.DerivativeAttribute";
     private const int MaxInlineDepth = 16;
 
+    // Calls are bound with a semantic model that skips nullable analysis: the parser needs symbols
+    // and constants only, and on a long expression Roslyn's nullable pass costs more than binding
+    // (it computes a location per conversion, each walking down the left-nested chain: quadratic).
+    // Nested parsers (inlined functions) are given such a model already.
+    private readonly SemanticModel _model = depth == 0 ? WithoutNullableAnalysis(semanticModel, semanticModel.SyntaxTree) : semanticModel;
+
+    // SemanticModelOptions is marked experimental (RSEXPERIMENTAL001, dotnet/roslyn#70609): should a
+    // later compiler drop it, the reference fails when DisableNullableAnalysis is compiled, and the
+    // parser keeps an ordinary model (slower on long expressions, same results).
+    private static SemanticModel WithoutNullableAnalysis(SemanticModel model, SyntaxTree tree)
+    {
+        try
+        {
+            return DisableNullableAnalysis(model.Compilation, tree);
+        }
+        catch (System.MissingMemberException)
+        {
+            return tree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(tree);
+        }
+        catch (System.TypeLoadException)
+        {
+            return tree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(tree);
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static SemanticModel DisableNullableAnalysis(Compilation compilation, SyntaxTree tree)
+    {
+#pragma warning disable RSEXPERIMENTAL001
+        return compilation.GetSemanticModel(tree, SemanticModelOptions.DisableNullableAnalysis);
+#pragma warning restore RSEXPERIMENTAL001
+    }
+
     public EquatableArray<Stmt> Parse(BaseMethodDeclarationSyntax method)
     {
         var statements = ImmutableArray.CreateBuilder<Stmt>();
@@ -181,7 +214,7 @@ internal sealed class BodyParser(
 
     private long? Constant(ExpressionSyntax expression)
     {
-        var value = semanticModel.GetConstantValue(expression, token);
+        var value = _model.GetConstantValue(expression, token);
         return value.HasValue && value.Value is int or long or short or byte ? System.Convert.ToInt64(value.Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
@@ -301,7 +334,7 @@ internal sealed class BodyParser(
         // A call that binds to a method outside Dsl.Ops is not something the generator can see
         // through. An unbound call (a function the runtime lacks, or a typo) is left to the
         // compiler's own error and to the op table, which names what is supported.
-        var symbolInfo = semanticModel.GetSymbolInfo(invocation, token);
+        var symbolInfo = _model.GetSymbolInfo(invocation, token);
         var method = symbolInfo.Symbol as IMethodSymbol;
         if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
         if (method is not null && method.ContainingType?.ToDisplayString() != OpsTypeName)
@@ -344,7 +377,7 @@ internal sealed class BodyParser(
             if (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(token) is not MethodDeclarationSyntax declaration) return null;
             var arguments = ParseArguments(invocation.ArgumentList);
             if (arguments is null) return null;
-            var model = declaration.SyntaxTree == semanticModel.SyntaxTree ? semanticModel : semanticModel.Compilation.GetSemanticModel(declaration.SyntaxTree);
+            var model = declaration.SyntaxTree == _model.SyntaxTree ? _model : WithoutNullableAnalysis(_model, declaration.SyntaxTree);
             var body = new BodyParser(model, locations, diagnostics, method.Name, token, depth + 1).Parse(declaration);
             var parameters = method.Parameters.Select(p => p.Name).ToImmutableArray();
             return new InlineCallExpr(method.Name, parameters, body, arguments.Value, locations.Add(invocation));
