@@ -6,6 +6,7 @@ using Dsl.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
 
 namespace Dsl.Generators.Parsing;
@@ -61,8 +62,15 @@ internal sealed class BodyParser(
 #pragma warning restore RSEXPERIMENTAL001
     }
 
+    /// <summary>The method being parsed (its operation tree gives every call's target at once).</summary>
+    private BaseMethodDeclarationSyntax? _method;
+
+    /// <summary>Invocation → the method it binds to, for the calls of <see cref="_method"/> that bind (made on first use).</summary>
+    private Dictionary<SyntaxNode, IMethodSymbol>? _targets;
+
     public EquatableArray<Stmt> Parse(BaseMethodDeclarationSyntax method)
     {
+        _method = method;
         var statements = ImmutableArray.CreateBuilder<Stmt>();
         if (method.ExpressionBody is { } arrow)
         {
@@ -334,9 +342,13 @@ internal sealed class BodyParser(
         // A call that binds to a method outside Dsl.Ops is not something the generator can see
         // through. An unbound call (a function the runtime lacks, or a typo) is left to the
         // compiler's own error and to the op table, which names what is supported.
-        var symbolInfo = _model.GetSymbolInfo(invocation, token);
-        var method = symbolInfo.Symbol as IMethodSymbol;
-        if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
+        var method = BoundTarget(invocation);
+        if (method is null)
+        {
+            var symbolInfo = _model.GetSymbolInfo(invocation, token);
+            method = symbolInfo.Symbol as IMethodSymbol;
+            if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
+        }
         if (method is not null && method.ContainingType?.ToDisplayString() != OpsTypeName)
         {
             var reported = diagnostics.Count;
@@ -355,6 +367,33 @@ internal sealed class BodyParser(
 
         var args = ParseArguments(invocation.ArgumentList);
         return args is null ? null : new CallExpr(name, args.Value, locations.Add(invocation));
+    }
+
+    /// <summary>
+    /// The method a call binds to, read from the operation tree of the whole method, walked once with
+    /// an explicit stack. GetSymbolInfo per call would find the enclosing member by walking up from the
+    /// call, through every level of a long left-nested sum: quadratic. Null for a call that does not
+    /// bind (the caller asks GetSymbolInfo for candidates) and for extension-method calls (whose
+    /// operation names the unreduced method, where GetSymbolInfo names the reduced one).
+    /// </summary>
+    private IMethodSymbol? BoundTarget(InvocationExpressionSyntax invocation)
+    {
+        if (_targets is null)
+        {
+            _targets = [];
+            if (_method is not null && _model.GetOperation(_method, token) is { } root)
+            {
+                var pending = new Stack<IOperation>();
+                pending.Push(root);
+                while (pending.Count > 0)
+                {
+                    var operation = pending.Pop();
+                    if (operation is IInvocationOperation { Syntax: InvocationExpressionSyntax syntax, TargetMethod: { IsExtensionMethod: false } target }) _targets[syntax] = target;
+                    foreach (var child in operation.ChildOperations) pending.Push(child);
+                }
+            }
+        }
+        return _targets.TryGetValue(invocation, out var method) ? method : null;
     }
 
     /// <summary>
