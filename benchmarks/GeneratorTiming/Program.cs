@@ -29,6 +29,13 @@ if (args.Length == 3 && args[0] == "--write-sources")
     return;
 }
 
+// --terms 1000,2000,...: the scaling mode (one declaration whose Forward is a sum of N terms); see SumScaling.cs.
+if (args.Length >= 1 && args[0] == "--terms")
+{
+    SumScaling.Run(args);
+    return;
+}
+
 var repeats = 15;
 var sizes = new[] { 1, 10, 50 };
 for (var i = 0; i < args.Length - 1; i++)

@@ -16,6 +16,9 @@ internal static class ValueNaming
     {
         var taken = new HashSet<string>(nodes.Where(n => !Computed(n)).Select(n => n.Name), System.StringComparer.Ordinal);
         var counters = new Dictionary<string, int>(System.StringComparer.Ordinal);
+        // Per base name, the suffix the last "name2, name3, ..." search stopped at: every smaller one
+        // is taken (names are only ever added), so the next search starts there instead of at 2.
+        var nextSuffix = new Dictionary<string, int>(System.StringComparer.Ordinal);
         var result = new List<Node>(nodes.Count);
         foreach (var node in nodes)
         {
@@ -44,7 +47,12 @@ internal static class ValueNaming
             else
             {
                 name = node.Name;
-                for (var n = 2; taken.Contains(name); n++) name = node.Name + n.ToString(CultureInfo.InvariantCulture);
+                if (taken.Contains(name))
+                {
+                    nextSuffix.TryGetValue(node.Name, out var n);
+                    for (n = System.Math.Max(n, 2); taken.Contains(name = node.Name + n.ToString(CultureInfo.InvariantCulture)); n++) { }
+                    nextSuffix[node.Name] = n;
+                }
             }
             taken.Add(name);
             result.Add(node with { Name = name });

@@ -34,7 +34,40 @@ internal enum BinaryOperator
 
 internal sealed record UnaryExpr(UnaryOperator Operator, Expr Operand, int Loc) : Expr(Loc);
 
-internal sealed record BinaryExpr(BinaryOperator Operator, Expr Left, Expr Right, int Loc) : Expr(Loc);
+internal sealed record BinaryExpr(BinaryOperator Operator, Expr Left, Expr Right, int Loc) : Expr(Loc)
+{
+    // Compared and hashed in a loop down the left side (a + b + c + ... nests to the left), so a
+    // sum of any length takes no stack when the incremental cache compares two versions of a body.
+    public bool Equals(BinaryExpr? other)
+    {
+        var a = this;
+        var b = other;
+        while (true)
+        {
+            if (ReferenceEquals(a, b)) return true;
+            if (b is null || a.Loc != b.Loc || a.Operator != b.Operator || !a.Right.Equals(b.Right)) return false;
+            if (a.Left is BinaryExpr left && b.Left is BinaryExpr otherLeft)
+            {
+                a = left;
+                b = otherLeft;
+                continue;
+            }
+            return a.Left.Equals(b.Left);
+        }
+    }
+
+    public override int GetHashCode()
+    {
+        var hash = 17;
+        Expr expr = this;
+        while (expr is BinaryExpr binary)
+        {
+            hash = unchecked(((hash * 31 + binary.Loc) * 31 + (int)binary.Operator) * 31 + binary.Right.GetHashCode());
+            expr = binary.Left;
+        }
+        return unchecked(hash * 31 + expr.GetHashCode());
+    }
+}
 
 /// <summary>A call of a <c>Dsl.Ops</c> function by name (<c>Relu(x)</c>, <c>Ops.MatMul(a, b)</c>).</summary>
 internal sealed record CallExpr(string Function, EquatableArray<Expr> Arguments, int Loc) : Expr(Loc);

@@ -1,52 +1,165 @@
+using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Text;
 
 namespace Dsl.Generators.Parsing;
 
 /// <summary>Writes an expression back as the user would read it, for diagnostics (<c>Relu(h)</c>, <c>Net.W1</c>).</summary>
+/// <remarks>
+/// Only the first <see cref="Cap"/> characters of a text are ever needed, so each expression's head
+/// (its text without outer parentheses, cut at Cap) is computed once, from its children's heads,
+/// and kept beside the expression: lowering prints the left operand of every '+' of a long sum,
+/// which printed in full would cost time quadratic in the sum's length. No recursion: a tree of any
+/// depth is walked with an explicit stack.
+/// </remarks>
 internal static class AstPrinter
 {
-    public static string Print(Expr expr)
+    /// <summary>Enough to know whether a text is longer than 50 characters, and its first 47.</summary>
+    private const int Cap = 51;
+
+    /// <summary>The first Cap characters of an expression's text: all of it when shorter than Cap.</summary>
+    private sealed class Head(string text)
     {
-        var text = Write(expr, 0);
-        return text.Length <= 50 ? text : text.Substring(0, 47) + "...";
+        public string Text { get; } = text;
     }
 
-    private static string Write(Expr expr, int parentPrecedence)
+    private static readonly ConditionalWeakTable<Expr, Head> Heads = new();
+
+    public static string Print(Expr expr)
     {
+        var head = HeadOf(expr);
+        return head.Text.Length <= 50 ? head.Text : head.Text.Substring(0, 47) + "...";
+    }
+
+    private static Head HeadOf(Expr root)
+    {
+        if (Heads.TryGetValue(root, out var known)) return known;
+        // Post-order: an expression's head is made once the heads of its children are known.
+        var pending = new Stack<(Expr Expr, bool ChildrenDone)>();
+        pending.Push((root, false));
+        while (pending.Count > 0)
+        {
+            var (expr, childrenDone) = pending.Pop();
+            if (Heads.TryGetValue(expr, out _)) continue;
+            if (!childrenDone)
+            {
+                pending.Push((expr, true));
+                foreach (var child in Children(expr))
+                {
+                    if (!Heads.TryGetValue(child, out _)) pending.Push((child, false));
+                }
+                continue;
+            }
+            var head = Make(expr);
+            Heads.GetValue(expr, _ => head);
+        }
+        return Heads.TryGetValue(root, out var made) ? made : Make(root);
+    }
+
+    private static IEnumerable<Expr> Children(Expr expr) => expr switch
+    {
+        UnaryExpr unary => [unary.Operand],
+        BinaryExpr binary => [binary.Left, binary.Right],
+        CallExpr call => call.Arguments,
+        InlineCallExpr inline => inline.Arguments,
+        CustomCallExpr custom => custom.Arguments,
+        ForwardCallExpr forward => forward.Arguments,
+        _ => [],
+    };
+
+    /// <summary>Builds a head from text pieces and children's heads (which are known), stopping at Cap.</summary>
+    private sealed class Writer
+    {
+        private readonly StringBuilder _text = new();
+
+        public bool Full => _text.Length >= Cap;
+
+        public void Append(string text)
+        {
+            if (Full) return;
+            _text.Append(text);
+        }
+
+        /// <summary>A child as <c>Write(child, parentPrecedence)</c> wrote it: in parentheses when it binds less tightly.</summary>
+        public void Append(Expr child, int parentPrecedence)
+        {
+            if (Full) return;
+            var head = Heads.TryGetValue(child, out var known) ? known : Make(child);
+            var parenthesize = Precedence(child) < parentPrecedence;
+            if (parenthesize) Append("(");
+            // A head of Cap characters may stand for a longer text: this writer is then full too.
+            Append(head.Text);
+            if (parenthesize) Append(")");
+        }
+
+        public Head ToHead() => new(_text.Length > Cap ? _text.ToString(0, Cap) : _text.ToString());
+    }
+
+    /// <summary>The precedence an expression is written at (only binary operators are ever parenthesized).</summary>
+    private static int Precedence(Expr expr) => expr is BinaryExpr binary
+        ? binary.Operator is BinaryOperator.Add or BinaryOperator.Subtract ? 1 : 2
+        : int.MaxValue;
+
+    private static Head Make(Expr expr)
+    {
+        var writer = new Writer();
         switch (expr)
         {
             case NumberExpr n:
-                return n.Value.ToString("R", CultureInfo.InvariantCulture);
+                writer.Append(n.Value.ToString("R", CultureInfo.InvariantCulture));
+                break;
             case NameExpr name:
-                return name.Name;
+                writer.Append(name.Name);
+                break;
             case MemberExpr member:
-                return member.ToString();
+                writer.Append(member.ToString());
+                break;
             case UnaryExpr unary:
-                return "-" + Write(unary.Operand, 3);
+                writer.Append("-");
+                writer.Append(unary.Operand, 3);
+                break;
             case BinaryExpr binary:
             {
-                var precedence = binary.Operator is BinaryOperator.Add or BinaryOperator.Subtract ? 1 : 2;
-                var symbol = binary.Operator switch
+                var precedence = Precedence(binary);
+                writer.Append(binary.Left, precedence);
+                writer.Append(binary.Operator switch
                 {
                     BinaryOperator.Add => " + ",
                     BinaryOperator.Subtract => " - ",
                     BinaryOperator.Multiply => " * ",
                     _ => " / ",
-                };
-                var text = Write(binary.Left, precedence) + symbol + Write(binary.Right, precedence + 1);
-                return precedence < parentPrecedence ? "(" + text + ")" : text;
+                });
+                writer.Append(binary.Right, precedence + 1);
+                break;
             }
             case CallExpr call:
-                return call.Function + "(" + string.Join(", ", call.Arguments.Select(a => Write(a, 0))) + ")";
+                Call(writer, call.Function + "(", call.Arguments);
+                break;
             case InlineCallExpr inline:
-                return inline.Function + "(" + string.Join(", ", inline.Arguments.Select(a => Write(a, 0))) + ")";
+                Call(writer, inline.Function + "(", inline.Arguments);
+                break;
             case CustomCallExpr custom:
-                return custom.Function + "(" + string.Join(", ", custom.Arguments.Select(a => Write(a, 0))) + ")";
+                Call(writer, custom.Function + "(", custom.Arguments);
+                break;
             case ForwardCallExpr forward:
-                return string.Join(".", forward.Receiver) + ".Forward(" + string.Join(", ", forward.Arguments.Select(a => Write(a, 0))) + ")";
+                Call(writer, string.Join(".", forward.Receiver) + ".Forward(", forward.Arguments);
+                break;
             default:
-                return expr.GetType().Name;
+                writer.Append(expr.GetType().Name);
+                break;
         }
+        return writer.ToHead();
+    }
+
+    private static void Call(Writer writer, string opening, EquatableArray<Expr> arguments)
+    {
+        writer.Append(opening);
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            if (i > 0) writer.Append(", ");
+            writer.Append(arguments[i], 0);
+        }
+        writer.Append(")");
     }
 }

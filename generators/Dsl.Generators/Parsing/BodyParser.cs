@@ -6,6 +6,8 @@ using Dsl.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace Dsl.Generators.Parsing;
 
@@ -28,8 +30,48 @@ internal sealed class BodyParser(
     private const string DerivativeAttribute = "Dsl.DerivativeAttribute";
     private const int MaxInlineDepth = 16;
 
+    // Calls are bound with a semantic model that skips nullable analysis: the parser needs symbols
+    // and constants only, and on a long expression Roslyn's nullable pass costs more than binding
+    // (it computes a location per conversion, each walking down the left-nested chain: quadratic).
+    // Nested parsers (inlined functions) are given such a model already.
+    private readonly SemanticModel _model = depth == 0 ? WithoutNullableAnalysis(semanticModel, semanticModel.SyntaxTree) : semanticModel;
+
+    // SemanticModelOptions is marked experimental (RSEXPERIMENTAL001, dotnet/roslyn#70609): should a
+    // later compiler drop it, the reference fails when DisableNullableAnalysis is compiled, and the
+    // parser keeps an ordinary model (slower on long expressions, same results).
+    private static SemanticModel WithoutNullableAnalysis(SemanticModel model, SyntaxTree tree)
+    {
+        try
+        {
+            return DisableNullableAnalysis(model.Compilation, tree);
+        }
+        catch (System.MissingMemberException)
+        {
+            return tree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(tree);
+        }
+        catch (System.TypeLoadException)
+        {
+            return tree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(tree);
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static SemanticModel DisableNullableAnalysis(Compilation compilation, SyntaxTree tree)
+    {
+#pragma warning disable RSEXPERIMENTAL001
+        return compilation.GetSemanticModel(tree, SemanticModelOptions.DisableNullableAnalysis);
+#pragma warning restore RSEXPERIMENTAL001
+    }
+
+    /// <summary>The method being parsed (its operation tree gives every call's target at once).</summary>
+    private BaseMethodDeclarationSyntax? _method;
+
+    /// <summary>Invocation → the method it binds to, for the calls of <see cref="_method"/> that bind (made on first use).</summary>
+    private Dictionary<SyntaxNode, IMethodSymbol>? _targets;
+
     public EquatableArray<Stmt> Parse(BaseMethodDeclarationSyntax method)
     {
+        _method = method;
         var statements = ImmutableArray.CreateBuilder<Stmt>();
         if (method.ExpressionBody is { } arrow)
         {
@@ -181,7 +223,7 @@ internal sealed class BodyParser(
 
     private long? Constant(ExpressionSyntax expression)
     {
-        var value = semanticModel.GetConstantValue(expression, token);
+        var value = _model.GetConstantValue(expression, token);
         return value.HasValue && value.Value is int or long or short or byte ? System.Convert.ToInt64(value.Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
@@ -216,12 +258,9 @@ internal sealed class BodyParser(
             case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
                 return ParseExpression(unary.Operand);
 
-            case BinaryExpressionSyntax binary when BinaryOperatorOf(binary) is { } op:
-            {
-                var left = ParseExpression(binary.Left);
-                var right = ParseExpression(binary.Right);
-                return left is null || right is null ? null : new BinaryExpr(op, left, right, locations.Add(binary));
-            }
+            case BinaryExpressionSyntax binary when BinaryOperatorOf(binary) is not null:
+                return ParseBinaryChain(binary);
+
             case InvocationExpressionSyntax invocation:
                 return ParseInvocation(invocation);
 
@@ -229,6 +268,35 @@ internal sealed class BodyParser(
                 Unsupported(expression, DescribeKind(expression) + " '" + Describe(expression) + "'");
                 return null;
         }
+    }
+
+    /// <summary>
+    /// A binary expression and the binary expressions down its left side (<c>a + b + c + ...</c>, which
+    /// C# nests to the left) parsed in a loop, in the order recursion would (left, right, node), so a
+    /// sum of any length takes no stack.
+    /// </summary>
+    private Expr? ParseBinaryChain(BinaryExpressionSyntax top)
+    {
+        var spine = new Stack<(BinaryExpressionSyntax Syntax, BinaryOperator Operator)>();
+        ExpressionSyntax expression = top;
+        while (expression is BinaryExpressionSyntax binary && BinaryOperatorOf(binary) is { } op)
+        {
+            spine.Push((binary, op));
+            expression = binary.Left;
+        }
+        var value = ParseExpression(expression);
+        // Every binary of the chain starts where its leftmost operand does. binary.GetLocation() would
+        // find that start by walking down the chain again (Roslyn's Span: quadratic over the chain).
+        var start = expression.SpanStart;
+        while (spine.Count > 0)
+        {
+            token.ThrowIfCancellationRequested();
+            var (binary, op) = spine.Pop();
+            var right = ParseExpression(binary.Right);
+            value = value is null || right is null ? null
+                : new BinaryExpr(op, value, right, locations.Add(Location.Create(binary.SyntaxTree, TextSpan.FromBounds(start, binary.Right.Span.End))));
+        }
+        return value;
     }
 
     private Expr? ParseInvocation(InvocationExpressionSyntax invocation)
@@ -275,9 +343,13 @@ internal sealed class BodyParser(
         // A call that binds to a method outside Dsl.Ops is not something the generator can see
         // through. An unbound call (a function the runtime lacks, or a typo) is left to the
         // compiler's own error and to the op table, which names what is supported.
-        var symbolInfo = semanticModel.GetSymbolInfo(invocation, token);
-        var method = symbolInfo.Symbol as IMethodSymbol;
-        if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
+        var method = BoundTarget(invocation);
+        if (method is null)
+        {
+            var symbolInfo = _model.GetSymbolInfo(invocation, token);
+            method = symbolInfo.Symbol as IMethodSymbol;
+            if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
+        }
         if (method is not null && method.ContainingType?.ToDisplayString() != OpsTypeName)
         {
             var reported = diagnostics.Count;
@@ -296,6 +368,33 @@ internal sealed class BodyParser(
 
         var args = ParseArguments(invocation.ArgumentList);
         return args is null ? null : new CallExpr(name, args.Value, locations.Add(invocation));
+    }
+
+    /// <summary>
+    /// The method a call binds to, read from the operation tree of the whole method, walked once with
+    /// an explicit stack. GetSymbolInfo per call would find the enclosing member by walking up from the
+    /// call, through every level of a long left-nested sum: quadratic. Null for a call that does not
+    /// bind (the caller asks GetSymbolInfo for candidates) and for extension-method calls (whose
+    /// operation names the unreduced method, where GetSymbolInfo names the reduced one).
+    /// </summary>
+    private IMethodSymbol? BoundTarget(InvocationExpressionSyntax invocation)
+    {
+        if (_targets is null)
+        {
+            _targets = [];
+            if (_method is not null && _model.GetOperation(_method, token) is { } root)
+            {
+                var pending = new Stack<IOperation>();
+                pending.Push(root);
+                while (pending.Count > 0)
+                {
+                    var operation = pending.Pop();
+                    if (operation is IInvocationOperation { Syntax: InvocationExpressionSyntax syntax, TargetMethod: { IsExtensionMethod: false } target }) _targets[syntax] = target;
+                    foreach (var child in operation.ChildOperations) pending.Push(child);
+                }
+            }
+        }
+        return _targets.TryGetValue(invocation, out var method) ? method : null;
     }
 
     /// <summary>
@@ -318,7 +417,7 @@ internal sealed class BodyParser(
             if (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(token) is not MethodDeclarationSyntax declaration) return null;
             var arguments = ParseArguments(invocation.ArgumentList);
             if (arguments is null) return null;
-            var model = declaration.SyntaxTree == semanticModel.SyntaxTree ? semanticModel : semanticModel.Compilation.GetSemanticModel(declaration.SyntaxTree);
+            var model = declaration.SyntaxTree == _model.SyntaxTree ? _model : WithoutNullableAnalysis(_model, declaration.SyntaxTree);
             var body = new BodyParser(model, locations, diagnostics, method.Name, BodyKind.Differentiable, token, depth + 1).Parse(declaration);
             var parameters = method.Parameters.Select(p => p.Name).ToImmutableArray();
             return new InlineCallExpr(method.Name, parameters, body, arguments.Value, locations.Add(invocation));

@@ -35,23 +35,8 @@ internal sealed partial class Lowering
                 return AddNode(new NegOp(), [operand.Value], [AstPrinter.Print(unary.Operand)], unary.Loc, scope);
             }
             case BinaryExpr binary:
-            {
-                var left = LowerExpression(binary.Left, scope);
-                var right = LowerExpression(binary.Right, scope);
-                if (left is null || right is null) return null;
-                if (Graph[left.Value].IsNumber && Graph[right.Value].IsNumber)
-                {
-                    return Graph.Add(new NumberArithmeticOp(binary.Operator), [left.Value, right.Value], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto);
-                }
-                Op op = binary.Operator switch
-                {
-                    BinaryOperator.Add => new AddOp(),
-                    BinaryOperator.Subtract => new SubOp(),
-                    BinaryOperator.Multiply => new MulOp(),
-                    _ => new DivOp(),
-                };
-                return AddNode(op, [left.Value, right.Value], [AstPrinter.Print(binary.Left), AstPrinter.Print(binary.Right)], binary.Loc, scope);
-            }
+                return LowerBinaryChain(binary, scope);
+
             case CallExpr call:
                 return LowerCall(call, scope);
 
@@ -73,6 +58,46 @@ internal sealed partial class Lowering
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// A binary expression and the binary expressions down its left side (<c>a + b + c + ...</c>, which
+    /// C# nests to the left) lowered in a loop, in the order recursion would (left, right, node), so a
+    /// sum of any length takes no stack.
+    /// </summary>
+    private int? LowerBinaryChain(BinaryExpr top, Scope scope)
+    {
+        var spine = new Stack<BinaryExpr>();
+        Expr expr = top;
+        while (expr is BinaryExpr inner)
+        {
+            spine.Push(inner);
+            expr = inner.Left;
+        }
+        var value = LowerExpression(expr, scope);
+        while (spine.Count > 0)
+        {
+            var binary = spine.Pop();
+            var right = LowerExpression(binary.Right, scope);
+            value = value is null || right is null ? null : LowerBinary(binary, value.Value, right.Value, scope);
+        }
+        return value;
+    }
+
+    private int? LowerBinary(BinaryExpr binary, int left, int right, Scope scope)
+    {
+        if (Graph[left].IsNumber && Graph[right].IsNumber)
+        {
+            return Graph.Add(new NumberArithmeticOp(binary.Operator), [left, right], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto);
+        }
+        Op op = binary.Operator switch
+        {
+            BinaryOperator.Add => new AddOp(),
+            BinaryOperator.Subtract => new SubOp(),
+            BinaryOperator.Multiply => new MulOp(),
+            _ => new DivOp(),
+        };
+        return AddNode(op, [left, right], [AstPrinter.Print(binary.Left), AstPrinter.Print(binary.Right)], binary.Loc, scope);
     }
 
     private int? LowerName(NameExpr name, Scope scope)

@@ -1,0 +1,189 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Dsl.Generators;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+/// <summary>
+/// How generator time grows with the size of one expression. One file declares a [Model] whose
+/// Forward returns a sum of N distinct terms (each an op over tensors, left-nested the way C#
+/// parses <c>a + b + c</c>) and an [Experiment] whose loss calls it; the generator runs alone,
+/// in-process (CSharpGeneratorDriver), on a fresh compilation per repetition, and the table gives
+/// the median time and the time per term.
+///
+///   dotnet run -c Release --project benchmarks/GeneratorTiming -- --terms 1000,2000,4000,8000,16000 [--repeats 3] [--timeout-s 120]
+///
+/// The process CPU column (all threads, so the GC's too) is the number to compare on a loaded machine,
+/// where wall time mostly measures the wait for a core.
+/// A size that runs past the timeout is reported as such and the larger sizes are skipped.
+/// The generator runs on a thread with a 1 MiB stack, so a recursive walk that would overflow the
+/// stack of an ordinary thread pool / IDE thread shows up here as a crash rather than passing.
+/// </summary>
+internal static class SumScaling
+{
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    public static void Run(string[] args)
+    {
+        var sizes = args[1].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var repeats = 3;
+        var timeout = TimeSpan.FromSeconds(120);
+        var stack = 1 << 20;
+        for (var i = 2; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--repeats") repeats = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            if (args[i] == "--timeout-s") timeout = TimeSpan.FromSeconds(double.Parse(args[i + 1], CultureInfo.InvariantCulture));
+            if (args[i] == "--stack-kb") stack = int.Parse(args[i + 1], CultureInfo.InvariantCulture) * 1024;
+        }
+        var references = References();
+        if (args.Length == 4 && args[2] == "--write-generated")
+        {
+            // Writes what the generator makes of the first size into a folder, to read.
+            var run = CSharpGeneratorDriver.Create([new DslGenerator().AsSourceGenerator()], parseOptions: ParseOptions)
+                .RunGenerators(Compilation(sizes[0], references)).GetRunResult();
+            Directory.CreateDirectory(args[3]);
+            foreach (var tree in run.GeneratedTrees) File.WriteAllText(Path.Combine(args[3], Path.GetFileName(tree.FilePath)), tree.GetText().ToString());
+            return;
+        }
+        Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, " +
+                          $"load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        Console.WriteLine($"repeats: {repeats} (medians), generator thread stack {stack / 1024} KiB, timeout {timeout.TotalSeconds:F0} s per run");
+
+        // Warm the JIT on a small sum.
+        for (var i = 0; i < 3; i++) Generate(Compilation(100, references), out _);
+
+        Console.WriteLine();
+        Console.WriteLine("| terms | generator (ms) | µs per term | min (ms) | process CPU (ms) | CPU µs per term | generated lines |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var n in sizes)
+        {
+            var times = new List<double>();
+            var cpu = new List<double>();
+            var lines = 0;
+            var timedOut = false;
+            for (var r = 0; r < repeats && !timedOut; r++)
+            {
+                var compilation = Compilation(n, references);
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                double elapsed = 0;
+                Exception? failure = null;
+                var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                var thread = new Thread(() =>
+                {
+                    try
+                    {
+                        var watch = Stopwatch.StartNew();
+                        var result = Generate(compilation, out var generatedLines);
+                        elapsed = watch.Elapsed.TotalMilliseconds;
+                        lines = generatedLines;
+                    }
+                    catch (Exception e)
+                    {
+                        failure = e;
+                    }
+                }, stack) { IsBackground = true };
+                thread.Start();
+                if (!thread.Join(timeout))
+                {
+                    timedOut = true;
+                    break;
+                }
+                if (failure is not null) throw new InvalidOperationException($"{n} terms: {failure.Message}", failure);
+                times.Add(elapsed);
+                cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds);
+            }
+            if (timedOut)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {n} | > {timeout.TotalMilliseconds:F0} (did not finish) | | | | | |"));
+                break;
+            }
+            var median = Median(times);
+            var cpuMedian = Median(cpu);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {n} | {median:F0} | {1000 * median / n:F1} | {times.Min():F0} | {cpuMedian:F0} | {1000 * cpuMedian / n:F1} | {lines} |"));
+        }
+        // A timed-out generator thread is still running; end the process without waiting for it.
+        Environment.Exit(0);
+    }
+
+    private static GeneratorDriverRunResult Generate(CSharpCompilation compilation, out int lines)
+    {
+        var driver = CSharpGeneratorDriver.Create([new DslGenerator().AsSourceGenerator()], parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
+        var result = driver.RunGenerators(compilation).GetRunResult();
+        if (result.Diagnostics.Length > 0) throw new InvalidOperationException("the generator reported: " + string.Join("; ", result.Diagnostics.Take(3)));
+        if (result.GeneratedTrees.Length != 2) throw new InvalidOperationException($"expected 2 files, got {result.GeneratedTrees.Length}");
+        lines = result.GeneratedTrees.Sum(t => t.GetText().Lines.Count);
+        return result;
+    }
+
+    private static CSharpCompilation Compilation(int terms, ImmutableArray<MetadataReference> references) =>
+        CSharpCompilation.Create("SumScaling", [CSharpSyntaxTree.ParseText(Declaration(terms), ParseOptions, path: "Sum.cs")], references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
+
+    /// <summary>The i-th term: four kinds in turn, each with its own constant so no two terms are the same.</summary>
+    internal static string Term(int i) => (i % 4) switch
+    {
+        0 => $"x * W * {i + 1}",
+        1 => $"Tanh(x + B) * {i + 1}",
+        2 => $"Sigmoid(x * {i + 1}) * W",
+        _ => $"MatMul(x, V) * {i + 1}",
+    };
+
+    internal static string Declaration(int terms)
+    {
+        var sum = new StringBuilder();
+        for (var i = 0; i < terms; i++)
+        {
+            if (i > 0) sum.Append(i % 8 == 0 ? "\n            + " : " + ");
+            sum.Append(Term(i));
+        }
+        return $$"""
+            using Dsl;
+            using static Dsl.Ops;
+
+            namespace Timing;
+
+            [Model]
+            public partial class Sum
+            {
+                [Param(3)] public Tensor W;
+                [Param(3)] public Tensor B;
+                [Param(3, 3)] public Tensor V;
+
+                public Tensor Forward([Shape("Batch", 3)] Tensor x)
+                    => {{sum}};
+            }
+
+            [Experiment]
+            public partial class SumRegression
+            {
+                public Sum Net = new();
+                public double LearningRate = 0.01;
+
+                [Loss]
+                public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 3)] Tensor y) => MseLoss(Net.Forward(x), y);
+            }
+
+            """;
+    }
+
+    private static ImmutableArray<MetadataReference> References()
+    {
+        var trusted = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
+        var references = trusted.Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "netstandard.dll" or "mscorlib.dll")
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToList();
+        references.Add(MetadataReference.CreateFromFile(typeof(Dsl.Tensor).Assembly.Location));
+        return [.. references];
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+}

@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Dsl.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Dsl.Generators.Tests;
+
+/// <summary>
+/// Very long expressions: a Forward that returns a sum of 16,000 terms, which C# nests 16,000
+/// levels deep to the left. The generator runs on a thread with a 256 KiB stack (a quarter of a
+/// thread pool thread's), so a walk that recursed once per term would overflow it and end the test
+/// process. Speed is measured in benchmarks/GeneratorTiming (--terms), not here.
+/// </summary>
+public sealed class DeepExpressionTests
+{
+    private const int SmallStack = 256 * 1024;
+
+    /// <summary>The i-th term: four kinds in turn, each with its own constant.</summary>
+    private static string Term(int i) => (i % 4) switch
+    {
+        0 => $"x * W * {i + 1}",
+        1 => $"Tanh(x + B) * {i + 1}",
+        2 => $"Sigmoid(x * {i + 1}) * W",
+        _ => $"MatMul(x, V) * {i + 1}",
+    };
+
+    private static string Declaration(int terms, Func<int, string>? term = null)
+    {
+        var sum = new StringBuilder();
+        for (var i = 0; i < terms; i++)
+        {
+            if (i > 0) sum.Append(i % 8 == 0 ? "\n        + " : " + ");
+            sum.Append((term ?? Term)(i));
+        }
+        return TestSources.File($$"""
+            [Model]
+            public partial class Sum
+            {
+                [Param(3)] public Tensor W;
+                [Param(3)] public Tensor B;
+                [Param(3, 3)] public Tensor V;
+
+                public Tensor Forward([Shape("Batch", 3)] Tensor x)
+                    => {{sum}};
+            }
+
+            [Experiment]
+            public partial class SumRegression
+            {
+                public Sum Net = new();
+                public double LearningRate = 0.01;
+
+                [Loss]
+                public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 3)] Tensor y) => MseLoss(Net.Forward(x), y);
+            }
+            """);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a new thread with a small stack and returns its result (or rethrows its exception).</summary>
+    private static T OnSmallStack<T>(Func<T> work)
+    {
+        T result = default!;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = work();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }, SmallStack);
+        thread.Start();
+        thread.Join();
+        if (failure is not null) throw new InvalidOperationException("failed on the small-stack thread", failure);
+        return result;
+    }
+
+    [Fact]
+    public void ASixteenThousandTermSumIsGeneratedOnASmallStackAndReRunsIncrementally()
+    {
+        const int terms = 16_000;
+        var file = Declaration(terms);
+        // Parsed here (Roslyn's parser is not under test); bound and generated on the small stack.
+        var compilation = GeneratorHarness.Compilation(file);
+        var first = OnSmallStack(() => GeneratorHarness.Run(compilation, GeneratorHarness.CreateDriver()));
+
+        Assert.Empty(first.Diagnostics);
+        Assert.Equal(["Demo.Sum.g.cs", "Demo.SumRegression.g.cs"], first.Sources.Select(s => s.HintName));
+        var step = first.Source("Demo.SumRegression.g.cs");
+        // The generated files are C# without syntax errors (compiling a million lines is left to the small variant below).
+        foreach (var (hint, text) in first.Sources)
+        {
+            var errors = CSharpSyntaxTree.ParseText(text, GeneratorHarness.ParseOptions).GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Take(3).ToList();
+            Assert.True(errors.Count == 0, hint + ": " + string.Join("; ", errors));
+        }
+
+        // The forward pass adds the terms: 15,999 additions (the last one into the prediction) and the
+        // 4,000 'x + B' inside the terms, and each of the 16,000 constants (1..16000) multiplies once.
+        var forward = Section(step, "// Forward", "// Backward");
+        var additions = terms - 1 + terms / 4;
+        Assert.Equal(additions, Regex.Matches(forward, @"^\s*global::Dsl\.Kernels\.Add\(", RegexOptions.Multiline).Count);
+        Assert.Contains("// prediction = add" + (additions - 1) + " + mul", forward);
+        var constants = Regex.Matches(forward, @"global::Dsl\.Kernels\.Mul\([^,]+, (\d+)d, ").Select(m => int.Parse(m.Groups[1].Value)).Order().ToList();
+        Assert.Equal(Enumerable.Range(1, terms), constants);
+        // Every parameter gets a gradient summed over its uses: W appears in 8,000 terms, B in 4,000, V in 4,000.
+        var backward = Section(step, "// Backward", "return ");
+        Assert.Equal(terms / 2 - 1, Regex.Matches(backward, @"^\s*// dW\d+ = dW\d* \+ dW\d+$", RegexOptions.Multiline).Count);
+        Assert.Equal(terms / 4 - 1, Regex.Matches(backward, @"^\s*// dB\d+ = dB\d* \+ dB\d+$", RegexOptions.Multiline).Count);
+        Assert.Equal(terms / 4 - 1, Regex.Matches(backward, @"^\s*// dV\d+ = dV\d* \+ dV\d+$", RegexOptions.Multiline).Count);
+
+        // A comment edit re-parses the body and compares the new spec with the cached one (structural
+        // equality of a 16,000-deep expression), still on the small stack: nothing regenerates.
+        var commented = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees[0],
+            CSharpSyntaxTree.ParseText("// moved\n" + file, GeneratorHarness.ParseOptions, path: compilation.SyntaxTrees[0].FilePath));
+        var second = OnSmallStack(() => GeneratorHarness.Run(commented, first.Driver));
+        Assert.Empty(second.Diagnostics);
+        var result = second.Result.Results.Single();
+        foreach (var plans in new[] { DslGenerator.Steps.ModelPlans, DslGenerator.Steps.ExperimentPlans })
+        {
+            Assert.All(result.TrackedSteps[plans].SelectMany(s => s.Outputs), o => Assert.Equal(IncrementalStepRunReason.Unchanged, o.Reason));
+        }
+
+        // Changing the first term (the bottom of the nesting) is seen: the comparison walks all the way down.
+        var changed = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees[0],
+            CSharpSyntaxTree.ParseText(Declaration(terms, i => i == 0 ? "x * W * 100000" : Term(i)), GeneratorHarness.ParseOptions, path: compilation.SyntaxTrees[0].FilePath));
+        var third = OnSmallStack(() => GeneratorHarness.Run(changed, first.Driver));
+        Assert.Empty(third.Diagnostics);
+        Assert.Contains(third.Result.Results.Single().TrackedSteps[DslGenerator.Steps.ModelPlans].SelectMany(s => s.Outputs),
+            o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains("global::Dsl.Kernels.Mul(_mul1, 100000d, _mul2);", third.Source("Demo.SumRegression.g.cs"));
+    }
+
+    [Fact]
+    public void ASumGeneratedTheSameWayComputesTheEagerLossAndItsGradient()
+    {
+        // The same kind of sum, small enough to compile: the generated loss equals the eager one
+        // (the user's Forward run op by op) and its gradients match finite differences.
+        var run = OnSmallStack(() => GeneratorHarness.RunFiles(Declaration(48)));
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.CompilationErrors);
+        dynamic experiment = Activator.CreateInstance(GeneratorHarness.Load(run.Output).GetType("Demo.SumRegression", throwOnError: true)!)!;
+        experiment.Initialize(3UL, DType.Float64);
+        using var g = new Generator(11);
+        using var x = Tensor.Randn([4, 3], g, DType.Float64);
+        using var y = Tensor.Randn([4, 3], g, DType.Float64);
+        var inputs = new object[] { x, y };
+
+        double generated = experiment.EvaluateLoss(x, y);
+        using var eager = (Tensor)experiment.Loss(x, y);
+        Assert.Equal(eager.Item(), generated, 1e-4 * Math.Abs(eager.Item()));
+        GradientCheck.AgainstFiniteDifferences((object)experiment, inputs, tolerance: 1e-4);
+    }
+
+    private static string Section(string text, string from, string to)
+    {
+        var start = text.IndexOf(from, StringComparison.Ordinal);
+        Assert.True(start >= 0, "no '" + from + "' in the generated step");
+        var end = text.IndexOf(to, start, StringComparison.Ordinal);
+        return text.Substring(start, (end < 0 ? text.Length : end) - start);
+    }
+}
