@@ -17,6 +17,7 @@ namespace Dsl;
 public sealed class DataLoader : IDisposable
 {
     private readonly long[] _order;
+    private readonly long[]? _shardOrder;
     private readonly BatchBuffers _full;
     private BatchBuffers? _last;
     private int _generation;
@@ -27,14 +28,17 @@ public sealed class DataLoader : IDisposable
     /// every epoch visits the examples in order; with <paramref name="dropLast"/> the examples
     /// after the last full batch are left out of each epoch (a different set each epoch when
     /// shuffling). Batches are written to tensors on <paramref name="device"/> (the CPU by default).
+    /// With <paramref name="shard"/>, each epoch yields only that member's part of the epoch's order
+    /// (data-parallel training; see <see cref="DataShard"/>), batched as above.
     /// </summary>
-    public DataLoader(IDataset data, int batchSize, bool shuffle = true, ulong seed = 0, bool dropLast = false, Device? device = null)
+    public DataLoader(IDataset data, int batchSize, bool shuffle = true, ulong seed = 0, bool dropLast = false, Device? device = null, DataShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var count = data.Count;
-        if (count == 0) throw new ArgumentException("The data set has no examples.", nameof(data));
-        if (count > Array.MaxLength) throw new ArgumentException($"The data set has {count} examples; a loader handles at most {Array.MaxLength}.", nameof(data));
+        var total = data.Count;
+        if (total == 0) throw new ArgumentException("The data set has no examples.", nameof(data));
+        if (total > Array.MaxLength) throw new ArgumentException($"The data set has {total} examples; a loader handles at most {Array.MaxLength}.", nameof(data));
+        var count = shard?.Length(total) ?? total;
         if (dropLast && count < batchSize)
         {
             throw new ArgumentException(
@@ -46,9 +50,11 @@ public sealed class DataLoader : IDisposable
         Shuffle = shuffle;
         Seed = seed;
         DropLast = dropLast;
+        Shard = shard;
         Device = device ?? Device.Cpu;
         BatchesPerEpoch = checked((int)(dropLast ? count / batchSize : (count + batchSize - 1) / batchSize));
-        _order = new long[count];
+        _order = new long[total];
+        _shardOrder = shard is null ? null : new long[count];
         _full = new BatchBuffers(data.Columns, (int)Math.Min(batchSize, count), Device);
     }
 
@@ -64,6 +70,9 @@ public sealed class DataLoader : IDisposable
     public ulong Seed { get; }
 
     public bool DropLast { get; }
+
+    /// <summary>The member's part each epoch yields (data-parallel training); null: the whole epoch.</summary>
+    public DataShard? Shard { get; }
 
     /// <summary>Where the batch tensors live.</summary>
     public Device Device { get; }
@@ -95,6 +104,12 @@ public sealed class DataLoader : IDisposable
         var generation = ++_generation;
         if (Shuffle) Permutation.Fill(_order, Seed, (ulong)epoch);
         else Permutation.Identity(_order);
+        var order = _order;
+        if (Shard is not null)
+        {
+            Shard.Select(_order, _shardOrder!);
+            order = _shardOrder!;
+        }
 
         for (var index = startBatch; index < BatchesPerEpoch; index++)
         {
@@ -105,9 +120,9 @@ public sealed class DataLoader : IDisposable
             }
             ObjectDisposedException.ThrowIf(_disposed, this);
             var start = (long)index * BatchSize;
-            var size = (int)Math.Min(BatchSize, _order.Length - start);
+            var size = (int)Math.Min(BatchSize, order.Length - start);
             var buffers = size == _full.Size ? _full : (_last ??= new BatchBuffers(Dataset.Columns, size, Device));
-            var indices = new ReadOnlyMemory<long>(_order, (int)start, size);
+            var indices = new ReadOnlyMemory<long>(order, (int)start, size);
             Dataset.Gather(indices.Span, buffers.Tensors);
             yield return new Batch(buffers.Tensors, epoch, index, indices);
         }
@@ -123,7 +138,7 @@ public sealed class DataLoader : IDisposable
     }
 
     public override string ToString() =>
-        $"DataLoader({Dataset.Count} examples, batches of {BatchSize}, {BatchesPerEpoch} per epoch{(Shuffle ? $", shuffled with seed {Seed}" : "")}{(DropLast ? ", last partial batch dropped" : "")})";
+        $"DataLoader({Dataset.Count} examples, batches of {BatchSize}, {BatchesPerEpoch} per epoch{(Shuffle ? $", shuffled with seed {Seed}" : "")}{(DropLast ? ", last partial batch dropped" : "")}{(Shard is null ? "" : $", shard {Shard.Index} of {Shard.Count}")})";
 
     /// <summary>One tensor per column, <c>[Size, ..ExampleShape]</c>.</summary>
     private sealed class BatchBuffers : IDisposable

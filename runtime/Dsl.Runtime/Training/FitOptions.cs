@@ -104,6 +104,12 @@ public sealed record FitOptions
     /// <summary>More entries for the run's configuration (config.json and the report), such as hyperparameters.</summary>
     public IReadOnlyDictionary<string, string>? Configuration { get; init; }
 
+    /// <summary>
+    /// Train data-parallel with the members of a <see cref="ProcessGroup"/>: each trains on its shard of
+    /// every epoch and gradients are averaged before each update. Only rank 0 writes the run folder. Null trains alone.
+    /// </summary>
+    public DataParallel? DataParallel { get; init; }
+
     /// <summary>Called after every step (with its loss); may request a stop.</summary>
     public Action<TrainingContext>? OnStep { get; init; }
 

@@ -175,23 +175,28 @@ public static class Trainer
         private Tensor[]? _gradients;
         private long _gradientBatch;
         private bool _evaluatedSinceGradients;
+        private readonly DistributedTraining? _distributed;
+        private readonly bool _validSharded;
 
         public Run(IExperiment experiment, IDataset train, IDataset? valid, FitOptions options, int[] trainColumns, int[]? validColumns)
         {
             _experiment = experiment;
             _train = train;
             _valid = valid;
-            _options = options;
+            _distributed = options.DataParallel is { } parallel ? new DistributedTraining(parallel, experiment) : null;
+            _options = options = _distributed?.Local(options) ?? options;
             _trainColumns = trainColumns;
             _validColumns = validColumns;
             _inputs = new Tensor[trainColumns.Length];
-            _loader = new DataLoader(train, options.BatchSize, options.Shuffle, options.Seed, options.DropLast);
+            _loader = new DataLoader(train, options.BatchSize, options.Shuffle, options.Seed, options.DropLast, shard: _distributed?.Shard);
             if (_loader.BatchesPerEpoch == 0)
             {
                 _loader.Dispose();
                 throw new ArgumentException($"{experiment.Name}: the training data has {train.Count} examples, fewer than one batch of {options.BatchSize} with DropLast set.");
             }
-            _validLoader = valid is null ? null : new DataLoader(valid, options.EvaluationBatchSize > 0 ? options.EvaluationBatchSize : options.BatchSize, shuffle: false);
+            _validSharded = _distributed is not null && valid is not null && valid.Count >= _distributed.WorldSize;
+            _validLoader = valid is null ? null : new DataLoader(valid, options.EvaluationBatchSize > 0 ? options.EvaluationBatchSize : options.BatchSize, shuffle: false,
+                shard: _validSharded ? _distributed!.Shard with { Uneven = true } : null);
             _ownsProgress = options.Progress is null;
             _progress = options.Progress ?? ProgressReporters.Create(options.Quiet, options.Output);
             (_monitor, _monitorLowerIsBetter) = Monitor(experiment, options, valid is not null);
@@ -210,7 +215,7 @@ public static class Trainer
         public FitReport Execute()
         {
             var clock = Stopwatch.StartNew();
-            var start = Start();
+            var start = _distributed is null ? Start() : _distributed.Start(Start, _options);
             var history = _folder?.History ?? _report.History;
             foreach (var metric in _experiment.Metrics) history.SetLowerIsBetter("valid." + MetricName(metric.Name), !metric.HigherIsBetter);
             var report = _folder is null ? _report : new FitReport(history);
@@ -344,6 +349,7 @@ public static class Trainer
                 _folder = resuming ? RunFolder.Open(path) : RunFolder.Create(path, Configuration());
                 if (resuming && File.Exists(_folder.LatestCheckpoint))
                 {
+                    DistributedTraining.CheckWorldSize(_experiment.Name, _folder.LatestCheckpoint, _distributed?.WorldSize ?? 1);
                     var position = ExperimentCheckpoint.Restore(_experiment, _folder.LatestCheckpoint);
                     if (position.Seed != _options.Seed)
                     {
@@ -390,6 +396,8 @@ public static class Trainer
                 return (stepLoss, true);
             }
             var loss = _experiment.ComputeGradients(_inputs);
+            // Data-parallel: every member's gradients (and loss) become the group's mean before anything looks at them.
+            if (_distributed is not null) loss = _distributed.ReduceGradients(Gradients(), loss, _inputs[0].Size(0));
             if (!float.IsFinite(loss))
             {
                 if (_options.OnNonFiniteLoss == NonFiniteLossAction.SkipBatch) return (loss, false);
@@ -397,13 +405,7 @@ public static class Trainer
             }
             if (_options.ClipGradientNorm is { } maxNorm)
             {
-                // The gradient buffers only change when the step reallocates (a new batch size, an evaluation in between).
-                if (_gradients is null || _inputs[0].Size(0) != _gradientBatch || _evaluatedSinceGradients)
-                {
-                    _gradients = _experiment.Gradients.Select(g => g.Value).ToArray();
-                    (_gradientBatch, _evaluatedSinceGradients) = (_inputs[0].Size(0), false);
-                }
-                var norm = GradientClipping.ClipByGlobalNorm(_gradients, maxNorm);
+                var norm = GradientClipping.ClipByGlobalNorm(Gradients(), maxNorm);
                 if (!double.IsFinite(norm))
                 {
                     if (_options.OnNonFiniteLoss == NonFiniteLossAction.SkipBatch) return ((float)norm, false);
@@ -412,6 +414,17 @@ public static class Trainer
             }
             _experiment.ApplyUpdate(factor);
             return (loss, true);
+        }
+
+        // The gradient buffers only change when the step reallocates (a new batch size, an evaluation in between).
+        private Tensor[] Gradients()
+        {
+            if (_gradients is null || _inputs[0].Size(0) != _gradientBatch || _evaluatedSinceGradients)
+            {
+                _gradients = _experiment.Gradients.Select(g => g.Value).ToArray();
+                (_gradientBatch, _evaluatedSinceGradients) = (_inputs[0].Size(0), false);
+            }
+            return _gradients;
         }
 
         private NonFiniteLossException NonFinite(float value, long step, int epoch, int batch, FitReport report, string what = "the loss")
@@ -433,6 +446,7 @@ public static class Trainer
             if (_validLoader is null || _validColumns is null) return metrics;
             _evaluatedSinceGradients = true;
             var result = Evaluate(_experiment, _validLoader, _validColumns);
+            if (_validSharded) result = _distributed!.ReduceEvaluation(result);
             foreach (var (name, value) in result.Metrics) metrics["valid." + name] = value;
             return metrics;
         }
@@ -480,6 +494,7 @@ public static class Trainer
         private Dictionary<string, string> CheckpointMetadata(long step) => new(StringComparer.Ordinal)
         {
             ["dsl.written"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            [DistributedTraining.WorldSizeKey] = (_distributed?.WorldSize ?? 1).ToString(CultureInfo.InvariantCulture),
         };
 
         private Dictionary<string, string> Configuration()
@@ -510,6 +525,7 @@ public static class Trainer
         {
             _loader.Dispose();
             _validLoader?.Dispose();
+            _distributed?.Dispose();
             if (_ownsProgress) _progress.Dispose();
             _folder?.Dispose();
         }
