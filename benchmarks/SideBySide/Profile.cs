@@ -55,4 +55,25 @@ internal static class PhaseProfile
         }
         Console.WriteLine();
     }
+
+    /// <summary>Only the TrainStep of each named configuration, for <paramref name="seconds"/> after a warm-up: what a sampling profiler should see.</summary>
+    public static void Loop(IEnumerable<string> only, double seconds)
+    {
+        foreach (var (name, hidden, batch, create) in MlpConfig.All)
+        {
+            if (!only.Contains(name)) continue;
+            using var config = new MlpConfig(name, hidden, batch, create);
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed.TotalSeconds < 3) config.Step(); // every method at its final JIT tier
+            watch.Restart();
+            long steps = 0;
+            Console.WriteLine($"loop {name}: TrainStep for {seconds} s (start marker for the profiler: {DateTime.UtcNow:HH:mm:ss.fff})");
+            while (watch.Elapsed.TotalSeconds < seconds)
+            {
+                config.Step();
+                steps++;
+            }
+            Console.WriteLine($"loop {name}: {steps} steps, {watch.Elapsed.TotalMilliseconds * 1000 / steps:F0} µs each on average");
+        }
+    }
 }

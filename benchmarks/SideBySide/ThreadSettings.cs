@@ -13,18 +13,20 @@ internal static class ThreadComparison
 {
     public static void Run(Options options, PythonTwin python, string scratch)
     {
-        var defaults = (Threading.IntraOpThreads, Threading.BlasThreads);
-        var settings = new List<(int IntraOp, int Blas)> { defaults };
-        foreach (var setting in new[] { (1, 1), (1, 2), (2, 1), (2, 2) })
+        // (intra-op, BLAS, split minimum): products below the split minimum (m·k·n) run on one BLAS thread
+        // (Threading.BlasSplitMinimum); 0 = every product OpenBLAS would split is split (the default before it existed).
+        var defaults = (Threading.IntraOpThreads, Threading.BlasThreads, Threading.BlasSplitMinimum);
+        var settings = new List<(int IntraOp, int Blas, long Split)> { defaults };
+        foreach (var setting in new[] { (1, 2, 0L), (1, 1, 0L), (2, 1, 0L), (2, 2, 0L), (2, 2, Threading.DefaultBlasSplitMinimum) })
         {
             if (!settings.Contains(setting)) settings.Add(setting);
         }
         Console.WriteLine("## Thread settings, idle and with one core busy");
         Console.WriteLine();
-        Console.WriteLine($"Generated step per (intra-op, BLAS) setting; default here = {defaults} ({Threading.AppliedDefaults?.IntraOpSource}/{Threading.AppliedDefaults?.BlasSource}). "
+        Console.WriteLine($"Generated step per (intra-op, BLAS, split minimum) setting; default here = {Label(defaults)} ({Threading.AppliedDefaults?.IntraOpSource}/{Threading.AppliedDefaults?.BlasSource}). "
             + $"{options.ThreadRounds} rounds; 'busy' = a /bin/sh busy loop holds one core while the setting is measured.");
         Console.WriteLine();
-        Console.WriteLine("| config | setting (intra-op, BLAS) | idle median µs | idle min µs | busy median µs | busy min µs | busy/idle (median) |");
+        Console.WriteLine("| config | setting (intra-op, BLAS, split minimum) | idle median µs | idle min µs | busy median µs | busy min µs | busy/idle (median) |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
         foreach (var (name, hidden, batch, create) in MlpConfig.All)
         {
@@ -47,23 +49,33 @@ internal static class ThreadComparison
                     foreach (var setting in settings)
                     {
                         Threading.Configure(setting.IntraOp, setting.Blas);
+                        Threading.BlasSplitMinimum = setting.Split;
                         MeasureBudget.Calls(() => config.Step(), Math.Max(2, count / 5), budget / 5, new Samples()); // settle
                         MeasureBudget.Calls(() => config.Step(), count, budget, loaded ? busy[setting] : idle[setting]);
                     }
-                    Threading.Configure(defaults.IntraOpThreads, defaults.BlasThreads);
+                    Restore(defaults);
                     (loaded ? torchBusy : torchIdle).AddRange(python.Steps(count, budget));
                 }
             }
             foreach (var setting in settings)
             {
-                var label = setting == defaults ? $"{setting} default" : setting.ToString();
+                var label = setting == defaults ? $"{Label(setting)} default" : Label(setting);
                 Row(name, label, idle[setting], busy[setting]);
             }
             Row(name, $"PyTorch eager (set_num_threads({python.Threads}))", torchIdle, torchBusy);
         }
-        Threading.Configure(defaults.IntraOpThreads, defaults.BlasThreads);
+        Restore(defaults);
         Console.WriteLine();
     }
+
+    private static void Restore((int IntraOp, int Blas, long Split) setting)
+    {
+        Threading.Configure(setting.IntraOp, setting.Blas);
+        Threading.BlasSplitMinimum = setting.Split;
+    }
+
+    private static string Label((int IntraOp, int Blas, long Split) setting) =>
+        $"({setting.IntraOp}, {setting.Blas}, {(setting.Split == 0 ? "0" : $"2^{Math.Log2(setting.Split):F0}")})";
 
     private static void Row(string config, string setting, Samples idle, Samples busy) =>
         Console.WriteLine($"| {config} | {setting} | {idle.Median:F0} | {idle.Min:F0} | {busy.Median:F0} | {busy.Min:F0} | {busy.Median / idle.Median:F2}x |");
