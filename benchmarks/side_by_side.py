@@ -19,6 +19,7 @@
 # Standalone (no C# side, random weights; the cnn-s reference time):
 #   /usr/bin/python3 benchmarks/side_by_side.py --standalone [THREADS]
 import json
+import os
 import resource
 import struct
 import sys
@@ -28,7 +29,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-LEARNING_RATE = 1e-3
+# SIDE_BY_SIDE_TORCH_LR changes PyTorch's learning rate only: to see the loss check fail.
+LEARNING_RATE = float(os.environ.get("SIDE_BY_SIDE_TORCH_LR", "1e-3"))
 DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32}
 
 

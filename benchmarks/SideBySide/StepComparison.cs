@@ -11,8 +11,14 @@ internal static class StepComparison
 {
     public const int CheckSteps = 20;
 
-    /// <summary>Relative tolerance of the loss check: float32 products in another order, and Adam's update in double on our side.</summary>
-    public const double LossTolerance = 1e-3;
+    /// <summary>
+    /// Relative tolerance of the loss check. The first step's loss comes from identical weights and data, so it
+    /// differs only by float32 rounding (products summed in another order): 1e-5. Later steps differ more because Adam's
+    /// first steps move each weight by about ±lr whatever the gradient's size, so a rounding-level difference in a
+    /// near-zero gradient can flip a step; measured up to 1.1e-3 at mlp-l after 20 steps: 5e-3 allowed.
+    /// A wrong gradient or update rule is off by far more (a learning rate of 2e-3 on one side: ~1e-2 at step 2).
+    /// </summary>
+    public const double FirstLossTolerance = 1e-5, LossTolerance = 5e-3;
 
     public static void Run(Options options, PythonTwin python, string scratch)
     {
@@ -38,7 +44,8 @@ internal static class StepComparison
             var theirs = python.Check(CheckSteps);
             var lossDiff = Math.Abs(ours[^1] - theirs[^1]) / Math.Abs(theirs[^1]);
             var maxDiff = ours.Zip(theirs, (a, b) => Math.Abs(a - b) / Math.Abs(b)).Max();
-            var lossOk = maxDiff <= LossTolerance;
+            var firstDiff = Math.Abs(ours[0] - theirs[0]) / Math.Abs(theirs[0]);
+            var lossOk = maxDiff <= LossTolerance && firstDiff <= FirstLossTolerance;
 
             using var floor = new GemmFloor(config);
             var estimate = Measure.Estimate(() => config.Step(), options.Quick ? 5 : 20);
@@ -69,7 +76,8 @@ internal static class StepComparison
             Console.WriteLine($"| {name} ({Shape(config)} b{batch}) | {dsl.Median:F0} | {dsl.Min:F0} | {torch.Median:F0} | {torch.Min:F0} | "
                 + $"{torch.Median / dsl.Median:F2}x | {torch.Min / dsl.Min:F2}x | {gemm.Median:F0} | {gemm.Min:F0} | {gemmSplit.Median:F0} ({gemmSplit.Min:F0}) | {gemm.Min + traffic:F0} | "
                 + $"{dsl.Min / (gemm.Min + traffic):F2} | {(double)allocated / dsl.Count:F1} | "
-                + $"{ours[^1]:F5} / {theirs[^1]:F5} ({lossDiff:E1}; max over 20 steps {maxDiff:E1}{(lossOk ? "" : $" > {LossTolerance:E0}: MISMATCH")}) |");
+                + $"{ours[^1]:F5} / {theirs[^1]:F5} ({lossDiff:E1}; first step {firstDiff:E1}, max over 20 steps {maxDiff:E1}; "
+                + $"{(lossOk ? "ok" : "MISMATCH")}: tolerance {FirstLossTolerance:E0} first, {LossTolerance:E0} any) |");
             if (!lossOk) Checks.Failures++;
         }
         Console.WriteLine("| cnn-s (conv 1-8 3x3, pool 2, conv 8-16 3x3, pool 2, linear 400-10, b32) | needs convolutions in the language | | "
