@@ -41,7 +41,7 @@ cat "$log"
 echo
 echo "## perf: samples by thread (6 s of TrainStep; the main thread runs the step, the others are OpenBLAS's and OpenMP's)"
 echo
-perf report -i "$data" --stdio --sort tid 2> /dev/null | grep -v '^#' | grep -v '^$' | head -8
+perf report -i "$data" --stdio --sort pid 2> /dev/null | grep -v '^#' | grep -v '^$' | head -8
 echo
 echo "## perf: the main thread by library"
 echo
