@@ -5,6 +5,12 @@
 #   benchmarks/run.sh threads [ROUNDS]  the four (intra-op, BLAS) thread settings, interleaved over
 #                                       ROUNDS rounds (default 5), a fresh process each (~2 min)
 #   benchmarks/run.sh -- ARGS           BenchmarkDotNet's own arguments, e.g. -- --filter '*Mm*'
+#   benchmarks/run.sh side-by-side [ARGS]
+#                                       the generated trainer against PyTorch eager, interleaved, with
+#                                       GEMM floors, update rules, thread settings idle/busy (~3 min;
+#                                       --quick ~1 min; ARGS: see benchmarks/SideBySide/Program.cs)
+#   benchmarks/run.sh profile [CONFIG]  where CONFIG's (default mlp-s) generated step goes: phases,
+#                                       native calls in the generated code, perf's per-symbol shares
 #
 # Full logs and reports go to benchmarks/BenchmarkDotNet.Artifacts. Other work on the machine
 # skews the numbers: the load average is printed before and after.
@@ -17,8 +23,14 @@ case "${1:-default}" in
   threads)
     dotnet build -c Release "$here/Dsl.Benchmarks" > /dev/null
     exec dotnet "$here/Dsl.Benchmarks/bin/Release/net10.0/Dsl.Benchmarks.dll" threads ${2:-5} ;;
+  side-by-side)
+    shift
+    dotnet build -c Release -nologo -v q "$here/SideBySide" > /dev/null
+    exec dotnet "$here/SideBySide/bin/Release/net10.0/SideBySide.dll" "$@" ;;
+  profile)
+    exec "$here/SideBySide/profile.sh" "${2:-mlp-s}" ;;
   --)      shift; args=("$@") ;;
-  *)       echo "usage: $0 [default|threads [ROUNDS]|-- BenchmarkDotNet args]" >&2; exit 2 ;;
+  *)       echo "usage: $0 [default|threads [ROUNDS]|side-by-side [ARGS]|profile [CONFIG]|-- BenchmarkDotNet args]" >&2; exit 2 ;;
 esac
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"

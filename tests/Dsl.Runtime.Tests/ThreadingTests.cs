@@ -44,6 +44,46 @@ public sealed class ThreadingTests
     }
 
     [Fact]
+    public void Small_products_run_on_one_blas_thread_and_large_ones_on_the_configured_count()
+    {
+        var (intraOp, blas, minimum) = (Threading.IntraOpThreads, Threading.BlasThreads, Threading.BlasSplitMinimum);
+        using var a = Tensor.Ones([16, 16]);
+        using var b = Tensor.Ones([16, 16]);
+        using var output = Tensor.Empty([16, 16]);
+        try
+        {
+            Assert.True(Threading.Configure(1, 2));
+            Assert.Equal(Threading.DefaultBlasSplitMinimum, minimum);
+
+            Kernels.Mm(a, b, output); // 16·16·16 = 4,096 multiply-adds, far below 2^27
+            Assert.Equal(1, Threading.BlasThreadsInUse);
+            Assert.Equal(2, Threading.BlasThreads); // still the configured count
+
+            Threading.BlasSplitMinimum = 4096; // now this product is large enough to split
+            Kernels.Mm(a, b, output);
+            Assert.Equal(2, Threading.BlasThreadsInUse);
+
+            Threading.BlasSplitMinimum = 4097;
+            using var sum = Tensor.Empty([16, 16]);
+            Kernels.Addmm(output, a, b, sum); // 16 (bias) + 16
+            Assert.Equal(1, Threading.BlasThreadsInUse);
+            Assert.Equal(32f, sum.AsSpan<float>()[0]);
+        }
+        finally
+        {
+            Threading.BlasSplitMinimum = minimum;
+            Threading.Configure(intraOp, blas);
+        }
+    }
+
+    [Fact]
+    public void A_negative_split_minimum_is_refused()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Threading.BlasSplitMinimum = -1);
+        Assert.Contains("0 or more multiply-adds", error.Message);
+    }
+
+    [Fact]
     public void Environment_variables_override_the_defaults()
     {
         var settings = Threading.ResolveDefaults(Environment(("DSL_NUM_THREADS", "2"), ("DSL_BLAS_THREADS", "3")));

@@ -60,5 +60,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int dsl_bernoulli_(IntPtr t, double p, IntPtr generator);
     [LibraryImport(Lib)] internal static partial int dsl_set_num_threads(int intraOp, int blas, out int blasSet);
     [LibraryImport(Lib)] internal static partial int dsl_get_num_threads(out int intraOp, out int blas);
+    [LibraryImport(Lib)] internal static partial int dsl_set_blas_split_minimum(long minimum);
+    [LibraryImport(Lib)] internal static partial int dsl_get_blas_split_minimum(out long minimum);
+    [LibraryImport(Lib)] internal static partial int dsl_get_blas_threads_in_use(out int count);
     [LibraryImport(Lib)] internal static partial int dsl_parallel_info(byte* buffer, int capacity);
 }

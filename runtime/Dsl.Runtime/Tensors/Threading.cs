@@ -34,6 +34,47 @@ public static class Threading
     /// <summary>BLAS threads by default: every core the process may use (large GEMMs scale with them).</summary>
     public static int DefaultBlasThreads => Environment.ProcessorCount;
 
+    /// <summary>Environment variable with the <see cref="BlasSplitMinimum"/> applied at load (multiply-adds).</summary>
+    public const string BlasSplitVariable = "DSL_BLAS_SPLIT_MINIMUM";
+
+    /// <summary>
+    /// 2²⁷ multiply-adds (a 512³ product): smaller products run on one BLAS thread. Measured: below it a second
+    /// thread gained at most ~1.5-1.9x on an idle machine, but when another process held a core, each split product
+    /// waited milliseconds for its descheduled thread (a 784-64-64-10 step: 0.3 ms → 80 ms); from 512³ up the second
+    /// thread still paid under load (docs/benchmarks.md, "Thread settings under load").
+    /// </summary>
+    public const long DefaultBlasSplitMinimum = 1L << 27;
+
+    /// <summary>
+    /// The size (m·k·n multiply-adds of one product, per batch entry) from which a matrix product is split across
+    /// <see cref="BlasThreads"/> threads; smaller ones run on one BLAS thread, so that they never wait for a thread
+    /// another process has taken the core from. 0 splits every product OpenBLAS would split. Applies when Dsl sets
+    /// the BLAS count (not when <c>OPENBLAS_NUM_THREADS</c> was left in charge).
+    /// </summary>
+    public static long BlasSplitMinimum
+    {
+        get
+        {
+            Status.Check(NativeMethods.dsl_get_blas_split_minimum(out var minimum), "get_blas_split_minimum");
+            return minimum;
+        }
+        set
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), value, "The BLAS split minimum must be 0 or more multiply-adds.");
+            Status.Check(NativeMethods.dsl_set_blas_split_minimum(value), "set_blas_split_minimum");
+        }
+    }
+
+    /// <summary>The count OpenBLAS runs its next product with (the last product's choice); for tests.</summary>
+    internal static int BlasThreadsInUse
+    {
+        get
+        {
+            Status.Check(NativeMethods.dsl_get_blas_threads_in_use(out var count), "get_blas_threads_in_use");
+            return count;
+        }
+    }
+
     private static int s_defaultsApplied;
 
     /// <summary>
@@ -124,6 +165,18 @@ public static class Threading
         var setNumThreads = (delegate* unmanaged<int, int, int*, int>)export;
         int blasSet;
         if (setNumThreads(settings.IntraOp, settings.Blas, &blasSet) == 0) AppliedDefaults = settings;
+        var split = Environment.GetEnvironmentVariable(BlasSplitVariable);
+        if (!string.IsNullOrWhiteSpace(split) && NativeLibrary.TryGetExport(library, "dsl_set_blas_split_minimum", out var setSplit))
+        {
+            if (long.TryParse(split, NumberStyles.Integer, CultureInfo.InvariantCulture, out var minimum) && minimum >= 0)
+            {
+                ((delegate* unmanaged<long, int>)setSplit)(minimum);
+            }
+            else
+            {
+                Console.Error.WriteLine($"Dsl: {BlasSplitVariable} must be 0 or more multiply-adds, but it is \"{split}\". Using {DefaultBlasSplitMinimum}.");
+            }
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 // operand (BLAS trans flag), so no copy is made. The shape checks below run before
 // ATen's own so that a mismatch names the operands as the caller sees them ("a (transposed) is
 // [3, 2]") instead of ATen's internal names ("mat1 and mat2 shapes cannot be multiplied").
+#include "blas_threads.h"
 #include "common.h"
 
 #include <c10/util/MaybeOwned.h>
@@ -11,6 +12,7 @@
 
 using dsl::T;
 using dsl::wrap;
+using dsl::blas_threads_for_product;
 
 namespace {
 
@@ -55,6 +57,20 @@ void check_inner(const at::Tensor& a, const at::Tensor& b, bool ta, bool tb) {
               " is ", b.sizes(), " (", inner_a, " != ", inner_b, ")");
 }
 
+// BLAS threads for matmul's product (blas_threads.h): batched operands against a matrix are folded
+// into one product, as ATen does; otherwise each batch entry is its own product.
+void product_size_matmul(const at::Tensor& a, const at::Tensor& b) {
+  auto inner = a.size(-1);
+  auto rows = b.dim() <= 2 ? a.numel() / std::max<int64_t>(inner, 1) : a.size(-2);
+  blas_threads_for_product(rows, inner, b.dim() >= 2 ? b.size(-1) : 1);
+}
+
+// x (..., in) · Wᵀ, W (out, in): one product of (x's rows) x in x out.
+void product_size_linear(const at::Tensor& x, const at::Tensor& weight) {
+  auto inner = weight.size(1);
+  blas_threads_for_product(x.numel() / std::max<int64_t>(inner, 1), inner, weight.size(0));
+}
+
 void check_batch(const at::Tensor& a, const at::Tensor& b) {
   TORCH_CHECK(a.size(0) == b.size(0), "the batch sizes differ: a is ", a.sizes(), " and b is ", b.sizes(), " (",
               a.size(0), " != ", b.size(0), ")");
@@ -67,6 +83,7 @@ void check_batch(const at::Tensor& a, const at::Tensor& b) {
 DSL_EXPORT dsl_matmul(dsl_tensor a, dsl_tensor b, dsl_tensor* out) {
   DSL_TRY({
     check_inner(T(a), T(b), false, false);
+    product_size_matmul(T(a), T(b));
     *out = wrap(at::matmul(T(a), T(b)));
   });
 }
@@ -74,6 +91,7 @@ DSL_EXPORT dsl_matmul(dsl_tensor a, dsl_tensor b, dsl_tensor* out) {
 DSL_EXPORT dsl_matmul_out(dsl_tensor out, dsl_tensor a, dsl_tensor b) {
   DSL_TRY({
     check_inner(T(a), T(b), false, false);
+    product_size_matmul(T(a), T(b));
     at::matmul_out(T(out), T(a), T(b));
   });
 }
@@ -85,6 +103,7 @@ DSL_EXPORT dsl_mm(dsl_tensor a, dsl_tensor b, int32_t transpose_a, int32_t trans
     auto A = operand(T(a), transpose_a, 2, "a");
     auto B = operand(T(b), transpose_b, 2, "b");
     check_inner(*A, *B, transpose_a, transpose_b);
+    blas_threads_for_product(A->size(0), A->size(1), B->size(1));
     *out = wrap(at::mm(*A, *B));
   });
 }
@@ -94,6 +113,7 @@ DSL_EXPORT dsl_mm_out(dsl_tensor out, dsl_tensor a, dsl_tensor b, int32_t transp
     auto A = operand(T(a), transpose_a, 2, "a");
     auto B = operand(T(b), transpose_b, 2, "b");
     check_inner(*A, *B, transpose_a, transpose_b);
+    blas_threads_for_product(A->size(0), A->size(1), B->size(1));
     at::mm_out(T(out), *A, *B);
   });
 }
@@ -106,6 +126,7 @@ DSL_EXPORT dsl_bmm(dsl_tensor a, dsl_tensor b, int32_t transpose_a, int32_t tran
     auto B = operand(T(b), transpose_b, 3, "b");
     check_batch(*A, *B);
     check_inner(*A, *B, transpose_a, transpose_b);
+    blas_threads_for_product(A->size(1), A->size(2), B->size(2));
     *out = wrap(at::bmm(*A, *B));
   });
 }
@@ -116,6 +137,7 @@ DSL_EXPORT dsl_bmm_out(dsl_tensor out, dsl_tensor a, dsl_tensor b, int32_t trans
     auto B = operand(T(b), transpose_b, 3, "b");
     check_batch(*A, *B);
     check_inner(*A, *B, transpose_a, transpose_b);
+    blas_threads_for_product(A->size(1), A->size(2), B->size(2));
     at::bmm_out(T(out), *A, *B);
   });
 }
@@ -128,6 +150,7 @@ DSL_EXPORT dsl_addmm(dsl_tensor bias, dsl_tensor a, dsl_tensor b, double beta, d
     auto A = operand(T(a), transpose_a, 2, "a");
     auto B = operand(T(b), transpose_b, 2, "b");
     check_inner(*A, *B, transpose_a, transpose_b);
+    blas_threads_for_product(A->size(0), A->size(1), B->size(1));
     *out = wrap(at::addmm(T(bias), *A, *B, beta, alpha));
   });
 }
@@ -138,6 +161,7 @@ DSL_EXPORT dsl_addmm_out(dsl_tensor out, dsl_tensor bias, dsl_tensor a, dsl_tens
     auto A = operand(T(a), transpose_a, 2, "a");
     auto B = operand(T(b), transpose_b, 2, "b");
     check_inner(*A, *B, transpose_a, transpose_b);
+    blas_threads_for_product(A->size(0), A->size(1), B->size(1));
     at::addmm_out(T(out), T(bias), *A, *B, beta, alpha);
   });
 }
@@ -156,6 +180,7 @@ void check_linear(const at::Tensor& x, const at::Tensor& weight) {
 DSL_EXPORT dsl_linear(dsl_tensor x, dsl_tensor weight, dsl_tensor bias, dsl_tensor* out) {
   DSL_TRY({
     check_linear(T(x), T(weight));
+    product_size_linear(T(x), T(weight));
     *out = wrap(at::linear(T(x), T(weight), dsl::Opt(bias)));
   });
 }
@@ -163,6 +188,7 @@ DSL_EXPORT dsl_linear(dsl_tensor x, dsl_tensor weight, dsl_tensor bias, dsl_tens
 DSL_EXPORT dsl_linear_out(dsl_tensor out, dsl_tensor x, dsl_tensor weight, dsl_tensor bias) {
   DSL_TRY({
     check_linear(T(x), T(weight));
+    product_size_linear(T(x), T(weight));
     at::linear_out(T(out), T(x), T(weight), dsl::Opt(bias));
   });
 }

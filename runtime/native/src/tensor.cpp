@@ -1,5 +1,6 @@
 // Tensor lifetime, metadata, creation and copies between managed memory and tensors.
 #include "common.h"
+#include "blas_threads.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
@@ -261,6 +262,7 @@ DSL_EXPORT dsl_set_num_threads(int32_t intra_op, int32_t blas, int32_t* blas_set
       auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
       if (fn != nullptr) {
         fn(blas);
+        dsl::blas_threads_configured(blas);  // products below the split minimum still run on one (blas_threads.cpp)
         *blas_set = 1;
       }
     }
@@ -272,7 +274,8 @@ DSL_EXPORT dsl_get_num_threads(int32_t* intra_op, int32_t* blas) {
     *intra_op = at::get_num_threads();
     using GetThreads = int (*)();
     auto fn = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-    *blas = fn != nullptr ? fn() : -1;
+    auto managed = dsl::blas_threads_managed();  // the configured count, not the last product's choice
+    *blas = fn == nullptr ? -1 : managed > 0 ? managed : fn();
   });
 }
 
