@@ -29,8 +29,9 @@ public static partial class Trainer
         private int _sinceImprovement;
         private string? _lastCheckpoint;
         private Tensor[]? _gradients;
-        private long _gradientBatch;
-        private bool _evaluatedSinceGradients;
+        private readonly int[] _labelInputs;
+        private long _ignoredInBatch;
+        private long _labelsInBatch;
 
         public Run(IExperiment experiment, IDataset train, IDataset? valid, FitOptions options, int[] trainColumns, int[]? validColumns)
         {
@@ -41,6 +42,7 @@ public static partial class Trainer
             _trainColumns = trainColumns;
             _validColumns = validColumns;
             _inputs = new Tensor[trainColumns.Length];
+            _labelInputs = Enumerable.Range(0, experiment.Inputs.Count).Where(i => experiment.Inputs[i].IsIndex).ToArray();
             _loader = new DataLoader(train, options.BatchSize, options.Shuffle, options.Seed, options.DropLast);
             if (_loader.BatchesPerEpoch == 0)
             {
@@ -80,9 +82,10 @@ public static partial class Trainer
             var trainingTime = Stopwatch.StartNew();
             trainingTime.Stop();
             var step = start.Step;
-            var (logSum, logCount) = (0.0, 0);
+            var (logSum, logCount) = (0.0, 0L);
             var stop = false;
             var epoch = start.Epoch;
+            double? lastEpochLoss = null;
             for (; epoch < _options.Epochs && !stop; epoch++)
             {
                 var (epochSum, epochCount) = (0.0, 0L);
@@ -104,15 +107,18 @@ public static partial class Trainer
                     examples += batch.Size;
                     epochSum += loss * (double)batch.Size;
                     epochCount += batch.Size;
-                    logSum += loss;
-                    logCount++;
+                    logSum += loss * (double)batch.Size;
+                    logCount += batch.Size;
                     _progress.Step(new StepProgress(step, epoch + 1, batch.Index + 1, loss, batch.Size));
                     var position = new TrainingPosition(step, batch.Index + 1 == _loader.BatchesPerEpoch ? epoch + 1 : epoch,
                         batch.Index + 1 == _loader.BatchesPerEpoch ? 0 : batch.Index + 1, _options.Seed, _options.BatchSize);
-                    if (_options.LogEverySteps > 0 && step % _options.LogEverySteps == 0)
+                    // A window is weighted by examples; when fewer than LogEverySteps batches of the epoch would be
+                    // left after it, it runs on to the epoch's end, so no window is a short tail of the epoch.
+                    var batchesLeft = _loader.BatchesPerEpoch - (batch.Index + 1);
+                    if (_options.LogEverySteps > 0 && step % _options.LogEverySteps == 0 && (batchesLeft == 0 || batchesLeft >= _options.LogEverySteps))
                     {
                         Log(history, step, epoch, new Dictionary<string, double> { ["train.loss"] = logSum / logCount });
-                        (logSum, logCount) = (0.0, 0);
+                        (logSum, logCount) = (0.0, 0L);
                     }
                     var lastBatch = batch.Index + 1 == _loader.BatchesPerEpoch;
                     if (_options.EvaluateEverySteps > 0 && step % _options.EvaluateEverySteps == 0 && !(lastBatch && EvaluatesAtEnd(epoch)))
@@ -149,12 +155,14 @@ public static partial class Trainer
                     foreach (var (name, value) in EvaluateValidation()) epochMetrics[name] = value;
                 }
                 var end = new TrainingPosition(step, epoch + 1, 0, _options.Seed, _options.BatchSize);
-                // The log's train.loss is the mean over each logging window (the epoch's last, shorter one included),
-                // so the curve has one point per window; the epoch's mean goes to the progress line and OnEpoch.
+                // The log's train.loss is the example-weighted mean over each logging window (the epoch's last one
+                // folded into the one before when short), so the curve has one point per window; the epoch's mean
+                // goes to the progress line, OnEpoch and the report's final figure.
                 var logged = epochMetrics.Where(m => m.Key != "train.loss").ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
                 if (logCount > 0) logged["train.loss"] = logSum / logCount;
-                (logSum, logCount) = (0.0, 0);
+                (logSum, logCount) = (0.0, 0L);
                 Log(history, step, epoch, logged);
+                if (epochMetrics.TryGetValue("train.loss", out var epochLoss)) lastEpochLoss = epochLoss;
                 _progress.Epoch(new EpochSummary(epoch + 1, epochMetrics));
                 report.Epochs = epoch + 1;
                 if (evaluate || _monitor == "train.loss") stop |= Monitor(epochMetrics, step, end, history);
@@ -176,7 +184,10 @@ public static partial class Trainer
             report.StopReason = _context.StopReason ?? report.StopReason;
             report.Elapsed = clock.Elapsed;
             report.ExamplesPerSecond = trainingTime.Elapsed.TotalSeconds > 0 ? examples / trainingTime.Elapsed.TotalSeconds : 0;
-            report.FinalMetrics = history.Names.ToDictionary(n => n, n => history.Last(n).Value, StringComparer.Ordinal);
+            var final = history.Names.ToDictionary(n => n, n => history.Last(n).Value, StringComparer.Ordinal);
+            // The last epoch's mean training loss, not the last logging window's.
+            if (lastEpochLoss is { } meanLoss) final["train.loss"] = meanLoss;
+            report.FinalMetrics = final;
             if (_bestPoint is { } best) report.Best = (_monitor, best);
             _folder?.WriteReport(_experiment.Name, report.StopReason is null ? null : "Stopped: " + report.StopReason);
             _progress.Complete(report.ToString());
@@ -200,15 +211,18 @@ public static partial class Trainer
                 _folder = resuming ? RunFolder.Open(path) : RunFolder.Create(path, Configuration());
                 if (resuming && File.Exists(_folder.LatestCheckpoint))
                 {
-                    var position = ExperimentCheckpoint.Restore(_experiment, _folder.LatestCheckpoint);
-                    if (position.Seed != _options.Seed)
+                    // The seed and batch size are checked before the checkpoint replaces anything.
+                    var position = ExperimentCheckpoint.Restore(_experiment, _folder.LatestCheckpoint, position =>
                     {
-                        throw new ArgumentException($"{_experiment.Name}: the run in {path} shuffles with seed {position.Seed}, but FitOptions.Seed is {_options.Seed}; resume with the run's seed.");
-                    }
-                    if (position.BatchSize != 0 && position.BatchSize != _options.BatchSize)
-                    {
-                        throw new ArgumentException($"{_experiment.Name}: the run in {path} counts its data position in batches of {position.BatchSize}, but FitOptions.BatchSize is {_options.BatchSize}; resume with the run's batch size.");
-                    }
+                        if (position.Seed != _options.Seed)
+                        {
+                            throw new ArgumentException($"{_experiment.Name}: the run in {path} shuffles with seed {position.Seed}, but FitOptions.Seed is {_options.Seed}; resume with the run's seed.");
+                        }
+                        if (position.BatchSize != 0 && position.BatchSize != _options.BatchSize)
+                        {
+                            throw new ArgumentException($"{_experiment.Name}: the run in {path} counts its data position in batches of {position.BatchSize}, but FitOptions.BatchSize is {_options.BatchSize}; resume with the run's batch size.");
+                        }
+                    });
                     CheckAllDTypes();
                     _folder.DiscardAfter(position.Step);
                     _lastCheckpoint = _folder.LatestCheckpoint;
@@ -239,6 +253,7 @@ public static partial class Trainer
         private (float Loss, bool Applied) TrainStep(long step, int epoch, int batch, FitReport report)
         {
             var factor = _options.Schedule?.Factor(step + 1) ?? 1d;
+            CountIgnoredLabels(report);
             if (!_experiment.HasSeparateUpdate)
             {
                 var stepLoss = _experiment.TrainStep(_inputs, factor);
@@ -253,12 +268,11 @@ public static partial class Trainer
             }
             if (_options.ClipGradientNorm is { } maxNorm)
             {
-                // The gradient buffers only change when the step reallocates (a new batch size, an evaluation in between).
-                if (_gradients is null || _inputs[0].Size(0) != _gradientBatch || _evaluatedSinceGradients)
-                {
-                    _gradients = _experiment.Gradients.Select(g => g.Value).ToArray();
-                    (_gradientBatch, _evaluatedSinceGradients) = (_inputs[0].Size(0), false);
-                }
+                // Read from the experiment at every step: any call in between (an evaluation, a callback's
+                // Evaluate or ReleaseBuffers) may have reallocated the buffers.
+                var gradients = _experiment.Gradients;
+                if (_gradients is null || _gradients.Length != gradients.Count) _gradients = new Tensor[gradients.Count];
+                for (var i = 0; i < _gradients.Length; i++) _gradients[i] = gradients[i].Value;
                 var norm = GradientClipping.ClipByGlobalNorm(_gradients, maxNorm);
                 if (!double.IsFinite(norm))
                 {
@@ -270,14 +284,37 @@ public static partial class Trainer
             return (loss, true);
         }
 
+        /// <summary>
+        /// Counts this batch's labels equal to CrossEntropy's ignore index (<see cref="IgnoredLabel"/>), which add nothing to
+        /// the loss; a batch whose labels are all ignored has a mean loss of 0/0 = NaN.
+        /// </summary>
+        private unsafe void CountIgnoredLabels(FitReport report)
+        {
+            (_ignoredInBatch, _labelsInBatch) = (0, 0);
+            foreach (var index in _labelInputs)
+            {
+                var labels = _inputs[index];
+                if (labels.DType != DType.Int64 || labels.Device.Type != DeviceType.Cpu || !labels.IsContiguous) continue;
+                var count = labels.NumElements;
+                var data = (long*)labels.DataPointer;
+                long ignored = 0;
+                for (long i = 0; i < count; i++) ignored += data[i] == IgnoredLabel ? 1 : 0;
+                (_ignoredInBatch, _labelsInBatch) = (_ignoredInBatch + ignored, _labelsInBatch + count);
+            }
+            report.IgnoredLabels += _ignoredInBatch;
+        }
+
         private NonFiniteLossException NonFinite(float value, long step, int epoch, int batch, FitReport report, string what = "the loss")
         {
             report.Steps = step - 1;
             var kept = _lastCheckpoint is null ? "no checkpoint was written yet" : $"the last good checkpoint is {_lastCheckpoint}";
-            var message = $"{_experiment.Name}: {what} is {value.ToString(CultureInfo.InvariantCulture)} at step {step} (epoch {epoch + 1}, batch {batch + 1}); training stopped and {kept}. "
-                + (_experiment.HasSeparateUpdate
+            var allIgnored = _labelsInBatch > 0 && _ignoredInBatch == _labelsInBatch;
+            var advice = allIgnored
+                ? $"Every label of this batch ({_labelsInBatch}) is {IgnoredLabel}, CrossEntropy's ignore index, so its mean loss is 0/0: remove or relabel those examples, or skip such batches (FitOptions.OnNonFiniteLoss = SkipBatch)."
+                : _experiment.HasSeparateUpdate
                     ? "Lower the learning rate, clip gradients (FitOptions.ClipGradientNorm), or skip such batches (FitOptions.OnNonFiniteLoss = SkipBatch)."
-                    : "Lower the learning rates, or look for the term that diverges (a [Step] updates inside the step, so clipping and SkipBatch do not apply).");
+                    : "Lower the learning rates, or look for the term that diverges (a [Step] updates inside the step, so clipping and SkipBatch do not apply).";
+            var message = $"{_experiment.Name}: {what} is {value.ToString(CultureInfo.InvariantCulture)} at step {step} (epoch {epoch + 1}, batch {batch + 1}); training stopped and {kept}. " + advice;
             _folder?.WriteReport(_experiment.Name, "Stopped: " + message);
             _progress.Message(message);
             return new NonFiniteLossException(message, step, epoch, batch, _lastCheckpoint, report);
@@ -287,7 +324,6 @@ public static partial class Trainer
         {
             var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
             if (_validLoader is null || _validColumns is null) return metrics;
-            _evaluatedSinceGradients = true;
             var result = Evaluate(_experiment, _validLoader, _validColumns);
             foreach (var (name, value) in result.Metrics) metrics["valid." + name] = value;
             return metrics;

@@ -83,6 +83,14 @@ public static partial class Trainer
         return new EvaluationResult(result, examples);
     }
 
+    /// <summary>
+    /// The label value CrossEntropy ignores in the code the generator emits (PyTorch's default
+    /// <c>ignore_index</c>): such examples add nothing to the loss or the gradients, and Fit counts them
+    /// (<see cref="FitReport.IgnoredLabels"/>). The eager <see cref="Ops.CrossEntropy"/> takes another value,
+    /// or <see cref="Ops.NoIgnoreIndex"/> to refuse every negative label.
+    /// </summary>
+    public const long IgnoredLabel = -100;
+
     /// <summary><c>Accuracy</c> → <c>accuracy</c>: metric names in reports and run folders.</summary>
     internal static string MetricName(string declared) => declared.Length == 0 ? declared : char.ToLowerInvariant(declared[0]) + declared.Substring(1);
 
