@@ -68,6 +68,7 @@ internal static class ExperimentEmitter
         foreach (var dim in plan.RuntimeDims) writer.Line("private long " + dim.Field + " = -1;");
         writer.Line("private bool _buffersReady;");
         writer.Line("private long _step;");
+        writer.Line(RuntimeApi.StepGuardField(plan.Name));
         writer.Line();
         writer.Line("/// <summary>The number of updates applied so far.</summary>");
         writer.Line("public long StepCount => _step;");
@@ -83,6 +84,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>Initializes every model from one generator seeded with <paramref name=\"seed\"/>, in field order, and starts training afresh.</summary>");
         using (writer.Block("public void Initialize(ulong seed, " + RuntimeApi.DType + " dtype = " + RuntimeApi.DType + ".Float32)"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("Initialize"));
             writer.Line("using var generator = new " + RuntimeApi.Generator + "(seed);");
             foreach (var model in plan.Models) writer.Line(model + ".Initialize(generator, dtype);");
             writer.Line("ReleaseBuffers();");
@@ -134,6 +136,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>One training step on a batch: forward, backward and the " + plan.UpdateRule + " update. Returns the loss before the update.</summary>");
         using (writer.Block("public float TrainStep(" + signature + ", double learningRateFactor = 1d)"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("TrainStep"));
             writer.Line("var loss = ComputeGradients(" + arguments + ");");
             writer.Line("ApplyUpdate(learningRateFactor);");
             writer.Line("return loss;");
@@ -144,6 +147,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>Forward and backward without updating: the loss, and the gradients in <see cref=\"Gradients\"/>.</summary>");
         using (writer.Block("public float ComputeGradients(" + signature + ")"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("ComputeGradients"));
             writer.Line("Prepare(" + string.Join(", ", tensors.Select(t => t.Name)) + ");");
             var context = new EmitContext(plan.Nodes, buffers, writer);
             writer.Line();
@@ -164,6 +168,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>");
         using (writer.Block("public float EvaluateLoss(" + signature + ")"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("EvaluateLoss"));
             writer.Line("Prepare(" + string.Join(", ", tensors.Select(t => t.Name)) + ");");
             var context = new EmitContext(plan.Nodes, buffers, writer);
             EmitNodes(writer, context, plan, 0, plan.BackwardStart, nameOf);
@@ -176,6 +181,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <paramref name=\"learningRateFactor\"/> scales the learning rate (a schedule's factor for this step).</summary>");
         using (writer.Block("public void ApplyUpdate(double learningRateFactor = 1d)"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("ApplyUpdate"));
             writer.Line("_step++;");
             var context = new EmitContext(plan.Nodes, buffers, writer);
             EmitNodes(writer, context, plan, plan.UpdateStart, plan.Nodes.Count, nameOf);
@@ -207,6 +213,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <paramref name=\"learningRateFactor\"/> scales the learning rate of every update rule it applies.</summary>");
         using (writer.Block("public float TrainStep(" + signature + ", double learningRateFactor = 1d)"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("TrainStep"));
             writer.Line("Prepare(" + string.Join(", ", tensors.Select(t => t.Name)) + ");");
             writer.Line("_step++;");
             writer.Line();

@@ -43,6 +43,7 @@ partial class Plastic : global::Dsl.IExperiment
     private long _batch = -1;
     private bool _buffersReady;
     private long _step;
+    private readonly global::Dsl.StepGuard __dslGuard = new("Plastic");
 
     /// <summary>The number of updates applied so far.</summary>
     public long StepCount => _step;
@@ -50,6 +51,7 @@ partial class Plastic : global::Dsl.IExperiment
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
+        using var __dslScope = __dslGuard.Enter("Initialize");
         using var generator = new global::Dsl.Generator(seed);
         Net.Initialize(generator, dtype);
         Target.Initialize(generator, dtype);
@@ -61,6 +63,7 @@ partial class Plastic : global::Dsl.IExperiment
     /// <paramref name="learningRateFactor"/> scales the learning rate of every update rule it applies.</summary>
     public float TrainStep(global::Dsl.Tensor x, double learningRateFactor = 1d)
     {
+        using var __dslScope = __dslGuard.Enter("TrainStep");
         Prepare(x);
         _step++;
 
