@@ -91,6 +91,7 @@ internal static class ExperimentEmitter
         foreach (var dim in plan.RuntimeDims) writer.Line("private long " + frame.DimField(dim.Name) + " = -1;");
         writer.Line("private bool " + frame.ReadyField + ";");
         writer.Line("private long " + StepField + ";");
+        writer.Line(RuntimeApi.StepGuardField(plan.Name));
         writer.Line();
         writer.Line("/// <summary>The number of updates applied so far.</summary>");
         writer.Line("public long StepCount => " + StepField + ";");
@@ -106,6 +107,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>Initializes every model from one generator seeded with <paramref name=\"seed\"/>, in field order, and starts training afresh.</summary>");
         using (writer.Block("public void Initialize(ulong seed, " + RuntimeApi.DType + " dtype = " + RuntimeApi.DType + ".Float32)"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("Initialize"));
             string[] hiding = ["seed", "dtype"];
             writer.Line("using var __generator = new " + RuntimeApi.Generator + "(seed);");
             foreach (var model in plan.Models) writer.Line(Identifiers.Member(model, hiding) + ".Initialize(__generator, dtype);");
@@ -154,6 +156,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>One training step on a batch: forward, backward and the " + plan.UpdateRule + " update. Returns the loss before the update.</summary>");
         using (writer.Block("public float TrainStep(" + signature + ", double " + factor + " = 1d)"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("TrainStep"));
             writer.Line("var __loss = ComputeGradients(" + arguments + ");");
             writer.Line("ApplyUpdate(" + factor + ");");
             writer.Line("return __loss;");
@@ -164,6 +167,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>Forward and backward without updating: the loss, and the gradients in <see cref=\"Gradients\"/>.</summary>");
         using (writer.Block("public float ComputeGradients(" + signature + ")"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("ComputeGradients"));
             writer.Line(prepare);
             var context = new EmitContext(plan.Nodes, buffers, writer, names, factor, StepField);
             writer.Line();
@@ -184,6 +188,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>");
         using (writer.Block("public float EvaluateLoss(" + signature + ")"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("EvaluateLoss"));
             writer.Line(prepare);
             var context = new EmitContext(plan.Nodes, buffers, writer, names, factor, StepField);
             EmitNodes(writer, context, plan, 0, plan.BackwardStart, nameOf);
@@ -196,6 +201,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <paramref name=\"learningRateFactor\"/> scales the learning rate (a schedule's factor for this step).</summary>");
         using (writer.Block("public void ApplyUpdate(double learningRateFactor = 1d)"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("ApplyUpdate"));
             writer.Line(StepField + "++;");
             string[] hiding = ["learningRateFactor"];
             var context = new EmitContext(plan.Nodes, buffers, writer, hiding, "learningRateFactor", StepField);
@@ -227,6 +233,7 @@ internal static class ExperimentEmitter
         writer.Line("/// <paramref name=\"learningRateFactor\"/> scales the learning rate of every update rule it applies.</summary>");
         using (writer.Block("public float TrainStep(" + signature + ", double " + factor + " = 1d)"))
         {
+            writer.Line(RuntimeApi.EnterStepGuard("TrainStep"));
             writer.Line(prepare);
             writer.Line(StepField + "++;");
             writer.Line();

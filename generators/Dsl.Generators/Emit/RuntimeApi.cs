@@ -19,9 +19,17 @@ internal static class RuntimeApi
     public const string Generator = "global::Dsl.Generator";
     public const string Math = "global::System.Math";
 
+    /// <summary>The experiment's guard against use from two threads at once (Dsl.StepGuard), a field under the reserved <c>__dsl</c> prefix.</summary>
+    public static string StepGuardField(string experiment) => "private readonly global::Dsl.StepGuard __dslGuard = new(" + CSharp.String(experiment) + ");";
+
+    /// <summary>The first line of every member that touches the step's buffers, parameters or state.</summary>
+    public static string EnterStepGuard(string member) => "using var __dslScope = __dslGuard.Enter(" + CSharp.String(member) + ");";
+
     /// <summary>Every runtime member the emitted code calls: (type, member, parameter types). Checked by RuntimeApiContractTests.</summary>
     public static readonly (string Type, string Member, string[] Parameters)[] Contract =
     [
+        ("Dsl.StepGuard", ".ctor", ["String"]),
+        ("Dsl.StepGuard", "Enter", ["String"]),
         ("Dsl.Kernels", "Add", ["Tensor", "Tensor", "Tensor"]),
         ("Dsl.Kernels", "Add", ["Tensor", "Double", "Tensor"]),
         ("Dsl.Kernels", "Sub", ["Tensor", "Tensor", "Tensor"]),

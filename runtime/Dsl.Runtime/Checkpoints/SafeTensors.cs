@@ -19,6 +19,19 @@ public static unsafe class SafeTensors
     /// <summary>The header key that holds the string-to-string metadata instead of a tensor.</summary>
     public const string MetadataKey = "__metadata__";
 
+    /// <summary>
+    /// The metadata key prefix of a tensor's checksum: <c>dsl.crc32c:param/Net.W1</c> holds the
+    /// CRC-32C of that tensor's bytes as eight hex digits. Other safetensors readers ignore it.
+    /// </summary>
+    public const string ChecksumPrefix = "dsl.crc32c:";
+
+    /// <summary>
+    /// The metadata key of the header's own checksum: the CRC-32C of every other metadata entry and
+    /// every tensor's name, dtype, shape and offsets (see <see cref="SafeTensorsFile"/>), so a changed
+    /// byte anywhere in a checksummed file is noticed.
+    /// </summary>
+    public const string HeaderChecksumKey = "dsl.header_crc32c";
+
     /// <summary>What the temporary file's name adds to the checkpoint's name: <c>model.safetensors.tmp-1f2e...</c>.</summary>
     public const string TemporarySuffix = ".tmp-";
 
@@ -37,13 +50,17 @@ public static unsafe class SafeTensors
     /// then the folder is flushed. A crash at any moment leaves either the old file or the new one,
     /// never a torn file. Contiguous CPU tensors are written straight from their memory; others go
     /// through one tensor-sized CPU copy each, so memory use never grows with the checkpoint.
+    /// With <paramref name="checksums"/> (the default) the metadata also holds a CRC-32C of each
+    /// tensor's bytes (<see cref="ChecksumPrefix"/>) and of the header (<see cref="HeaderChecksumKey"/>),
+    /// which every read verifies.
     /// </summary>
     /// <remarks>
     /// A crash can leave a temporary file behind. Readers never look at temporaries, and every
     /// successful save removes the ones for the same path that are older than its own start.
     /// Concurrent saves to one path are not supported (the last rename wins).
     /// </remarks>
-    public static void Save(string path, IReadOnlyList<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Save(string path, IReadOnlyList<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        bool checksums = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
@@ -55,7 +72,10 @@ public static unsafe class SafeTensors
         if (fileName.Length == 0) throw new ArgumentException($"'{path}' is a folder, not a file name.", nameof(path));
 
         var layout = Plan(tensors);
-        var header = EncodeHeader(layout, metadata);
+        var crcs = checksums ? new uint[layout.Entries.Length] : null;
+        // The checksums are known only once the data is written; they are fixed-width, so the
+        // header written first with zeros has the length of the final one.
+        var header = EncodeHeader(layout, metadata, crcs);
 
         var started = DateTime.UtcNow;
         var temporary = fullPath + TemporarySuffix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
@@ -66,7 +86,17 @@ public static unsafe class SafeTensors
                        preallocationSize: header.Length + layout.DataLength))
             {
                 RandomAccess.Write(handle, header, 0);
-                foreach (var entry in layout.Entries) WriteTensor(handle, entry, header.Length + entry.Begin);
+                for (var i = 0; i < layout.Entries.Length; i++)
+                {
+                    var crc = WriteTensor(handle, layout.Entries[i], header.Length + layout.Entries[i].Begin);
+                    if (crcs is not null) crcs[i] = crc;
+                }
+                if (crcs is not null)
+                {
+                    var final = EncodeHeader(layout, metadata, crcs);
+                    if (final.Length != header.Length) throw new InvalidOperationException("The checksummed header changed length; this is a bug in SafeTensors.Save.");
+                    RandomAccess.Write(handle, final, 0);
+                }
                 RandomAccess.FlushToDisk(handle);
             }
             File.Move(temporary, fullPath, overwrite: true);
@@ -111,6 +141,15 @@ public static unsafe class SafeTensors
         }
 
         using var file = Open(path);
+        return LoadInto(file, destinations);
+    }
+
+    /// <summary>
+    /// <see cref="LoadInto(string, IReadOnlyList{ValueTuple{string, Tensor}})"/> from a file already open: names,
+    /// dtypes and shapes are checked, then every checksum, and only then is anything copied.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string> LoadInto(SafeTensorsFile file, IReadOnlyList<(string Name, Tensor Value)> destinations)
+    {
         var infos = new TensorInfo[destinations.Count];
         var problems = new List<(string Name, string Problem, string Expected, string Found)>();
         for (var i = 0; i < destinations.Count; i++)
@@ -136,7 +175,9 @@ public static unsafe class SafeTensors
                 more: $"; nothing was loaded{count}{more}");
         }
 
-        for (var i = 0; i < destinations.Count; i++) file.CopyInto(infos[i], destinations[i].Value);
+        // Every checksum before the first copy, so damaged data leaves every destination as it was.
+        for (var i = 0; i < destinations.Count; i++) file.Verify(infos[i]);
+        for (var i = 0; i < destinations.Count; i++) file.CopyInto(infos[i], destinations[i].Value, verified: true);
         return file.Metadata;
     }
 
@@ -182,8 +223,24 @@ public static unsafe class SafeTensors
     }
 
     /// <summary>The 8-byte length and the JSON header, padded with spaces so the data starts aligned.</summary>
-    private static byte[] EncodeHeader(Layout layout, IReadOnlyDictionary<string, string>? metadata)
+    private static byte[] EncodeHeader(Layout layout, IReadOnlyDictionary<string, string>? metadata, uint[]? crcs)
     {
+        if (crcs is not null)
+        {
+            var all = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (metadata is not null)
+            {
+                foreach (var (key, value) in metadata)
+                {
+                    if (key.StartsWith(ChecksumPrefix, StringComparison.Ordinal) || key == HeaderChecksumKey) continue; // ours to write
+                    all[key] = value ?? throw new ArgumentException($"Metadata entry '{key}' is null; metadata values must be strings.", nameof(metadata));
+                }
+            }
+            for (var i = 0; i < layout.Entries.Length; i++) all[ChecksumPrefix + layout.Entries[i].Name] = Crc32C.Format(crcs[i]);
+            all[HeaderChecksumKey] = Crc32C.Format(SafeTensorsFile.HeaderChecksum(all,
+                layout.Entries.Select(e => new TensorInfo(e.Name, e.DType, e.Shape, e.Begin, e.End))));
+            metadata = all;
+        }
         var json = new ArrayBufferWriter<byte>(256 + 96 * layout.Entries.Length);
         // Names are written as they are (not \u-escaped) so the header stays readable; the JSON is
         // never embedded in HTML, which is all the relaxed encoder gives up.
@@ -228,10 +285,12 @@ public static unsafe class SafeTensors
         return bytes;
     }
 
-    private static void WriteTensor(SafeFileHandle handle, PlannedTensor entry, long position)
+    /// <summary>Writes one tensor's bytes; returns their CRC-32C.</summary>
+    private static uint WriteTensor(SafeFileHandle handle, PlannedTensor entry, long position)
     {
         var length = entry.End - entry.Begin;
-        if (length == 0) return;
+        if (length == 0) return 0;
+        uint crc = 0;
         var tensor = entry.Value;
         Tensor? staged = null;
         try
@@ -251,6 +310,7 @@ public static unsafe class SafeTensors
             {
                 var chunk = (int)Math.Min(length, WriteChunk);
                 RandomAccess.Write(handle, new ReadOnlySpan<byte>(source, chunk), position);
+                crc = Crc32C.Append(crc, source, chunk);
                 source += chunk;
                 position += chunk;
                 length -= chunk;
@@ -260,6 +320,7 @@ public static unsafe class SafeTensors
         {
             staged?.Dispose();
         }
+        return crc;
     }
 
     private static void TryDelete(string file)

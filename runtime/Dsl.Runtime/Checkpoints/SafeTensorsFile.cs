@@ -24,12 +24,17 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     // Reads go straight into tensor memory in pieces a Span can address.
     private const int ReadChunk = 1 << 30;
 
+    // Checksums are verified in pieces of this size through one pooled buffer.
+    private const int VerifyChunk = 1 << 20;
+
     private readonly SafeFileHandle _handle;
     private readonly Dictionary<string, TensorInfo> _entries;
+    private readonly Dictionary<string, uint> _checksums;
 
     private SafeTensorsFile(string path, SafeFileHandle handle, long dataOffset, List<TensorInfo> entriesInFileOrder,
-        IReadOnlyDictionary<string, string> metadata)
+        IReadOnlyDictionary<string, string> metadata, Dictionary<string, uint> checksums)
     {
+        _checksums = checksums;
         FilePath = path;
         _handle = handle;
         DataOffset = dataOffset;
@@ -41,7 +46,10 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             _entries.Add(names[i], entriesInFileOrder[i]);
         }
         Names = names;
-        Metadata = metadata;
+        // The checksums are the format's business, verified here; callers see their own metadata.
+        Metadata = checksums.Count == 0 ? metadata : metadata
+            .Where(kv => !kv.Key.StartsWith(SafeTensors.ChecksumPrefix, StringComparison.Ordinal) && kv.Key != SafeTensors.HeaderChecksumKey)
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
     }
 
     /// <summary>The file, as given to <see cref="SafeTensors.Open"/> (made absolute).</summary>
@@ -50,8 +58,15 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     /// <summary>The tensors' names, in the order their data lies in the file.</summary>
     public IReadOnlyList<string> Names { get; }
 
-    /// <summary>The header's <c>__metadata__</c> (empty when it has none).</summary>
+    /// <summary>The header's <c>__metadata__</c> (empty when it has none), without the checksum entries (which were verified).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>
+    /// Whether the file carries checksums (written by <see cref="SafeTensors.Save"/> with checksums on):
+    /// then the header was verified on opening, and every tensor's bytes are verified before they
+    /// are handed out or copied anywhere.
+    /// </summary>
+    public bool HasChecksums => _checksums.Count > 0;
 
     /// <summary>The file position of the data section: 8 bytes of header length plus the header.</summary>
     public long DataOffset { get; }
@@ -77,7 +92,10 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         var tensor = Tensor.Empty(info.Shape, info.DType);
         try
         {
-            ReadData(info, (byte*)(info.ByteLength == 0 ? IntPtr.Zero : tensor.DataPointer));
+            var data = (byte*)(info.ByteLength == 0 ? IntPtr.Zero : tensor.DataPointer);
+            ReadData(info, data);
+            if (_checksums.TryGetValue(info.Name, out var expected)) CheckChecksum(info, expected, Crc32C.Append(0, data, info.ByteLength));
+            if (info.DType == DType.Bool) NormalizeBools(data, info.ByteLength);
             return tensor;
         }
         catch
@@ -116,21 +134,70 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         return null;
     }
 
-    /// <summary>Copies a tensor whose dtype and shape were already checked against the destination.</summary>
-    internal void CopyInto(TensorInfo info, Tensor destination)
+    /// <summary>
+    /// Reads the tensor's bytes and compares their CRC-32C with the stored one; a mismatch is a
+    /// <see cref="CheckpointException"/> naming the tensor. Nothing is allocated but one pooled buffer.
+    /// Files without checksums pass.
+    /// </summary>
+    public void Verify(string name) => Verify(Info(name));
+
+    internal void Verify(TensorInfo info)
+    {
+        ThrowIfDisposed();
+        if (!_checksums.TryGetValue(info.Name, out var expected)) return;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(VerifyChunk, Math.Max(1, info.ByteLength)));
+        try
+        {
+            uint crc = 0;
+            var position = DataOffset + info.DataBegin;
+            var remaining = info.ByteLength;
+            while (remaining > 0)
+            {
+                var chunk = (int)Math.Min(remaining, buffer.Length);
+                fixed (byte* p = buffer)
+                {
+                    ReadRange(info, p, chunk, position, info.ByteLength - remaining);
+                    crc = Crc32C.Append(crc, p, chunk);
+                }
+                position += chunk;
+                remaining -= chunk;
+            }
+            CheckChecksum(info, expected, crc);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void CheckChecksum(TensorInfo info, uint expected, uint found)
+    {
+        if (expected != found)
+        {
+            throw new CheckpointException(FilePath, "the tensor's data does not match its CRC-32C checksum (the file is damaged)", info.Name,
+                expected: $"checksum {Crc32C.Format(expected)}", found: $"{Crc32C.Format(found)}");
+        }
+    }
+
+    /// <summary>Copies a tensor whose dtype and shape were already checked against the destination; its checksum is verified first unless <paramref name="verified"/>.</summary>
+    internal void CopyInto(TensorInfo info, Tensor destination, bool verified = false)
     {
         ThrowIfDisposed();
         if (info.ByteLength == 0) return;
+        if (!verified) Verify(info);
         if (destination.Device.Type == DeviceType.Cpu && destination.IsContiguous)
         {
             ReadData(info, (byte*)destination.DataPointer);
+            if (info.DType == DType.Bool) NormalizeBools((byte*)destination.DataPointer, info.ByteLength);
             return;
         }
         using var staging = Tensor.Empty(info.Shape, info.DType);
         ReadData(info, (byte*)staging.DataPointer);
+        if (info.DType == DType.Bool) NormalizeBools((byte*)staging.DataPointer, info.ByteLength);
         Kernels.Copy(staging, destination);
     }
 
+    /// <summary>Reads the tensor's raw bytes (bools not yet normalized).</summary>
     private void ReadData(TensorInfo info, byte* destination)
     {
         var position = DataOffset + info.DataBegin;
@@ -139,10 +206,21 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         while (remaining > 0)
         {
             var chunk = (int)Math.Min(remaining, ReadChunk);
+            ReadRange(info, cursor, chunk, position, info.ByteLength - remaining);
+            cursor += chunk;
+            position += chunk;
+            remaining -= chunk;
+        }
+    }
+
+    private void ReadRange(TensorInfo info, byte* destination, int count, long position, long done)
+    {
+        while (count > 0)
+        {
             int read;
             try
             {
-                read = RandomAccess.Read(_handle, new Span<byte>(cursor, chunk), position);
+                read = RandomAccess.Read(_handle, new Span<byte>(destination, count), position);
             }
             catch (IOException e)
             {
@@ -151,13 +229,13 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             if (read == 0)
             {
                 throw new CheckpointException(FilePath, "the file ended inside the tensor's data (it was truncated after it was opened)",
-                    info.Name, expected: $"{info.ByteLength} bytes", found: $"{info.ByteLength - remaining}");
+                    info.Name, expected: $"{info.ByteLength} bytes", found: $"{done}");
             }
-            cursor += read;
+            destination += read;
             position += read;
-            remaining -= read;
+            count -= read;
+            done += read;
         }
-        if (info.DType == DType.Bool) NormalizeBools(destination, info.ByteLength);
     }
 
     // A byte other than 0 or 1 is not a valid bool to libtorch; the format stores one byte per
@@ -181,6 +259,10 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var fullPath = System.IO.Path.GetFullPath(path);
+        if (RegularFile.NotRegular(fullPath) is { } kind)
+        {
+            throw new CheckpointException(fullPath, $"it is {kind}, not a regular file; checkpoints are read only from regular files");
+        }
         SafeFileHandle handle;
         try
         {
@@ -194,13 +276,84 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         try
         {
             var (dataOffset, entries, metadata) = ReadHeader(fullPath, handle);
-            return new SafeTensorsFile(fullPath, handle, dataOffset, entries, metadata);
+            var checksums = ReadChecksums(fullPath, entries, metadata);
+            return new SafeTensorsFile(fullPath, handle, dataOffset, entries, metadata, checksums);
         }
         catch
         {
             handle.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The per-tensor checksums, after verifying the header's own checksum: a file with a header
+    /// checksum must carry one for every tensor and none for a tensor it lacks.
+    /// </summary>
+    private static Dictionary<string, uint> ReadChecksums(string path, List<TensorInfo> entries, IReadOnlyDictionary<string, string> metadata)
+    {
+        var checksums = new Dictionary<string, uint>(StringComparer.Ordinal);
+        var hasHeaderChecksum = metadata.TryGetValue(SafeTensors.HeaderChecksumKey, out var headerText);
+        var names = new HashSet<string>(entries.Select(e => e.Name), StringComparer.Ordinal);
+        foreach (var (key, value) in metadata)
+        {
+            if (!key.StartsWith(SafeTensors.ChecksumPrefix, StringComparison.Ordinal)) continue;
+            var name = key[SafeTensors.ChecksumPrefix.Length..];
+            if (!names.Contains(name))
+            {
+                throw new CheckpointException(path, $"__metadata__ holds a checksum ('{Abbreviate(key)}') for a tensor the header does not list (the header is damaged)");
+            }
+            if (!Crc32C.TryParse(value, out var crc))
+            {
+                throw new CheckpointException(path, "the tensor's checksum is not eight hex digits (the header is damaged)", name, "eight hex digits", $"'{Abbreviate(value)}'");
+            }
+            checksums[name] = crc;
+        }
+        if (!hasHeaderChecksum)
+        {
+            if (checksums.Count > 0) throw new CheckpointException(path, $"the tensors have checksums but the header has none ('{SafeTensors.HeaderChecksumKey}'; the header is damaged)");
+            return checksums;
+        }
+        if (!Crc32C.TryParse(headerText!, out var expected))
+        {
+            throw new CheckpointException(path, $"'{SafeTensors.HeaderChecksumKey}' is not eight hex digits (the header is damaged)", expected: "eight hex digits", found: $"'{Abbreviate(headerText!)}'");
+        }
+        var found = HeaderChecksum(metadata, entries);
+        if (found != expected)
+        {
+            throw new CheckpointException(path, "the header does not match its CRC-32C checksum (the file is damaged)",
+                expected: $"checksum {Crc32C.Format(expected)}", found: Crc32C.Format(found));
+        }
+        foreach (var entry in entries)
+        {
+            if (!checksums.ContainsKey(entry.Name)) throw new CheckpointException(path, "the header is checksummed but this tensor has no checksum (the header is damaged)", entry.Name);
+        }
+        return checksums;
+    }
+
+    private static string Abbreviate(string text) => text.Length <= 80 ? text : text[..80] + "...";
+
+    /// <summary>
+    /// The CRC-32C of a header's content in a canonical form: every metadata entry but the header
+    /// checksum itself (sorted by key), then every tensor's name, dtype, shape and offsets (sorted by
+    /// name), each field followed by a zero byte. Whitespace and order in the JSON do not count.
+    /// </summary>
+    internal static uint HeaderChecksum(IReadOnlyDictionary<string, string> metadata, IEnumerable<TensorInfo> entries)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (key, value) in metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (key == SafeTensors.HeaderChecksumKey) continue;
+            text.Append(key).Append('\0').Append(value).Append('\0');
+        }
+        foreach (var entry in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            text.Append(entry.Name).Append('\0').Append(SafeTensorsDType.Name(entry.DType)).Append('\0');
+            foreach (var d in entry.Shape.Dims) text.Append(d.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(',');
+            text.Append('\0').Append(entry.DataBegin.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\0')
+                .Append(entry.DataEnd.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\0');
+        }
+        return Crc32C.Append(0, System.Text.Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     private static (long DataOffset, List<TensorInfo> Entries, IReadOnlyDictionary<string, string> Metadata) ReadHeader(string path, SafeFileHandle handle)

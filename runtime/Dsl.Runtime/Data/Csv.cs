@@ -95,12 +95,21 @@ public static class Csv
     {
         var header = reader.Headers.ToArray();
         if (header.Length == 0) throw new InvalidDataException($"{path}: the file is empty; a header row is needed.");
+        for (var i = 0; i < header.Length; i++)
+        {
+            if (header[i].Contains('\0')) throw new InvalidDataException($"{path}: header column {i + 1} contains a NUL character; the file is binary or damaged.");
+            var first = Array.IndexOf(header, header[i]);
+            if (first != i)
+            {
+                throw new InvalidDataException($"{path}: the header names column '{LoaderLimits.Abbreviate(header[i])}' twice (columns {first + 1} and {i + 1}); columns are chosen by name, so names must differ.");
+            }
+        }
         int ColumnOf(string name)
         {
             var index = Array.IndexOf(header, name);
             if (index < 0)
             {
-                throw new InvalidDataException($"{path}: there is no column '{name}'; the header has {string.Join(", ", header.Select(h => $"'{h}'"))}.");
+                throw new InvalidDataException($"{path}: there is no column '{name}'; the header has {string.Join(", ", header.Take(20).Select(h => $"'{LoaderLimits.Abbreviate(h)}'"))}{(header.Length > 20 ? $", ... ({header.Length} in all)" : "")}.");
             }
             return index;
         }
@@ -163,21 +172,27 @@ public static class Csv
     private static T ParseNumber<T>(ReadOnlySpan<byte> utf8, string path, long line, string column, CsvOptions options)
         where T : System.Numerics.IFloatingPointIeee754<T>
     {
-        if (!T.TryParse(utf8, NumberStyles.Float, options.Culture, out var value))
+        // .NET's number parsing skips trailing NUL characters ("2\0" would read as 2): a NUL is never part of a number.
+        if (utf8.IndexOf((byte)0) >= 0 || !T.TryParse(utf8, NumberStyles.Float, options.Culture, out var value))
         {
-            throw new InvalidDataException($"{path} line {line}, column '{column}': '{Encoding.UTF8.GetString(utf8)}' is not a number.");
+            throw new InvalidDataException($"{path} line {line}, column '{column}': '{Cell(utf8)}' is not a number.");
         }
         if (!options.AllowNonFinite && !T.IsFinite(value))
         {
             throw new InvalidDataException(
-                $"{path} line {line}, column '{column}': {Encoding.UTF8.GetString(utf8)} is not a finite {typeof(T).Name} (set AllowNonFinite to accept NaN and infinities).");
+                $"{path} line {line}, column '{column}': {Cell(utf8)} is not a finite {typeof(T).Name} (set AllowNonFinite to accept NaN and infinities).");
         }
         return value;
     }
 
+    /// <summary>A cell for an error message: at most 80 characters, NUL and control characters shown as escapes.</summary>
+    private static string Cell(ReadOnlySpan<byte> utf8) =>
+        LoaderLimits.Abbreviate(Encoding.UTF8.GetString(utf8.Length > 400 ? utf8[..400] : utf8), utf8.Length > 400);
+
     private static long ParseClass(ReadOnlySpan<byte> utf8, string path, long line, string column, CsvOptions options)
     {
         var text = Encoding.UTF8.GetString(utf8);
+        if (text.Contains('\0')) throw new InvalidDataException($"{path} line {line}, column '{column}': '{Cell(utf8)}' contains a NUL character.");
         if (options.ClassNames is { } names)
         {
             for (var i = 0; i < names.Count; i++)
@@ -185,12 +200,12 @@ public static class Csv
                 if (string.Equals(names[i], text, StringComparison.Ordinal)) return i;
             }
             throw new InvalidDataException(
-                $"{path} line {line}, column '{column}': '{text}' is not one of the class names {string.Join(", ", names.Select(n => $"'{n}'"))}.");
+                $"{path} line {line}, column '{column}': '{LoaderLimits.Abbreviate(text)}' is not one of the class names {string.Join(", ", names.Select(n => $"'{n}'"))}.");
         }
         if (!long.TryParse(text, NumberStyles.Integer, options.Culture, out var index) || index < 0)
         {
             throw new InvalidDataException(
-                $"{path} line {line}, column '{column}': '{text}' is not a class index (a whole number from 0); for names, set ClassNames, for real values, LabelKind = Float.");
+                $"{path} line {line}, column '{column}': '{LoaderLimits.Abbreviate(text)}' is not a class index (a whole number from 0); for names, set ClassNames, for real values, LabelKind = Float.");
         }
         return index;
     }

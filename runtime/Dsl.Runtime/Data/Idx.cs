@@ -21,7 +21,7 @@ public static class Idx
     public static Tensor Load(string path)
     {
         using var stream = Open(path);
-        return Read(stream, path);
+        return Read(stream, path, stream is GZipStream ? new FileInfo(path).Length : null);
     }
 
     /// <summary>
@@ -68,20 +68,20 @@ public static class Idx
         return read == 2 && start[0] == 0x1F && start[1] == 0x8B ? new GZipStream(file, CompressionMode.Decompress) : file;
     }
 
-    private static Tensor Read(Stream stream, string path)
+    private static Tensor Read(Stream stream, string path, long? compressedLength)
     {
         try
         {
-            return ReadUnchecked(stream, path);
+            return ReadUnchecked(stream, path, compressedLength);
         }
         catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
         {
-            // GZipStream's own report of a damaged compressed stream.
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            // GZipStream's own report of a damaged compressed stream ("unsupported compression method" and the like).
+            throw new InvalidDataException($"{path}: the gzip data is damaged or truncated ({e.Message})", e);
         }
     }
 
-    private static Tensor ReadUnchecked(Stream stream, string path)
+    private static Tensor ReadUnchecked(Stream stream, string path, long? compressedLength)
     {
         Span<byte> magic = stackalloc byte[4];
         if (stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || magic[0] != 0 || magic[1] != 0)
@@ -112,9 +112,15 @@ public static class Idx
             if (size < 0) throw new InvalidDataException($"{path}: the IDX header declares a negative size ({size}) for dimension {d}.");
             dims[d] = size;
         }
+        var what = $"shape [{string.Join(", ", dims)}] of {type.Name}s";
+        var expected = LoaderLimits.DataBytes(dims, type.DType.ElementSize(), path, what);
         var shape = Shape.Create(dims);
-        var what = $"shape {shape} of {type.Name}s";
-        var expected = checked(shape.NumElements * type.DType.ElementSize());
+        if (stream is GZipStream && compressedLength is { } compressed && expected > LoaderLimits.MaxInflated(compressed))
+        {
+            // Deflate cannot expand data more than about 1032 times: a header claiming more is a lie, refused before allocating.
+            throw new InvalidDataException(
+                $"{path}: the IDX header declares {what} ({expected} bytes), more than {compressed} bytes of gzip data can hold (at most {LoaderLimits.MaxInflated(compressed)} bytes); the file is damaged or truncated.");
+        }
         if (stream.CanSeek)
         {
             var found = stream.Length - stream.Position;

@@ -51,6 +51,7 @@ public static class Npy
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
+        if (RegularFile.NotRegular(path) is { } kind) throw new InvalidDataException($"{path}: it is {kind}, not a regular file.");
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
     }
 
@@ -60,7 +61,7 @@ public static class Npy
         var header = ReadHeader(stream, source);
         var format = header.Format;
         var elementBytes = format.DType.ElementSize();
-        var expected = checked(header.Shape.NumElements * elementBytes);
+        var expected = LoaderLimits.DataBytes(header.Shape.Dims, elementBytes, source, $"shape {header.Shape} of '{format.Descr}'");
         if (length is { } total)
         {
             var found = total - header.Bytes;

@@ -14,10 +14,21 @@ namespace Dsl;
 /// </example>
 public static class Npz
 {
+    /// <summary>The default of <see cref="Load"/>'s <c>maxBytes</c>: 4 GiB of arrays in all.</summary>
+    public const long DefaultMaxBytes = 4L << 30;
+
     /// <summary>Reads every array of the archive, named as NumPy names them (the member name without <c>.npy</c>).</summary>
-    /// <exception cref="InvalidDataException">The archive or one of its arrays is corrupt (the message names the file and member).</exception>
-    public static TensorDictionary Load(string path)
+    /// <param name="path">The archive.</param>
+    /// <param name="maxBytes">
+    /// The most the arrays may take in memory together (their declared uncompressed sizes, checked
+    /// before anything is decompressed), so a small archive cannot make the loader allocate gigabytes;
+    /// <see cref="DefaultMaxBytes"/> by default. A compressed member must also fit what deflate can
+    /// expand its compressed bytes to (about 1032 times).
+    /// </param>
+    /// <exception cref="InvalidDataException">The archive or one of its arrays is corrupt, has two members of one name, or is larger than <paramref name="maxBytes"/> (the message names the file and member).</exception>
+    public static TensorDictionary Load(string path, long maxBytes = DefaultMaxBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         using var file = Npy.OpenRead(path);
         ZipArchive archive;
         try
@@ -30,6 +41,7 @@ public static class Npz
         }
         using (archive)
         {
+            CheckMembers(path, archive, maxBytes);
             var entries = new List<KeyValuePair<string, Tensor>>();
             try
             {
@@ -61,6 +73,31 @@ public static class Npz
                 throw;
             }
             return new TensorDictionary(entries, path);
+        }
+    }
+
+    /// <summary>Duplicate names and declared sizes, checked from the central directory before any member is read.</summary>
+    private static void CheckMembers(string path, ZipArchive archive, long maxBytes)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        long total = 0;
+        foreach (var entry in archive.Entries)
+        {
+            if (!entry.FullName.EndsWith(".npy", StringComparison.Ordinal)) continue;
+            var source = $"{path} ({LoaderLimits.Abbreviate(entry.FullName)})";
+            if (!names.Add(entry.FullName)) throw new InvalidDataException($"{source}: the archive holds two members of this name; it is damaged or was not written by NumPy.");
+            if (entry.Length < 0 || entry.CompressedLength < 0) throw new InvalidDataException($"{source}: the member's declared size is negative.");
+            if (entry.CompressedLength < entry.Length && entry.Length > LoaderLimits.MaxInflated(entry.CompressedLength))
+            {
+                throw new InvalidDataException(
+                    $"{source}: the member declares {entry.Length} bytes from {entry.CompressedLength} compressed bytes, more than deflate can expand them to ({LoaderLimits.MaxInflated(entry.CompressedLength)}); the archive is damaged.");
+            }
+            total += entry.Length;
+            if (total > maxBytes)
+            {
+                throw new InvalidDataException(
+                    $"{path}: the arrays declare {total} bytes or more in all, above the limit of {maxBytes} bytes (Npz.Load's maxBytes); raise it if the archive is trusted.");
+            }
         }
     }
 

@@ -49,9 +49,14 @@ public static unsafe partial class Ops
         return (new Tensor(result), new Tensor(totalWeight));
     }
 
+    /// <summary>An <c>ignoreIndex</c> for <see cref="CrossEntropy"/> and <see cref="NllLossForward"/> that no label can equal: every label outside [0, C) then throws.</summary>
+    public const long NoIgnoreIndex = long.MinValue;
+
     /// <summary>
     /// Cross-entropy of unnormalized logits [N, C] (or [C]) against Int64 class indices:
-    /// nll_loss(log_softmax(logits, -1), targets). Targets outside [0, C) throw.
+    /// nll_loss(log_softmax(logits, -1), targets). Targets equal to <paramref name="ignoreIndex"/>
+    /// (PyTorch's default, -100) add nothing and are left out of the mean; when every target is
+    /// ignored the mean is 0/0 = NaN. <see cref="NoIgnoreIndex"/> ignores none. Other targets outside [0, C) throw.
     /// </summary>
     public static Tensor CrossEntropy(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean, Tensor? weight = null,
         long ignoreIndex = -100)

@@ -13,9 +13,6 @@ namespace Dsl;
 /// </summary>
 internal sealed class DistributedTraining : IDisposable
 {
-    /// <summary>The checkpoint metadata key of the world size that wrote it (absent: 1).</summary>
-    internal const string WorldSizeKey = "dsl.world_size";
-
     private const int MessageBytes = 2048;
     private readonly DataParallel _options;
     private readonly IExperiment _experiment;
@@ -192,11 +189,8 @@ internal sealed class DistributedTraining : IDisposable
     }
 
     /// <summary>A resumed run must have the world size that wrote its checkpoint: the data position counts in its shards.</summary>
-    internal static void CheckWorldSize(string experiment, string checkpoint, int worldSize)
+    internal static void CheckWorldSize(string experiment, string checkpoint, int written, int worldSize)
     {
-        IReadOnlyDictionary<string, string> metadata;
-        using (var file = SafeTensors.Open(checkpoint)) metadata = file.Metadata;
-        var written = metadata.TryGetValue(WorldSizeKey, out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 1;
         if (written != worldSize)
         {
             throw new ArgumentException($"{experiment}: the checkpoint {checkpoint} was written by a run of {written} process{(written == 1 ? "" : "es")} "

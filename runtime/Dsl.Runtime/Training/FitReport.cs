@@ -20,6 +20,12 @@ public sealed class FitReport
     /// <summary>Batches skipped for a non-finite loss (<see cref="NonFiniteLossAction.SkipBatch"/>).</summary>
     public long SkippedBatches { get; internal set; }
 
+    /// <summary>
+    /// Training labels equal to <see cref="Trainer.IgnoredLabel"/> (-100, CrossEntropy's ignore index) seen by the
+    /// applied and skipped steps of this call: they added nothing to the loss.
+    /// </summary>
+    public long IgnoredLabels { get; internal set; }
+
     /// <summary>Wall-clock time of this call.</summary>
     public TimeSpan Elapsed { get; internal set; }
 
@@ -38,6 +44,7 @@ public sealed class FitReport
     public override string ToString() =>
         $"{Steps} steps, {Epochs} epochs in {Elapsed.TotalSeconds:F1} s ({ExamplesPerSecond:F0} examples/s)"
         + string.Concat(FinalMetrics.Select(m => $", {m.Key} {m.Value:G4}"))
+        + (IgnoredLabels > 0 ? $"; {IgnoredLabels} labels ignored ({Trainer.IgnoredLabel})" : "")
         + (StopReason is null ? "" : $"; stopped: {StopReason}");
 }
 

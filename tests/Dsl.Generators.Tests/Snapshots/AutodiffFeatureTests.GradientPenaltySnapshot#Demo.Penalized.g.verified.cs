@@ -70,6 +70,7 @@ partial class Penalized : global::Dsl.IExperiment
     private long __batchAllocated = -1;
     private bool __buffersReady;
     private long __step;
+    private readonly global::Dsl.StepGuard __dslGuard = new("Penalized");
 
     /// <summary>The number of updates applied so far.</summary>
     public long StepCount => __step;
@@ -77,6 +78,7 @@ partial class Penalized : global::Dsl.IExperiment
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
+        using var __dslScope = __dslGuard.Enter("Initialize");
         using var __generator = new global::Dsl.Generator(seed);
         Net.Initialize(__generator, dtype);
         ReleaseBuffers();
@@ -86,6 +88,7 @@ partial class Penalized : global::Dsl.IExperiment
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
     public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor labels, double learningRateFactor = 1d)
     {
+        using var __dslScope = __dslGuard.Enter("TrainStep");
         var __loss = ComputeGradients(x, labels);
         ApplyUpdate(learningRateFactor);
         return __loss;
@@ -94,6 +97,7 @@ partial class Penalized : global::Dsl.IExperiment
     /// <summary>Forward and backward without updating: the loss, and the gradients in <see cref="Gradients"/>.</summary>
     public float ComputeGradients(global::Dsl.Tensor x, global::Dsl.Tensor labels)
     {
+        using var __dslScope = __dslGuard.Enter("ComputeGradients");
         __Prepare(x, labels);
 
         // Forward
@@ -178,6 +182,7 @@ partial class Penalized : global::Dsl.IExperiment
     /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
     public float EvaluateLoss(global::Dsl.Tensor x, global::Dsl.Tensor labels)
     {
+        using var __dslScope = __dslGuard.Enter("EvaluateLoss");
         __Prepare(x, labels);
         // matMul1 = x · W
         global::Dsl.Kernels.Mm(x, Net.W, __matMul1);
@@ -217,6 +222,7 @@ partial class Penalized : global::Dsl.IExperiment
     /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
+        using var __dslScope = __dslGuard.Enter("ApplyUpdate");
         __step++;
         // W -= LearningRate * learningRateFactor · dW4
         global::Dsl.Kernels.SubInPlace(Net.W, __dW4, LearningRate * learningRateFactor);

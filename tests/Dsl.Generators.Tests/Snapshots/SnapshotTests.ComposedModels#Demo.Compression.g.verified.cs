@@ -40,6 +40,7 @@ partial class Compression : global::Dsl.IExperiment
     private long __batchAllocated = -1;
     private bool __buffersReady;
     private long __step;
+    private readonly global::Dsl.StepGuard __dslGuard = new("Compression");
 
     /// <summary>The number of updates applied so far.</summary>
     public long StepCount => __step;
@@ -47,6 +48,7 @@ partial class Compression : global::Dsl.IExperiment
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
+        using var __dslScope = __dslGuard.Enter("Initialize");
         using var __generator = new global::Dsl.Generator(seed);
         Net.Initialize(__generator, dtype);
         ReleaseBuffers();
@@ -56,6 +58,7 @@ partial class Compression : global::Dsl.IExperiment
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
     public float TrainStep(global::Dsl.Tensor x, double learningRateFactor = 1d)
     {
+        using var __dslScope = __dslGuard.Enter("TrainStep");
         var __loss = ComputeGradients(x);
         ApplyUpdate(learningRateFactor);
         return __loss;
@@ -64,6 +67,7 @@ partial class Compression : global::Dsl.IExperiment
     /// <summary>Forward and backward without updating: the loss, and the gradients in <see cref="Gradients"/>.</summary>
     public float ComputeGradients(global::Dsl.Tensor x)
     {
+        using var __dslScope = __dslGuard.Enter("ComputeGradients");
         __Prepare(x);
 
         // Forward
@@ -108,6 +112,7 @@ partial class Compression : global::Dsl.IExperiment
     /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
     public float EvaluateLoss(global::Dsl.Tensor x)
     {
+        using var __dslScope = __dslGuard.Enter("EvaluateLoss");
         __Prepare(x);
         // matMul1 = x · netEncoderW
         global::Dsl.Kernels.Mm(x, Net.Encoder.W, __matMul1);
@@ -130,6 +135,7 @@ partial class Compression : global::Dsl.IExperiment
     /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
+        using var __dslScope = __dslGuard.Enter("ApplyUpdate");
         __step++;
         // netEncoderW -= LearningRate * learningRateFactor · dNetEncoderW
         global::Dsl.Kernels.SubInPlace(Net.Encoder.W, __dNetEncoderW, LearningRate * learningRateFactor);

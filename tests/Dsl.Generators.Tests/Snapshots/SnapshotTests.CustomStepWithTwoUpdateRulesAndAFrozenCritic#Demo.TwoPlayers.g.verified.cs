@@ -78,6 +78,7 @@ partial class TwoPlayers : global::Dsl.IExperiment
     private long __batchAllocated = -1;
     private bool __buffersReady;
     private long __step;
+    private readonly global::Dsl.StepGuard __dslGuard = new("TwoPlayers");
 
     /// <summary>The number of updates applied so far.</summary>
     public long StepCount => __step;
@@ -85,6 +86,7 @@ partial class TwoPlayers : global::Dsl.IExperiment
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
+        using var __dslScope = __dslGuard.Enter("Initialize");
         using var __generator = new global::Dsl.Generator(seed);
         Player.Initialize(__generator, dtype);
         Critic.Initialize(__generator, dtype);
@@ -104,6 +106,7 @@ partial class TwoPlayers : global::Dsl.IExperiment
     /// <paramref name="learningRateFactor"/> scales the learning rate of every update rule it applies.</summary>
     public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double learningRateFactor = 1d)
     {
+        using var __dslScope = __dslGuard.Enter("TrainStep");
         __Prepare(x, y);
         __step++;
 

@@ -44,6 +44,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     private long __batchAllocated = -1;
     private bool __buffersReady;
     private long __step;
+    private readonly global::Dsl.StepGuard __dslGuard = new("DigitClassifier");
 
     /// <summary>The number of updates applied so far.</summary>
     public long StepCount => __step;
@@ -51,6 +52,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
+        using var __dslScope = __dslGuard.Enter("Initialize");
         using var __generator = new global::Dsl.Generator(seed);
         Net.Initialize(__generator, dtype);
         ReleaseBuffers();
@@ -68,6 +70,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <summary>One training step on a batch: forward, backward and the Adam update. Returns the loss before the update.</summary>
     public float TrainStep(global::Dsl.Tensor images, global::Dsl.Tensor labels, double learningRateFactor = 1d)
     {
+        using var __dslScope = __dslGuard.Enter("TrainStep");
         var __loss = ComputeGradients(images, labels);
         ApplyUpdate(learningRateFactor);
         return __loss;
@@ -76,6 +79,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <summary>Forward and backward without updating: the loss, and the gradients in <see cref="Gradients"/>.</summary>
     public float ComputeGradients(global::Dsl.Tensor images, global::Dsl.Tensor labels)
     {
+        using var __dslScope = __dslGuard.Enter("ComputeGradients");
         __Prepare(images, labels);
 
         // Forward
@@ -118,6 +122,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
     public float EvaluateLoss(global::Dsl.Tensor images, global::Dsl.Tensor labels)
     {
+        using var __dslScope = __dslGuard.Enter("EvaluateLoss");
         __Prepare(images, labels);
         // matMul1 = images · W1
         global::Dsl.Kernels.Mm(images, Net.W1, __matMul1);
@@ -139,6 +144,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
+        using var __dslScope = __dslGuard.Enter("ApplyUpdate");
         __step++;
         // Net.W1 ← Adam(Net.W1, dW1)
         Optimizer.Update(__optimizerStateW1 ??= Optimizer.CreateState(Net.W1), Net.W1, __dW1, __step, learningRateFactor);

@@ -40,6 +40,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     private long __batchAllocated = -1;
     private bool __buffersReady;
     private long __step;
+    private readonly global::Dsl.StepGuard __dslGuard = new("DigitClassifier");
 
     /// <summary>The number of updates applied so far.</summary>
     public long StepCount => __step;
@@ -47,6 +48,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
+        using var __dslScope = __dslGuard.Enter("Initialize");
         using var __generator = new global::Dsl.Generator(seed);
         Net.Initialize(__generator, dtype);
         ReleaseBuffers();
@@ -56,6 +58,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <summary>One training step on a batch: forward, backward and the SGD update. Returns the loss before the update.</summary>
     public float TrainStep(global::Dsl.Tensor images, global::Dsl.Tensor labels, double learningRateFactor = 1d)
     {
+        using var __dslScope = __dslGuard.Enter("TrainStep");
         var __loss = ComputeGradients(images, labels);
         ApplyUpdate(learningRateFactor);
         return __loss;
@@ -64,6 +67,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <summary>Forward and backward without updating: the loss, and the gradients in <see cref="Gradients"/>.</summary>
     public float ComputeGradients(global::Dsl.Tensor images, global::Dsl.Tensor labels)
     {
+        using var __dslScope = __dslGuard.Enter("ComputeGradients");
         __Prepare(images, labels);
 
         // Forward
@@ -106,6 +110,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <summary>The loss on a batch, without gradients or update (the forward pass into the step's buffers).</summary>
     public float EvaluateLoss(global::Dsl.Tensor images, global::Dsl.Tensor labels)
     {
+        using var __dslScope = __dslGuard.Enter("EvaluateLoss");
         __Prepare(images, labels);
         // matMul1 = images · W1
         global::Dsl.Kernels.Mm(images, Net.W1, __matMul1);
@@ -127,6 +132,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     /// <paramref name="learningRateFactor"/> scales the learning rate (a schedule's factor for this step).</summary>
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
+        using var __dslScope = __dslGuard.Enter("ApplyUpdate");
         __step++;
         // W1 -= LearningRate * learningRateFactor · dW1
         global::Dsl.Kernels.SubInPlace(Net.W1, __dW1, LearningRate * learningRateFactor);
