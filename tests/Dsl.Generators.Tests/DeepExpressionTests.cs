@@ -131,7 +131,7 @@ public sealed class DeepExpressionTests
         Assert.Empty(third.Diagnostics);
         Assert.Contains(third.Result.Results.Single().TrackedSteps[DslGenerator.Steps.ModelPlans].SelectMany(s => s.Outputs),
             o => o.Reason == IncrementalStepRunReason.Modified);
-        Assert.Contains("global::Dsl.Kernels.Mul(_mul1, 100000d, _mul2);", third.Source("Demo.SumRegression.g.cs"));
+        Assert.Contains("global::Dsl.Kernels.Mul(__mul1, 100000d, __mul2);", third.Source("Demo.SumRegression.g.cs"));
     }
 
     [Fact]
