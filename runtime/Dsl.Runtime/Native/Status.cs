@@ -46,6 +46,10 @@ internal static class Status
 
     internal static string LastError() => Marshal.PtrToStringUTF8(NativeMethods.dsl_last_error()) ?? "";
 
+    // Describing the operands makes native calls of its own (shape, dtype, device); should one of
+    // those fail too, its error is reported without operands instead of recursing.
+    [ThreadStatic] private static bool t_describing;
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void Throw(string operation, ReadOnlySpan<Tensor?> operands)
@@ -54,10 +58,21 @@ internal static class Status
         var text = new System.Text.StringBuilder();
         text.Append(operation).Append(": ").Append(message.Length > 0 ? message : "failed");
         var shapes = new List<string>();
-        foreach (var operand in operands)
+        if (!t_describing)
         {
-            if (operand is null) continue;
-            shapes.Add(operand.IsDisposed ? "(disposed)" : operand.DescribeForError());
+            t_describing = true;
+            try
+            {
+                foreach (var operand in operands)
+                {
+                    if (operand is null) continue;
+                    shapes.Add(operand.IsDisposed ? "(disposed)" : operand.DescribeForError());
+                }
+            }
+            finally
+            {
+                t_describing = false;
+            }
         }
         if (shapes.Count > 0) text.Append(" (operands: ").Append(string.Join(", ", shapes)).Append(')');
         throw new DslException(text.ToString()) { Operation = operation };

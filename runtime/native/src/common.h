@@ -4,10 +4,17 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
+#include <torch/csrc/api/include/torch/version.h>  // TORCH_VERSION_MAJOR/MINOR: macros only, no torch API
 
 #include <exception>
 #include <string>
 #include <vector>
+
+// The libtorch the shim is compiled against is at least major.minor. Every API that differs between
+// Debian's 1.13 (CI) and 2.x (a PyTorch install, the GPU machine) is guarded with it; see
+// scripts/build-shim-torch2.sh for the 2.x builds that check the guards.
+#define DSL_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
 
 namespace dsl {
 

@@ -21,7 +21,12 @@ namespace {
 // more per call (~570 vs ~395 ns for an 8x8 mm_out with one transposed operand). The view lives
 // only for the duration of the call. Layouts other than plain strided take the ordinary route.
 at::Tensor transposed_view(const at::Tensor& x) {
+#if DSL_TORCH_AT_LEAST(2, 0)
+  // Named tensors (has_names) are gone from 2.14's Tensor; the runtime never creates one anyway.
+  if (x.layout() != at::kStrided || x.is_quantized()) return x.transpose(-2, -1);
+#else
   if (x.layout() != at::kStrided || x.is_quantized() || x.has_names()) return x.transpose(-2, -1);
+#endif
   c10::SmallVector<int64_t, 5> sizes(x.sizes().begin(), x.sizes().end());
   c10::SmallVector<int64_t, 5> strides(x.strides().begin(), x.strides().end());
   auto rank = sizes.size();
