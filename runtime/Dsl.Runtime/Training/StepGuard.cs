@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace Dsl;
 
 /// <summary>
@@ -9,6 +11,7 @@ namespace Dsl;
 /// buffers the other was using). One experiment is one training thread; calls from different
 /// threads one after another are fine. The cost is one interlocked compare-exchange and one write per call.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class StepGuard
 {
     private readonly string _experiment;
