@@ -67,4 +67,22 @@ public sealed class RunFolderLockTests
             Assert.Equal(Environment.ProcessId.ToString(), File.ReadAllText(lockPath).Trim());
         Assert.False(File.Exists(lockPath));
     }
+
+    [Fact]
+    public void Writing_an_unchanged_report_again_writes_nothing()
+    {
+        using var temp = new TemporaryFolder();
+        using (var run = RunFolder.Create(temp.Path, Configuration))
+        {
+            run.Log(1, 1, new Dictionary<string, double> { ["loss"] = 0.5 });
+            run.WriteReport("Lock");
+        }
+        // Nothing may be written: a temporary file could not be created here (as in a read-only folder, even for root).
+        Directory.CreateDirectory(Path.Combine(temp.Path, "report.html.tmp"));
+        var before = File.GetLastWriteTimeUtc(Path.Combine(temp.Path, "report.html"));
+        using var resumed = RunFolder.Open(temp.Path);
+        Assert.Equal(0, resumed.DiscardAfter(1));
+        resumed.WriteReport("Lock");
+        Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(temp.Path, "report.html")));
+    }
 }

@@ -206,8 +206,16 @@ public sealed class RunFolder : IDisposable
     public string WriteReport(string? title = null, string? notes = null)
     {
         var html = HtmlReport.Render(title ?? System.IO.Path.GetFileName(Path), Configuration, History, notes);
-        WriteAtomically(ReportPath, html);
+        if (!HoldsText(ReportPath, html)) WriteAtomically(ReportPath, html); // unchanged (a finished run resumed, maybe read-only): nothing to write
         return ReportPath;
+    }
+
+    private static bool HoldsText(string path, string text)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length != Encoding.UTF8.GetByteCount(text)) return false;
+        try { return File.ReadAllText(path, Encoding.UTF8) == text; }
+        catch (IOException) { return false; }
     }
 
     /// <summary>Closes metrics.csv.</summary>
