@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Dsl.Runtime.Tests.Training;
 
-/// <summary>Resuming a finished run writes nothing to its folder. Issue 11, finding 9.</summary>
+/// <summary>Fit and run folders: one Fit per folder, and resuming a finished run writes nothing. Issue 11, finding 9.</summary>
 public sealed class ResumeFinishedRunTests
 {
     [Fact]
@@ -25,5 +25,34 @@ public sealed class ResumeFinishedRunTests
         Assert.Equal(6, resumed.Steps);
         Assert.Equal(report, File.ReadAllText(Path.Combine(run, "report.html")));
         foreach (var (file, time) in written) Assert.Equal((file, time), (file, File.GetLastWriteTimeUtc(file)));
+    }
+
+    [Fact]
+    public void Of_two_Fit_calls_into_one_new_folder_on_two_threads_one_runs_and_the_other_is_refused()
+    {
+        using var data = Synthetic.Blobs(60, classes: 3, features: 2, seed: 21);
+        for (var trial = 0; trial < 6; trial++)
+        {
+            using var temp = new TemporaryFolder();
+            var run = Path.Combine(temp.Path, "shared");
+            var options = new FitOptions { Epochs = 2, BatchSize = 20, RunFolder = run, Output = TextWriter.Null, Quiet = true };
+            using var barrier = new Barrier(2);
+            var outcomes = new object?[2];
+            var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
+            {
+                var experiment = new BlobsExperiment();
+                barrier.SignalAndWait();
+                try { outcomes[i] = experiment.Fit(data, options); }
+                catch (Exception e) { outcomes[i] = e; }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert.Single(outcomes, o => o is FitReport);
+            var refused = Assert.IsType<InvalidOperationException>(Assert.Single(outcomes, o => o is Exception));
+            Assert.Contains(run, refused.Message);
+            var rows = File.ReadAllLines(Path.Combine(run, "metrics.csv")).Skip(1).Select(line => line.Split(',')[0] + "," + line.Split(',')[1]).ToList();
+            Assert.NotEmpty(rows);
+            Assert.Equal(rows.Distinct().Count(), rows.Count); // one run's rows, none twice
+        }
     }
 }
