@@ -9,6 +9,8 @@ namespace Dsl.Training;
 /// the invariant culture in the shortest form that parses back to the same double ("0.1",
 /// "NaN", "Infinity", "-Infinity"); a field with a comma, a quote or surrounding spaces is quoted
 /// as RFC 4180 says, so pandas, Excel and Python's csv module read the file as it is.
+/// A name starting with =, +, -, @, tab or CR (a formula to a spreadsheet) is quoted with a leading
+/// apostrophe, which <see cref="SplitLine"/> removes again.
 /// </summary>
 internal static class MetricsCsv
 {
@@ -39,15 +41,23 @@ internal static class MetricsCsv
         }
     }
 
+    // A cell starting with one of these is a formula to a spreadsheet (CSV injection). Such names are
+    // written quoted with a leading apostrophe, which spreadsheets take as "text", and Read removes.
+    private const string FormulaStarts = "=+-@\t\r";
+
+    private static bool LooksLikeFormula(string field) =>
+        field.Length > 0 && (FormulaStarts.Contains(field[0]) || (field[0] == '\'' && field.Length > 1 && (FormulaStarts + "'").Contains(field[1])));
+
     private static void AppendField(StringBuilder line, string field)
     {
-        var quote = field.AsSpan().IndexOfAny(",\"") >= 0 || field != field.Trim();
+        var formula = LooksLikeFormula(field);
+        var quote = formula || field.AsSpan().IndexOfAny(",\"") >= 0 || field != field.Trim();
         if (!quote)
         {
             line.Append(field);
             return;
         }
-        line.Append('"').Append(field.Replace("\"", "\"\"")).Append('"');
+        line.Append('"').Append(formula ? "'" : "").Append(field.Replace("\"", "\"\"")).Append('"');
     }
 
     /// <summary>Splits one line into fields, undoing <see cref="AppendField"/>'s quoting.</summary>
@@ -76,6 +86,8 @@ internal static class MetricsCsv
                 }
                 if (i < line.Length && line[i] != ',')
                     throw new FormatException($"{file} line {lineNumber}: expected ',' after a quoted field at character {i + 1}, found '{line[i]}'.");
+                // Undo the apostrophe AppendField puts before a name a spreadsheet would run as a formula.
+                if (field.Length > 1 && field[0] == '\'' && LooksLikeFormula(field.ToString(1, field.Length - 1))) field.Remove(0, 1);
             }
             else
             {

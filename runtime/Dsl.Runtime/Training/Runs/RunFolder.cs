@@ -17,6 +17,8 @@ namespace Dsl;
 /// Each metrics row is flushed as it is logged, so a run that is killed keeps its log up to
 /// its last step; config.json, report.html and a widened metrics.csv are written to a temporary
 /// file first and then moved into place, so a reader never sees half a file.
+/// <c>&lt;path&gt;/run.lock</c> (the process id of its owner) is held from Create or Open to Dispose:
+/// a second run in the same folder is refused with an <see cref="InvalidOperationException"/>.
 /// </summary>
 public sealed class RunFolder : IDisposable
 {
@@ -30,11 +32,13 @@ public sealed class RunFolder : IDisposable
     private readonly Dictionary<string, int> _columnIndex = new(StringComparer.Ordinal);
     private readonly List<MetricsCsv.Row> _rows;
     private readonly StringBuilder _line = new(256);
+    private readonly RunLock? _lock;
     private StreamWriter? _metrics;
     private bool _disposed;
 
-    private RunFolder(string path, OrderedDictionary<string, string> configuration, List<string> columns, List<MetricsCsv.Row> rows)
+    private RunFolder(string path, OrderedDictionary<string, string> configuration, List<string> columns, List<MetricsCsv.Row> rows, RunLock? runLock)
     {
+        _lock = runLock;
         Path = path;
         _configuration = configuration;
         _columns = columns;
@@ -90,9 +94,20 @@ public sealed class RunFolder : IDisposable
 
         ThrowIfHoldsRun(fullPath, ordered);
         Directory.CreateDirectory(fullPath);
-        Directory.CreateDirectory(System.IO.Path.Combine(fullPath, CheckpointsFolder));
-        WriteAtomically(System.IO.Path.Combine(fullPath, ConfigurationFile), ConfigurationJson(ordered));
-        return new RunFolder(fullPath, ordered, [], []);
+        // The lock decides which of two runs starting together gets the folder; the other is refused.
+        var runLock = RunLock.Acquire(fullPath, skipIfNotWritable: false);
+        try
+        {
+            ThrowIfHoldsRun(fullPath, ordered); // again, under the lock: a run may have finished creating it meanwhile
+            Directory.CreateDirectory(System.IO.Path.Combine(fullPath, CheckpointsFolder));
+            WriteAtomically(System.IO.Path.Combine(fullPath, ConfigurationFile), ConfigurationJson(ordered));
+            return new RunFolder(fullPath, ordered, [], [], runLock);
+        }
+        catch
+        {
+            runLock?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -112,11 +127,20 @@ public sealed class RunFolder : IDisposable
         if (!File.Exists(configurationPath))
             throw new FileNotFoundException($"'{fullPath}' is not a run folder: it has no {ConfigurationFile}.", configurationPath);
 
-        var configuration = ReadConfiguration(configurationPath);
-        var metricsPath = System.IO.Path.Combine(fullPath, MetricsFile);
-        var (columns, rows) = File.Exists(metricsPath) ? MetricsCsv.Read(metricsPath) : ([], []);
-        Directory.CreateDirectory(System.IO.Path.Combine(fullPath, CheckpointsFolder));
-        return new RunFolder(fullPath, configuration, columns, rows);
+        var runLock = RunLock.Acquire(fullPath, skipIfNotWritable: true);
+        try
+        {
+            var configuration = ReadConfiguration(configurationPath);
+            var metricsPath = System.IO.Path.Combine(fullPath, MetricsFile);
+            var (columns, rows) = File.Exists(metricsPath) ? MetricsCsv.Read(metricsPath) : ([], []);
+            Directory.CreateDirectory(System.IO.Path.Combine(fullPath, CheckpointsFolder));
+            return new RunFolder(fullPath, configuration, columns, rows, runLock);
+        }
+        catch
+        {
+            runLock?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -182,8 +206,16 @@ public sealed class RunFolder : IDisposable
     public string WriteReport(string? title = null, string? notes = null)
     {
         var html = HtmlReport.Render(title ?? System.IO.Path.GetFileName(Path), Configuration, History, notes);
-        WriteAtomically(ReportPath, html);
+        if (!HoldsText(ReportPath, html)) WriteAtomically(ReportPath, html); // unchanged (a finished run resumed, maybe read-only): nothing to write
         return ReportPath;
+    }
+
+    private static bool HoldsText(string path, string text)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length != Encoding.UTF8.GetByteCount(text)) return false;
+        try { return File.ReadAllText(path, Encoding.UTF8) == text; }
+        catch (IOException) { return false; }
     }
 
     /// <summary>Closes metrics.csv.</summary>
@@ -193,6 +225,7 @@ public sealed class RunFolder : IDisposable
         _disposed = true;
         _metrics?.Dispose();
         _metrics = null;
+        _lock?.Dispose();
     }
 
     private void AddToHistory(MetricsCsv.Row row)
