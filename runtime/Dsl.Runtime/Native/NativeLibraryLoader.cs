@@ -37,7 +37,7 @@ internal static class NativeLibraryLoader
             {
                 throw new DllNotFoundException($"{PathVariable} is set to '{overridePath}', but {file} does not exist. Unset it to use the copy next to the application, or build the library with: dotnet build runtime/Dsl.Runtime");
             }
-            if (NativeLibrary.TryLoad(file, out var chosen)) return chosen;
+            if (NativeLibrary.TryLoad(file, out var chosen)) return Loaded(chosen);
             throw new DllNotFoundException($"{PathVariable} names {file}, which could not be loaded: {LastLoadError(file)}");
         }
 
