@@ -76,10 +76,10 @@ public sealed class DiagnosticTests
         [Model]
         public partial class Flat
         {
-            public Tensor Forward([Shape(20, 20)] Tensor x) => Reshape(x, [400, 1]);
+            public Tensor Forward([Shape(20, 20)] Tensor x) => Relu(x ?? x);
         }
-        """), "DSL0003", "The collection expression '[400, 1]' (an argument of Reshape) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, and 'return'",
-        "[400, 1]");
+        """), "DSL0003", "The operator 'x ?? x' (an argument of Relu) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, and 'return'",
+        "x ?? x");
 
     [Fact]
     public void DSL0003_InAnUpdateListsOnlyWhatAnUpdateBodyAllows() => AssertDiagnostic(Single("""
@@ -549,6 +549,35 @@ public sealed class DiagnosticTests
             Guard.FailInStageForTesting.Value = null;
         }
     }
+
+    [Fact]
+    public void DSL0020_AnAxisMustBeAConstant() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Pool
+        {
+            public int Axis = 1;
+
+            public Tensor Forward([Shape("Batch", 8)] Tensor x) => Sum(x, Axis);
+        }
+        """), "DSL0020", "Sum: 'dim' must be constant integers (or a model's [Dim]), but 'Axis' is not", "Axis");
+
+    [Fact]
+    public void DSL0020_AnUnknownNamedArgument() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Pool
+        {
+            public Tensor Forward([Shape("Batch", 8)] Tensor x) => Mean(x, 1, keepDims: true);
+        }
+        """), "DSL0020", "Mean: it has no parameter 'keepDims' (Mean(x, dim?, keepdim?))", "keepDims: true");
+
+    [Fact]
+    public void DSL0108_AxisOutOfRange() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Pool
+        {
+            public Tensor Forward([Shape("Batch", 8)] Tensor x) => Sum(x, -3);
+        }
+        """), "DSL0108", "Sum: axis -3 is out of range for x, which is [Batch, 8] (rank 2: axes -2..1)", "Sum(x, -3)");
 
     [Fact]
     public void EveryCatalogIdHasATestAndADocLine()

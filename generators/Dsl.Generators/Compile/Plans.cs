@@ -83,7 +83,7 @@ internal sealed record RuntimeDimPlan(string Name, string Input, int Axis, strin
 internal sealed record DimCheckPlan(string Member, DimValue Expected, string Display);
 
 /// <summary>A preallocated tensor for one node (its result, or an auxiliary buffer its emission also writes), named after the value. Must stay immutable and structurally equal.</summary>
-internal sealed record BufferPlan(int Node, string Name, EquatableArray<DimValue> Shape, bool IsAuxiliary);
+internal sealed record BufferPlan(int Node, string Name, EquatableArray<DimValue> Shape, bool IsAuxiliary, ElementType Type = ElementType.Float);
 
 /// <summary>The gradient of one trainable parameter. Must stay immutable and structurally equal.</summary>
 internal sealed record GradientPlan(string Path, int Node);

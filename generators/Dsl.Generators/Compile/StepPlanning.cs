@@ -21,11 +21,11 @@ internal static class StepPlanning
         var buffers = ImmutableArray.CreateBuilder<BufferPlan>();
         foreach (var node in nodes.Where(ValueNaming.Computed))
         {
-            buffers.Add(new BufferPlan(node.Id, node.Name, node.Shape.Dims.Select(d => dims.Value(d)).ToEquatableArray(), false));
+            buffers.Add(new BufferPlan(node.Id, node.Name, unifier.Resolve(node.Shape).Dims.Select(d => dims.Value(d)).ToEquatableArray(), false, node.Op.ResultType));
             foreach (var auxiliary in node.Op.Auxiliary(node, id => nodes[id]))
             {
                 buffers.Add(new BufferPlan(node.Id, node.Name + auxiliary.Suffix,
-                    unifier.Resolve(auxiliary.Shape).Dims.Select(d => dims.Value(d)).ToEquatableArray(), true));
+                    unifier.Resolve(auxiliary.Shape).Dims.Select(d => dims.Value(d)).ToEquatableArray(), true, auxiliary.Type));
             }
         }
         return buffers.ToImmutable();

@@ -97,6 +97,10 @@ internal static class DiagnosticCatalog
         "Model member the generated code cannot reach",
         "'{0}' of the model '{1}' is {2}; the code generated for the experiments that use the model reads it, so it must be public or internal");
 
+    public static readonly DiagnosticDescriptor BadArgument = Error("DSL0020",
+        "Bad argument to a function",
+        "{0}: {1}");
+
     public static readonly DiagnosticDescriptor MatMulInner = Error("DSL0101",
         "Matrix product dimensions differ",
         "MatMul inner dimensions differ: {0} is {1}, {2} is {3}");
@@ -124,6 +128,10 @@ internal static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor ScalarWhereTensor = Error("DSL0107",
         "A number where a tensor is needed",
         "{0} needs a tensor for '{1}' but got a number");
+
+    public static readonly DiagnosticDescriptor Axis = Error("DSL0108",
+        "Axis out of range",
+        "{0}: axis {1} is out of range for {2}, which is {3} (rank {4}: axes -{4}..{5})");
 
     public static readonly DiagnosticDescriptor NoParameterDependence = Warning("DSL0201",
         "The loss does not depend on any parameter",
@@ -182,6 +190,7 @@ internal static class DiagnosticCatalog
         [MissingInstance.Id] = MissingInstance,
         [UnknownDerivativeTarget.Id] = UnknownDerivativeTarget,
         [Unreachable.Id] = Unreachable,
+        [BadArgument.Id] = BadArgument,
         [MatMulInner.Id] = MatMulInner,
         [Broadcast.Id] = Broadcast,
         [Rank.Id] = Rank,
@@ -189,6 +198,7 @@ internal static class DiagnosticCatalog
         [LossNotScalar.Id] = LossNotScalar,
         [LabelsShape.Id] = LabelsShape,
         [ScalarWhereTensor.Id] = ScalarWhereTensor,
+        [Axis.Id] = Axis,
         [NoParameterDependence.Id] = NoParameterDependence,
         [NoSecondDerivative.Id] = NoSecondDerivative,
         [InvalidGrad.Id] = InvalidGrad,

@@ -65,6 +65,24 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
 
     private string[] Inputs(Node node) => node.Inputs.Select(Ref).ToArray();
 
+    public void Call(string kernel, params EmitArg[] arguments) => Line(RuntimeApi.Call(kernel, arguments.Select(Render)));
+
+    private string Render(EmitArg argument) => argument switch
+    {
+        ValueArg value => Ref(value.Node),
+        AuxiliaryArg { Suffix: null } output => buffers[output.Node],
+        AuxiliaryArg auxiliary => AuxiliaryField(buffers[auxiliary.Node], auxiliary.Suffix!),
+        LongArg number => CSharp.Literal(number.Number),
+        DoubleArg number => CSharp.Literal(number.Number),
+        BoolArg flag => flag.Flag ? "true" : "false",
+        LongsArg list => RuntimeApi.Longs(list.Items),
+        ValuesArg list => RuntimeApi.Tensors(list.Nodes.Select(Ref)),
+        Size2Arg size => RuntimeApi.Size2(size.Height, size.Width),
+        ReductionArg reduction => RuntimeApi.Reduction(reduction.Name),
+        TextArg text => CSharp.String(text.Content),
+        _ => "null",
+    };
+
     public void Kernel(string kernel, Node node, params int[] operands) =>
         Line(RuntimeApi.Kernel(kernel, operands.Length == 0 ? Inputs(node) : operands.Select(Ref).ToArray(), Out(node)));
 

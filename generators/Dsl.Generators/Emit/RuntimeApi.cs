@@ -55,6 +55,9 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "Sum", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Mean", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "SumToShape", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Sum", ["Tensor", "ReadOnlySpan`1", "Boolean", "Tensor"]),
+        ("Dsl.Kernels", "Mean", ["Tensor", "ReadOnlySpan`1", "Boolean", "Tensor"]),
+        ("Dsl.Kernels", "ExpandAxes", ["Tensor", "ReadOnlySpan`1", "Boolean", "Tensor"]),
         ("Dsl.Kernels", "LogSoftmax", ["Tensor", "Int64", "Tensor"]),
         ("Dsl.Kernels", "NllLoss", ["Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor", "Tensor"]),
         ("Dsl.Kernels", "NllLossBackward", ["Tensor", "Tensor", "Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor"]),
@@ -94,6 +97,21 @@ internal static class RuntimeApi
         ("Dsl.IUpdateRule", "Update", ["UpdateRuleState", "Tensor", "Tensor", "Int64", "Double"]),
         ("Dsl.IUpdateRule", "CreateState", ["Tensor"]),
     ];
+
+    // ---- kernels with settings ----------------------------------------------------------------------
+
+    /// <summary><c>Kernels.{kernel}(arguments...)</c> with the arguments already rendered.</summary>
+    public static string Call(string kernel, IEnumerable<string> arguments) => Kernels + "." + kernel + "(" + string.Join(", ", arguments) + ");";
+
+    /// <summary>Integers as a collection expression (a <c>ReadOnlySpan&lt;long&gt;</c> of constants: no allocation).</summary>
+    public static string Longs(IEnumerable<long> values) => "[" + string.Join(", ", System.Linq.Enumerable.Select(values, CSharp.Literal)) + "]";
+
+    /// <summary>Tensors as a collection expression (a <c>ReadOnlySpan&lt;Tensor&gt;</c> on the stack: no allocation).</summary>
+    public static string Tensors(IEnumerable<string> values) => "[" + string.Join(", ", values) + "]";
+
+    public static string Size2(long height, long width) => "new global::Dsl.Size2(" + CSharp.Literal(height) + ", " + CSharp.Literal(width) + ")";
+
+    public static string Reduction(string name) => "global::Dsl.Reduction." + name;
 
     // ---- elementwise -------------------------------------------------------------------------------
 

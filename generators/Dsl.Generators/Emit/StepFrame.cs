@@ -133,7 +133,16 @@ internal static class StepFrame
         {
             writer.Line(frame.Release + "();");
             writer.Line("var __dtype = " + frame.DType + ";");
-            foreach (var buffer in frame.Buffers) writer.Line(frame.BufferField(buffer) + " = " + RuntimeApi.Empty(buffer.Shape.Select(d => frame.Dim(d, local: false)), "__dtype") + ";");
+            foreach (var buffer in frame.Buffers)
+            {
+                var dtype = buffer.Type switch
+                {
+                    Ir.ElementType.Int64 => RuntimeApi.DType + ".Int64",
+                    Ir.ElementType.Bool => RuntimeApi.DType + ".Bool",
+                    _ => "__dtype",
+                };
+                writer.Line(frame.BufferField(buffer) + " = " + RuntimeApi.Empty(buffer.Shape.Select(d => frame.Dim(d, local: false)), dtype) + ";");
+            }
             writer.Line(frame.ReadyField + " = true;");
         }
         writer.Line();

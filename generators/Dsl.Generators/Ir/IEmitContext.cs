@@ -15,6 +15,12 @@ internal interface IEmitContext
 
     bool IsNumber(int id);
 
+    /// <summary>
+    /// <c>Kernels.{kernel}(arguments...)</c> with the arguments as given (values, the node's buffers,
+    /// settings). The kernel and its parameter types must be listed in Emit/RuntimeApi.cs's Contract.
+    /// </summary>
+    void Call(string kernel, params EmitArg[] arguments);
+
     /// <summary><c>Kernels.{kernel}(operands..., output)</c>: the given inputs (every input, in order, when none are given), then the node's buffer.</summary>
     void Kernel(string kernel, Node node, params int[] operands);
 

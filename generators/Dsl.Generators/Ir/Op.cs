@@ -44,6 +44,9 @@ internal abstract record Op
     /// </summary>
     public virtual string? Element(Node node, IElementSyntax syntax) => null;
 
+    /// <summary>The element type of the node's buffer: the parameters' floating type, or Int64/Bool (indices, masks).</summary>
+    public virtual ElementType ResultType => ElementType.Float;
+
     /// <summary>Whether <see cref="Element"/> gives the op's elements (the op may appear in a fused elementwise loop).</summary>
     public virtual bool IsElementwise => false;
 }
@@ -70,7 +73,15 @@ internal sealed class MissingDerivativeException(string op) : Exception("the op 
 }
 
 /// <summary>A buffer an op writes besides its result, named after the node (<c>_loss</c> + <c>LogProbs</c>).</summary>
-internal sealed record AuxiliaryBuffer(string Suffix, SymShape Shape);
+internal sealed record AuxiliaryBuffer(string Suffix, SymShape Shape, ElementType Type = ElementType.Float);
+
+/// <summary>What a buffer holds: the parameters' floating dtype (Float32 or Float64), class indices, or a mask.</summary>
+internal enum ElementType
+{
+    Float,
+    Int64,
+    Bool,
+}
 
 /// <summary>The result of a shape rule.</summary>
 internal readonly struct ShapeResult

@@ -7,39 +7,40 @@ namespace Dsl.Generators.Operations;
 
 /// <summary>
 /// The op each tensor function of the language (<see cref="Parsing.Functions"/>) lowers to, by name,
-/// and the ops reverse mode makes itself (<see cref="Adjoint"/>). Adding an op: its record, a name in
-/// Parsing/Functions.cs, a line here, its runtime calls in Emit/RuntimeApi.cs.
+/// and the ops reverse mode makes itself (<see cref="Adjoint"/>). Adding an op: its record, its signature in
+/// Parsing/Functions.cs, a line here that reads the bound arguments' settings into the record, and
+/// its runtime calls in Emit/RuntimeApi.cs's Contract.
 /// </summary>
 internal static class OpCatalog
 {
-    private static readonly Dictionary<string, Func<Op>> ByName = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Func<OpArguments, Op?>> ByName = new(StringComparer.Ordinal)
     {
-        ["MatMul"] = () => new MatMulOp(),
-        ["Mm"] = () => new MatMulOp(),
-        ["Transpose"] = () => new TransposeOp(),
-        ["Add"] = () => new AddOp(),
-        ["Sub"] = () => new SubOp(),
-        ["Mul"] = () => new MulOp(),
-        ["Div"] = () => new DivOp(),
-        ["Neg"] = () => new NegOp(),
-        ["Relu"] = () => new ReluOp(),
-        ["Tanh"] = () => new TanhOp(),
-        ["Sigmoid"] = () => new SigmoidOp(),
-        ["Exp"] = () => new ExpOp(),
-        ["Log"] = () => new LogOp(),
-        ["Square"] = () => new SquareOp(),
-        ["Sqrt"] = () => new SqrtOp(),
-        ["Abs"] = () => new AbsOp(),
-        ["Sign"] = () => new SignOp(),
-        ["Sum"] = () => new SumOp(),
-        ["Mean"] = () => new MeanOp(),
-        ["NoGrad"] = () => new NoGradOp(),
-        ["CrossEntropy"] = () => new CrossEntropyOp(),
-        ["MseLoss"] = () => new MseLossOp(),
+        ["MatMul"] = _ => new MatMulOp(),
+        ["Mm"] = _ => new MatMulOp(),
+        ["Transpose"] = _ => new TransposeOp(),
+        ["Add"] = _ => new AddOp(),
+        ["Sub"] = _ => new SubOp(),
+        ["Mul"] = _ => new MulOp(),
+        ["Div"] = _ => new DivOp(),
+        ["Neg"] = _ => new NegOp(),
+        ["Relu"] = _ => new ReluOp(),
+        ["Tanh"] = _ => new TanhOp(),
+        ["Sigmoid"] = _ => new SigmoidOp(),
+        ["Exp"] = _ => new ExpOp(),
+        ["Log"] = _ => new LogOp(),
+        ["Square"] = _ => new SquareOp(),
+        ["Sqrt"] = _ => new SqrtOp(),
+        ["Abs"] = _ => new AbsOp(),
+        ["Sign"] = _ => new SignOp(),
+        ["Sum"] = a => new SumOp(a.Axes("dim"), a.Bool("keepdim")),
+        ["Mean"] = a => new MeanOp(a.Axes("dim"), a.Bool("keepdim")),
+        ["NoGrad"] = _ => new NoGradOp(),
+        ["CrossEntropy"] = _ => new CrossEntropyOp(),
+        ["MseLoss"] = _ => new MseLossOp(),
     };
 
-    /// <summary>The op of a tensor function; null for a name with no op (numbers only, or unknown).</summary>
-    public static Op? Create(string function) => ByName.TryGetValue(function, out var make) ? make() : null;
+    /// <summary>The op of a tensor function for its bound arguments; null for a name with no op (numbers only, or unknown).</summary>
+    public static Op? Create(string function, OpArguments arguments) => ByName.TryGetValue(function, out var make) ? make(arguments) : null;
 
     /// <summary>The names that have an op (a test checks they are exactly the language's tensor functions).</summary>
     public static IEnumerable<string> Names => ByName.Keys;

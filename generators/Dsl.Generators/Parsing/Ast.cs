@@ -10,6 +10,18 @@ internal abstract record Expr(int Loc);
 /// <summary>A numeric literal.</summary>
 internal sealed record NumberExpr(double Value, int Loc) : Expr(Loc);
 
+/// <summary><c>true</c> or <c>false</c> (a setting of a call: <c>keepdim: true</c>).</summary>
+internal sealed record BoolExpr(bool Value, int Loc) : Expr(Loc);
+
+/// <summary>A string literal (a setting of a call, such as an einsum equation).</summary>
+internal sealed record StringExpr(string Value, int Loc) : Expr(Loc);
+
+/// <summary>A list written as a collection expression <c>[a, b]</c> or an array <c>new[] { a, b }</c> (axes, sizes, tensors to concatenate).</summary>
+internal sealed record ListExpr(EquatableArray<Expr> Items, int Loc) : Expr(Loc);
+
+/// <summary>A named argument of a call: <c>keepdim: true</c>.</summary>
+internal sealed record NamedExpr(string Name, Expr Value, int Loc) : Expr(Loc);
+
 /// <summary>A local, a method parameter, or a field of the declaring class.</summary>
 internal sealed record NameExpr(string Name, int Loc) : Expr(Loc);
 

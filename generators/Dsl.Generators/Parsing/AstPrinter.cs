@@ -65,6 +65,8 @@ internal static class AstPrinter
         InlineCallExpr inline => inline.Arguments,
         CustomCallExpr custom => custom.Arguments,
         ForwardCallExpr forward => forward.Arguments,
+        ListExpr list => list.Items,
+        NamedExpr named => [named.Value],
         _ => [],
     };
 
@@ -112,6 +114,19 @@ internal static class AstPrinter
             case NameExpr name:
                 writer.Append(name.Name);
                 break;
+            case BoolExpr b:
+                writer.Append(b.Value ? "true" : "false");
+                break;
+            case StringExpr text:
+                writer.Append("\"" + text.Value + "\"");
+                break;
+            case ListExpr list:
+                Call(writer, "[", list.Items, "]");
+                break;
+            case NamedExpr named:
+                writer.Append(named.Name + ": ");
+                writer.Append(named.Value, 0);
+                break;
             case MemberExpr member:
                 writer.Append(member.ToString());
                 break;
@@ -152,7 +167,7 @@ internal static class AstPrinter
         return writer.ToHead();
     }
 
-    private static void Call(Writer writer, string opening, EquatableArray<Expr> arguments)
+    private static void Call(Writer writer, string opening, EquatableArray<Expr> arguments, string closing = ")")
     {
         writer.Append(opening);
         for (var i = 0; i < arguments.Count; i++)
@@ -160,6 +175,6 @@ internal static class AstPrinter
             if (i > 0) writer.Append(", ");
             writer.Append(arguments[i], 0);
         }
-        writer.Append(")");
+        writer.Append(closing);
     }
 }

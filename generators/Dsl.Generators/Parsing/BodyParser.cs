@@ -238,6 +238,21 @@ internal sealed class BodyParser(
             case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.NumericLiteralExpression):
                 return new NumberExpr(System.Convert.ToDouble(literal.Token.Value, System.Globalization.CultureInfo.InvariantCulture), locations.Add(literal));
 
+            case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.TrueLiteralExpression) || literal.IsKind(SyntaxKind.FalseLiteralExpression):
+                return new BoolExpr(literal.IsKind(SyntaxKind.TrueLiteralExpression), locations.Add(literal));
+
+            case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.StringLiteralExpression):
+                return new StringExpr(literal.Token.ValueText, locations.Add(literal));
+
+            case CollectionExpressionSyntax collection:
+                return ParseList(collection, collection.Elements.Select(e => e is ExpressionElementSyntax element ? element.Expression : null));
+
+            case ImplicitArrayCreationExpressionSyntax array:
+                return ParseList(array, array.Initializer.Expressions.Select(e => (ExpressionSyntax?)e));
+
+            case ArrayCreationExpressionSyntax { Initializer: { } initializer } array:
+                return ParseList(array, initializer.Expressions.Select(e => (ExpressionSyntax?)e));
+
             case IdentifierNameSyntax identifier when !SyntaxFacts.IsValidIdentifier(identifier.Identifier.ValueText):
                 return null;
 
@@ -303,9 +318,9 @@ internal sealed class BodyParser(
     {
         foreach (var argument in invocation.ArgumentList.Arguments)
         {
-            if (argument.NameColon is not null || !argument.RefKindKeyword.IsKind(SyntaxKind.None))
+            if (!argument.RefKindKeyword.IsKind(SyntaxKind.None))
             {
-                Unsupported(argument, "the argument '" + Describe(argument) + "' (pass plain positional arguments)");
+                Unsupported(argument, "the argument '" + Describe(argument) + "' (pass values, not ref/out/in)");
                 return null;
             }
         }
@@ -366,7 +381,7 @@ internal sealed class BodyParser(
             return null;
         }
 
-        var args = ParseArguments(invocation.ArgumentList);
+        var args = ParseArguments(invocation.ArgumentList, allowNamed: true);
         return args is null ? null : new CallExpr(name, args.Value, locations.Add(invocation));
     }
 
@@ -443,17 +458,43 @@ internal sealed class BodyParser(
 
     private static bool HasAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
 
-    private EquatableArray<Expr>? ParseArguments(ArgumentListSyntax list)
+    /// <summary>The arguments of a call; named ones only for the language's functions (<paramref name="allowNamed"/>).</summary>
+    private EquatableArray<Expr>? ParseArguments(ArgumentListSyntax list, bool allowNamed = false)
     {
         var builder = ImmutableArray.CreateBuilder<Expr>(list.Arguments.Count);
         var ok = true;
         foreach (var argument in list.Arguments)
         {
+            if (argument.NameColon is not null && !allowNamed)
+            {
+                Unsupported(argument, "the argument '" + Describe(argument) + "' (pass plain positional arguments)");
+                ok = false;
+                continue;
+            }
             var value = ParseExpression(argument.Expression);
+            if (value is null) ok = false;
+            else builder.Add(argument.NameColon is { } name ? new NamedExpr(name.Name.Identifier.ValueText, value, locations.Add(argument)) : value);
+        }
+        return ok ? builder.MoveToImmutable() : null;
+    }
+
+    /// <summary>A list of values: <c>[1, 2]</c>, <c>new[] { a, b }</c>, <c>new long[] { 1, 2 }</c> (no spreads).</summary>
+    private Expr? ParseList(ExpressionSyntax syntax, IEnumerable<ExpressionSyntax?> items)
+    {
+        var builder = ImmutableArray.CreateBuilder<Expr>();
+        var ok = true;
+        foreach (var item in items)
+        {
+            if (item is null)
+            {
+                Unsupported(syntax, "the list '" + Describe(syntax) + "' (write the items themselves, no spreads)");
+                return null;
+            }
+            var value = ParseExpression(item);
             if (value is null) ok = false;
             else builder.Add(value);
         }
-        return ok ? builder.MoveToImmutable() : null;
+        return ok ? new ListExpr(builder.ToImmutable(), locations.Add(syntax)) : null;
     }
 
     private static EquatableArray<string>? MemberPath(MemberAccessExpressionSyntax member)

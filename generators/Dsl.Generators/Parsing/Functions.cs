@@ -4,19 +4,76 @@ using System.Linq;
 
 namespace Dsl.Generators.Parsing;
 
+/// <summary>What a parameter of a language function takes.</summary>
+internal enum ArgumentKind
+{
+    /// <summary>A tensor (an input of the op's node).</summary>
+    Tensor,
+
+    /// <summary>A tensor or a number (<c>Maximum(x, 0)</c>): an input of the node either way.</summary>
+    Value,
+
+    /// <summary>A run-time number (a hyperparameter field or a literal): an input of the node, read when the step runs.</summary>
+    Number,
+
+    /// <summary>A list of tensors <c>[a, b]</c> (Cat, Stack): each an input of the node.</summary>
+    Tensors,
+
+    /// <summary>A constant integer (an axis, a size, an index): part of the op, fixed at compile time.</summary>
+    Int,
+
+    /// <summary>One constant integer or a list of them (<c>1</c>, <c>[0, 2]</c>, <c>Hidden</c>, <c>-1</c>): axes or sizes; model [Dim]s allowed.</summary>
+    Ints,
+
+    /// <summary>A constant <c>true</c>/<c>false</c>.</summary>
+    Bool,
+
+    /// <summary>A constant number fixed at compile time (an epsilon, a momentum).</summary>
+    Constant,
+
+    /// <summary><c>Reduction.Mean</c>, <c>Reduction.Sum</c> or <c>Reduction.None</c>.</summary>
+    Reduction,
+
+    /// <summary>A string literal (an einsum equation).</summary>
+    Text,
+}
+
 /// <summary>
-/// The functions of <c>Dsl.Ops</c> a body may call: the language's vocabulary, by name. The parser
-/// and lowering read it here; the Ops stage (<c>OpCatalog</c>) resolves each name that takes tensors
-/// to its op, so parsing never depends on ops (a test checks the two agree). A function on numbers
-/// only (hyperparameter arithmetic such as <c>Pow(Beta1, step)</c>) is evaluated inline.
+/// A parameter of a language function: its name as in <c>Dsl.Ops</c> (named arguments use it), what
+/// it takes, and its default when it may be left out (null: required; <see cref="FunctionParameter.Absent"/>:
+/// optional with no value, such as a class-weight tensor).
+/// </summary>
+internal sealed class FunctionParameter(string name, ArgumentKind kind, object? @default = null)
+{
+    /// <summary>The default of an optional parameter that, left out, is simply absent.</summary>
+    public static readonly object Absent = new();
+
+    public string Name { get; } = name;
+
+    public ArgumentKind Kind { get; } = kind;
+
+    public object? Default { get; } = @default;
+
+    public bool Required => Default is null;
+}
+
+/// <summary>
+/// The functions of <c>Dsl.Ops</c> a body may call: the language's vocabulary, by name, with each
+/// parameter's kind. The parser and lowering read it here; the Ops stage (<c>OpCatalog</c>) resolves
+/// each name that takes tensors to its op, so parsing never depends on ops (a test checks the two
+/// agree). A function on numbers only (hyperparameter arithmetic such as <c>Pow(Beta1, step)</c>) is
+/// evaluated inline.
 /// </summary>
 internal static class Functions
 {
-    internal sealed class Function(string name, int arity, bool tensors = true, bool numbers = false, params string[] roles)
+    internal sealed class Function(string name, FunctionParameter[] parameters, bool tensors = true, bool numbers = false, params string[] roles)
     {
         public string Name { get; } = name;
 
-        public int Arity { get; } = arity;
+        public IReadOnlyList<FunctionParameter> Parameters { get; } = parameters;
+
+        /// <summary>How many arguments it takes at least.</summary>
+        public int Arity { get; } = parameters.Count(p => p.Required);
 
         /// <summary>Whether the function takes tensors (then OpCatalog has an op for it).</summary>
         public bool Tensors { get; } = tensors;
@@ -26,33 +83,65 @@ internal static class Functions
 
         /// <summary>What each argument is, used to name an unnamed value passed to it (<c>logits</c>).</summary>
         public string[] Roles { get; } = roles;
+
+        public FunctionParameter? Parameter(string name) => Parameters.FirstOrDefault(p => p.Name == name);
+
+        /// <summary>The signature as written in messages: <c>Sum(x, dim?, keepdim?)</c>.</summary>
+        public string Signature => Name + "(" + string.Join(", ", Parameters.Select(p => p.Required ? p.Name : p.Name + "?")) + ")";
     }
+
+    private static FunctionParameter T(string name) => new(name, ArgumentKind.Tensor);
+
+    private static FunctionParameter V(string name) => new(name, ArgumentKind.Value);
+
+    private static FunctionParameter P(string name, ArgumentKind kind, object? @default = null) => new(name, kind, @default);
+
+    private static Function Unary(string name, bool numbers = false) => new(name, [T("x")], numbers: numbers);
+
+    private static Function Binary(string name) => new(name, [V("a"), V("b")]);
 
     public static IReadOnlyList<Function> All { get; } =
     [
-        new("MatMul", 2),
-        new("Mm", 2),
-        new("Transpose", 1),
-        new("Add", 2),
-        new("Sub", 2),
-        new("Mul", 2),
-        new("Div", 2),
-        new("Neg", 1),
-        new("Relu", 1),
-        new("Tanh", 1, numbers: true),
-        new("Sigmoid", 1),
-        new("Exp", 1, numbers: true),
-        new("Log", 1, numbers: true),
-        new("Square", 1, numbers: true),
-        new("Sqrt", 1, numbers: true),
-        new("Abs", 1, numbers: true),
-        new("Sign", 1, numbers: true),
-        new("Pow", 2, tensors: false, numbers: true),
-        new("Sum", 1),
-        new("Mean", 1),
-        new("NoGrad", 1),
-        new("CrossEntropy", 2, true, false, "logits", "labels"),
-        new("MseLoss", 2, true, false, "prediction", "target"),
+        // ---- arithmetic and elementwise ----
+        Binary("Add"),
+        Binary("Sub"),
+        Binary("Mul"),
+        Binary("Div"),
+        Unary("Neg"),
+        Unary("Relu"),
+        Unary("Tanh", numbers: true),
+        Unary("Sigmoid"),
+        Unary("Exp", numbers: true),
+        Unary("Log", numbers: true),
+        Unary("Square", numbers: true),
+        Unary("Sqrt", numbers: true),
+        Unary("Abs", numbers: true),
+        Unary("Sign", numbers: true),
+        new("Pow", [V("a"), V("b")], tensors: false, numbers: true),
+        Unary("NoGrad"),
+        // elementwise (issue 9)
+
+        // ---- reductions ----
+        new("Sum", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
+        new("Mean", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
+        // reductions (issue 9)
+
+        // ---- shape ----
+        new("Transpose", [T("x")]),
+        // shape (issue 9)
+
+        // ---- products ----
+        new("MatMul", [T("a"), T("b")]),
+        new("Mm", [T("a"), T("b")]),
+        // products (issue 9)
+
+        // ---- nn ----
+        // nn (issue 9)
+
+        // ---- losses ----
+        new("CrossEntropy", [T("logits"), T("labels")], roles: ["logits", "labels"]),
+        new("MseLoss", [T("prediction"), T("target")], roles: ["prediction", "target"]),
+        // losses (issue 9)
     ];
 
     private static readonly Dictionary<string, Function> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

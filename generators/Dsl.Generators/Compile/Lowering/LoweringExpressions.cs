@@ -55,10 +55,22 @@ internal sealed partial class Lowering
                     [AstPrinter.Print(custom.Arguments[0])], custom.Loc, scope);
             }
 
+            case NamedExpr or ListExpr or BoolExpr or StringExpr:
+                Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(expr.Loc), DescribeSetting(expr), scope.Method,
+                    "lists, true/false, strings and named arguments are settings of a language function (Sum(x, [0, 1], keepdim: true)), not values");
+                return null;
+
             default:
                 return null;
         }
     }
+
+    private static string DescribeSetting(Expr expr) => expr switch
+    {
+        NamedExpr named => "The named argument '" + AstPrinter.Print(named) + "'",
+        ListExpr list => "The list '" + AstPrinter.Print(list) + "'",
+        _ => "The constant '" + AstPrinter.Print(expr) + "'",
+    };
 
     /// <summary>
     /// A binary expression and the binary expressions down its left side (<c>a + b + c + ...</c>, which
@@ -140,57 +152,6 @@ internal sealed partial class Lowering
             if (!children.TryGetValue(path[i], out instance)) return null;
         }
         return instance;
-    }
-
-    private int? LowerCall(CallExpr call, Scope scope)
-    {
-        if (call.Function == "Grad" && call.Arguments.Count == 2) return LowerGrad(call, scope);
-        if (!Functions.TryGet(call.Function, out var function))
-        {
-            Report(DiagnosticCatalog.UnknownFunction, scope.Location(call.Loc), call.Function, Functions.SupportedFunctionList);
-            return null;
-        }
-        if (call.Arguments.Count != function.Arity)
-        {
-            Report(DiagnosticCatalog.WrongArgumentCount, scope.Location(call.Loc), call.Function,
-                function.Arity.ToString(CultureInfo.InvariantCulture), call.Arguments.Count.ToString(CultureInfo.InvariantCulture));
-            return null;
-        }
-        var args = new int[call.Arguments.Count];
-        var labels = new string[args.Length];
-        for (var i = 0; i < args.Length; i++)
-        {
-            var value = LowerExpression(call.Arguments[i], scope);
-            if (value is null) return null;
-            args[i] = value.Value;
-            labels[i] = AstPrinter.Print(call.Arguments[i]);
-        }
-        if (function.Numbers && args.All(a => Graph[a].IsNumber))
-        {
-            return Graph.Add(new NumberFunctionOp(function.Name), args, SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto);
-        }
-        if (!function.Tensors || OpCatalog.Create(function.Name) is not { } op)
-        {
-            var firstTensor = System.Array.FindIndex(args, a => !Graph[a].IsNumber);
-            Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(call.Loc),
-                "Calling " + function.Name + " on the tensor " + labels[firstTensor] + " (it applies to numbers only)", scope.Method);
-            return null;
-        }
-        for (var i = 0; i < function.Roles.Length && i < args.Length; i++) Graph.Rename(args[i], function.Roles[i] + scope.NameSuffix, NamePriority.Role);
-        if (op is MatMulOp)
-        {
-            // MatMul(Transpose(a), b): the product reads a transposed (a flag, no copy); the Transpose node is left dead.
-            var transposeA = Graph[args[0]].Op is TransposeOp;
-            var transposeB = Graph[args[1]].Op is TransposeOp;
-            if (transposeA) args[0] = Graph[args[0]].Inputs[0];
-            if (transposeB) args[1] = Graph[args[1]].Inputs[0];
-            for (var i = 0; i < 2; i++)
-            {
-                if (call.Arguments[i] is CallExpr { Function: "Transpose", Arguments.Count: 1 } transpose) labels[i] = AstPrinter.Print(transpose.Arguments[0]);
-            }
-            op = new MatMulOp(transposeA, transposeB);
-        }
-        return AddNode(op, args, labels, call.Loc, scope);
     }
 
     /// <summary>
