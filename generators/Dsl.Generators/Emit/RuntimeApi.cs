@@ -58,6 +58,18 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "Sum", ["Tensor", "ReadOnlySpan`1", "Boolean", "Tensor"]),
         ("Dsl.Kernels", "Mean", ["Tensor", "ReadOnlySpan`1", "Boolean", "Tensor"]),
         ("Dsl.Kernels", "ExpandAxes", ["Tensor", "ReadOnlySpan`1", "Boolean", "Tensor"]),
+        // elementwise (issue 9)
+
+        // reductions (issue 9)
+
+        // shape (issue 9)
+
+        // products (issue 9)
+
+        // nn (issue 9)
+
+        // losses (issue 9)
+
         ("Dsl.Kernels", "LogSoftmax", ["Tensor", "Int64", "Tensor"]),
         ("Dsl.Kernels", "NllLoss", ["Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor", "Tensor"]),
         ("Dsl.Kernels", "NllLossBackward", ["Tensor", "Tensor", "Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor"]),

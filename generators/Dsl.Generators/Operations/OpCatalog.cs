@@ -37,6 +37,18 @@ internal static class OpCatalog
         ["NoGrad"] = _ => new NoGradOp(),
         ["CrossEntropy"] = _ => new CrossEntropyOp(),
         ["MseLoss"] = _ => new MseLossOp(),
+        // elementwise (issue 9)
+
+        // reductions (issue 9)
+
+        // shape (issue 9)
+
+        // products (issue 9)
+
+        // nn (issue 9)
+
+        // losses (issue 9)
+
     };
 
     /// <summary>The op of a tensor function for its bound arguments; null for a name with no op (numbers only, or unknown).</summary>
