@@ -8,6 +8,8 @@ namespace Dsl.Generators.Ir;
 /// <summary>An effect on a parameter: input 0 is the parameter (the version before the effect).</summary>
 internal abstract record EffectOp : Op
 {
+    public override bool IsPure => false;
+
     public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         // Nothing is computed from an effect, so no gradient reaches one.

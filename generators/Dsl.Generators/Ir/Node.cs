@@ -31,10 +31,16 @@ internal sealed record Node(int Id, Op Op, EquatableArray<int> Inputs, SymShape 
     public bool IsNumber => Kind == ValueKind.Number;
 }
 
-/// <summary>A graph under construction (lowering and differentiation append to it).</summary>
+/// <summary>
+/// A graph under construction (lowering and differentiation append to it). Adding a pure op on
+/// inputs that an earlier node already applies it to returns that node (common-subexpression
+/// elimination as the graph is built): <c>Exp(logits)</c> written twice, or a derivative rule
+/// rebuilding a value the forward pass has, is computed once.
+/// </summary>
 internal sealed class Graph
 {
     private readonly List<Node> _nodes = [];
+    private readonly Dictionary<(Op Op, EquatableArray<int> Inputs, ValueKind Kind), int> _pure = new();
 
     public IReadOnlyList<Node> Nodes => _nodes;
 
@@ -44,8 +50,11 @@ internal sealed class Graph
 
     public int Add(Op op, IReadOnlyList<int> inputs, SymShape shape, ValueKind kind, string name, NamePriority priority)
     {
-        var node = new Node(_nodes.Count, op, inputs.ToEquatableArray(), shape, kind, name, priority);
+        var key = (op, inputs.ToEquatableArray(), kind);
+        if (op.IsPure && _pure.TryGetValue(key, out var known)) return known;
+        var node = new Node(_nodes.Count, op, key.Item2, shape, kind, name, priority);
         _nodes.Add(node);
+        if (op.IsPure) _pure[key] = node.Id;
         return node.Id;
     }
 

@@ -44,6 +44,13 @@ internal abstract record Op
     /// </summary>
     public virtual string? Element(Node node, IElementSyntax syntax) => null;
 
+    /// <summary>
+    /// Whether two nodes of this op (equal settings) on the same inputs always compute the same value,
+    /// so the graph keeps one (common-subexpression elimination). False for effects, random ops and
+    /// user functions the generator cannot see into.
+    /// </summary>
+    public virtual bool IsPure => true;
+
     /// <summary>The element type of the node's buffer: the parameters' floating type, or Int64/Bool (indices, masks).</summary>
     public virtual ElementType ResultType => ElementType.Float;
 

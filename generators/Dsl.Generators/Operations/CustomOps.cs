@@ -12,6 +12,9 @@ namespace Dsl.Generators.Operations;
 /// </summary>
 internal sealed record CustomFunctionOp(string Function, string Method, string Rule) : Op
 {
+    // The user's C# runs as written; it may draw random numbers or keep state.
+    public override bool IsPure => false;
+
     public override string Name => Function;
 
     public override ShapeResult InferShape(ShapeContext context) =>

@@ -11,12 +11,9 @@ namespace Demo;
 /// add1 = matMul1 + B   [Batch, 2]
 /// logits = Tanh(add1)   [Batch, 2]
 /// crossEntropy1 = CrossEntropy(logits, labels)   []
-/// matMul2 = x · W   [Batch, 2]
-/// add2 = matMul2 + B   [Batch, 2]
-/// netOutput = Tanh(add2)   [Batch, 2]
 /// dSum = 1   []
-/// dNetOutput = dSum expanded to the shape of netOutput   [Batch, 2]
-/// dAdd = dNetOutput ⊙ (1 - netOutput²)   [Batch, 2]
+/// dLogits = dSum expanded to the shape of logits   [Batch, 2]
+/// dAdd = dLogits ⊙ (1 - logits²)   [Batch, 2]
 /// dX = dAdd · Wᵀ   [Batch, 3]
 /// square1 = Square(dX)   [Batch, 3]
 /// sum2 = Σ square1   []
@@ -35,38 +32,30 @@ partial class Penalized : global::Dsl.IExperiment
     private global::Dsl.Tensor __crossEntropy1 = null!;
     private global::Dsl.Tensor __crossEntropy1LogProbs = null!;
     private global::Dsl.Tensor __crossEntropy1TotalWeight = null!;
-    private global::Dsl.Tensor __matMul2 = null!;
-    private global::Dsl.Tensor __add2 = null!;
-    private global::Dsl.Tensor __netOutput = null!;
     private global::Dsl.Tensor __dSum = null!;
-    private global::Dsl.Tensor __dNetOutput = null!;
+    private global::Dsl.Tensor __dLogits = null!;
     private global::Dsl.Tensor __dAdd = null!;
     private global::Dsl.Tensor __dX = null!;
     private global::Dsl.Tensor __square1 = null!;
     private global::Dsl.Tensor __sum2 = null!;
     private global::Dsl.Tensor __mul1 = null!;
     private global::Dsl.Tensor __loss = null!;
-    private global::Dsl.Tensor __dLoss = null!;
     private global::Dsl.Tensor __dSum2 = null!;
     private global::Dsl.Tensor __dSquare1 = null!;
     private global::Dsl.Tensor __dDXHalf1 = null!;
     private global::Dsl.Tensor __dDX = null!;
     private global::Dsl.Tensor __dDAdd = null!;
     private global::Dsl.Tensor __dW = null!;
-    private global::Dsl.Tensor __dNetOutputScaled1 = null!;
-    private global::Dsl.Tensor __dNetOutputProduct1 = null!;
-    private global::Dsl.Tensor __dNetOutput2 = null!;
-    private global::Dsl.Tensor __dAdd2 = null!;
+    private global::Dsl.Tensor __dLogitsScaled1 = null!;
+    private global::Dsl.Tensor __dLogitsProduct1 = null!;
+    private global::Dsl.Tensor __dLogits2 = null!;
+    private global::Dsl.Tensor __dLogits1 = null!;
+    private global::Dsl.Tensor __dLogits1LogProbsGradient = null!;
+    private global::Dsl.Tensor __dLogits3 = null!;
+    private global::Dsl.Tensor __dAdd1 = null!;
     private global::Dsl.Tensor __dB = null!;
     private global::Dsl.Tensor __dW1 = null!;
     private global::Dsl.Tensor __dW2 = null!;
-    private global::Dsl.Tensor __dLogits = null!;
-    private global::Dsl.Tensor __dLogitsLogProbsGradient = null!;
-    private global::Dsl.Tensor __dAdd1 = null!;
-    private global::Dsl.Tensor __dB1 = null!;
-    private global::Dsl.Tensor __dB2 = null!;
-    private global::Dsl.Tensor __dW3 = null!;
-    private global::Dsl.Tensor __dW4 = null!;
     private long __batchAllocated = -1;
     private bool __buffersReady;
     private long __step;
@@ -110,18 +99,12 @@ partial class Penalized : global::Dsl.IExperiment
         // crossEntropy1 = CrossEntropy(logits, labels)
         global::Dsl.Kernels.LogSoftmax(__logits, 1, __crossEntropy1LogProbs);
         global::Dsl.Kernels.NllLoss(__crossEntropy1LogProbs, labels, global::Dsl.Reduction.Mean, null, -100, __crossEntropy1, __crossEntropy1TotalWeight);
-        // matMul2 = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, __matMul2);
-        // add2 = matMul2 + B
-        global::Dsl.Kernels.Add(__matMul2, Net.B, __add2);
-        // netOutput = Tanh(add2)
-        global::Dsl.Kernels.Tanh(__add2, __netOutput);
         // dSum = 1
         global::Dsl.Kernels.Fill(__dSum, 1d);
-        // dNetOutput = dSum expanded to the shape of netOutput
-        global::Dsl.Kernels.Copy(__dSum, __dNetOutput);
-        // dAdd = dNetOutput ⊙ (1 - netOutput²)
-        global::Dsl.Kernels.TanhBackward(__dNetOutput, __netOutput, __dAdd);
+        // dLogits = dSum expanded to the shape of logits
+        global::Dsl.Kernels.Copy(__dSum, __dLogits);
+        // dAdd = dLogits ⊙ (1 - logits²)
+        global::Dsl.Kernels.TanhBackward(__dLogits, __logits, __dAdd);
         // dX = dAdd · Wᵀ
         global::Dsl.Kernels.Mm(__dAdd, Net.W, __dX, transposeB: true);
         // square1 = Square(dX)
@@ -134,10 +117,8 @@ partial class Penalized : global::Dsl.IExperiment
         global::Dsl.Kernels.Add(__crossEntropy1, __mul1, __loss);
 
         // Backward
-        // dLoss = 1
-        global::Dsl.Kernels.Fill(__dLoss, 1d);
-        // dSum2 = dLoss · Lambda
-        global::Dsl.Kernels.Mul(__dLoss, Lambda, __dSum2);
+        // dSum2 = dSum · Lambda
+        global::Dsl.Kernels.Mul(__dSum, Lambda, __dSum2);
         // dSquare1 = dSum2 expanded to the shape of square1
         global::Dsl.Kernels.Copy(__dSum2, __dSquare1);
         // dDXHalf1 = dSquare1 · dX
@@ -148,33 +129,25 @@ partial class Penalized : global::Dsl.IExperiment
         global::Dsl.Kernels.Mm(__dDX, Net.W, __dDAdd);
         // dW = dDXᵀ · dAdd
         global::Dsl.Kernels.Mm(__dDX, __dAdd, __dW, transposeA: true);
-        // dNetOutputScaled1 = dDAdd · dNetOutput
-        global::Dsl.Kernels.Mul(__dDAdd, __dNetOutput, __dNetOutputScaled1);
-        // dNetOutputProduct1 = dNetOutputScaled1 · netOutput
-        global::Dsl.Kernels.Mul(__dNetOutputScaled1, __netOutput, __dNetOutputProduct1);
-        // dNetOutput2 = dNetOutputProduct1 · -2
-        global::Dsl.Kernels.Mul(__dNetOutputProduct1, -2d, __dNetOutput2);
-        // dAdd2 = dNetOutput2 ⊙ (1 - netOutput²)
-        global::Dsl.Kernels.TanhBackward(__dNetOutput2, __netOutput, __dAdd2);
-        // dB = Σ dAdd2 over the broadcast axes of B
-        global::Dsl.Kernels.SumToShape(__dAdd2, __dB);
-        // dW1 = xᵀ · dAdd2
-        global::Dsl.Kernels.Mm(x, __dAdd2, __dW1, transposeA: true);
+        // dLogitsScaled1 = dDAdd · dLogits
+        global::Dsl.Kernels.Mul(__dDAdd, __dLogits, __dLogitsScaled1);
+        // dLogitsProduct1 = dLogitsScaled1 · logits
+        global::Dsl.Kernels.Mul(__dLogitsScaled1, __logits, __dLogitsProduct1);
+        // dLogits2 = dLogitsProduct1 · -2
+        global::Dsl.Kernels.Mul(__dLogitsProduct1, -2d, __dLogits2);
+        // dLogits1 = dSum ⊙ (softmax(logits) - onehot(labels)) / B
+        global::Dsl.Kernels.NllLossBackward(__dSum, __crossEntropy1LogProbs, labels, __crossEntropy1TotalWeight, global::Dsl.Reduction.Mean, null, -100, __dLogits1LogProbsGradient);
+        global::Dsl.Kernels.LogSoftmaxBackward(__dLogits1LogProbsGradient, __crossEntropy1LogProbs, 1, __dLogits1);
+        // dLogits3 = dLogits2 + dLogits1
+        global::Dsl.Kernels.Add(__dLogits2, __dLogits1, __dLogits3);
+        // dAdd1 = dLogits3 ⊙ (1 - logits²)
+        global::Dsl.Kernels.TanhBackward(__dLogits3, __logits, __dAdd1);
+        // dB = Σ dAdd1 over the broadcast axes of B
+        global::Dsl.Kernels.SumToShape(__dAdd1, __dB);
+        // dW1 = xᵀ · dAdd1
+        global::Dsl.Kernels.Mm(x, __dAdd1, __dW1, transposeA: true);
         // dW2 = dW + dW1
         global::Dsl.Kernels.Add(__dW, __dW1, __dW2);
-        // dLogits = dLoss ⊙ (softmax(logits) - onehot(labels)) / B
-        global::Dsl.Kernels.NllLossBackward(__dLoss, __crossEntropy1LogProbs, labels, __crossEntropy1TotalWeight, global::Dsl.Reduction.Mean, null, -100, __dLogitsLogProbsGradient);
-        global::Dsl.Kernels.LogSoftmaxBackward(__dLogitsLogProbsGradient, __crossEntropy1LogProbs, 1, __dLogits);
-        // dAdd1 = dLogits ⊙ (1 - logits²)
-        global::Dsl.Kernels.TanhBackward(__dLogits, __logits, __dAdd1);
-        // dB1 = Σ dAdd1 over the broadcast axes of B
-        global::Dsl.Kernels.SumToShape(__dAdd1, __dB1);
-        // dB2 = dB + dB1
-        global::Dsl.Kernels.Add(__dB, __dB1, __dB2);
-        // dW3 = xᵀ · dAdd1
-        global::Dsl.Kernels.Mm(x, __dAdd1, __dW3, transposeA: true);
-        // dW4 = dW2 + dW3
-        global::Dsl.Kernels.Add(__dW2, __dW3, __dW4);
 
         return (float)__loss.Item();
     }
@@ -193,18 +166,12 @@ partial class Penalized : global::Dsl.IExperiment
         // crossEntropy1 = CrossEntropy(logits, labels)
         global::Dsl.Kernels.LogSoftmax(__logits, 1, __crossEntropy1LogProbs);
         global::Dsl.Kernels.NllLoss(__crossEntropy1LogProbs, labels, global::Dsl.Reduction.Mean, null, -100, __crossEntropy1, __crossEntropy1TotalWeight);
-        // matMul2 = x · W
-        global::Dsl.Kernels.Mm(x, Net.W, __matMul2);
-        // add2 = matMul2 + B
-        global::Dsl.Kernels.Add(__matMul2, Net.B, __add2);
-        // netOutput = Tanh(add2)
-        global::Dsl.Kernels.Tanh(__add2, __netOutput);
         // dSum = 1
         global::Dsl.Kernels.Fill(__dSum, 1d);
-        // dNetOutput = dSum expanded to the shape of netOutput
-        global::Dsl.Kernels.Copy(__dSum, __dNetOutput);
-        // dAdd = dNetOutput ⊙ (1 - netOutput²)
-        global::Dsl.Kernels.TanhBackward(__dNetOutput, __netOutput, __dAdd);
+        // dLogits = dSum expanded to the shape of logits
+        global::Dsl.Kernels.Copy(__dSum, __dLogits);
+        // dAdd = dLogits ⊙ (1 - logits²)
+        global::Dsl.Kernels.TanhBackward(__dLogits, __logits, __dAdd);
         // dX = dAdd · Wᵀ
         global::Dsl.Kernels.Mm(__dAdd, Net.W, __dX, transposeB: true);
         // square1 = Square(dX)
@@ -224,10 +191,10 @@ partial class Penalized : global::Dsl.IExperiment
     {
         using var __dslScope = __dslGuard.Enter("ApplyUpdate");
         __step++;
-        // W -= LearningRate * learningRateFactor · dW4
-        global::Dsl.Kernels.SubInPlace(Net.W, __dW4, LearningRate * learningRateFactor);
-        // B -= LearningRate * learningRateFactor · dB2
-        global::Dsl.Kernels.SubInPlace(Net.B, __dB2, LearningRate * learningRateFactor);
+        // W -= LearningRate * learningRateFactor · dW2
+        global::Dsl.Kernels.SubInPlace(Net.W, __dW2, LearningRate * learningRateFactor);
+        // B -= LearningRate * learningRateFactor · dB
+        global::Dsl.Kernels.SubInPlace(Net.B, __dB, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>
@@ -236,8 +203,8 @@ partial class Penalized : global::Dsl.IExperiment
         get
         {
             var __gradients = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>(2);
-            __gradients.Add(("Net.W", __dW4));
-            __gradients.Add(("Net.B", __dB2));
+            __gradients.Add(("Net.W", __dW2));
+            __gradients.Add(("Net.B", __dB));
             return __gradients;
         }
     }
@@ -293,38 +260,30 @@ partial class Penalized : global::Dsl.IExperiment
         __crossEntropy1 = global::Dsl.Tensor.Empty([], __dtype);
         __crossEntropy1LogProbs = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
         __crossEntropy1TotalWeight = global::Dsl.Tensor.Empty([], __dtype);
-        __matMul2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __add2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __netOutput = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
         __dSum = global::Dsl.Tensor.Empty([], __dtype);
-        __dNetOutput = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dLogits = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
         __dAdd = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
         __dX = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
         __square1 = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
         __sum2 = global::Dsl.Tensor.Empty([], __dtype);
         __mul1 = global::Dsl.Tensor.Empty([], __dtype);
         __loss = global::Dsl.Tensor.Empty([], __dtype);
-        __dLoss = global::Dsl.Tensor.Empty([], __dtype);
         __dSum2 = global::Dsl.Tensor.Empty([], __dtype);
         __dSquare1 = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
         __dDXHalf1 = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
         __dDX = global::Dsl.Tensor.Empty([__batchAllocated, 3], __dtype);
         __dDAdd = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
         __dW = global::Dsl.Tensor.Empty([3, 2], __dtype);
-        __dNetOutputScaled1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __dNetOutputProduct1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __dNetOutput2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __dAdd2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dLogitsScaled1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dLogitsProduct1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dLogits2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dLogits1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dLogits1LogProbsGradient = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dLogits3 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
+        __dAdd1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
         __dB = global::Dsl.Tensor.Empty([2], __dtype);
         __dW1 = global::Dsl.Tensor.Empty([3, 2], __dtype);
         __dW2 = global::Dsl.Tensor.Empty([3, 2], __dtype);
-        __dLogits = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __dLogitsLogProbsGradient = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __dAdd1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __dB1 = global::Dsl.Tensor.Empty([2], __dtype);
-        __dB2 = global::Dsl.Tensor.Empty([2], __dtype);
-        __dW3 = global::Dsl.Tensor.Empty([3, 2], __dtype);
-        __dW4 = global::Dsl.Tensor.Empty([3, 2], __dtype);
         __buffersReady = true;
     }
 
@@ -337,38 +296,30 @@ partial class Penalized : global::Dsl.IExperiment
         __crossEntropy1?.Dispose();
         __crossEntropy1LogProbs?.Dispose();
         __crossEntropy1TotalWeight?.Dispose();
-        __matMul2?.Dispose();
-        __add2?.Dispose();
-        __netOutput?.Dispose();
         __dSum?.Dispose();
-        __dNetOutput?.Dispose();
+        __dLogits?.Dispose();
         __dAdd?.Dispose();
         __dX?.Dispose();
         __square1?.Dispose();
         __sum2?.Dispose();
         __mul1?.Dispose();
         __loss?.Dispose();
-        __dLoss?.Dispose();
         __dSum2?.Dispose();
         __dSquare1?.Dispose();
         __dDXHalf1?.Dispose();
         __dDX?.Dispose();
         __dDAdd?.Dispose();
         __dW?.Dispose();
-        __dNetOutputScaled1?.Dispose();
-        __dNetOutputProduct1?.Dispose();
-        __dNetOutput2?.Dispose();
-        __dAdd2?.Dispose();
+        __dLogitsScaled1?.Dispose();
+        __dLogitsProduct1?.Dispose();
+        __dLogits2?.Dispose();
+        __dLogits1?.Dispose();
+        __dLogits1LogProbsGradient?.Dispose();
+        __dLogits3?.Dispose();
+        __dAdd1?.Dispose();
         __dB?.Dispose();
         __dW1?.Dispose();
         __dW2?.Dispose();
-        __dLogits?.Dispose();
-        __dLogitsLogProbsGradient?.Dispose();
-        __dAdd1?.Dispose();
-        __dB1?.Dispose();
-        __dB2?.Dispose();
-        __dW3?.Dispose();
-        __dW4?.Dispose();
         __buffersReady = false;
     }
 

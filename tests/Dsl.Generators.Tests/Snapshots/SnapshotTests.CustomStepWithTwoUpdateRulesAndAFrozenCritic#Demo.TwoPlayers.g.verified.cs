@@ -21,18 +21,14 @@ namespace Demo;
 /// dW = NoGrad(playerOutput)ᵀ · dAdd   [2, 1]
 /// Critic.W ← CriticOptimizer(Critic.W, dW)
 /// Critic.B ← CriticOptimizer(Critic.B, dB)
-/// matMul3 = x · playerW   [Batch, 2]
-/// add3 = matMul3 + playerB   [Batch, 2]
-/// playerOutput2 = Tanh(add3)   [Batch, 2]
-/// matMul4 = playerOutput2 · NoGrad(criticW)   [Batch, 1]
-/// add4 = matMul4 + NoGrad(criticB)   [Batch, 1]
-/// criticOutput = Tanh(add4)   [Batch, 1]
+/// matMul3 = playerOutput · NoGrad(criticW)   [Batch, 1]
+/// add3 = matMul3 + NoGrad(criticB)   [Batch, 1]
+/// criticOutput = Tanh(add3)   [Batch, 1]
 /// playerLoss = mean(criticOutput)   []
-/// dPlayerLoss = 1   []
-/// dCriticOutput = dPlayerLoss / numel(criticOutput)   [Batch, 1]
+/// dCriticOutput = dCriticLoss / numel(criticOutput)   [Batch, 1]
 /// dAdd2 = dCriticOutput ⊙ (1 - criticOutput²)   [Batch, 1]
 /// dPlayerOutput = dAdd2 · NoGrad(criticW)ᵀ   [Batch, 2]
-/// dAdd3 = dPlayerOutput ⊙ (1 - playerOutput2²)   [Batch, 2]
+/// dAdd3 = dPlayerOutput ⊙ (1 - playerOutput²)   [Batch, 2]
 /// dB2 = Σ dAdd3 over the broadcast axes of playerB   [2]
 /// dW2 = xᵀ · dAdd3   [3, 2]
 /// Player.W ← PlayerOptimizer(Player.W, dW2)
@@ -58,12 +54,8 @@ partial class TwoPlayers : global::Dsl.IExperiment
     private global::Dsl.Tensor __dW = null!;
     private global::Dsl.Tensor __matMul3 = null!;
     private global::Dsl.Tensor __add3 = null!;
-    private global::Dsl.Tensor __playerOutput2 = null!;
-    private global::Dsl.Tensor __matMul4 = null!;
-    private global::Dsl.Tensor __add4 = null!;
     private global::Dsl.Tensor __criticOutput = null!;
     private global::Dsl.Tensor __playerLoss = null!;
-    private global::Dsl.Tensor __dPlayerLoss = null!;
     private global::Dsl.Tensor __dCriticOutput = null!;
     private global::Dsl.Tensor __dAdd2 = null!;
     private global::Dsl.Tensor __dPlayerOutput = null!;
@@ -138,31 +130,23 @@ partial class TwoPlayers : global::Dsl.IExperiment
         CriticOptimizer.Update(__criticOptimizerStateCriticW ??= CriticOptimizer.CreateState(Critic.W), Critic.W, __dW, __step, learningRateFactor);
         // Critic.B ← CriticOptimizer(Critic.B, dB)
         CriticOptimizer.Update(__criticOptimizerStateCriticB ??= CriticOptimizer.CreateState(Critic.B), Critic.B, __dB, __step, learningRateFactor);
-        // matMul3 = x · playerW
-        global::Dsl.Kernels.Mm(x, Player.W, __matMul3);
-        // add3 = matMul3 + playerB
-        global::Dsl.Kernels.Add(__matMul3, Player.B, __add3);
-        // playerOutput2 = Tanh(add3)
-        global::Dsl.Kernels.Tanh(__add3, __playerOutput2);
-        // matMul4 = playerOutput2 · NoGrad(criticW)
-        global::Dsl.Kernels.Mm(__playerOutput2, Critic.W, __matMul4);
-        // add4 = matMul4 + NoGrad(criticB)
-        global::Dsl.Kernels.Add(__matMul4, Critic.B, __add4);
-        // criticOutput = Tanh(add4)
-        global::Dsl.Kernels.Tanh(__add4, __criticOutput);
+        // matMul3 = playerOutput · NoGrad(criticW)
+        global::Dsl.Kernels.Mm(__playerOutput, Critic.W, __matMul3);
+        // add3 = matMul3 + NoGrad(criticB)
+        global::Dsl.Kernels.Add(__matMul3, Critic.B, __add3);
+        // criticOutput = Tanh(add3)
+        global::Dsl.Kernels.Tanh(__add3, __criticOutput);
         // playerLoss = mean(criticOutput)
         global::Dsl.Kernels.Mean(__criticOutput, __playerLoss);
-        // dPlayerLoss = 1
-        global::Dsl.Kernels.Fill(__dPlayerLoss, 1d);
-        // dCriticOutput = dPlayerLoss / numel(criticOutput)
-        global::Dsl.Kernels.Copy(__dPlayerLoss, __dCriticOutput);
+        // dCriticOutput = dCriticLoss / numel(criticOutput)
+        global::Dsl.Kernels.Copy(__dCriticLoss, __dCriticOutput);
         global::Dsl.Kernels.DivInPlace(__dCriticOutput, __dCriticOutput.NumElements);
         // dAdd2 = dCriticOutput ⊙ (1 - criticOutput²)
         global::Dsl.Kernels.TanhBackward(__dCriticOutput, __criticOutput, __dAdd2);
         // dPlayerOutput = dAdd2 · NoGrad(criticW)ᵀ
         global::Dsl.Kernels.Mm(__dAdd2, Critic.W, __dPlayerOutput, transposeB: true);
-        // dAdd3 = dPlayerOutput ⊙ (1 - playerOutput2²)
-        global::Dsl.Kernels.TanhBackward(__dPlayerOutput, __playerOutput2, __dAdd3);
+        // dAdd3 = dPlayerOutput ⊙ (1 - playerOutput²)
+        global::Dsl.Kernels.TanhBackward(__dPlayerOutput, __playerOutput, __dAdd3);
         // dB2 = Σ dAdd3 over the broadcast axes of playerB
         global::Dsl.Kernels.SumToShape(__dAdd3, __dB2);
         // dW2 = xᵀ · dAdd3
@@ -243,14 +227,10 @@ partial class TwoPlayers : global::Dsl.IExperiment
         __dAdd = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
         __dB = global::Dsl.Tensor.Empty([1], __dtype);
         __dW = global::Dsl.Tensor.Empty([2, 1], __dtype);
-        __matMul3 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __add3 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __playerOutput2 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __matMul4 = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
-        __add4 = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __matMul3 = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
+        __add3 = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
         __criticOutput = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
         __playerLoss = global::Dsl.Tensor.Empty([], __dtype);
-        __dPlayerLoss = global::Dsl.Tensor.Empty([], __dtype);
         __dCriticOutput = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
         __dAdd2 = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
         __dPlayerOutput = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
@@ -278,12 +258,8 @@ partial class TwoPlayers : global::Dsl.IExperiment
         __dW?.Dispose();
         __matMul3?.Dispose();
         __add3?.Dispose();
-        __playerOutput2?.Dispose();
-        __matMul4?.Dispose();
-        __add4?.Dispose();
         __criticOutput?.Dispose();
         __playerLoss?.Dispose();
-        __dPlayerLoss?.Dispose();
         __dCriticOutput?.Dispose();
         __dAdd2?.Dispose();
         __dPlayerOutput?.Dispose();
