@@ -24,6 +24,7 @@ public sealed class DslGenerator : IIncrementalGenerator
     internal static class Steps
     {
         public const string ModelSpecs = nameof(ModelSpecs);
+        public const string LibraryModels = nameof(LibraryModels);
         public const string ExperimentSpecs = nameof(ExperimentSpecs);
         public const string UpdateRuleSpecs = nameof(UpdateRuleSpecs);
         public const string ModelInputs = nameof(ModelInputs);
@@ -47,7 +48,14 @@ public sealed class DslGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(DeclarationParser.UpdateRuleAttribute, DeclarationParser.IsCandidate, DeclarationParser.ParseUpdateRule)
             .WithTrackingName(Steps.UpdateRuleSpecs);
 
-        var allModels = models.Where(r => r.Spec is not null).Select((r, _) => r.Spec!).Collect();
+        // Models of referenced libraries (Dsl.Runtime's layers): parsed again only when the shipped declarations change.
+        var shipped = context.CompilationProvider.Select(static (compilation, token) => LibraryModels.Read(compilation, token));
+        var libraryModels = shipped.Combine(context.MetadataReferencesProvider.Collect())
+            .WithComparer(new ShippedOnly())
+            .Select(static (pair, token) => LibraryModels.Parse(pair.Left, pair.Right, token))
+            .WithTrackingName(Steps.LibraryModels);
+        var allModels = models.Where(r => r.Spec is not null).Select((r, _) => r.Spec!).Collect().Combine(libraryModels)
+            .Select(static (pair, _) => pair.Left.AddRange(pair.Right.Where(library => !pair.Left.Any(local => local.FullName == library.FullName))));
         var allRules = rules.Where(r => r.Spec is not null).Select((r, _) => r.Spec!).Collect();
 
         // Each declaration is compiled with only the models it uses (picked from all of them by a cheap
@@ -109,6 +117,15 @@ public sealed class DslGenerator : IIncrementalGenerator
             var (diagnostic, syntaxTrees) = pair;
             spc.ReportDiagnostic(diagnostic.ToDiagnostic(path => TreeAt(syntaxTrees, path)));
         });
+    }
+
+    /// <summary>Compares the shipped declarations only: new reference objects with the same declarations change nothing.</summary>
+    private sealed class ShippedOnly : IEqualityComparer<(EquatableArray<ShippedSource> Left, ImmutableArray<MetadataReference> Right)>
+    {
+        public bool Equals((EquatableArray<ShippedSource> Left, ImmutableArray<MetadataReference> Right) x,
+            (EquatableArray<ShippedSource> Left, ImmutableArray<MetadataReference> Right) y) => x.Left.Equals(y.Left);
+
+        public int GetHashCode((EquatableArray<ShippedSource> Left, ImmutableArray<MetadataReference> Right) obj) => obj.Left.GetHashCode();
     }
 
     /// <summary>A declaration with the specs it depends on. Must stay immutable and structurally equal.</summary>

@@ -58,11 +58,11 @@ internal static class ModelCompiler
             var fanIn = fanIns.TryGetValue(p.Name, out var weightFanIn) ? weightFanIn : shape.Count > 0 ? shape[0] : DimValue.Of(1);
             var fanOut = shape.Count > 1 ? shape[1] : shape.Count > 0 ? shape[0] : DimValue.Of(1);
             return new ParamPlan(p.Name, shape, "[" + string.Join(", ", p.Shape.Select(d => d.ToString())) + "]", p.Init, p.InitScale, fanIn, fanOut, p.Frozen,
-                p.IsProperty, p.PartialModifiers, p.PartialAccessors);
+                p.IsProperty, p.PartialModifiers, p.PartialAccessors, TorchFanIn(spec, p));
         }).ToImmutableArray();
 
         var plan = new ModelPlan(spec.Namespace, spec.Name, spec.Dims, parameters, spec.SubModels.Select(s => s.Name).ToImmutableArray(),
-            !spec.HasUserConstructor, math.ToImmutableArray(), predict, spec.MemberNames);
+            !spec.HasUserConstructor, math.ToImmutableArray(), predict, spec.MemberNames, spec.Shipped);
         return new Result(plan, diagnostics.ToImmutableArray());
     }
 
@@ -91,6 +91,18 @@ internal static class ModelCompiler
         var runtimeDims = dims.Plans.ToImmutableArray();
         var buffers = StepPlanning.Buffers(resolved, dims, lowering.Unifier);
         return new PredictPlan(parameters, runtimeDims, checks.ToImmutableArray(), resolved.ToImmutableArray(), buffers, output);
+    }
+
+    /// <summary>
+    /// torch.nn's fan-in for <see cref="InitKind.TorchFanIn"/>: size(1) times the sizes after it, of this
+    /// parameter or of the weight FanInOf names; empty for other kinds.
+    /// </summary>
+    private static EquatableArray<DimValue> TorchFanIn(ModelSpec spec, ParamSpec p)
+    {
+        if (p.Init != InitKind.TorchFanIn) return EquatableArray<DimValue>.Empty;
+        var weight = p.FanInOf is { } of ? spec.Params.FirstOrDefault(q => q.Name == of) ?? p : p;
+        var dims = weight.Shape.Count >= 2 ? weight.Shape.Skip(1) : weight.Shape.Take(1);
+        return dims.Select(d => d.IsConstant ? DimValue.Of(d.Constant) : DimValue.Member(d.Name!)).ToEquatableArray();
     }
 
     /// <summary>Bias parameters added to the product x · W of a weight parameter: their fan-in is W's first dimension.</summary>

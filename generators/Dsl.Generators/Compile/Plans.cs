@@ -44,7 +44,8 @@ internal sealed record ParamPlan(
     bool Frozen,
     bool IsProperty,
     string? PartialModifiers = null,
-    EquatableArray<string> PartialAccessors = default);
+    EquatableArray<string> PartialAccessors = default,
+    EquatableArray<DimValue> FanInFactors = default);
 
 /// <summary>The generated half of a [Model]. Must stay immutable and structurally equal.</summary>
 internal sealed record ModelPlan(
@@ -56,7 +57,8 @@ internal sealed record ModelPlan(
     bool GenerateConstructor,
     EquatableArray<string> ForwardMath,
     PredictPlan? Predict = null,
-    EquatableArray<string> UserMembers = default);
+    EquatableArray<string> UserMembers = default,
+    ShippedSource? Shipped = null);
 
 /// <summary>A model's Forward compiled into buffers it owns (its Predict). Must stay immutable and structurally equal.</summary>
 internal sealed record PredictPlan(

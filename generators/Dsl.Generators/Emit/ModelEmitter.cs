@@ -30,7 +30,10 @@ internal static class ModelEmitter
             Body(writer, plan);
             // A user member named Predict (or a model class named so) keeps its name: the compiled forward is left out.
             if (plan.Predict is not null && !plan.UserMembers.AsImmutableArray().Contains("Predict")) Predict(writer, plan, plan.Predict);
-        });
+        }, assemblyAttributes: plan.Shipped is { } shipped
+            // The declaration, for assemblies that reference this one and hold the model as a sub-model.
+            ? ["[assembly: global::Dsl.ModelSource(" + CSharp.String(shipped.Type) + ", " + CSharp.String(shipped.Path) + ", " + CSharp.String(shipped.Text) + ")]"]
+            : null);
     }
 
     /// <summary>Predict: Forward compiled into buffers the model owns, for inference without allocation.</summary>
@@ -168,6 +171,7 @@ internal static class ModelEmitter
         InitKind.Normal => "normal with standard deviation " + CSharp.Literal(p.Scale).TrimEnd('d'),
         InitKind.XavierUniform => "Xavier uniform in ±" + Scale(p) + "√(6/(" + Display(p.FanIn) + " + " + Display(p.FanOut) + "))",
         InitKind.Zeros => "zeros",
+        InitKind.TorchFanIn => "uniform in ±" + Scale(p) + "1/√(" + string.Join("·", p.FanInFactors.Select(Display)) + ") (torch.nn's fan-in)",
         _ => "ones",
     };
 
@@ -192,6 +196,13 @@ internal static class ModelEmitter
             {
                 var bound = Local(p, "Bound");
                 yield return "var " + bound + " = " + scale + math + ".Sqrt(6d / (" + Dim(p.FanIn) + " + " + Dim(p.FanOut) + "));";
+                yield return RuntimeApi.Uniform(Storage(p), "-" + bound, bound, "generator");
+                break;
+            }
+            case InitKind.TorchFanIn:
+            {
+                var bound = Local(p, "Bound");
+                yield return "var " + bound + " = " + scale + "1d / " + math + ".Sqrt((double)(" + string.Join(" * ", p.FanInFactors.Select(Dim)) + "));";
                 yield return RuntimeApi.Uniform(Storage(p), "-" + bound, bound, "generator");
                 break;
             }

@@ -29,17 +29,35 @@ internal sealed partial class DeclarationParser
     private const string UpdateAttribute = "Dsl.UpdateAttribute";
     private const string TensorType = "Dsl.Tensor";
 
-    private readonly GeneratorAttributeSyntaxContext _context;
+    private readonly SyntaxNode _node;
+    private readonly Compilation _compilation;
     private readonly CancellationToken _token;
     private readonly INamedTypeSymbol _type;
     private readonly LocationTable _locations = new();
     private readonly List<DiagnosticInfo> _diagnostics = [];
 
     private DeclarationParser(GeneratorAttributeSyntaxContext context, CancellationToken token)
+        : this((INamedTypeSymbol)context.TargetSymbol, context.TargetNode, context.SemanticModel.Compilation, token)
     {
-        _context = context;
+    }
+
+    private DeclarationParser(INamedTypeSymbol type, SyntaxNode node, Compilation compilation, CancellationToken token)
+    {
+        _node = node;
+        _compilation = compilation;
         _token = token;
-        _type = (INamedTypeSymbol)context.TargetSymbol;
+        _type = type;
+    }
+
+    /// <summary>
+    /// A [Model] of a referenced library, read from the declaration source the library shipped
+    /// (<see cref="LibraryModels"/>) and compiled beside the user's references: its spec, for
+    /// experiments and models that hold it as a sub-model; null when it does not parse cleanly.
+    /// </summary>
+    public static ModelSpec? ParseLibraryModel(INamedTypeSymbol type, SyntaxNode node, Compilation compilation, CancellationToken token)
+    {
+        var result = new DeclarationParser(type, node, compilation, token).Model();
+        return result.Diagnostics.Any(d => DiagnosticCatalog.Get(d.Id).DefaultSeverity == DiagnosticSeverity.Error) ? null : result.Spec;
     }
 
     /// <summary>The cheap syntactic filter in front of the semantic transform.</summary>
@@ -56,6 +74,18 @@ internal sealed partial class DeclarationParser
 
     /// <summary>Another part of the class carries the attribute too; that part is the one read.</summary>
     private static ParseResult<T> Skipped<T>() where T : class, System.IEquatable<T> => new(null, EquatableArray<DiagnosticInfo>.Empty);
+
+    private const string ShipModelsAttribute = "Dsl.ShipModelsAttribute";
+
+    /// <summary>The declaration to embed when the assembly ships its models and this one is public.</summary>
+    private ShippedSource? Shipped()
+    {
+        if (_type.DeclaredAccessibility != Accessibility.Public) return null;
+        if (!_compilation.Assembly.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ShipModelsAttribute)) return null;
+        var tree = _node.SyntaxTree;
+        return new ShippedSource(_type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted)),
+            System.IO.Path.GetFileName(tree.FilePath), tree.GetText(_token).ToString());
+    }
 
     // ---- the three kinds of declaration ------------------------------------------------------------
 
@@ -97,6 +127,15 @@ internal sealed partial class DeclarationParser
             }
         }
 
+        foreach (var param in parameters)
+        {
+            if (param.FanInOf is { } of && !parameters.Any(p => p.Name == of && p.Shape.Count >= 2))
+            {
+                Report(DiagnosticCatalog.BadArgument, _type.GetMembers(param.Name).FirstOrDefault()?.Locations.FirstOrDefault(), "[Init] of " + param.Name,
+                    "FanInOf names '" + of + "', which is not a [Param] of " + _type.Name + " with two or more dimensions (a weight)");
+            }
+        }
+
         var forwardMethods = _type.GetMembers("Forward").OfType<IMethodSymbol>().Where(m => !m.IsStatic).ToArray();
         MethodSpec? forward = null;
         if (forwardMethods.Length == 1) forward = ParseMethod(forwardMethods[0], "Forward", BodyKind.Forward);
@@ -104,7 +143,8 @@ internal sealed partial class DeclarationParser
 
         var hasConstructor = _type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared);
         return Result(new ModelSpec(Namespace(), _type.Name, FullName(_type), dimNames, parameters.ToImmutable(),
-            subModels.ToImmutable(), numbers.ToImmutable(), forward, hasConstructor, UserMemberNames(), loc, _locations.ToEquatableArray()));
+            subModels.ToImmutable(), numbers.ToImmutable(), forward, hasConstructor, UserMemberNames(), loc, _locations.ToEquatableArray(),
+            Shipped: Shipped()));
     }
 
     private ParseResult<ExperimentSpec> Experiment()
@@ -261,13 +301,15 @@ internal sealed partial class DeclarationParser
         var frozen = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Frozen").Value.Value is true;
         var init = InitKind.UniformFanIn;
         var scale = 1.0;
+        string? fanInOf = null;
         if (GetAttribute(member, InitAttribute) is { } initAttribute && initAttribute.ConstructorArguments.Length >= 1)
         {
             if (initAttribute.ConstructorArguments[0].Value is int kind) init = (InitKind)kind;
             if (initAttribute.ConstructorArguments.Length >= 2 && initAttribute.ConstructorArguments[1].Value is double s) scale = s;
+            fanInOf = initAttribute.NamedArguments.FirstOrDefault(a => a.Key == "FanInOf").Value.Value as string;
         }
         return new ParamSpec(member.Name, shape.Value, init, scale, frozen, member is IPropertySymbol,
-            _locations.Add(member.Locations.FirstOrDefault()), partialModifiers, partialAccessors);
+            _locations.Add(member.Locations.FirstOrDefault()), partialModifiers, partialAccessors, fanInOf);
     }
 
     /// <summary>Reads the dims of a [Param] or [Shape] attribute: int constants and names.</summary>
@@ -335,7 +377,7 @@ internal sealed partial class DeclarationParser
             BaseObjectCreationExpressionSyntax creation => creation.Initializer,
             _ => null,
         };
-        var semanticModel = _context.SemanticModel.Compilation.GetSemanticModel(declarator?.SyntaxTree ?? _context.TargetNode.SyntaxTree);
+        var semanticModel = _compilation.GetSemanticModel(declarator?.SyntaxTree ?? _node.SyntaxTree);
         var dimMembers = memberType.GetMembers().Where(m => HasAttribute(m, DimAttribute)).Select(m => m.Name).ToImmutableHashSet();
         foreach (var expression in objectInitializer?.Expressions ?? default)
         {
@@ -403,7 +445,7 @@ internal sealed partial class DeclarationParser
                     "A parameter of type '" + parameter.Type.ToDisplayString() + "' (use Tensor or a number type)", name, BodyKinds.Allowed(kind));
             }
         }
-        var semanticModel = _context.SemanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+        var semanticModel = _compilation.GetSemanticModel(syntax.SyntaxTree);
         var body = new BodyParser(semanticModel, _locations, _diagnostics, name, kind, _token).Parse(syntax);
         return new MethodSpec(name, parameters.ToImmutable(), body, _locations.Add(syntax.Identifier.GetLocation()));
     }
@@ -412,7 +454,7 @@ internal sealed partial class DeclarationParser
 
     private bool CheckTypeShape(string attribute)
     {
-        var syntax = (TypeDeclarationSyntax)_context.TargetNode;
+        var syntax = (TypeDeclarationSyntax)_node;
         // Half-typed code: the compiler reports the syntax error; there is nothing to generate yet.
         if (!SyntaxFacts.IsValidIdentifier(_type.Name)) return false;
         if (_type.ContainingType is not null)
@@ -450,7 +492,7 @@ internal sealed partial class DeclarationParser
     private EquatableArray<string> UserMemberNames() => _type.GetMembers().Where(m => !m.IsImplicitlyDeclared && m.DeclaringSyntaxReferences.Length > 0)
         .Select(m => m.Name).Append(_type.Name).Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToImmutableArray();
 
-    private SyntaxToken Identifier() => ((TypeDeclarationSyntax)_context.TargetNode).Identifier;
+    private SyntaxToken Identifier() => ((TypeDeclarationSyntax)_node).Identifier;
 
     private string Namespace() => _type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "";
 

@@ -31,6 +31,7 @@ internal enum InitKind
     XavierUniform,
     Zeros,
     Ones,
+    TorchFanIn,
 }
 
 /// <summary>
@@ -39,7 +40,7 @@ internal enum InitKind
 /// generator over a field of its own; its accessors are kept as written (<c>get</c>, <c>private set</c>).
 /// </summary>
 internal sealed record ParamSpec(string Name, EquatableArray<DimRef> Shape, InitKind Init, double InitScale, bool Frozen, bool IsProperty, int Loc,
-    string? PartialModifiers = null, EquatableArray<string> PartialAccessors = default);
+    string? PartialModifiers = null, EquatableArray<string> PartialAccessors = default, string? FanInOf = null);
 
 /// <summary>A constant given to a sub-model's [Dim] in its object initializer. Must stay immutable and structurally equal.</summary>
 internal sealed record DimBinding(string Dim, long Value);
@@ -82,7 +83,8 @@ internal sealed record ModelSpec(
     EquatableArray<string> MemberNames,
     int Loc,
     EquatableArray<LocationInfo> Locations,
-    bool HasErrors = false)
+    bool HasErrors = false,
+    ShippedSource? Shipped = null)
 {
     public ModelSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
 }
@@ -127,3 +129,6 @@ internal sealed record UpdateRuleSpec(
 {
     public UpdateRuleSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
 }
+
+/// <summary>The declaration of a public model its assembly ships ([assembly: ShipModels]): the file it is declared in. Must stay immutable and structurally equal.</summary>
+internal sealed record ShippedSource(string Type, string Path, string Text);

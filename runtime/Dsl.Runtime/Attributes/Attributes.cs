@@ -30,6 +30,9 @@ public sealed class InitAttribute(Init kind, double scale = 1) : Attribute
 {
     public Init Kind { get; } = kind;
     public double Scale { get; } = scale;
+
+    /// <summary>For <see cref="Init.TorchFanIn"/> on a bias: the weight parameter whose fan-in bounds it (<c>nameof(Weight)</c>).</summary>
+    public string? FanInOf { get; init; }
 }
 
 /// <summary>Initialization schemes for <see cref="InitAttribute"/>.</summary>
@@ -45,6 +48,14 @@ public enum Init
     Zeros,
     /// <summary>All ones.</summary>
     Ones,
+
+    /// <summary>
+    /// Uniform in ±scale/√fan_in with fan_in as torch.nn computes it for a weight in torch's layout
+    /// ([out, in, kernel...]): size(1) times the product of the sizes after it; for a bias, the fan-in
+    /// of the weight named by <see cref="InitAttribute.FanInOf"/>. With scale 1 this is torch.nn.Linear's
+    /// and Conv's default (kaiming_uniform_ with a = √5, and their bias init).
+    /// </summary>
+    TorchFanIn,
 }
 
 /// <summary>The shape of a tensor argument: constants and dimension names (<c>"Batch"</c>, <c>nameof(Inputs)</c>).</summary>
@@ -113,4 +124,25 @@ public sealed class MetricAttribute : Attribute
 {
     /// <summary>Whether a larger value is better (accuracy) or a smaller one (an error rate); early stopping and "best" use it.</summary>
     public bool HigherIsBetter { get; init; } = true;
+}
+
+/// <summary>
+/// Ships this assembly's public <see cref="ModelAttribute"/> classes as declarations: the generator
+/// embeds each one's source (<see cref="ModelSourceAttribute"/>), so experiments in assemblies that
+/// reference this one can hold them as sub-models (<c>public Linear L1 = new() { In = 784, Out = 256 };</c>)
+/// and the generator compiles their Forward into the referencing step. Dsl.Runtime ships its layers so.
+/// </summary>
+[AttributeUsage(AttributeTargets.Assembly)]
+public sealed class ShipModelsAttribute : Attribute;
+
+/// <summary>The declaration source of a shipped model (written by the generator; see <see cref="ShipModelsAttribute"/>).</summary>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public sealed class ModelSourceAttribute(string type, string path, string source) : Attribute
+{
+    public string Type { get; } = type;
+
+    public string Path { get; } = path;
+
+    public string Source { get; } = source;
 }
