@@ -273,7 +273,7 @@ public sealed class DiagnosticTests
 
             public Tensor Forward([Shape("Batch", 3)] Tensor x) => MatMul(x, B);
         }
-        """), "DSL0103", "MatMul needs 2-D operands (matrices); B is [3]", "MatMul(x, B)");
+        """), "DSL0103", "MatMul needs operands with at least 2 axes (matrices or batches of them); B is [3]", "MatMul(x, B)");
 
     [Fact]
     public void DSL0104_ArgumentShape() => AssertDiagnostic(Single(Linear, """
@@ -578,6 +578,16 @@ public sealed class DiagnosticTests
             public Tensor Forward([Shape("Batch", 8)] Tensor x) => Sum(x, -3);
         }
         """), "DSL0108", "Sum: axis -3 is out of range for x, which is [Batch, 8] (rank 2: axes -2..1)", "Sum(x, -3)");
+
+    [Fact]
+    public void DSL0109_Shapes() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Pool
+        {
+            public Tensor Forward([Shape("Batch", 16, 5, 5)] Tensor x) => Reshape(x, -1, 300);
+        }
+        """), "DSL0109", "Reshape needs a shape with as many elements as its operand; x is [Batch, 16, 5, 5] (Batch·400 elements) and the shape [-1, 300] leaves Batch·400 / 300 for the -1, which is not a whole size the compiler can name",
+        "Reshape(x, -1, 300)");
 
     [Fact]
     public void EveryCatalogIdHasATestAndADocLine()

@@ -34,6 +34,8 @@ internal sealed class GradientBuilder : IGradientBuilder
 
     public Node Node(int id) => _graph[id];
 
+    public SymShape ResolvedShape(int id) => _unifier.Resolve(_graph[id].Shape);
+
     /// <summary>"d" + the value's name: <c>dLogits</c>, <c>dW1</c>.</summary>
     public string GradientName(int id)
     {

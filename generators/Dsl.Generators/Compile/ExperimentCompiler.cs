@@ -145,7 +145,7 @@ internal static class ExperimentCompiler
         }
 
         var dims = StepPlanning.RuntimeDims(lowering);
-        var indexInputs = new HashSet<string>(resolvedNodes.Where(n => n.Op is CrossEntropyOp).Select(n => resolvedNodes[n.Inputs[1]].Op)
+        var indexInputs = new HashSet<string>(resolvedNodes.Where(n => n.Op is CrossEntropyOp or IndexOp).Select(n => resolvedNodes[n.Inputs[1]].Op)
             .OfType<InputOp>().Select(i => i.Parameter), System.StringComparer.Ordinal);
         var parameters = method.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, p.NumberType,
             p.IsTensor ? StepPlanning.AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty, indexInputs.Contains(p.Name))).ToImmutableArray();

@@ -133,6 +133,10 @@ internal static class DiagnosticCatalog
         "Axis out of range",
         "{0}: axis {1} is out of range for {2}, which is {3} (rank {4}: axes -{4}..{5})");
 
+    public static readonly DiagnosticDescriptor Shapes = Error("DSL0109",
+        "Shapes an op cannot combine",
+        "{0} needs {1}; {2}");
+
     public static readonly DiagnosticDescriptor NoParameterDependence = Warning("DSL0201",
         "The loss does not depend on any parameter",
         "The loss '{0}' does not depend on any trainable [Param]; TrainStep computes it but changes nothing");
@@ -199,6 +203,7 @@ internal static class DiagnosticCatalog
         [LabelsShape.Id] = LabelsShape,
         [ScalarWhereTensor.Id] = ScalarWhereTensor,
         [Axis.Id] = Axis,
+        [Shapes.Id] = Shapes,
         [NoParameterDependence.Id] = NoParameterDependence,
         [NoSecondDerivative.Id] = NoSecondDerivative,
         [InvalidGrad.Id] = InvalidGrad,

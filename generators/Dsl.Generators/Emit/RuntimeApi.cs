@@ -63,8 +63,26 @@ internal static class RuntimeApi
         // reductions (issue 9)
 
         // shape (issue 9)
+        ("Dsl.Kernels", "Reshape", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Transpose", ["Tensor", "Int64", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "Permute", ["Tensor", "ReadOnlySpan`1", "Tensor"]),
+        ("Dsl.Kernels", "Expand", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Cat", ["ReadOnlySpan`1", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "Stack", ["ReadOnlySpan`1", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "Narrow", ["Tensor", "Int64", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "NarrowBackward", ["Tensor", "Int64", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "Select", ["Tensor", "Int64", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "SelectBackward", ["Tensor", "Int64", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "IndexSelect", ["Tensor", "Int64", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "IndexSelectBackward", ["Tensor", "Int64", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Gather", ["Tensor", "Int64", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "GatherBackward", ["Tensor", "Int64", "Tensor", "Tensor"]),
 
         // products (issue 9)
+        ("Dsl.Kernels", "MatMul", ["Tensor", "Tensor", "Tensor", "Boolean", "Boolean"]),
+        ("Dsl.Kernels", "Bmm", ["Tensor", "Tensor", "Tensor", "Boolean", "Boolean"]),
+        ("Dsl.Kernels", "Linear", ["Tensor", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Addmm", ["Tensor", "Tensor", "Tensor", "Tensor", "Double", "Double", "Boolean", "Boolean"]),
 
         // nn (issue 9)
 

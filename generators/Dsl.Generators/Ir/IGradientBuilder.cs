@@ -14,6 +14,9 @@ internal interface IGradientBuilder
 
     Node Node(int id);
 
+    /// <summary>The value's shape with every dimension in its current best form (a symbol since unified with a constant is that constant).</summary>
+    Shapes.SymShape ResolvedShape(int id);
+
     /// <summary>"d" + the value's name: <c>dLogits</c>, <c>dW1</c>.</summary>
     string GradientName(int id);
 

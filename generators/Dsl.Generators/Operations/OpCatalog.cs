@@ -17,7 +17,6 @@ internal static class OpCatalog
     {
         ["MatMul"] = _ => new MatMulOp(),
         ["Mm"] = _ => new MatMulOp(),
-        ["Transpose"] = _ => new TransposeOp(),
         ["Add"] = _ => new AddOp(),
         ["Sub"] = _ => new SubOp(),
         ["Mul"] = _ => new MulOp(),
@@ -42,8 +41,26 @@ internal static class OpCatalog
         // reductions (issue 9)
 
         // shape (issue 9)
+        ["Reshape"] = a => new ReshapeOp(a.Dims("shape")!.Value),
+        ["View"] = a => new ReshapeOp(a.Dims("shape")!.Value, IsView: true),
+        ["Flatten"] = a => new FlattenOp(a.Int("startDim"), a.Int("endDim")),
+        ["Transpose"] = a => new TransposeOp(a.Has("dim0") ? a.Int("dim0") : null, a.Has("dim1") ? a.Int("dim1") : null),
+        ["Permute"] = a => new PermuteOp(a.Axes("dims") ?? EquatableArray<long>.Empty),
+        ["Unsqueeze"] = a => new UnsqueezeOp(a.Int("dim")),
+        ["Squeeze"] = a => new SqueezeOp(a.Has("dim") ? a.Int("dim") : null),
+        ["Expand"] = a => new ExpandToOp(a.Dims("shape")!.Value),
+        ["Cat"] = a => new CatOp(a.Int("dim")),
+        ["Stack"] = a => new StackOp(a.Int("dim")),
+        ["Narrow"] = a => new NarrowOp(a.Int("dim"), a.Int("start"), a.Int("length")),
+        ["Slice"] = a => new NarrowOp(a.Int("dim"), a.Int("start"), null, a.Has("end") ? a.Int("end") : null, IsSlice: true, Step: a.Int("step", 1)),
+        ["Select"] = a => new SelectOp(a.Int("dim"), a.Int("index")),
+        ["IndexSelect"] = a => new IndexOp(a.Int("dim"), IsGather: false),
+        ["Gather"] = a => new IndexOp(a.Int("dim"), IsGather: true),
 
         // products (issue 9)
+        ["Bmm"] = _ => new MatMulOp(Batched: true),
+        ["Linear"] = a => new LinearOp(a.InputsOf("bias").Count > 0),
+        ["Addmm"] = a => new AddmmOp(a.Constant("beta", 1), a.Constant("alpha", 1)),
 
         // nn (issue 9)
 

@@ -43,7 +43,7 @@ internal enum ArgumentKind
 /// it takes, and its default when it may be left out (null: required; <see cref="FunctionParameter.Absent"/>:
 /// optional with no value, such as a class-weight tensor).
 /// </summary>
-internal sealed class FunctionParameter(string name, ArgumentKind kind, object? @default = null)
+internal sealed class FunctionParameter(string name, ArgumentKind kind, object? @default = null, bool rest = false)
 {
     /// <summary>The default of an optional parameter that, left out, is simply absent.</summary>
     public static readonly object Absent = new();
@@ -55,6 +55,12 @@ internal sealed class FunctionParameter(string name, ArgumentKind kind, object? 
     public object? Default { get; } = @default;
 
     public bool Required => Default is null;
+
+    /// <summary>
+    /// A C# <c>params</c> parameter (the last one): the remaining positional arguments are its items
+    /// (<c>Reshape(x, -1, 400)</c> as well as <c>Reshape(x, [-1, 400])</c>).
+    /// </summary>
+    public bool Rest { get; } = rest;
 }
 
 /// <summary>
@@ -96,6 +102,9 @@ internal static class Functions
 
     private static FunctionParameter P(string name, ArgumentKind kind, object? @default = null) => new(name, kind, @default);
 
+    /// <summary>A <c>params ReadOnlySpan&lt;long&gt;</c> of sizes or axes (required, at least one item).</summary>
+    private static FunctionParameter Rest(string name) => new(name, ArgumentKind.Ints, rest: true);
+
     private static Function Unary(string name, bool numbers = false) => new(name, [T("x")], numbers: numbers);
 
     private static Function Binary(string name) => new(name, [V("a"), V("b")]);
@@ -127,13 +136,31 @@ internal static class Functions
         // reductions (issue 9)
 
         // ---- shape ----
-        new("Transpose", [T("x")]),
         // shape (issue 9)
+        new("Reshape", [T("x"), Rest("shape")]),
+        new("View", [T("x"), Rest("shape")]),
+        new("Flatten", [T("x"), P("startDim", ArgumentKind.Int, 0), P("endDim", ArgumentKind.Int, -1)]),
+        new("Transpose", [T("x"), P("dim0", ArgumentKind.Int, FunctionParameter.Absent), P("dim1", ArgumentKind.Int, FunctionParameter.Absent)]),
+        new("Permute", [T("x"), Rest("dims")]),
+        new("Unsqueeze", [T("x"), P("dim", ArgumentKind.Int)]),
+        new("Squeeze", [T("x"), P("dim", ArgumentKind.Int, FunctionParameter.Absent)]),
+        new("Expand", [T("x"), Rest("shape")]),
+        new("Cat", [P("tensors", ArgumentKind.Tensors), P("dim", ArgumentKind.Int, 0)]),
+        new("Stack", [P("tensors", ArgumentKind.Tensors), P("dim", ArgumentKind.Int, 0)]),
+        new("Narrow", [T("x"), P("dim", ArgumentKind.Int), P("start", ArgumentKind.Int), P("length", ArgumentKind.Int)]),
+        new("Slice", [T("x"), P("dim", ArgumentKind.Int), P("start", ArgumentKind.Int), P("end", ArgumentKind.Int, FunctionParameter.Absent),
+            P("step", ArgumentKind.Int, 1)]),
+        new("Select", [T("x"), P("dim", ArgumentKind.Int), P("index", ArgumentKind.Int)]),
+        new("IndexSelect", [T("x"), P("dim", ArgumentKind.Int), T("index")]),
+        new("Gather", [T("x"), P("dim", ArgumentKind.Int), T("index")]),
 
         // ---- products ----
         new("MatMul", [T("a"), T("b")]),
         new("Mm", [T("a"), T("b")]),
         // products (issue 9)
+        new("Bmm", [T("a"), T("b")]),
+        new("Linear", [T("x"), T("weight"), P("bias", ArgumentKind.Tensor, FunctionParameter.Absent)]),
+        new("Addmm", [T("bias"), T("a"), T("b"), P("beta", ArgumentKind.Constant, 1.0), P("alpha", ArgumentKind.Constant, 1.0)]),
 
         // ---- nn ----
         // nn (issue 9)

@@ -59,27 +59,34 @@ internal sealed partial class Lowering
             return null;
         }
         for (var i = 0; i < function.Roles.Length && i < args.Length; i++) Graph.Rename(args[i], function.Roles[i] + scope.NameSuffix, NamePriority.Role);
-        if (op is MatMulOp)
+        if (op is MatMulOp product)
         {
-            // MatMul(Transpose(a), b): the product reads a transposed (a flag, no copy); the Transpose node is left dead.
-            var transposeA = Graph[args[0]].Op is TransposeOp;
-            var transposeB = Graph[args[1]].Op is TransposeOp;
+            // MatMul(Transpose(a), b), Bmm(a, Transpose(b, 1, 2)): the product reads an operand with its last two axes
+            // swapped (a flag, no copy); the Transpose node is left dead.
+            var transposeA = SwapsLastTwo(args[0]);
+            var transposeB = SwapsLastTwo(args[1]);
             if (transposeA) args[0] = Graph[args[0]].Inputs[0];
             if (transposeB) args[1] = Graph[args[1]].Inputs[0];
             for (var i = 0; i < 2; i++)
             {
-                if (bound[i] is CallExpr { Function: "Transpose", Arguments.Count: 1 } transpose) labels[i] = AstPrinter.Print(transpose.Arguments[0]);
+                if ((i == 0 ? transposeA : transposeB) && bound[i] is CallExpr { Function: "Transpose" } transpose) labels[i] = AstPrinter.Print(transpose.Arguments[0]);
             }
-            op = new MatMulOp(transposeA, transposeB);
+            op = product with { TransposeA = transposeA, TransposeB = transposeB };
         }
         return AddNode(op, args, labels, call.Loc, scope);
     }
+
+    /// <summary>Whether the value is a Transpose of its operand's last two axes (which a product reads through its flag).</summary>
+    private bool SwapsLastTwo(int value) =>
+        Graph[value].Op is TransposeOp transpose && transpose.SwapsLastTwo(Graph[Graph[value].Inputs[0]].Shape.Rank);
 
     /// <summary>The argument given for each parameter (null where left out), or null after a diagnostic.</summary>
     private Expr?[]? Bind(CallExpr call, Functions.Function function, Scope scope)
     {
         var bound = new Expr?[function.Parameters.Count];
         var positional = 0;
+        var restIndex = -1;
+        var rest = new List<Expr>();
         foreach (var argument in call.Arguments)
         {
             if (argument is NamedExpr named)
@@ -99,14 +106,27 @@ internal sealed partial class Lowering
                 bound[index] = named.Value;
                 continue;
             }
+            if (restIndex >= 0)
+            {
+                rest.Add(argument);
+                continue;
+            }
             while (positional < bound.Length && bound[positional] is not null) positional++;
             if (positional >= bound.Length)
             {
                 ReportCount(call, function, scope);
                 return null;
             }
+            if (function.Parameters[positional].Rest)
+            {
+                // A params parameter takes the remaining positional arguments: Reshape(x, -1, 400) is Reshape(x, [-1, 400]).
+                restIndex = positional;
+                rest.Add(argument);
+                continue;
+            }
             bound[positional++] = argument;
         }
+        if (rest.Count > 0) bound[restIndex] = rest.Count == 1 ? rest[0] : new ListExpr(EquatableArray.Create(rest.ToArray()), rest[0].Loc);
         for (var i = 0; i < bound.Length; i++)
         {
             if (bound[i] is not null || !function.Parameters[i].Required) continue;
