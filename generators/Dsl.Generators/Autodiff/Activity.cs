@@ -24,7 +24,8 @@ internal static class Activity
                 active[id] = true;
                 continue;
             }
-            if (node.IsNumber || node.Op is SourceOp) continue;
+            // Numbers, sources, masks and indices (Bool/Int64 results) carry no gradient.
+            if (node.IsNumber || node.Op is SourceOp || node.Op.ResultType != ElementType.Float) continue;
             foreach (var input in node.Inputs)
             {
                 if (active[input])

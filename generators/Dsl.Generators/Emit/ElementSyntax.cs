@@ -49,4 +49,26 @@ internal sealed class ElementSyntax(Func<int, string> operand, bool vector) : IE
             _ => Math + "." + function + "(" + x + ")",
         };
     }
+
+    public string Function(string function, string x, string y)
+    {
+        if (vector)
+        {
+            switch (function)
+            {
+                case "Maximum": return Vector + ".Max(" + x + ", " + y + ")";
+                case "Minimum": return Vector + ".Min(" + x + ", " + y + ")";
+                default:
+                    Supported = false;
+                    return "default";
+            }
+        }
+        // Math.Max/Min return NaN when either operand is NaN, as torch.maximum/minimum do.
+        return function switch
+        {
+            "Maximum" => Math + ".Max(" + x + ", " + y + ")",
+            "Minimum" => Math + ".Min(" + x + ", " + y + ")",
+            _ => Math + "." + function + "(" + x + ", " + y + ")",
+        };
+    }
 }

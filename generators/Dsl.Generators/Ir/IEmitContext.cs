@@ -75,6 +75,9 @@ internal interface IElementSyntax
 
     string Negate(string x);
 
-    /// <summary>An elementwise function by name: Relu, Tanh, Sigmoid, Exp, Log, Sqrt, Abs, Sign.</summary>
+    /// <summary>An elementwise function by name: Relu, Tanh, Sigmoid, Exp, Log, Sqrt, Abs, Sign, Sin, Cos.</summary>
     string Function(string function, string x);
+
+    /// <summary>An elementwise function of two operands by name: Maximum, Minimum, Pow.</summary>
+    string Function(string function, string x, string y);
 }

@@ -37,8 +37,28 @@ internal static class OpCatalog
         ["CrossEntropy"] = _ => new CrossEntropyOp(),
         ["MseLoss"] = _ => new MseLossOp(),
         // elementwise (issue 9)
+        ["Gelu"] = a => new GeluOp(a.Bool("tanhApproximation")),
+        ["Silu"] = _ => new SiluOp(),
+        ["Clamp"] = a => new ClampOp(a.Has("min"), a.Has("max")),
+        ["Pow"] = _ => new PowOp(),
+        ["Maximum"] = _ => new MaximumOp(),
+        ["Minimum"] = _ => new MinimumOp(),
+        ["Where"] = _ => new WhereOp(),
+        ["Gt"] = _ => new CompareOp("Gt"),
+        ["Ge"] = _ => new CompareOp("Ge"),
+        ["Lt"] = _ => new CompareOp("Lt"),
+        ["Le"] = _ => new CompareOp("Le"),
+        ["Eq"] = _ => new CompareOp("Eq"),
+        ["Ne"] = _ => new CompareOp("Ne"),
 
         // reductions (issue 9)
+        ["Max"] = _ => new MaxOp(),
+        ["Amax"] = a => new AmaxOp(a.Axes("dim"), a.Bool("keepdim")),
+        ["LogSumExp"] = a => new LogSumExpOp(a.Axes("dim"), a.Bool("keepdim")),
+        ["Var"] = a => new VarOp(a.Axes("dim"), a.Bool("unbiased", true), a.Bool("keepdim")),
+        ["Softmax"] = a => new SoftmaxOp(a.Int("dim")),
+        ["LogSoftmax"] = a => new LogSoftmaxOp(a.Int("dim")),
+        ["Argmax"] = a => new ArgmaxOp(a.Has("dim") ? a.Int("dim") : null, a.Bool("keepdim")),
 
         // shape (issue 9)
         ["Reshape"] = a => new ReshapeOp(a.Dims("shape")!.Value),

@@ -109,6 +109,9 @@ internal static class Functions
 
     private static Function Binary(string name) => new(name, [V("a"), V("b")]);
 
+    /// <summary>A comparison: a tensor against a tensor or a number (as <c>Dsl.Ops.Gt(Tensor, double)</c>); a Bool result.</summary>
+    private static Function Compare(string name) => new(name, [T("a"), V("b")]);
+
     public static IReadOnlyList<Function> All { get; } =
     [
         // ---- arithmetic and elementwise ----
@@ -126,14 +129,33 @@ internal static class Functions
         Unary("Sqrt", numbers: true),
         Unary("Abs", numbers: true),
         Unary("Sign", numbers: true),
-        new("Pow", [V("a"), V("b")], tensors: false, numbers: true),
+        new("Pow", [V("a"), V("b")], numbers: true),
         Unary("NoGrad"),
         // elementwise (issue 9)
+        new("Gelu", [T("x"), P("tanhApproximation", ArgumentKind.Bool, false)]),
+        Unary("Silu"),
+        new("Clamp", [T("x"), P("min", ArgumentKind.Number, FunctionParameter.Absent), P("max", ArgumentKind.Number, FunctionParameter.Absent)]),
+        Binary("Maximum"),
+        Binary("Minimum"),
+        new("Where", [T("condition"), T("a"), T("b")]),
+        Compare("Gt"),
+        Compare("Ge"),
+        Compare("Lt"),
+        Compare("Le"),
+        Compare("Eq"),
+        Compare("Ne"),
 
         // ---- reductions ----
         new("Sum", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
         new("Mean", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
         // reductions (issue 9)
+        new("Max", [T("x")]),
+        new("Amax", [T("x"), P("dim", ArgumentKind.Ints), P("keepdim", ArgumentKind.Bool, false)]),
+        new("LogSumExp", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
+        new("Var", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("unbiased", ArgumentKind.Bool, true), P("keepdim", ArgumentKind.Bool, false)]),
+        new("Softmax", [T("x"), P("dim", ArgumentKind.Int)]),
+        new("LogSoftmax", [T("x"), P("dim", ArgumentKind.Int)]),
+        new("Argmax", [T("x"), P("dim", ArgumentKind.Int, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
 
         // ---- shape ----
         // shape (issue 9)
