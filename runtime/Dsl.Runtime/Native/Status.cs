@@ -56,6 +56,8 @@ internal static class Status
     {
         var message = LastError().Trim();
         var text = new System.Text.StringBuilder();
+        // Native checks often name the op themselves ("narrow: ..."); say it once.
+        if (message.StartsWith(operation + ": ", StringComparison.Ordinal)) message = message[(operation.Length + 2)..];
         text.Append(operation).Append(": ").Append(message.Length > 0 ? message : "failed");
         var shapes = new List<string>();
         if (!t_describing)

@@ -3,7 +3,7 @@ using Dsl.Native;
 
 namespace Dsl;
 
-// Shape operations. Views (Reshape when it can, View, Transpose, Permute, Expand, Slice, Narrow,
+// Shape operations. Views (Reshape when it can, View, Transpose, Permute, Expand, Slice, Narrow, Select,
 // Flatten, Squeeze, Unsqueeze) share the input's storage: writing into one changes the other. They
 // are also instance methods of Tensor (x.Reshape(2, -1), x.T). Dims may be negative.
 public static unsafe partial class Ops
@@ -63,6 +63,13 @@ public static unsafe partial class Ops
     public static Tensor Narrow(Tensor x, long dim, long start, long length)
     {
         Status.Check(NativeMethods.dsl_narrow(x.Handle, dim, start, length, out var result), "narrow", x);
+        return new Tensor(result);
+    }
+
+    /// <summary>A view of x at position <paramref name="index"/> along <paramref name="dim"/>, that dim removed, like <c>x.select(dim, index)</c>; a negative index counts from the end.</summary>
+    public static Tensor Select(Tensor x, long dim, long index)
+    {
+        Status.Check(NativeMethods.dsl_select(x.Handle, dim, index, out var result), "select", x);
         return new Tensor(result);
     }
 

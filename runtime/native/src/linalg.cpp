@@ -101,6 +101,18 @@ DSL_EXPORT dsl_matmul_out(dsl_tensor out, dsl_tensor a, dsl_tensor b) {
   });
 }
 
+// matmul with either operand's last two dims swapped (a strided view, no copy): any rank >= 2,
+// batch dims broadcast as in torch.matmul. A transposed operand needs at least 2 dims.
+DSL_EXPORT dsl_matmul_t_out(dsl_tensor out, dsl_tensor a, dsl_tensor b, int32_t transpose_a, int32_t transpose_b) {
+  DSL_TRY({
+    auto A = operand(T(a), transpose_a, 0, "a");
+    auto B = operand(T(b), transpose_b, 0, "b");
+    check_inner(*A, *B, transpose_a, transpose_b);
+    product_size_matmul(*A, *B);
+    at::matmul_out(T(out), *A, *B);
+  });
+}
+
 // ---- mm: (m, k) x (k, n) ----------------------------------------------------------------------
 
 DSL_EXPORT dsl_mm(dsl_tensor a, dsl_tensor b, int32_t transpose_a, int32_t transpose_b, dsl_tensor* out) {
