@@ -89,6 +89,8 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "ScaledDotProductAttentionBackward", ["Tensor", "Tensor", "Tensor", "Tensor", "Tensor", "Nullable`1", "Tensor", "Tensor", "Tensor"]),
 
         // losses (issue 9)
+        ("Dsl.Kernels", "BinaryCrossEntropyWithLogits", ["Tensor", "Tensor", "Reduction", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "BinaryCrossEntropyWithLogitsBackward", ["Tensor", "Tensor", "Tensor", "Reduction", "Tensor", "Tensor", "Tensor"]),
 
         ("Dsl.Kernels", "LogSoftmax", ["Tensor", "Int64", "Tensor"]),
         ("Dsl.Kernels", "NllLoss", ["Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor", "Tensor"]),

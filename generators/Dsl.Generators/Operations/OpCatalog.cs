@@ -35,7 +35,10 @@ internal static class OpCatalog
         ["Sum"] = a => new SumOp(a.Axes("dim"), a.Bool("keepdim")),
         ["Mean"] = a => new MeanOp(a.Axes("dim"), a.Bool("keepdim")),
         ["NoGrad"] = _ => new NoGradOp(),
-        ["CrossEntropy"] = _ => new CrossEntropyOp(),
+        // The plain CrossEntropy(logits, labels) keeps its own op (its emitted code is pinned by snapshots).
+        ["CrossEntropy"] = a => a.Reduction("reduction") == "Mean" && !a.Has("weight") && a.Int("ignoreIndex", -100) == -100
+            ? new CrossEntropyOp()
+            : new ClassLossOp(true, a.Reduction("reduction"), a.Has("weight"), a.Int("ignoreIndex", -100)),
         ["MseLoss"] = _ => new MseLossOp(),
         // elementwise (issue 9)
 
@@ -61,6 +64,8 @@ internal static class OpCatalog
         ["ScaledDotProductAttention"] = a => new AttentionOp(a.Bool("causal"), a.Has("scale") ? a.Constant("scale") : null),
 
         // losses (issue 9)
+        ["NllLoss"] = a => new ClassLossOp(false, a.Reduction("reduction"), a.Has("weight"), a.Int("ignoreIndex", -100)),
+        ["BinaryCrossEntropyWithLogits"] = a => new BinaryCrossEntropyWithLogitsOp(a.Reduction("reduction"), a.Has("weight"), a.Has("posWeight")),
 
     };
 

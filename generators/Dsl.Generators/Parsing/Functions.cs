@@ -157,9 +157,14 @@ internal static class Functions
         new("ScaledDotProductAttention", [T("q"), T("k"), T("v"), P("causal", ArgumentKind.Bool, false), P("scale", ArgumentKind.Constant, FunctionParameter.Absent)]),
 
         // ---- losses ----
-        new("CrossEntropy", [T("logits"), T("labels")], roles: ["logits", "labels"]),
+        new("CrossEntropy", [T("logits"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),
+            P("ignoreIndex", ArgumentKind.Int, -100)], roles: ["logits", "labels"]),
         new("MseLoss", [T("prediction"), T("target")], roles: ["prediction", "target"]),
         // losses (issue 9)
+        new("NllLoss", [T("logProbs"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),
+            P("ignoreIndex", ArgumentKind.Int, -100)], roles: ["logProbs", "labels"]),
+        new("BinaryCrossEntropyWithLogits", [T("logits"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"),
+            P("weight", ArgumentKind.Tensor, FunctionParameter.Absent), P("posWeight", ArgumentKind.Tensor, FunctionParameter.Absent)], roles: ["logits", "targets"]),
     ];
 
     private static readonly Dictionary<string, Function> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);
