@@ -14,9 +14,12 @@ namespace Dsl.Generators.Emit;
 /// <param name="hiding">Parameter names of the method being written (a member they hide is read through <c>this.</c>).</param>
 /// <param name="learningRateFactor">The name of the method's learning-rate factor parameter (update rules applied in a step).</param>
 /// <param name="step">The C# of the step count the update rules read.</param>
+/// <param name="training">Whether a training step is written (see <see cref="IEmitContext.Training"/>); evaluations pass false.</param>
 internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary<int, string> buffers, CodeWriter writer,
-    IReadOnlyCollection<string>? hiding = null, string learningRateFactor = "learningRateFactor", string step = "__step") : IEmitContext
+    IReadOnlyCollection<string>? hiding = null, string learningRateFactor = "learningRateFactor", string step = "__step", bool training = true) : IEmitContext
 {
+    public bool Training => training;
+
     private readonly IReadOnlyCollection<string> _hiding = hiding ?? [];
 
     /// <summary>The C# expression of a value.</summary>

@@ -190,7 +190,7 @@ internal static class ExperimentEmitter
         {
             writer.Line(RuntimeApi.EnterStepGuard("EvaluateLoss"));
             writer.Line(prepare);
-            var context = new EmitContext(plan.Nodes, buffers, writer, names, factor, StepField);
+            var context = new EmitContext(plan.Nodes, buffers, writer, names, factor, StepField, training: false);
             EmitNodes(writer, context, plan, 0, plan.BackwardStart, nameOf);
             writer.Line("return (float)" + RuntimeApi.Item(buffers[plan.Loss]) + ";");
         }

@@ -68,7 +68,7 @@ internal static class ModelEmitter
         using (writer.Block("public " + RuntimeApi.Tensor + " Predict(" + signature + ")"))
         {
             writer.Line(frame.Prepare + "(" + string.Join(", ", tensors.Select(t => Identifiers.Escape(t.Name))) + ");");
-            var context = new EmitContext(predict.Nodes, buffers, writer, hiding);
+            var context = new EmitContext(predict.Nodes, buffers, writer, hiding, training: false);
             foreach (var node in predict.Nodes)
             {
                 if (!Optimization.ValueNaming.Computed(node)) continue;

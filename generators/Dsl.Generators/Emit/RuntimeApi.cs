@@ -116,8 +116,30 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "Addmm", ["Tensor", "Tensor", "Tensor", "Tensor", "Double", "Double", "Boolean", "Boolean"]),
 
         // nn (issue 9)
+        ("Dsl.Kernels", "Conv2d", ["Tensor", "Tensor", "Tensor", "Size2", "Size2", "Size2", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "Conv2dBackward", ["Tensor", "Tensor", "Tensor", "Size2", "Size2", "Size2", "Int64", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Conv1d", ["Tensor", "Tensor", "Tensor", "Int64", "Int64", "Int64", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "Conv1dBackward", ["Tensor", "Tensor", "Tensor", "Int64", "Int64", "Int64", "Int64", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "MaxPool2dWithIndices", ["Tensor", "Size2", "Nullable`1", "Size2", "Size2", "Boolean", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "MaxPool2dWithIndicesBackward", ["Tensor", "Tensor", "Tensor", "Size2", "Nullable`1", "Size2", "Size2", "Boolean", "Tensor"]),
+        ("Dsl.Kernels", "AvgPool2d", ["Tensor", "Size2", "Nullable`1", "Size2", "Boolean", "Boolean", "Nullable`1", "Tensor"]),
+        ("Dsl.Kernels", "AvgPool2dBackward", ["Tensor", "Tensor", "Size2", "Nullable`1", "Size2", "Boolean", "Boolean", "Nullable`1", "Tensor"]),
+        ("Dsl.Kernels", "AdaptiveAvgPool2d", ["Tensor", "Size2", "Tensor"]),
+        ("Dsl.Kernels", "AdaptiveAvgPool2dBackward", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "LayerNormTrailing", ["Tensor", "Int64", "Tensor", "Tensor", "Double", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "LayerNormTrailingBackward", ["Tensor", "Tensor", "Int64", "Tensor", "Tensor", "Tensor", "Tensor", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "GroupNorm", ["Tensor", "Int64", "Tensor", "Tensor", "Double", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "GroupNormBackward", ["Tensor", "Tensor", "Tensor", "Tensor", "Int64", "Tensor", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "BatchNorm", ["Tensor", "Tensor", "Tensor", "Tensor", "Tensor", "Boolean", "Double", "Double", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "BatchNormBackward", ["Tensor", "Tensor", "Tensor", "Tensor", "Tensor", "Tensor", "Tensor", "Boolean", "Double", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Embedding", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "EmbeddingBackward", ["Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "ScaledDotProductAttention", ["Tensor", "Tensor", "Tensor", "Boolean", "Nullable`1", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "ScaledDotProductAttentionBackward", ["Tensor", "Tensor", "Tensor", "Tensor", "Tensor", "Nullable`1", "Tensor", "Tensor", "Tensor"]),
 
         // losses (issue 9)
+        ("Dsl.Kernels", "BinaryCrossEntropyWithLogits", ["Tensor", "Tensor", "Reduction", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "BinaryCrossEntropyWithLogitsBackward", ["Tensor", "Tensor", "Tensor", "Reduction", "Tensor", "Tensor", "Tensor"]),
 
         ("Dsl.Kernels", "LogSoftmax", ["Tensor", "Int64", "Tensor"]),
         ("Dsl.Kernels", "NllLoss", ["Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor", "Tensor"]),

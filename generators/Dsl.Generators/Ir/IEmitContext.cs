@@ -16,6 +16,13 @@ internal interface IEmitContext
     bool IsNumber(int id);
 
     /// <summary>
+    /// Whether the code being written is a training step (ComputeGradients, TrainStep, a [Step]) rather
+    /// than an evaluation (EvaluateLoss, Predict): BatchNorm uses and updates batch statistics in the
+    /// first, the running statistics in the second.
+    /// </summary>
+    bool Training { get; }
+
+    /// <summary>
     /// <c>Kernels.{kernel}(arguments...)</c> with the arguments as given (values, the node's buffers,
     /// settings). The kernel and its parameter types must be listed in Emit/RuntimeApi.cs's Contract.
     /// </summary>

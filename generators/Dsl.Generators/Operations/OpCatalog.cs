@@ -34,7 +34,10 @@ internal static class OpCatalog
         ["Sum"] = a => new SumOp(a.Axes("dim"), a.Bool("keepdim")),
         ["Mean"] = a => new MeanOp(a.Axes("dim"), a.Bool("keepdim")),
         ["NoGrad"] = _ => new NoGradOp(),
-        ["CrossEntropy"] = _ => new CrossEntropyOp(),
+        // The plain CrossEntropy(logits, labels) keeps its own op (its emitted code is pinned by snapshots).
+        ["CrossEntropy"] = a => a.Reduction("reduction") == "Mean" && !a.Has("weight") && a.Int("ignoreIndex", -100) == -100
+            ? new CrossEntropyOp()
+            : new ClassLossOp(true, a.Reduction("reduction"), a.Has("weight"), a.Int("ignoreIndex", -100)),
         ["MseLoss"] = _ => new MseLossOp(),
         // elementwise (issue 9)
         ["Gelu"] = a => new GeluOp(a.Bool("tanhApproximation")),
@@ -83,10 +86,29 @@ internal static class OpCatalog
         ["Addmm"] = a => new AddmmOp(a.Constant("beta", 1), a.Constant("alpha", 1)),
 
         // nn (issue 9)
+        ["Conv2d"] = a => new ConvOp(2, a.Has("bias"), Spatial.Ints(a, "stride", 1), Spatial.Ints(a, "padding", 0), Spatial.Ints(a, "dilation", 1), a.Int("groups", 1)),
+        ["Conv1d"] = a => new ConvOp(1, a.Has("bias"), Spatial.Ints(a, "stride", 1), Spatial.Ints(a, "padding", 0), Spatial.Ints(a, "dilation", 1), a.Int("groups", 1)),
+        ["MaxPool2d"] = a => new Pool2dOp(true, Spatial.Ints(a, "kernel", 0), PoolStride(a), Spatial.Ints(a, "padding", 0), Spatial.Ints(a, "dilation", 1),
+            a.Bool("ceilMode"), true, null),
+        ["AvgPool2d"] = a => new Pool2dOp(false, Spatial.Ints(a, "kernel", 0), PoolStride(a), Spatial.Ints(a, "padding", 0), EquatableArray.Create(1L),
+            a.Bool("ceilMode"), a.Bool("countIncludePad", true), a.Has("divisorOverride") ? a.Int("divisorOverride") : null),
+        ["AdaptiveAvgPool2d"] = a => new AdaptiveAvgPool2dOp(Spatial.Ints(a, "outputSize", 0)),
+        ["LayerNorm"] = a => new LayerNormOp(a.Dims("normalizedShape") ?? EquatableArray<Shapes.Dim>.Empty, a.Has("weight"), a.Has("bias"), a.Constant("eps", 1e-5)),
+        ["GroupNorm"] = a => new GroupNormOp(a.Int("numGroups"), a.Has("weight"), a.Has("bias"), a.Constant("eps", 1e-5)),
+        ["BatchNorm"] = a => new BatchNormOp(a.Has("training") ? a.Bool("training") : null, a.Constant("momentum", 0.1), a.Has("weight"), a.Has("bias"),
+            a.Constant("eps", 1e-5)),
+        ["Embedding"] = _ => new EmbeddingOp(),
+        ["ScaledDotProductAttention"] = a => new AttentionOp(a.Bool("causal"), a.Has("scale") ? a.Constant("scale") : null),
 
         // losses (issue 9)
+        ["NllLoss"] = a => new ClassLossOp(false, a.Reduction("reduction"), a.Has("weight"), a.Int("ignoreIndex", -100)),
+        ["BinaryCrossEntropyWithLogits"] = a => new BinaryCrossEntropyWithLogitsOp(a.Reduction("reduction"), a.Has("weight"), a.Has("posWeight")),
 
     };
+
+    /// <summary>A pooling stride as given; empty (the kernel size) when left out, [0] (reported) when not a constant.</summary>
+    private static EquatableArray<long> PoolStride(OpArguments a) =>
+        !a.Has("stride") ? EquatableArray<long>.Empty : Spatial.Ints(a, "stride", 0) is { Count: > 0 } stride ? stride : EquatableArray.Create(0L);
 
     /// <summary>The op of a tensor function for its bound arguments; null for a name with no op (numbers only, or unknown).</summary>
     public static Op? Create(string function, OpArguments arguments) => ByName.TryGetValue(function, out var make) ? make(arguments) : null;

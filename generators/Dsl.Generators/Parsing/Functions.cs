@@ -186,11 +186,34 @@ internal static class Functions
 
         // ---- nn ----
         // nn (issue 9)
+        new("Conv2d", [T("input"), T("weight"), P("bias", ArgumentKind.Tensor, FunctionParameter.Absent), P("stride", ArgumentKind.Ints, 1),
+            P("padding", ArgumentKind.Ints, 0), P("dilation", ArgumentKind.Ints, 1), P("groups", ArgumentKind.Int, 1)]),
+        new("Conv1d", [T("input"), T("weight"), P("bias", ArgumentKind.Tensor, FunctionParameter.Absent), P("stride", ArgumentKind.Int, 1),
+            P("padding", ArgumentKind.Int, 0), P("dilation", ArgumentKind.Int, 1), P("groups", ArgumentKind.Int, 1)]),
+        new("MaxPool2d", [T("x"), P("kernel", ArgumentKind.Ints), P("stride", ArgumentKind.Ints, FunctionParameter.Absent), P("padding", ArgumentKind.Ints, 0),
+            P("dilation", ArgumentKind.Ints, 1), P("ceilMode", ArgumentKind.Bool, false)]),
+        new("AvgPool2d", [T("x"), P("kernel", ArgumentKind.Ints), P("stride", ArgumentKind.Ints, FunctionParameter.Absent), P("padding", ArgumentKind.Ints, 0),
+            P("ceilMode", ArgumentKind.Bool, false), P("countIncludePad", ArgumentKind.Bool, true), P("divisorOverride", ArgumentKind.Int, FunctionParameter.Absent)]),
+        new("AdaptiveAvgPool2d", [T("x"), P("outputSize", ArgumentKind.Ints)]),
+        new("LayerNorm", [T("x"), P("normalizedShape", ArgumentKind.Ints), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),
+            P("bias", ArgumentKind.Tensor, FunctionParameter.Absent), P("eps", ArgumentKind.Constant, 1e-5)]),
+        new("GroupNorm", [T("x"), P("numGroups", ArgumentKind.Int), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),
+            P("bias", ArgumentKind.Tensor, FunctionParameter.Absent), P("eps", ArgumentKind.Constant, 1e-5)]),
+        new("BatchNorm", [T("x"), T("runningMean"), T("runningVar"), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),
+            P("bias", ArgumentKind.Tensor, FunctionParameter.Absent), P("training", ArgumentKind.Bool, FunctionParameter.Absent),
+            P("momentum", ArgumentKind.Constant, 0.1), P("eps", ArgumentKind.Constant, 1e-5)]),
+        new("Embedding", [T("weight"), T("indices")]),
+        new("ScaledDotProductAttention", [T("q"), T("k"), T("v"), P("causal", ArgumentKind.Bool, false), P("scale", ArgumentKind.Constant, FunctionParameter.Absent)]),
 
         // ---- losses ----
-        new("CrossEntropy", [T("logits"), T("labels")], roles: ["logits", "labels"]),
+        new("CrossEntropy", [T("logits"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),
+            P("ignoreIndex", ArgumentKind.Int, -100)], roles: ["logits", "labels"]),
         new("MseLoss", [T("prediction"), T("target")], roles: ["prediction", "target"]),
         // losses (issue 9)
+        new("NllLoss", [T("logProbs"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),
+            P("ignoreIndex", ArgumentKind.Int, -100)], roles: ["logProbs", "labels"]),
+        new("BinaryCrossEntropyWithLogits", [T("logits"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"),
+            P("weight", ArgumentKind.Tensor, FunctionParameter.Absent), P("posWeight", ArgumentKind.Tensor, FunctionParameter.Absent)], roles: ["logits", "targets"]),
     ];
 
     private static readonly Dictionary<string, Function> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

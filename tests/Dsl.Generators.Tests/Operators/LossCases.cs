@@ -2,5 +2,56 @@ namespace Dsl.Generators.Tests.Operators;
 
 public static partial class LanguageOpCases
 {
-    private static IEnumerable<CrossCheckCase> Losses => [];
+    private static Tensor Positive(Generator g, params long[] shape)
+    {
+        using var normal = Randn(g, shape);
+        return Ops.Exp(normal);
+    }
+
+    private static Tensor Probabilities(Generator g, params long[] shape)
+    {
+        using var normal = Randn(g, shape);
+        return Ops.Sigmoid(normal);
+    }
+
+    // Losses of scores computed from trainable parameters, with class weights, ignored targets and each reduction.
+    private static IEnumerable<CrossCheckCase> Losses =>
+    [
+        Case("NllLossMean", "[Param(4, 5)] public Tensor S;", "[Shape(4)] Tensor targets, [Shape(4, 5)] Tensor c", "NllLoss(Net.S * c, targets)",
+            g => [Labels(g, 5, 4), Randn(g, 4, 5)], "loss = F.nll_loss(Net_S * c, targets)"),
+        Case("NllLossWeightedIgnoredMean", "[Param(6, 5)] public Tensor S;", "[Shape(6)] Tensor targets, [Shape(5)] Tensor w, [Shape(6, 5)] Tensor c",
+            "NllLoss(Net.S * c, targets, weight: w, ignoreIndex: 2)",
+            g => [Labels(g, 5, 6), Positive(g, 5), Randn(g, 6, 5)], "loss = F.nll_loss(Net_S * c, targets, weight=w, ignore_index=2)"),
+        Case("NllLossNone", "[Param(4, 5)] public Tensor S;", "[Shape(4)] Tensor targets, [Shape(5)] Tensor w, [Shape(4)] Tensor d",
+            "Sum(NllLoss(Net.S, targets, Reduction.None, w) * d)",
+            g => [Labels(g, 5, 4), Positive(g, 5), Randn(g, 4)], "loss = (F.nll_loss(Net_S, targets, reduction='none', weight=w) * d).sum()"),
+        // The backward's upstream depends on S, so NllLossBackward is differentiated (its derivative is NllLoss again).
+        Case("NllLossSecondOrder", "[Param(4, 5)] public Tensor S;", "[Shape(4)] Tensor targets, [Shape(4, 5)] Tensor c",
+            "Sum(Square(Grad(Sum(Square(NllLoss(Net.S * c, targets, Reduction.None))), Net.S) * c))",
+            g => [Labels(g, 5, 4), Randn(g, 4, 5)],
+            """
+            inner = (F.nll_loss(Net_S * c, targets, reduction='none') ** 2).sum()
+            (gs,) = torch.autograd.grad(inner, Net_S, create_graph=True)
+            loss = ((gs * c) ** 2).sum()
+            """, eager: false),
+        Case("CrossEntropyWeightedIgnored", "[Param(6, 4)] public Tensor Z;", "[Shape(6)] Tensor targets, [Shape(4)] Tensor w, [Shape(6, 4)] Tensor c",
+            "CrossEntropy(Net.Z * c, targets, weight: w, ignoreIndex: 1)",
+            g => [Labels(g, 4, 6), Positive(g, 4), Randn(g, 6, 4)], "loss = F.cross_entropy(Net_Z * c, targets, weight=w, ignore_index=1)"),
+        Case("CrossEntropySum", "[Param(5, 3)] public Tensor Z;", "[Shape(5)] Tensor targets, [Shape(5, 3)] Tensor c",
+            "CrossEntropy(Net.Z * c, targets, Reduction.Sum)",
+            g => [Labels(g, 3, 5), Randn(g, 5, 3)], "loss = F.cross_entropy(Net_Z * c, targets, reduction='sum')"),
+        Case("CrossEntropyNone", "[Param(5, 3)] public Tensor Z;", "[Shape(5)] Tensor targets, [Shape(5)] Tensor d",
+            "Sum(CrossEntropy(Net.Z, targets, Reduction.None) * d)",
+            g => [Labels(g, 3, 5), Randn(g, 5)], "loss = (F.cross_entropy(Net_Z, targets, reduction='none') * d).sum()"),
+        Case("BinaryCrossEntropyWithLogits", "[Param(4, 5)] public Tensor Z;", "[Shape(4, 5)] Tensor t, [Shape(4, 5)] Tensor c",
+            "BinaryCrossEntropyWithLogits(Net.Z * c, t)",
+            g => [Probabilities(g, 4, 5), Randn(g, 4, 5)], "loss = F.binary_cross_entropy_with_logits(Net_Z * c, t)"),
+        Case("BinaryCrossEntropyWithLogitsWeighted", "[Param(4, 5)] public Tensor Z;", "[Shape(4, 5)] Tensor t, [Shape(4, 1)] Tensor w, [Shape(5)] Tensor pw",
+            "BinaryCrossEntropyWithLogits(Net.Z, t, Reduction.Sum, w, pw)",
+            g => [Probabilities(g, 4, 5), Positive(g, 4, 1), Positive(g, 5)],
+            "loss = F.binary_cross_entropy_with_logits(Net_Z, t, reduction='sum', weight=w, pos_weight=pw)"),
+        Case("BinaryCrossEntropyWithLogitsNone", "[Param(3, 4)] public Tensor Z;", "[Shape(3, 4)] Tensor t, [Shape(3, 4)] Tensor c",
+            "Sum(BinaryCrossEntropyWithLogits(Net.Z, t, Reduction.None) * c)",
+            g => [Probabilities(g, 3, 4), Randn(g, 3, 4)], "loss = (F.binary_cross_entropy_with_logits(Net_Z, t, reduction='none') * c).sum()"),
+    ];
 }

@@ -1,0 +1,178 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Ir;
+using Dsl.Generators.Shapes;
+
+namespace Dsl.Generators.Operations;
+
+/// <summary>
+/// Negative log-likelihood of class scores [N, C] against Int64 class indices [N] (NllLoss on
+/// log-probabilities), or the same after a log-softmax over the classes (CrossEntropy on logits), as
+/// torch.nn.functional.nll_loss / cross_entropy: optional class weights [C], targets equal to
+/// <see cref="IgnoreIndex"/> left out, reduction Mean (divided by the total weight of the counted
+/// targets), Sum or None (a loss per example, [N]). Inputs: scores, targets, weight if given. The
+/// targets and the weight get no gradient. The plain two-argument CrossEntropy is
+/// <see cref="CrossEntropyOp"/> (its emitted code is pinned by snapshots).
+/// </summary>
+internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight, long IgnoreIndex) : Op
+{
+    public override string Name => Logits ? "CrossEntropy" : "NllLoss";
+
+    public override string DefaultValueName => Logits ? "crossEntropy" : "nllLoss";
+
+    public override ShapeResult InferShape(ShapeContext context)
+    {
+        var scores = Logits ? "2-D logits [batch, classes]" : "2-D log-probabilities [batch, classes]";
+        if (!Spatial.TryRank(context, Name, 0, scores, out var failure, 2)) return failure;
+        if (!Spatial.TryRank(context, Name, 1, "1-D targets [batch] of class indices", out failure, 1)) return failure;
+        var (x, targets) = (context.Shape(0), context.Shape(1));
+        if (!context.Unifier.Unify(x[0], targets[0]))
+        {
+            return ShapeResult.Fail(DiagnosticCatalog.LabelsShape, Name, "the " + (Logits ? "logits" : "log-probabilities") + " '" + context.Label(0) + "'", x.ToString(),
+                "the targets '" + context.Label(1) + "'", targets.ToString());
+        }
+        if (HasWeight && !Spatial.TryShape(context, Name, 2, "class weight", SymShape.Of(x[1]), out failure)) return failure;
+        return ShapeResult.Tensor(Reduction == "None" ? SymShape.Of(context.Unifier.Resolve(x[0])) : SymShape.Scalar);
+    }
+
+    /// <summary>Saved for the backward pass: the log-probabilities (cross-entropy only) and nll_loss's total weight.</summary>
+    public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) => Logits
+        ? [new AuxiliaryBuffer("LogProbs", nodeOf(node.Inputs[0]).Shape), new AuxiliaryBuffer("TotalWeight", SymShape.Scalar)]
+        : [new AuxiliaryBuffer("TotalWeight", SymShape.Scalar)];
+
+    internal EmitArg Weight(Node node, int offset) => HasWeight ? EmitArg.Value(node.Inputs[offset]) : EmitArg.Null;
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var scores = node.Inputs[0];
+        if (!builder.IsActive(scores)) return;
+        // Inputs of the backward: upstream, scores, targets, weight?, the forward node.
+        var inputs = new[] { gradient }.Concat(node.Inputs).Append(node.Id).ToArray();
+        builder.Accumulate(scores, builder.Add(new ClassLossBackwardOp(this), builder.GradientName(scores), inputs));
+    }
+
+    public override void Emit(IEmitContext context, Node node)
+    {
+        var scores = EmitArg.Value(node.Inputs[0]);
+        if (Logits)
+        {
+            context.Call("LogSoftmax", scores, EmitArg.Long(1), EmitArg.Auxiliary(node, "LogProbs"));
+            scores = EmitArg.Auxiliary(node, "LogProbs");
+        }
+        context.Call("NllLoss", scores, EmitArg.Value(node.Inputs[1]), EmitArg.Reduction(Reduction), Weight(node, 2), EmitArg.Long(IgnoreIndex),
+            EmitArg.Output(node), EmitArg.Auxiliary(node, "TotalWeight"));
+    }
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        Name + "(" + nameOf(node.Inputs[0]) + ", " + nameOf(node.Inputs[1]) + (HasWeight ? ", weight " + nameOf(node.Inputs[2]) : "")
+        + (Reduction == "Mean" ? "" : ", " + Reduction.ToLowerInvariant()) + (IgnoreIndex == -100 ? "" : ", ignoring " + IgnoreIndex.ToString(CultureInfo.InvariantCulture)) + ")";
+}
+
+/// <summary>
+/// d loss / d scores of a <see cref="ClassLossOp"/>: nll_loss_backward (then log_softmax_backward for
+/// logits). Inputs: upstream, scores, targets, weight?, the forward node. For NllLoss it is linear in
+/// the upstream gradient and independent of the scores, so its own derivative is NllLoss again.
+/// </summary>
+internal sealed record ClassLossBackwardOp(ClassLossOp Forward) : Op
+{
+    public override string Name => Forward.Name + "Backward";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) =>
+        Forward.Logits ? [new AuxiliaryBuffer("LogProbsGradient", node.Shape)] : [];
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var g = node.Inputs[0];
+        if (!builder.IsActive(g)) return;
+        if (Forward.Logits) throw new MissingDerivativeException(Name);
+        var forwardInputs = new List<int> { gradient, node.Inputs[2] };
+        if (Forward.HasWeight) forwardInputs.Add(node.Inputs[3]);
+        builder.Accumulate(g, builder.Add(Forward, builder.GradientName(g), forwardInputs.ToArray()));
+    }
+
+    public override void Emit(IEmitContext context, Node node)
+    {
+        var forward = context.Node(node.Inputs[node.Inputs.Count - 1]);
+        var logProbs = Forward.Logits ? EmitArg.Auxiliary(forward, "LogProbs") : EmitArg.Value(node.Inputs[1]);
+        var into = Forward.Logits ? EmitArg.Auxiliary(node, "LogProbsGradient") : EmitArg.Output(node);
+        context.Call("NllLossBackward", EmitArg.Value(node.Inputs[0]), logProbs, EmitArg.Value(node.Inputs[2]), EmitArg.Auxiliary(forward, "TotalWeight"),
+            EmitArg.Reduction(Forward.Reduction), Forward.Weight(node, 3), EmitArg.Long(Forward.IgnoreIndex), into);
+        if (Forward.Logits) context.Call("LogSoftmaxBackward", into, logProbs, EmitArg.Long(1), EmitArg.Output(node));
+    }
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        "∂" + Forward.Name + "/∂" + nameOf(node.Inputs[1]) + " ᵀ " + nameOf(node.Inputs[0]);
+}
+
+/// <summary>
+/// Binary cross-entropy on logits, computed stably (torch.nn.functional.binary_cross_entropy_with_logits):
+/// -w·[pw·t·log σ(x) + (1 - t)·log(1 - σ(x))], targets of the logits' shape, weight broadcast over
+/// it, posWeight per class (the last axis); reduction Mean, Sum or None (the logits' shape).
+/// Inputs: logits, targets, weight?, posWeight?. Only the logits get a gradient.
+/// </summary>
+internal sealed record BinaryCrossEntropyWithLogitsOp(string Reduction, bool HasWeight, bool HasPosWeight) : Op
+{
+    public override string Name => "BinaryCrossEntropyWithLogits";
+
+    public override string DefaultValueName => "bce";
+
+    public override ShapeResult InferShape(ShapeContext context)
+    {
+        if (context.IsNumber(0)) return ShapeResult.Fail(DiagnosticCatalog.ScalarWhereTensor, Name, context.Label(0));
+        var logits = context.Shape(0);
+        if (!Spatial.TryShape(context, Name, 1, "targets", logits, out var failure)) return failure;
+        for (var i = 2; i < context.Count; i++)
+        {
+            var role = i == 2 && HasWeight ? "weight" : "posWeight";
+            if (Broadcasting.Broadcast(context.Unifier, context.Shape(i), logits, out _, out _, out _) is not { } shape
+                || Broadcasting.NeedsReduction(context.Unifier.Resolve(logits), shape))
+            {
+                return ShapeResult.Fail(DiagnosticCatalog.BadArgument, Name, "the " + role + " '" + context.Label(i) + "' " + context.Shape(i)
+                    + " must broadcast to the logits' shape " + logits);
+            }
+        }
+        return ShapeResult.Tensor(Reduction == "None" ? logits : SymShape.Scalar);
+    }
+
+    internal EmitArg[] Settings(Node node, int offset) =>
+    [
+        EmitArg.Reduction(Reduction),
+        HasWeight ? EmitArg.Value(node.Inputs[offset]) : EmitArg.Null,
+        HasPosWeight ? EmitArg.Value(node.Inputs[offset + (HasWeight ? 1 : 0)]) : EmitArg.Null,
+    ];
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var logits = node.Inputs[0];
+        if (builder.IsActive(node.Inputs[1])) throw new MissingDerivativeException(Name + " for its targets");
+        if (!builder.IsActive(logits)) return;
+        var inputs = new[] { gradient }.Concat(node.Inputs).ToArray();
+        builder.Accumulate(logits, builder.Add(new BinaryCrossEntropyWithLogitsBackwardOp(this), builder.GradientName(logits), inputs));
+    }
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), .. Settings(node, 2), EmitArg.Output(node)]);
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        "bce_with_logits(" + string.Join(", ", node.Inputs.Select(nameOf)) + (Reduction == "Mean" ? "" : ", " + Reduction.ToLowerInvariant()) + ")";
+}
+
+/// <summary>Its gradient for the logits. Inputs: upstream, logits, targets, weight?, posWeight?.</summary>
+internal sealed record BinaryCrossEntropyWithLogitsBackwardOp(BinaryCrossEntropyWithLogitsOp Forward) : Op
+{
+    public override string Name => "BinaryCrossEntropyWithLogitsBackward";
+
+    public override string DefaultValueName => "bceBackward";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), EmitArg.Value(node.Inputs[2]), .. Forward.Settings(node, 3), EmitArg.Output(node)]);
+
+    public override string Math(Node node, Func<int, string> nameOf) => "∂bce/∂" + nameOf(node.Inputs[1]) + " ᵀ " + nameOf(node.Inputs[0]);
+}
