@@ -28,6 +28,8 @@ public static partial class Trainer
         private MetricPoint? _bestPoint;
         private int _sinceImprovement;
         private string? _lastCheckpoint;
+        private long _reportedAtStep = -1;
+        private readonly Stopwatch _sinceReport = new();
         private Tensor[]? _gradients;
         private readonly int[] _labelInputs;
         private long _ignoredInBatch;
@@ -69,6 +71,15 @@ public static partial class Trainer
             var declared = experiment.Metrics.FirstOrDefault(m => name.EndsWith("." + MetricName(m.Name), StringComparison.Ordinal));
             return (name, declared is null ? MetricHistory.LowerIsBetter(name) : !declared.HigherIsBetter);
         }
+
+        /// <summary>
+        /// Whether an epoch's end rewrites report.html: the first time, when the run has grown by a tenth
+        /// since the last write, or when a minute has passed. Rendering reads the whole history, so writing
+        /// at every epoch made Fit's allocation quadratic in its length; this keeps it linear (a geometric
+        /// schedule) while the page is never more than a minute behind. The run's end always writes it.
+        /// </summary>
+        private bool ReportDue(long step) =>
+            _reportedAtStep < 0 || step >= _reportedAtStep + Math.Max(1, _reportedAtStep / 10) || _sinceReport.Elapsed >= TimeSpan.FromMinutes(1);
 
         public FitReport Execute()
         {
@@ -181,7 +192,12 @@ public static partial class Trainer
                 if (_folder is not null)
                 {
                     Checkpoint(end);
-                    _folder.WriteReport(_experiment.Name);
+                    if (ReportDue(step))
+                    {
+                        _folder.WriteReport(_experiment.Name);
+                        _reportedAtStep = step;
+                        _sinceReport.Restart();
+                    }
                 }
             }
 
