@@ -189,8 +189,9 @@ internal sealed partial class DeclarationParser
         CheckLearningRate(plainGradientDescent: losses.Length == 1 && steps.Length == 0 && rules.Count == 0);
         if (losses.Length + steps.Length == 1)
         {
-            if (losses.Length == 1) loss = ParseMethod(losses[0], losses[0].Name, BodyKind.Loss);
-            else step = ParseMethod(steps[0], steps[0].Name, BodyKind.Step);
+            // A [Loss]'s or [Step]'s tensor parameters may leave out [Shape]: lowering infers it from a Forward or loss they are passed to.
+            if (losses.Length == 1) loss = ParseMethod(losses[0], losses[0].Name, BodyKind.Loss, requireShapes: false);
+            else step = ParseMethod(steps[0], steps[0].Name, BodyKind.Step, requireShapes: false);
         }
         else
         {

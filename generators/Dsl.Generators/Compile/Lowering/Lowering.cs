@@ -92,6 +92,13 @@ internal sealed partial class Lowering
 
         public Dictionary<string, int> Values { get; } = new(System.StringComparer.Ordinal);
 
+        /// <summary>
+        /// Tensor parameters of the entry method declared without [Shape], waiting for the first use that
+        /// fixes their shape (an argument of a Forward, the labels or target of a loss), with the method
+        /// whose dims their free names belong to.
+        /// </summary>
+        public Dictionary<string, (ParameterSpec Parameter, string InputScope)> Unshaped { get; } = new(System.StringComparer.Ordinal);
+
         /// <summary>Number fields visible by bare name, with their C# expression.</summary>
         public Dictionary<string, NumberOp> Numbers { get; } = new(System.StringComparer.Ordinal);
 
@@ -143,6 +150,16 @@ internal sealed partial class Lowering
     }
 
     public int Number(double value) => NumberNode(NumberOp.Constant(value));
+
+    /// <summary>Makes the input node of a parameter declared without [Shape], now that a use fixed its shape.</summary>
+    private int BindUnshaped(string name, SymShape shape, Scope scope)
+    {
+        var node = Graph.Add(new InputOp(name), [], shape, ValueKind.Tensor, name, NamePriority.Fixed);
+        Inputs.Add(new InputInfo(name, node, shape));
+        scope.Unshaped.Remove(name);
+        scope.Values[name] = node;
+        return node;
+    }
 
     private int NumberNode(NumberOp number) =>
         Graph.Add(number, [], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Fixed);

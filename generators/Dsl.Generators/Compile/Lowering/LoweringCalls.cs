@@ -201,6 +201,11 @@ internal sealed partial class Lowering
             case ArgumentKind.Value:
             case ArgumentKind.Number:
             {
+                if (expr is NameExpr passed && !scope.Values.ContainsKey(passed.Name) && scope.Unshaped.ContainsKey(passed.Name)
+                    && InferredShape(function, parameter, arguments) is { } inferred)
+                {
+                    BindUnshaped(passed.Name, inferred, scope);
+                }
                 if (expr is ListExpr or BoolExpr or StringExpr) return Bad("must be a " + (parameter.Kind == ArgumentKind.Number ? "number" : "tensor") + ", but '" + Written() + "' is a setting");
                 var value = lowered ?? LowerExpression(expr, scope);
                 if (value is null) return false;
@@ -276,6 +281,25 @@ internal sealed partial class Lowering
             default:
                 return Bad("is of a kind the generator does not know");
         }
+    }
+
+    /// <summary>
+    /// The shape a loss fixes for its labels or target given the prediction already bound (its first
+    /// input): class indices drop the class axis ([N, C] → [N], [N, C, d...] → [N, d...]); a target has
+    /// the prediction's shape. Null for other parameters.
+    /// </summary>
+    private SymShape? InferredShape(Functions.Function function, FunctionParameter parameter, OpArguments arguments)
+    {
+        var index = IndexOf(function, parameter.Name);
+        if (index < 1 || index >= function.Roles.Length || arguments.InputsOf(function.Parameters[0].Name).Count != 1) return null;
+        var prediction = Unifier.Resolve(Graph[arguments.Inputs[arguments.InputsOf(function.Parameters[0].Name).First]].Shape);
+        return function.Roles[index] switch
+        {
+            "labels" when prediction.Rank >= 2 => new SymShape(prediction.Dims.Where((_, axis) => axis != 1).ToEquatableArray()),
+            "labels" => SymShape.Scalar,
+            "target" or "targets" => prediction,
+            _ => null,
+        };
     }
 
     /// <summary>

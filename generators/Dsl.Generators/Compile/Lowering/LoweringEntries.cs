@@ -34,7 +34,12 @@ internal sealed partial class Lowering
         {
             if (parameter.IsTensor)
             {
-                if (!parameter.HasShape) return null;
+                if (!parameter.HasShape)
+                {
+                    if (self is not null) return null;
+                    scope.Unshaped[parameter.Name] = (parameter, inputScope);
+                    continue;
+                }
                 var dims = parameter.Shape.Select(d => d.IsConstant ? Dim.Constant(d.Constant)
                     : self is not null && self.Dims.TryGetValue(d.Name!, out var modelDim) ? modelDim
                     : Dim.Symbol(inputScope, d.Name!)).ToArray();

@@ -115,6 +115,12 @@ internal sealed partial class Lowering
     private int? LowerName(NameExpr name, Scope scope)
     {
         if (scope.Values.TryGetValue(name.Name, out var value)) return value;
+        if (scope.Unshaped.TryGetValue(name.Name, out var unshaped))
+        {
+            // Used before anything fixed its shape: it needs its [Shape].
+            Report(DiagnosticCatalog.MissingShape, scope.Location(unshaped.Parameter.Loc), name.Name, scope.Method);
+            return null;
+        }
         if (scope.Self is { } self)
         {
             if (self.Spec.Params.Any(p => p.Name == name.Name)) return ParameterRead(self.Receiver + name.Name, scope);
@@ -290,6 +296,15 @@ internal sealed partial class Lowering
         for (var i = 0; i < forward.Parameters.Count; i++)
         {
             var parameter = forward.Parameters[i];
+            if (parameter.IsTensor && parameter.HasShape && call.Arguments[i] is NameExpr passed && !scope.Values.ContainsKey(passed.Name)
+                && scope.Unshaped.TryGetValue(passed.Name, out var unshaped))
+            {
+                // images passed to Net.Forward(images) without a [Shape]: Forward's declared shape, the model's dims resolved.
+                var dims = parameter.Shape.Select(d => d.IsConstant ? Dim.Constant(d.Constant)
+                    : instance.Dims.TryGetValue(d.Name!, out var modelDim) ? Unifier.Resolve(modelDim)
+                    : Dim.Symbol(unshaped.InputScope, d.Name!)).ToArray();
+                BindUnshaped(passed.Name, SymShape.Of(dims), scope);
+            }
             var value = LowerExpression(call.Arguments[i], scope);
             if (value is null) return null;
             var label = AstPrinter.Print(call.Arguments[i]);
