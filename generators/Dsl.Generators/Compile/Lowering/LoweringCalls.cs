@@ -335,18 +335,7 @@ internal sealed partial class Lowering
             case NameExpr name when scope.Self is { } self && self.Dims.TryGetValue(name.Name, out var dim) && Unifier.Resolve(dim).IsConstant:
                 return Unifier.Resolve(dim).Value;
             case BinaryExpr binary:
-            {
-                var left = ConstantNumber(binary.Left, scope);
-                var right = ConstantNumber(binary.Right, scope);
-                if (left is null || right is null) return null;
-                return binary.Operator switch
-                {
-                    BinaryOperator.Add => left + right,
-                    BinaryOperator.Subtract => left - right,
-                    BinaryOperator.Multiply => left * right,
-                    _ => right == 0 ? null : left / right,
-                };
-            }
+                return Arithmetic(binary.Operator, ConstantNumber(binary.Left, scope), ConstantNumber(binary.Right, scope));
             default:
                 return null;
         }
@@ -363,20 +352,22 @@ internal sealed partial class Lowering
             case NumberNegateOp:
                 return -Fold(node.Inputs[0]);
             case NumberArithmeticOp arithmetic:
-            {
-                var left = Fold(node.Inputs[0]);
-                var right = Fold(node.Inputs[1]);
-                if (left is null || right is null) return null;
-                return arithmetic.Operator switch
-                {
-                    BinaryOperator.Add => left + right,
-                    BinaryOperator.Subtract => left - right,
-                    BinaryOperator.Multiply => left * right,
-                    _ => right == 0 ? null : left / right,
-                };
-            }
+                return Arithmetic(arithmetic.Operator, Fold(node.Inputs[0]), Fold(node.Inputs[1]));
             default:
                 return null;
         }
+    }
+
+    /// <summary>left ∘ right when both are known (null for an unknown operand or a division by zero).</summary>
+    private static double? Arithmetic(BinaryOperator op, double? left, double? right)
+    {
+        if (left is null || right is null) return null;
+        return op switch
+        {
+            BinaryOperator.Add => left + right,
+            BinaryOperator.Subtract => left - right,
+            BinaryOperator.Multiply => left * right,
+            _ => right == 0 ? null : left / right,
+        };
     }
 }
