@@ -59,12 +59,17 @@ public sealed class ShapeCopyCatalog : OpCatalog
         Copy("expand-middle", "x.expand(4, 5, 3)", X(4, 1, 3), x => Ops.Expand(x, 4, 5, 3), Kernels.Expand),
         Copy("narrow", "x.narrow(1, 1, 2)", X(4, 5), x => Ops.Narrow(x, 1, 1, 2), (x, o) => Kernels.Narrow(x, 1, 1, o)),
         Copy("narrow-negative-dim-and-start", "x.narrow(-1, -3, 2)", X(2, 4, 5), x => Ops.Narrow(x, -1, 2, 2), (x, o) => Kernels.Narrow(x, -1, -3, o)),
+        Copy("slice-step", "x[:, 1::2]", X(4, 7), x => Ops.Slice(x, 1, 1, null, 2), (x, o) => Kernels.Slice(x, 1, 1, 2, o)),
+        Copy("slice-negative-start-step-3", "x[-5::3]", X(6, 3), x => Ops.Slice(x, 0, -5, null, 3), (x, o) => Kernels.Slice(x, 0, -5, 3, o)),
+        Copy("slice-step-1", "x[:, :, 2:4]", X(2, 3, 5), x => Ops.Slice(x, 2, 2, 4), (x, o) => Kernels.Slice(x, -1, 2, 1, o)),
         Copy("select", "x.select(1, 2)", X(3, 4, 5), x => Ops.Select(x, 1, 2), (x, o) => Kernels.Select(x, 1, 2, o)),
         Copy("select-negative-index", "x.select(0, -1)", X(3, 4), x => Ops.Select(x, 0, -1), (x, o) => Kernels.Select(x, 0, -1, o)),
         Copy("select-last-dim", "x[..., 0]", X(2, 3, 4), x => Ops.Select(x, -1, 0), (x, o) => Kernels.Select(x, -1, 0, o)),
 
         Scatter("narrow-backward", "x.narrow(1, 1, 2)", XG([4, 5], [4, 2]), (i, o) => Kernels.NarrowBackward(i["g"], 1, 1, o)),
         Scatter("narrow-backward-negative", "x.narrow(-1, -3, 2)", XG([2, 3, 5], [2, 3, 2]), (i, o) => Kernels.NarrowBackward(i["g"], -1, -3, o)),
+        Scatter("slice-backward-step", "x[:, 1::2]", XG([4, 7], [4, 3]), (i, o) => Kernels.SliceBackward(i["g"], 1, 1, 2, o)),
+        Scatter("slice-backward-negative-start", "x[-5::3]", XG([6, 3], [2, 3]), (i, o) => Kernels.SliceBackward(i["g"], 0, -5, 3, o)),
         Scatter("select-backward", "x.select(1, 2)", XG([3, 4, 5], [3, 5]), (i, o) => Kernels.SelectBackward(i["g"], 1, 2, o)),
         Scatter("select-backward-negative", "x.select(0, -1)", XG([3, 4], [4]), (i, o) => Kernels.SelectBackward(i["g"], 0, -1, o)),
         Scatter("index-select-backward-repeats", "torch.index_select(x, 1, idx)",
@@ -126,6 +131,9 @@ public sealed class ShapeCopyOpTests(TorchCaseFixture<ShapeCopyCatalog> torch) :
         Fails(() => Kernels.Narrow(x, 2, 0, otherRows), "narrow", "[5, 3, 2]", "on every dim except 2");
         using var selected = Tensor.Empty([2, 4]);
         Fails(() => Kernels.Select(x, 1, 3, selected), "select", "index 3 out of range");
+        using var sliced = Tensor.Empty([2, 3, 3]);
+        Fails(() => Kernels.Slice(x, 2, 1, 2, sliced), "slice", "3 elements from 1 with step 2", "[2, 3, 4]");
+        Fails(() => Kernels.Slice(x, 2, 0, 0, sliced), "slice", "step must be positive");
     }
 
     [Fact]
@@ -182,6 +190,8 @@ public sealed class ShapeCopyOpTests(TorchCaseFixture<ShapeCopyCatalog> torch) :
             Kernels.Select(x, 1, 0, selected);
             Kernels.NarrowBackward(narrowed, 2, 1, gradX);
             Kernels.SelectBackward(selected, 1, 0, gradX);
+            Kernels.Slice(x, 2, 0, 2, narrowed);
+            Kernels.SliceBackward(narrowed, 2, 1, 2, gradX);
             Kernels.IndexSelectBackward(indexGrad, 2, index, gradX);
             Kernels.GatherBackward(x, 2, gatherIndex, gradX);
             Kernels.MatMul(x, x, scores, false, true);

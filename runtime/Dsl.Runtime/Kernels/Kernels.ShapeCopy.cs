@@ -4,7 +4,7 @@ namespace Dsl;
 
 // Copying forms of the shape ops, for generated steps (which hold buffers, not views), and the
 // backward scatters of the slicing and indexing ops. Where the output's shape carries information
-// (Reshape's and Expand's target, Narrow's length, a backward op's input shape) a wrong shape is an
+// (Reshape's and Expand's target, Narrow's and Slice's length, a backward op's input shape) a wrong shape is an
 // error naming both shapes; the others resize a wrong output, as libtorch's out= forms do.
 public static unsafe partial class Kernels
 {
@@ -33,6 +33,10 @@ public static unsafe partial class Kernels
     public static void Narrow(Tensor x, long dim, long start, Tensor output) =>
         Status.Check(NativeMethods.dsl_narrow_out(output.Handle, x.Handle, dim, start), "narrow", x, output);
 
+    /// <summary>output = x's elements start, start + step, … along <paramref name="dim"/>, output.size(dim) of them (<c>x[start::step]</c>; negative start counts from the end).</summary>
+    public static void Slice(Tensor x, long dim, long start, long step, Tensor output) =>
+        Status.Check(NativeMethods.dsl_slice_out(output.Handle, x.Handle, dim, start, step), "slice", x, output);
+
     /// <summary>output = x at position <paramref name="index"/> along <paramref name="dim"/> (that dim removed; negative counts from the end).</summary>
     public static void Select(Tensor x, long dim, long index, Tensor output) =>
         Status.Check(NativeMethods.dsl_select_out(output.Handle, x.Handle, dim, index), "select", x, output);
@@ -40,6 +44,10 @@ public static unsafe partial class Kernels
     /// <summary>output (the forward input's shape) = zeros with <paramref name="grad"/> copied into the narrowed slice.</summary>
     public static void NarrowBackward(Tensor grad, long dim, long start, Tensor output) =>
         Status.Check(NativeMethods.dsl_narrow_backward_out(output.Handle, grad.Handle, dim, start), "narrow_backward", grad, output);
+
+    /// <summary>output (the forward input's shape) = zeros with <paramref name="grad"/> copied into the elements start, start + step, … along <paramref name="dim"/>.</summary>
+    public static void SliceBackward(Tensor grad, long dim, long start, long step, Tensor output) =>
+        Status.Check(NativeMethods.dsl_slice_backward_out(output.Handle, grad.Handle, dim, start, step), "slice_backward", grad, output);
 
     /// <summary>output (the forward input's shape) = zeros with <paramref name="grad"/> at position <paramref name="index"/> along <paramref name="dim"/>.</summary>
     public static void SelectBackward(Tensor grad, long dim, long index, Tensor output) =>

@@ -10,6 +10,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int dsl_transpose_out(IntPtr output, IntPtr x, long dim0, long dim1);
     [LibraryImport(Lib)] internal static partial int dsl_expand_out(IntPtr output, IntPtr x);
     [LibraryImport(Lib)] internal static partial int dsl_narrow_out(IntPtr output, IntPtr x, long dim, long start);
+    [LibraryImport(Lib)] internal static partial int dsl_slice_out(IntPtr output, IntPtr x, long dim, long start, long step);
+    [LibraryImport(Lib)] internal static partial int dsl_slice_backward_out(IntPtr output, IntPtr grad, long dim, long start, long step);
     [LibraryImport(Lib)] internal static partial int dsl_select(IntPtr x, long dim, long index, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int dsl_select_out(IntPtr output, IntPtr x, long dim, long index);
     [LibraryImport(Lib)] internal static partial int dsl_narrow_backward_out(IntPtr output, IntPtr grad, long dim, long start);

@@ -1,9 +1,9 @@
 // Copying forms of the shape ops, for generated steps (which hold buffers, never views): reshape,
-// permute, transpose, expand, narrow and select write their result into the caller's buffer, and
-// the backward scatters of narrow, select, index_select and gather write the input gradient.
+// permute, transpose, expand, narrow, slice and select write their result into the caller's buffer,
+// and the backward scatters of narrow, slice, select, index_select and gather write the input gradient.
 //
 // The output's shape is part of the request where it carries information (reshape's target,
-// expand's target, narrow's length, the backward ops' input shape), so a wrong one is an error
+// expand's target, narrow's and slice's length, the backward ops' input shape), so a wrong one is an error
 // naming both shapes rather than a silent resize.
 #include "common.h"
 
@@ -86,6 +86,25 @@ DSL_EXPORT dsl_narrow_out(dsl_tensor out, dsl_tensor x, int64_t dim, int64_t sta
   });
 }
 
+// out = x[start : : step] along `dim`, out.size(dim) elements (x.narrow when step is 1).
+DSL_EXPORT dsl_slice_out(dsl_tensor out, dsl_tensor x, int64_t dim, int64_t start, int64_t step) {
+  DSL_TRY({
+    auto& result = T(out);
+    auto& input = T(x);
+    TORCH_CHECK(step > 0, "slice: the step must be positive, but it is ", step);
+    TORCH_CHECK(input.dim() > 0, "slice: x must have at least 1 dimension, but it is a scalar");
+    dim = at::maybe_wrap_dim(dim, input.dim());
+    check_same_except("slice", "input", input, result, dim);
+    const auto length = result.size(dim);
+    const auto size = input.size(dim);
+    if (start < 0) start += size;
+    const auto last = start + (length - 1) * step;
+    TORCH_CHECK(start >= 0 && (length == 0 || last < size), "slice: ", length, " elements from ", start, " with step ",
+                step, " along dim ", dim, " do not fit in x ", input.sizes(), " (size ", size, ")");
+    result.copy_(input.slice(dim, start, length == 0 ? start : last + 1, step));
+  });
+}
+
 // A view of x at position `index` along `dim` (that dim removed); negative indices count from the end.
 DSL_EXPORT dsl_select(dsl_tensor x, int64_t dim, int64_t index, dsl_tensor* out) {
   DSL_TRY(*out = wrap(at::select(T(x), dim, index)));
@@ -110,6 +129,25 @@ DSL_EXPORT dsl_narrow_backward_out(dsl_tensor out, dsl_tensor grad, int64_t dim,
                 " from position ", start, " along dim ", dim, " does not fit in the output ", result.sizes());
     result.zero_();
     result.narrow(dim, start, g.size(dim)).copy_(g);
+  });
+}
+
+DSL_EXPORT dsl_slice_backward_out(dsl_tensor out, dsl_tensor grad, int64_t dim, int64_t start, int64_t step) {
+  DSL_TRY({
+    auto& result = T(out);
+    auto& g = T(grad);
+    TORCH_CHECK(step > 0, "slice_backward: the step must be positive, but it is ", step);
+    TORCH_CHECK(result.dim() > 0, "slice_backward: the output must have at least 1 dimension");
+    dim = at::maybe_wrap_dim(dim, result.dim());
+    check_same_except("slice_backward", "gradient", g, result, dim);
+    const auto length = g.size(dim);
+    const auto size = result.size(dim);
+    if (start < 0) start += size;
+    const auto last = start + (length - 1) * step;
+    TORCH_CHECK(start >= 0 && (length == 0 || last < size), "slice_backward: the gradient ", g.sizes(), " from position ",
+                start, " with step ", step, " along dim ", dim, " does not fit in the output ", result.sizes());
+    result.zero_();
+    result.slice(dim, start, length == 0 ? start : last + 1, step).copy_(g);
   });
 }
 
