@@ -51,6 +51,15 @@ internal static class OpCatalog
         ["Le"] = _ => new CompareOp("Le"),
         ["Eq"] = _ => new CompareOp("Eq"),
         ["Ne"] = _ => new CompareOp("Ne"),
+        ["Softplus"] = _ => new SoftplusOp(),
+        ["LeakyRelu"] = _ => new LeakyReluOp(),
+        ["Elu"] = _ => new EluOp(),
+        ["LogSigmoid"] = _ => new LogSigmoidOp(),
+        ["Erf"] = _ => new ErfOp(),
+        ["Log1p"] = _ => new Log1pOp(),
+        ["Expm1"] = _ => new Expm1Op(),
+        ["Sin"] = _ => new SinOp(),
+        ["Cos"] = _ => new CosOp(),
 
         // reductions (issue 9)
         ["Max"] = _ => new MaxOp(),

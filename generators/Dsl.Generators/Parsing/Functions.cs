@@ -135,6 +135,15 @@ internal static class Functions
         Compare("Le"),
         Compare("Eq"),
         Compare("Ne"),
+        new("Softplus", [T("x"), P("beta", ArgumentKind.Number, 1.0), P("threshold", ArgumentKind.Number, 20.0)]),
+        new("LeakyRelu", [T("x"), P("negativeSlope", ArgumentKind.Number, 0.01)]),
+        new("Elu", [T("x"), P("alpha", ArgumentKind.Number, 1.0)]),
+        Unary("LogSigmoid"),
+        Unary("Erf"),
+        Unary("Log1p"),
+        Unary("Expm1"),
+        Unary("Sin"),
+        Unary("Cos"),
 
         // ---- reductions ----
         new("Sum", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
