@@ -120,3 +120,44 @@ public sealed class ElementwiseDiagnosticTests
     [Fact]
     public void Argmax_AxisOutOfRange() => AssertDiagnostic("x * Argmax(x, 2)", "DSL0108", "Argmax: axis 2 is out of range for x, which is [Batch, 3] (rank 2: axes -2..1)", "Argmax(x, 2)");
 }
+
+/// <summary>Misuse of the activations that take number settings.</summary>
+public sealed class ActivationDiagnosticTests
+{
+    private static void AssertDiagnostic(string body, string id, string message, string text)
+    {
+        var run = GeneratorHarness.Run($$"""
+            [Model]
+            public partial class Probe
+            {
+                public Tensor Forward([Shape("Batch", 3)] Tensor x, [Shape("Batch", 4)] Tensor y) => {{body}};
+            }
+            """);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        var tree = run.Input.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(text, tree.GetText().ToString(diagnostic.Location.SourceSpan));
+    }
+
+    [Fact]
+    public void Softplus_BetaIsANumber() => AssertDiagnostic("Softplus(x, beta: y)", "DSL0020", "Softplus: 'beta' must be a number, but 'y' is a tensor", "y");
+
+    [Fact]
+    public void LeakyRelu_SlopeIsANumber() => AssertDiagnostic("LeakyRelu(x, [0.1])", "DSL0020", "LeakyRelu: 'negativeSlope' must be a number, but '[0.1]' is a setting", "[0.1]");
+
+    [Fact]
+    public void Elu_AlphaIsANumber() => AssertDiagnostic("Elu(x, alpha: true)", "DSL0020", "Elu: 'alpha' must be a number, but 'true' is a setting", "true");
+
+    [Theory]
+    [InlineData("Softplus")]
+    [InlineData("LeakyRelu")]
+    [InlineData("Elu")]
+    [InlineData("LogSigmoid")]
+    [InlineData("Erf")]
+    [InlineData("Log1p")]
+    [InlineData("Expm1")]
+    [InlineData("Sin")]
+    [InlineData("Cos")]
+    public void NeedsATensor(string op) => AssertDiagnostic("x * " + op + "(0.5)", "DSL0107", op + " needs a tensor for '0.5' but got a number", op + "(0.5)");
+}
