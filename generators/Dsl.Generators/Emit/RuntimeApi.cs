@@ -97,6 +97,10 @@ internal static class RuntimeApi
         // reductions (issue 9)
         ("Dsl.Kernels", "Max", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "Amax", ["Tensor", "ReadOnlySpan`1", "Boolean", "Tensor"]),
+        ("Dsl.Kernels", "Min", ["Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Amin", ["Tensor", "ReadOnlySpan`1", "Boolean", "Tensor"]),
+        ("Dsl.Kernels", "Norm", ["Tensor", "Double", "ReadOnlySpan`1", "Boolean", "Tensor"]),
+        ("Dsl.Kernels", "NormBackward", ["Tensor", "Tensor", "Tensor", "Double", "ReadOnlySpan`1", "Boolean", "Tensor"]),
         ("Dsl.Kernels", "LogSumExp", ["Tensor", "Tensor"]),
         ("Dsl.Kernels", "LogSumExp", ["Tensor", "ReadOnlySpan`1", "Boolean", "Tensor"]),
         ("Dsl.Kernels", "Var", ["Tensor", "Boolean", "Tensor"]),

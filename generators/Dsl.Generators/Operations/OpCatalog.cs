@@ -64,6 +64,9 @@ internal static class OpCatalog
         // reductions (issue 9)
         ["Max"] = _ => new MaxOp(),
         ["Amax"] = a => new AmaxOp(a.Axes("dim"), a.Bool("keepdim")),
+        ["Min"] = _ => new MinOp(),
+        ["Amin"] = a => new AminOp(a.Axes("dim"), a.Bool("keepdim")),
+        ["Norm"] = a => new NormOp(a.Constant("p", 2), a.Axes("dims"), a.Bool("keepdim")),
         ["LogSumExp"] = a => new LogSumExpOp(a.Axes("dim"), a.Bool("keepdim")),
         ["Var"] = a => new VarOp(a.Axes("dim"), a.Bool("unbiased", true), a.Bool("keepdim")),
         ["Softmax"] = a => new SoftmaxOp(a.Int("dim")),

@@ -151,6 +151,9 @@ internal static class Functions
         // reductions (issue 9)
         new("Max", [T("x")]),
         new("Amax", [T("x"), P("dim", ArgumentKind.Ints), P("keepdim", ArgumentKind.Bool, false)]),
+        new("Min", [T("x")]),
+        new("Amin", [T("x"), P("dim", ArgumentKind.Ints), P("keepdim", ArgumentKind.Bool, false)]),
+        new("Norm", [T("x"), P("p", ArgumentKind.Constant, 2.0), P("dims", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
         new("LogSumExp", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
         new("Var", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("unbiased", ArgumentKind.Bool, true), P("keepdim", ArgumentKind.Bool, false)]),
         new("Softmax", [T("x"), P("dim", ArgumentKind.Int)]),
