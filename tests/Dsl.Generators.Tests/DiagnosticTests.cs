@@ -94,7 +94,7 @@ public sealed class DiagnosticTests
                 if (step > 10) param -= LearningRate * grad;
             }
         }
-        """), "DSL0003", "The 'if' statement 'if (step > 10) param -= LearningRate * grad;' is not supported in 'Update'; an [Update] body may use numbers, 'var' locals, its parameters, the rule's number fields, the operators + - * /, the elementwise Dsl.Ops functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow), and assignments to 'param' and to [State] fields",
+        """), "DSL0003", "The 'if' statement 'if (step > 10) param -= LearningRate * grad;' is not supported in 'Update'; an [Update] body may use numbers, 'var' locals, its parameters, the rule's number fields, the operators + - * /, the elementwise Dsl.Ops functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow, Sin, Cos), and assignments to 'param' and to [State] fields",
         "if (step > 10) param -= LearningRate * grad;");
 
     [Fact]
@@ -491,7 +491,7 @@ public sealed class DiagnosticTests
                 param -= LearningRate * MatMul(grad, grad);
             }
         }
-        """), "DSL0302", "Update rule 'Preconditioned': MatMul(grad, grad) is not elementwise; an [Update] body compiles to one loop over the parameter's elements, so it may use numbers, + - * / and the elementwise functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow)", "MatMul(grad, grad)");
+        """), "DSL0302", "Update rule 'Preconditioned': MatMul(grad, grad) is not elementwise; an [Update] body compiles to one loop over the parameter's elements, so it may use numbers, + - * / and the elementwise functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow, Sin, Cos)", "MatMul(grad, grad)");
 
     [Fact]
     public void DSL0303_MetricParameterIsNotAStepInput() => AssertDiagnostic(Single(Linear, """

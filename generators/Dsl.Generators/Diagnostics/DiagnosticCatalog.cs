@@ -155,7 +155,7 @@ internal static class DiagnosticCatalog
 
     public static readonly DiagnosticDescriptor UpdateNotElementwise = Error("DSL0302",
         "Update rule body is not elementwise",
-        "Update rule '{0}': {1} is not elementwise; an [Update] body compiles to one loop over the parameter's elements, so it may use numbers, + - * / and the elementwise functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow)");
+        "Update rule '{0}': {1} is not elementwise; an [Update] body compiles to one loop over the parameter's elements, so it may use numbers, + - * / and the elementwise functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow, Sin, Cos)");
 
     public static readonly DiagnosticDescriptor BadMetric = Error("DSL0303",
         "Invalid metric",

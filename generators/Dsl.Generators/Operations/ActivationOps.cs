@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Ir;
 using Dsl.Generators.Parsing;
@@ -188,4 +189,205 @@ internal sealed record PowOp : Op
     public override string? Element(Node node, IElementSyntax syntax) => syntax.Function("Pow", syntax.Operand(0), syntax.Operand(1));
 
     public override bool IsElementwise => true;
+}
+
+/// <summary>A backward kernel's op: inputs g, x, then the forward op's number settings; the kernel takes them in that order.</summary>
+internal abstract record ActivationBackwardOp : Op
+{
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(IEmitContext context, Node node) => context.Kernel(Name, node);
+
+    public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " ⊙ " + Name.Replace("Backward", "") + "'(" + nameOf(node.Inputs[1]) + ")";
+
+    /// <summary>The second derivative of the activation at x (node inputs 1 onward), or null where it is zero.</summary>
+    protected abstract int? Curvature(Compose c, Node node);
+
+    // Linear in g (the same op on the upstream gradient); for x: upstream ⊙ g ⊙ f''(x).
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var (g, x) = (node.Inputs[0], node.Inputs[1]);
+        if (builder.IsActive(g))
+        {
+            var inputs = node.Inputs.ToArray();
+            inputs[0] = gradient;
+            builder.Accumulate(g, builder.Add(this, builder.GradientName(g), inputs));
+        }
+        if (!builder.IsActive(x)) return;
+        var c = new Compose(builder, builder.GradientName(x));
+        if (Curvature(c, node) is { } curvature) builder.Accumulate(x, c.Mul(c.Mul(gradient, g, "Upstream"), curvature, ""));
+    }
+}
+
+/// <summary>Softplus(x, beta?, threshold?) = log(1 + exp(βx)) / β, x itself where βx &gt; threshold (torch's); backward by softplus_backward.</summary>
+internal sealed record SoftplusOp : ElementwiseUnaryOp
+{
+    public override string Name => "Softplus";
+
+    public override bool IsElementwise => false;
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient) =>
+        builder.Accumulate(node.Inputs[0], builder.Add(new SoftplusBackwardOp(), builder.GradientName(node.Inputs[0]), gradient, node.Inputs[0], node.Inputs[1], node.Inputs[2]));
+}
+
+/// <summary>g ⊙ σ(βx) (g where βx &gt; threshold). Inputs: g, x, β, threshold.</summary>
+internal sealed record SoftplusBackwardOp : ActivationBackwardOp
+{
+    public override string Name => "SoftplusBackward";
+
+    // β σ(βx)(1 - σ(βx)) where βx ≤ threshold, else 0 (as torch's softplus double backward).
+    protected override int? Curvature(Compose c, Node node)
+    {
+        var (x, beta, threshold) = (node.Inputs[1], node.Inputs[2], node.Inputs[3]);
+        var scaled = c.Mul(x, beta, "Scaled");
+        var s = c.Apply(new SigmoidOp(), "Sigmoid", scaled);
+        var spread = c.Mul(c.Mul(s, c.Sub(c.Number(1), s, "Complement"), "Spread"), beta, "Bend");
+        return c.Mul(spread, c.Compare("Le", scaled, threshold, "Smooth"), "Curvature");
+    }
+}
+
+/// <summary>LeakyRelu(x, negativeSlope?): x where x &gt; 0, else slope · x; backward by leaky_relu_backward.</summary>
+internal sealed record LeakyReluOp : ElementwiseUnaryOp
+{
+    public override string Name => "LeakyRelu";
+
+    public override bool IsElementwise => false;
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient) =>
+        builder.Accumulate(node.Inputs[0], builder.Add(new LeakyReluBackwardOp(), builder.GradientName(node.Inputs[0]), gradient, node.Inputs[0], node.Inputs[1]));
+}
+
+/// <summary>g where x &gt; 0, else slope · g. Inputs: g, x, slope. Piecewise linear: no curvature.</summary>
+internal sealed record LeakyReluBackwardOp : ActivationBackwardOp
+{
+    public override string Name => "LeakyReluBackward";
+
+    protected override int? Curvature(Compose c, Node node) => null;
+}
+
+/// <summary>Elu(x, alpha?): x where x &gt; 0, else α(eˣ - 1); backward by elu_backward.</summary>
+internal sealed record EluOp : ElementwiseUnaryOp
+{
+    public override string Name => "Elu";
+
+    public override bool IsElementwise => false;
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient) =>
+        builder.Accumulate(node.Inputs[0], builder.Add(new EluBackwardOp(), builder.GradientName(node.Inputs[0]), gradient, node.Inputs[0], node.Inputs[1]));
+}
+
+/// <summary>g where x &gt; 0, else g α eˣ. Inputs: g, x, α.</summary>
+internal sealed record EluBackwardOp : ActivationBackwardOp
+{
+    public override string Name => "EluBackward";
+
+    // α eˣ where x ≤ 0, else 0.
+    protected override int? Curvature(Compose c, Node node)
+    {
+        var (x, alpha) = (node.Inputs[1], node.Inputs[2]);
+        var bend = c.Mul(c.Exp(x, "Exp"), alpha, "Bend");
+        return c.Mul(bend, c.Compare("Le", x, c.Number(0), "Negative"), "Curvature");
+    }
+}
+
+/// <summary>LogSigmoid(x) = log σ(x), stable; backward by log_sigmoid_backward (g ⊙ σ(-x)).</summary>
+internal sealed record LogSigmoidOp : ElementwiseUnaryOp
+{
+    public override string Name => "LogSigmoid";
+
+    public override bool IsElementwise => false;
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient) =>
+        builder.Accumulate(node.Inputs[0], builder.Add(new LogSigmoidBackwardOp(), builder.GradientName(node.Inputs[0]), gradient, node.Inputs[0]));
+}
+
+/// <summary>g ⊙ σ(-x). Inputs: g, x.</summary>
+internal sealed record LogSigmoidBackwardOp : ActivationBackwardOp
+{
+    public override string Name => "LogSigmoidBackward";
+
+    // -σ(x) σ(-x).
+    protected override int? Curvature(Compose c, Node node)
+    {
+        var x = node.Inputs[1];
+        var up = c.Apply(new SigmoidOp(), "Sigmoid", x);
+        var down = c.Apply(new SigmoidOp(), "Complement", c.Neg(x, "Negated"));
+        return c.Neg(c.Mul(up, down, "Spread"), "Curvature");
+    }
+}
+
+/// <summary>erf(x); d/dx = 2/√π e^(-x²).</summary>
+internal sealed record ErfOp : ElementwiseUnaryOp
+{
+    public override string Name => "Erf";
+
+    public override bool IsElementwise => false;
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var x = node.Inputs[0];
+        var c = new Compose(builder, builder.GradientName(x));
+        var density = c.Scale(c.Exp(c.Neg(c.Square(x, "Square"), "Exponent"), "Gauss"), 2 / System.Math.Sqrt(System.Math.PI), "Density");
+        builder.Accumulate(x, c.Mul(gradient, density, ""));
+    }
+}
+
+/// <summary>log(1 + x), accurate near 0; d/dx = 1 / (1 + x).</summary>
+internal sealed record Log1pOp : ElementwiseUnaryOp
+{
+    public override string Name => "Log1p";
+
+    public override bool IsElementwise => false;
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var x = node.Inputs[0];
+        var c = new Compose(builder, builder.GradientName(x));
+        builder.Accumulate(x, c.Div(gradient, c.Add(x, c.Number(1), "Shifted"), ""));
+    }
+}
+
+/// <summary>eˣ - 1, accurate near 0; d/dx = eˣ = result + 1 (as torch).</summary>
+internal sealed record Expm1Op : ElementwiseUnaryOp
+{
+    public override string Name => "Expm1";
+
+    public override bool IsElementwise => false;
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var x = node.Inputs[0];
+        var c = new Compose(builder, builder.GradientName(x));
+        builder.Accumulate(x, c.Mul(gradient, c.Add(node.Id, c.Number(1), "Exp"), ""));
+    }
+}
+
+/// <summary>sin(x); d/dx = cos(x).</summary>
+internal sealed record SinOp : ElementwiseUnaryOp
+{
+    public override string Name => "Sin";
+
+    public override string? Element(Node node, IElementSyntax syntax) => syntax.Function("Sin", syntax.Operand(0));
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var x = node.Inputs[0];
+        var c = new Compose(builder, builder.GradientName(x));
+        builder.Accumulate(x, c.Mul(gradient, c.Apply(new CosOp(), "Cos", x), ""));
+    }
+}
+
+/// <summary>cos(x); d/dx = -sin(x).</summary>
+internal sealed record CosOp : ElementwiseUnaryOp
+{
+    public override string Name => "Cos";
+
+    public override string? Element(Node node, IElementSyntax syntax) => syntax.Function("Cos", syntax.Operand(0));
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var x = node.Inputs[0];
+        var c = new Compose(builder, builder.GradientName(x));
+        builder.Accumulate(x, c.Neg(c.Mul(gradient, c.Apply(new SinOp(), "Sin", x), "Sin"), ""));
+    }
 }

@@ -47,6 +47,86 @@ internal sealed record AmaxOp(EquatableArray<long>? Dims, bool Keepdim) : Extrem
     public override string Math(Node node, Func<int, string> nameOf) => "max" + Over(node) + " " + nameOf(node.Inputs[0]);
 }
 
+internal sealed record MinOp() : ExtremeReductionOp(null, false)
+{
+    public override string Name => "Min";
+
+    public override string Math(Node node, Func<int, string> nameOf) => "min " + nameOf(node.Inputs[0]);
+}
+
+internal sealed record AminOp(EquatableArray<long>? Dims, bool Keepdim) : ExtremeReductionOp(Dims, Keepdim)
+{
+    public override string Name => "Amin";
+
+    public override string Math(Node node, Func<int, string> nameOf) => "min" + Over(node) + " " + nameOf(node.Inputs[0]);
+}
+
+/// <summary>
+/// The p-norm over axes (all when none), torch.linalg.vector_norm; backward by the norm_backward
+/// kernel (a zero norm gives a zero gradient, as torch). Second derivatives for p = 2.
+/// </summary>
+internal sealed record NormOp(double P, EquatableArray<long>? Dims, bool Keepdim) : AxisReductionOp(Dims, Keepdim)
+{
+    public override string Name => "Norm";
+
+    protected override bool IsMean => false;
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        "‖" + nameOf(node.Inputs[0]) + "‖_" + P.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + Over(node);
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call("Norm", EmitArg.Value(node.Inputs[0]), EmitArg.Double(P), EmitArg.Longs(Normalized(context.Node(node.Inputs[0]).Shape.Rank)),
+            EmitArg.Bool(Keepdim), EmitArg.Output(node));
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var x = node.Inputs[0];
+        if (!builder.IsActive(x)) return;
+        var axes = Normalized(builder.Node(x).Shape.Rank).ToEquatableArray();
+        builder.Accumulate(x, builder.Add(new NormBackwardOp(P, axes, Keepdim), builder.GradientName(x), gradient, x, node.Id));
+    }
+}
+
+/// <summary>The gradient of a p-norm: inputs g, x, the norm.</summary>
+internal sealed record NormBackwardOp(double P, EquatableArray<long> Axes, bool Keepdim) : Op
+{
+    public override string Name => "NormBackward";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call("NormBackward", EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), EmitArg.Value(node.Inputs[2]), EmitArg.Double(P),
+            EmitArg.Longs(Axes), EmitArg.Bool(Keepdim), EmitArg.Output(node));
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        nameOf(node.Inputs[0]) + " ⊙ ∂‖" + nameOf(node.Inputs[1]) + "‖/∂" + nameOf(node.Inputs[1]);
+
+    // For p = 2 the op is G ⊙ x / N (G, N: g and the norm put back along the axes): d/dg = Σ u ⊙ x / N,
+    // d/dx = u ⊙ G / N, d/dN = -Σ u ⊙ G ⊙ x / N² (which reaches x through the norm's own rule).
+    // Other p have no second derivative here (DSL0202 when one is asked for).
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        if (P != 2) throw new MissingDerivativeException(Name + " (p = " + P.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + ")");
+        var (g, x, norm) = (node.Inputs[0], node.Inputs[1], node.Inputs[2]);
+        var c = new Compose(builder, builder.GradientName(x));
+        var spreadNorm = c.Apply(new ExpandAxesOp(Axes, Keepdim, false), "Norm", norm, x);
+        if (builder.IsActive(g))
+        {
+            var toG = c.Div(c.Mul(gradient, x, "Projected"), spreadNorm, "Direction");
+            builder.Accumulate(g, builder.Add(new SumOp(Axes, Keepdim), builder.GradientName(g), toG));
+        }
+        if (!builder.IsActive(x) && !builder.IsActive(norm)) return;
+        var spreadG = c.Apply(new ExpandAxesOp(Axes, Keepdim, false), "Outer", g, x);
+        var scaled = c.Div(c.Mul(gradient, spreadG, "Scaled"), spreadNorm, "Step");
+        builder.Accumulate(x, scaled);
+        if (builder.IsActive(norm))
+        {
+            var radial = c.Div(c.Mul(scaled, x, "Radial"), spreadNorm, "Shrink");
+            builder.Accumulate(norm, c.Neg(builder.Add(new SumOp(Axes, Keepdim), builder.GradientName(norm) + "Sum", radial), "Pull"));
+        }
+    }
+}
+
 /// <summary>log Σ exp(x) over axes (all when none), stable (torch.logsumexp); d/dx = g ⊙ exp(x - lse).</summary>
 internal sealed record LogSumExpOp(EquatableArray<long>? Dims = null, bool Keepdim = false) : AxisReductionOp(Dims, Keepdim)
 {

@@ -144,6 +144,15 @@ internal static class Functions
         Compare("Le"),
         Compare("Eq"),
         Compare("Ne"),
+        new("Softplus", [T("x"), P("beta", ArgumentKind.Number, 1.0), P("threshold", ArgumentKind.Number, 20.0)]),
+        new("LeakyRelu", [T("x"), P("negativeSlope", ArgumentKind.Number, 0.01)]),
+        new("Elu", [T("x"), P("alpha", ArgumentKind.Number, 1.0)]),
+        Unary("LogSigmoid"),
+        Unary("Erf"),
+        Unary("Log1p"),
+        Unary("Expm1"),
+        Unary("Sin"),
+        Unary("Cos"),
 
         // ---- reductions ----
         new("Sum", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
@@ -151,6 +160,9 @@ internal static class Functions
         // reductions (issue 9)
         new("Max", [T("x")]),
         new("Amax", [T("x"), P("dim", ArgumentKind.Ints), P("keepdim", ArgumentKind.Bool, false)]),
+        new("Min", [T("x")]),
+        new("Amin", [T("x"), P("dim", ArgumentKind.Ints), P("keepdim", ArgumentKind.Bool, false)]),
+        new("Norm", [T("x"), P("p", ArgumentKind.Constant, 2.0), P("dims", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
         new("LogSumExp", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("keepdim", ArgumentKind.Bool, false)]),
         new("Var", [T("x"), P("dim", ArgumentKind.Ints, FunctionParameter.Absent), P("unbiased", ArgumentKind.Bool, true), P("keepdim", ArgumentKind.Bool, false)]),
         new("Softmax", [T("x"), P("dim", ArgumentKind.Int)]),

@@ -96,6 +96,47 @@ public sealed class ElementwiseDiagnosticTests
     public void Amax_NeedsAnAxis() => AssertDiagnostic("Amax(x)", "DSL0012", "'Amax' takes 2 to 3 argument(s) but 1 were given", "Amax(x)");
 
     [Fact]
+    public void Min_TakesNoAxis() => AssertDiagnostic("x * Min(x, 0)", "DSL0012", "'Min' takes 1 argument(s) but 2 were given", "Min(x, 0)");
+
+    [Fact]
+    public void Amin_AxisOutOfRange() => AssertDiagnostic("Amin(x, [1, 2])", "DSL0108", "Amin: axis 2 is out of range for x, which is [Batch, 3] (rank 2: axes -2..1)", "Amin(x, [1, 2])");
+
+    [Fact]
+    public void Amin_AxisGivenTwice() => AssertDiagnostic("Amin(x, [1, -1])", "DSL0020", "Amin: the axis -1 is given twice", "Amin(x, [1, -1])");
+
+    [Fact]
+    public void Norm_AxisOutOfRange() => AssertDiagnostic("Norm(x, 2, [3])", "DSL0108", "Norm: axis 3 is out of range for x, which is [Batch, 3] (rank 2: axes -2..1)", "Norm(x, 2, [3])");
+
+    [Fact]
+    public void Norm_OrderIsAConstant() => AssertDiagnostic("Norm(x, x)", "DSL0020", "Norm: 'p' must be a constant number, but 'x' is not", "x");
+
+    [Fact]
+    public void Norm_SecondDerivativeOnlyForP2()
+    {
+        var run = GeneratorHarness.Run("""
+            [Model]
+            public partial class NormModel
+            {
+                [Param(3, 4)] public Tensor W;
+
+                public Tensor Forward([Shape(1)] Tensor x) => x;
+            }
+
+            [Experiment]
+            public partial class NormPenalty
+            {
+                public NormModel Net = new();
+
+                [Loss]
+                public Tensor Loss([Shape(3, 4)] Tensor c) => Sum(Square(Grad(Sum(Norm(Net.W * c, 1, [1])), Net.W)));
+            }
+            """);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("DSL0202", diagnostic.Id);
+        Assert.Contains("NormBackward (p = 1)", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void LogSumExp_AxisOutOfRange() => AssertDiagnostic("LogSumExp(x, [0, -3])", "DSL0108", "LogSumExp: axis -3 is out of range for x, which is [Batch, 3] (rank 2: axes -2..1)", "LogSumExp(x, [0, -3])");
 
     [Fact]
@@ -119,4 +160,45 @@ public sealed class ElementwiseDiagnosticTests
 
     [Fact]
     public void Argmax_AxisOutOfRange() => AssertDiagnostic("x * Argmax(x, 2)", "DSL0108", "Argmax: axis 2 is out of range for x, which is [Batch, 3] (rank 2: axes -2..1)", "Argmax(x, 2)");
+}
+
+/// <summary>Misuse of the activations that take number settings.</summary>
+public sealed class ActivationDiagnosticTests
+{
+    private static void AssertDiagnostic(string body, string id, string message, string text)
+    {
+        var run = GeneratorHarness.Run($$"""
+            [Model]
+            public partial class Probe
+            {
+                public Tensor Forward([Shape("Batch", 3)] Tensor x, [Shape("Batch", 4)] Tensor y) => {{body}};
+            }
+            """);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        var tree = run.Input.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(text, tree.GetText().ToString(diagnostic.Location.SourceSpan));
+    }
+
+    [Fact]
+    public void Softplus_BetaIsANumber() => AssertDiagnostic("Softplus(x, beta: y)", "DSL0020", "Softplus: 'beta' must be a number, but 'y' is a tensor", "y");
+
+    [Fact]
+    public void LeakyRelu_SlopeIsANumber() => AssertDiagnostic("LeakyRelu(x, [0.1])", "DSL0020", "LeakyRelu: 'negativeSlope' must be a number, but '[0.1]' is a setting", "[0.1]");
+
+    [Fact]
+    public void Elu_AlphaIsANumber() => AssertDiagnostic("Elu(x, alpha: true)", "DSL0020", "Elu: 'alpha' must be a number, but 'true' is a setting", "true");
+
+    [Theory]
+    [InlineData("Softplus")]
+    [InlineData("LeakyRelu")]
+    [InlineData("Elu")]
+    [InlineData("LogSigmoid")]
+    [InlineData("Erf")]
+    [InlineData("Log1p")]
+    [InlineData("Expm1")]
+    [InlineData("Sin")]
+    [InlineData("Cos")]
+    public void NeedsATensor(string op) => AssertDiagnostic("x * " + op + "(0.5)", "DSL0107", op + " needs a tensor for '0.5' but got a number", op + "(0.5)");
 }

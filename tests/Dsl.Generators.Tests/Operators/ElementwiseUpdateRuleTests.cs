@@ -78,7 +78,7 @@ public sealed class ElementwiseUpdateRuleTests
     }
 
     [Fact]
-    public void PowInAnUpdate()
+    public void PowSinAndCosInAnUpdate()
     {
         var rule = Rule("""
             [UpdateRule]
@@ -89,7 +89,7 @@ public sealed class ElementwiseUpdateRuleTests
                 [Update]
                 void Update(Tensor param, Tensor grad, long step)
                 {
-                    param -= LearningRate * Pow(Abs(grad), 1.5) * Sign(grad);
+                    param -= LearningRate * Pow(Abs(grad), 1.5) * Sign(grad) + 0.1 * Sin(param) * Cos(grad);
                 }
             }
             """, "Powered");
@@ -97,7 +97,7 @@ public sealed class ElementwiseUpdateRuleTests
         var actual = Run(rule, DType.Float64);
         for (var i = 0; i < Count; i++)
         {
-            var expected = param[i] - 0.25 * Math.Pow(Math.Abs(grad[i]), 1.5) * Math.Sign(grad[i]);
+            var expected = param[i] - (0.25 * Math.Pow(Math.Abs(grad[i]), 1.5) * Math.Sign(grad[i]) + 0.1 * Math.Sin(param[i]) * Math.Cos(grad[i]));
             Assert.True(Math.Abs(expected - actual[i]) <= 1e-12, $"element {i}: expected {expected}, got {actual[i]}");
         }
     }
