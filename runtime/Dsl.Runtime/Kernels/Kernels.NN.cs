@@ -25,10 +25,21 @@ public static unsafe partial class Kernels
         Status.Check(NativeMethods.dsl_nll_loss_out(output.Handle, Call.HandleOf(totalWeight), logProbs.Handle, targets.Handle,
             Call.HandleOf(weight), (int)reduction, ignoreIndex), "nll_loss", logProbs, targets, weight, output, totalWeight);
 
-    /// <summary>output = nll_loss(log_softmax(logits, -1), targets).</summary>
+    /// <summary>output = nll_loss(log_softmax(logits, 1), targets) (see <see cref="Ops.CrossEntropy"/>).</summary>
     public static void CrossEntropy(Tensor logits, Tensor targets, Reduction reduction, Tensor? weight, long ignoreIndex, Tensor output) =>
+        CrossEntropy(logits, targets, reduction, weight, ignoreIndex, 0, output);
+
+    /// <summary>output = cross-entropy with label smoothing ε (see <see cref="Ops.CrossEntropy"/>); logits [N, C, ...] or [C].</summary>
+    public static void CrossEntropy(Tensor logits, Tensor targets, Reduction reduction, Tensor? weight, long ignoreIndex, double labelSmoothing,
+        Tensor output) =>
         Status.Check(NativeMethods.dsl_cross_entropy_out(output.Handle, logits.Handle, targets.Handle, Call.HandleOf(weight), (int)reduction,
-            ignoreIndex), "cross_entropy", logits, targets, weight, output);
+            ignoreIndex, labelSmoothing), "cross_entropy", logits, targets, weight, output);
+
+    /// <summary>output (the logits' shape) = d cross_entropy / d logits (see <see cref="Ops.CrossEntropyBackward"/>).</summary>
+    public static void CrossEntropyBackward(Tensor gradOutput, Tensor logits, Tensor targets, Reduction reduction, Tensor? weight, long ignoreIndex,
+        double labelSmoothing, Tensor output) =>
+        Status.Check(NativeMethods.dsl_cross_entropy_backward_out(output.Handle, gradOutput.Handle, logits.Handle, targets.Handle, Call.HandleOf(weight),
+            (int)reduction, ignoreIndex, labelSmoothing), "cross_entropy_backward", gradOutput, logits, targets, weight, output);
 
     /// <summary>output = reduced (input - target)²; the shapes must be equal.</summary>
     public static void MseLoss(Tensor input, Tensor target, Reduction reduction, Tensor output) =>

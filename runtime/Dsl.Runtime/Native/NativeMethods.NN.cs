@@ -13,8 +13,10 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Lib)] internal static partial int dsl_nll_loss(IntPtr logProbs, IntPtr target, IntPtr weight, int reduction, long ignoreIndex, out IntPtr result, IntPtr* totalWeight);
     [LibraryImport(Lib)] internal static partial int dsl_nll_loss_out(IntPtr output, IntPtr totalWeight, IntPtr logProbs, IntPtr target, IntPtr weight, int reduction, long ignoreIndex);
-    [LibraryImport(Lib)] internal static partial int dsl_cross_entropy(IntPtr logits, IntPtr target, IntPtr weight, int reduction, long ignoreIndex, out IntPtr result);
-    [LibraryImport(Lib)] internal static partial int dsl_cross_entropy_out(IntPtr output, IntPtr logits, IntPtr target, IntPtr weight, int reduction, long ignoreIndex);
+    [LibraryImport(Lib)] internal static partial int dsl_cross_entropy(IntPtr logits, IntPtr target, IntPtr weight, int reduction, long ignoreIndex, double labelSmoothing, out IntPtr result);
+    [LibraryImport(Lib)] internal static partial int dsl_cross_entropy_out(IntPtr output, IntPtr logits, IntPtr target, IntPtr weight, int reduction, long ignoreIndex, double labelSmoothing);
+    [LibraryImport(Lib)] internal static partial int dsl_cross_entropy_backward(IntPtr grad, IntPtr logits, IntPtr target, IntPtr weight, int reduction, long ignoreIndex, double labelSmoothing, out IntPtr result);
+    [LibraryImport(Lib)] internal static partial int dsl_cross_entropy_backward_out(IntPtr output, IntPtr grad, IntPtr logits, IntPtr target, IntPtr weight, int reduction, long ignoreIndex, double labelSmoothing);
     [LibraryImport(Lib)] internal static partial int dsl_mse_loss(IntPtr input, IntPtr target, int reduction, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int dsl_mse_loss_out(IntPtr output, IntPtr input, IntPtr target, int reduction);
     [LibraryImport(Lib)] internal static partial int dsl_binary_cross_entropy_with_logits(IntPtr logits, IntPtr target, IntPtr weight, IntPtr posWeight, int reduction, out IntPtr result);

@@ -53,16 +53,33 @@ public static unsafe partial class Ops
     public const long NoIgnoreIndex = long.MinValue;
 
     /// <summary>
-    /// Cross-entropy of unnormalized logits [N, C] (or [C]) against Int64 class indices:
-    /// nll_loss(log_softmax(logits, -1), targets). Targets equal to <paramref name="ignoreIndex"/>
-    /// (PyTorch's default, -100) add nothing and are left out of the mean; when every target is
-    /// ignored the mean is 0/0 = NaN. <see cref="NoIgnoreIndex"/> ignores none. Other targets outside [0, C) throw.
+    /// Cross-entropy of unnormalized logits [N, C], [C] or [N, C, d1, ...] (classes along dim 1) against
+    /// Int64 class indices [N], [] or [N, d1, ...], as torch's F.cross_entropy:
+    /// (1 - ε)·nll_loss(log_softmax(logits, 1), targets) + (ε/C)·Σ_c -w_c·log_softmax(logits, 1)_c with
+    /// ε = <paramref name="labelSmoothing"/>. Targets equal to <paramref name="ignoreIndex"/> (PyTorch's
+    /// default, -100) add nothing and are left out of the nll mean; when every target is ignored the mean
+    /// is 0/0 = NaN. <see cref="NoIgnoreIndex"/> ignores none. Other targets outside [0, C) throw.
+    /// <paramref name="weight"/> [C] weighs each class (the mean then divides by Σ w[yₙ]).
     /// </summary>
     public static Tensor CrossEntropy(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean, Tensor? weight = null,
-        long ignoreIndex = -100)
+        long ignoreIndex = -100, double labelSmoothing = 0)
     {
         Status.Check(NativeMethods.dsl_cross_entropy(logits.Handle, targets.Handle, Call.HandleOf(weight), (int)reduction, ignoreIndex,
-            out var result), "cross_entropy", logits, targets, weight);
+            labelSmoothing, out var result), "cross_entropy", logits, targets, weight);
+        return new Tensor(result);
+    }
+
+    /// <summary>
+    /// <see cref="CrossEntropy"/>'s gradient with respect to the logits: with L = log_softmax(logits, 1) and
+    /// dL = -g·((1 - ε)·w[y]·onehot(y) + (ε/C)·w) at each counted target (÷ Σ w[yₙ] for the mean; the
+    /// smoothing part ÷ the number of counted targets when unweighted, as torch), dlogits = dL - softmax·Σ_c dL.
+    /// gradOutput is a scalar for the mean and sum, the targets' shape for none.
+    /// </summary>
+    public static Tensor CrossEntropyBackward(Tensor gradOutput, Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean,
+        Tensor? weight = null, long ignoreIndex = -100, double labelSmoothing = 0)
+    {
+        Status.Check(NativeMethods.dsl_cross_entropy_backward(gradOutput.Handle, logits.Handle, targets.Handle, Call.HandleOf(weight), (int)reduction,
+            ignoreIndex, labelSmoothing, out var result), "cross_entropy_backward", gradOutput, logits, targets, weight);
         return new Tensor(result);
     }
 

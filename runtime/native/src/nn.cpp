@@ -49,23 +49,7 @@ DSL_EXPORT dsl_nll_loss_out(dsl_tensor out, dsl_tensor total_weight, dsl_tensor 
   });
 }
 
-// cross_entropy = nll_loss(log_softmax(logits)), classes along the last dimension of [C] or [N, C].
-DSL_EXPORT dsl_cross_entropy(dsl_tensor logits, dsl_tensor target, dsl_tensor weight, int32_t reduction,
-                             int64_t ignore_index, dsl_tensor* out) {
-  DSL_TRY({
-    dsl::nn::check_class_targets("cross_entropy", T(logits), T(target), ignore_index);
-    *out = wrap(at::nll_loss(at::log_softmax(T(logits), -1), T(target), Opt(weight), dsl::nn::reduction(reduction),
-                             ignore_index));
-  });
-}
-DSL_EXPORT dsl_cross_entropy_out(dsl_tensor out, dsl_tensor logits, dsl_tensor target, dsl_tensor weight,
-                                 int32_t reduction, int64_t ignore_index) {
-  DSL_TRY({
-    dsl::nn::check_class_targets("cross_entropy", T(logits), T(target), ignore_index);
-    at::nll_loss_out(T(out), at::log_softmax(T(logits), -1), T(target), Opt(weight), dsl::nn::reduction(reduction),
-                     ignore_index);
-  });
-}
+// cross_entropy (class dims, label smoothing) and its gradient are in cross_entropy.cpp.
 
 DSL_EXPORT dsl_mse_loss(dsl_tensor input, dsl_tensor target, int32_t reduction, dsl_tensor* out) {
   DSL_TRY({
