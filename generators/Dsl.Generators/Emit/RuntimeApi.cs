@@ -130,6 +130,7 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "MatMul", ["Tensor", "Tensor", "Tensor", "Boolean", "Boolean"]),
         ("Dsl.Kernels", "Bmm", ["Tensor", "Tensor", "Tensor", "Boolean", "Boolean"]),
         ("Dsl.Kernels", "Linear", ["Tensor", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "Einsum", ["String", "ReadOnlySpan`1", "Tensor"]),
         ("Dsl.Kernels", "Addmm", ["Tensor", "Tensor", "Tensor", "Tensor", "Double", "Double", "Boolean", "Boolean"]),
 
         // nn (issue 9)

@@ -95,6 +95,7 @@ internal static class OpCatalog
         // products (issue 9)
         ["Bmm"] = _ => new MatMulOp(Batched: true),
         ["Linear"] = a => new LinearOp(a.InputsOf("bias").Count > 0),
+        ["Einsum"] = a => new EinsumOp(a.Text("equation") ?? ""),
         ["Addmm"] = a => new AddmmOp(a.Constant("beta", 1), a.Constant("alpha", 1)),
 
         // nn (issue 9)

@@ -113,3 +113,100 @@ internal sealed record AddmmOp(double Beta, double Alpha) : Op
 
     private static string Coefficient(double value) => value == 1 ? "" : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + " · ";
 }
+
+/// <summary>
+/// <c>Einsum(equation, operands...)</c> as torch.einsum, for equations of letters (<c>"bij,bjk->bik"</c>,
+/// <c>"ij->ji"</c>, <c>"i,i->"</c>; without <c>-></c> the output is the letters used once, in alphabetical
+/// order). Not supported (DSL0020): <c>...</c>, and a letter repeated within one operand (a diagonal).
+/// Backward: each operand's gradient is again an einsum, of g and the other operands, with the
+/// operand's letters as output; a letter only that operand has (summed away) is put back by broadcasting.
+/// </summary>
+internal sealed record EinsumOp(string Equation) : Op
+{
+    public override string Name => "Einsum";
+
+    /// <summary>The operands' letters and the output's, or null with the problem.</summary>
+    public static (string[] Inputs, string Output)? Parse(string equation, out string problem)
+    {
+        problem = "";
+        var text = equation.Replace(" ", "");
+        if (text.Contains("...")) problem = "'...' (broadcast dimensions) is not supported; name every axis with a letter";
+        var arrow = text.IndexOf("->", StringComparison.Ordinal);
+        var inputs = (arrow < 0 ? text : text.Substring(0, arrow)).Split(',');
+        string output;
+        if (arrow >= 0) output = text.Substring(arrow + 2);
+        else output = new string(inputs.SelectMany(t => t).GroupBy(c => c).Where(g => g.Count() == 1).Select(g => g.Key).OrderBy(c => c).ToArray());
+        foreach (var term in inputs.Append(output))
+        {
+            if (problem.Length > 0) break;
+            if (term.Any(c => !(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z'))) problem = "'" + term + "' holds a character that is not a letter";
+            else if (term.Distinct().Count() != term.Length) problem = "a letter repeats within '" + term + "' (diagonals are not supported)";
+        }
+        if (problem.Length == 0 && output.FirstOrDefault(c => !inputs.Any(t => t.Contains(c))) is var missing && missing != default)
+        {
+            problem = "the output's letter '" + missing + "' is in no operand";
+        }
+        return problem.Length > 0 ? null : (inputs, output);
+    }
+
+    public override ShapeResult InferShape(ShapeContext context)
+    {
+        for (var i = 0; i < context.Count; i++)
+        {
+            if (context.IsNumber(i)) return ShapeResult.Fail(DiagnosticCatalog.ScalarWhereTensor, Name, context.Label(i));
+        }
+        if (Parse(Equation, out var problem) is not { } parsed) return ShapeResult.Fail(DiagnosticCatalog.BadArgument, Name, "the equation \"" + Equation + "\": " + problem);
+        if (parsed.Inputs.Length != context.Count)
+        {
+            return ShapeResult.Fail(DiagnosticCatalog.Shapes, Name, "one operand per term of its equation", "\"" + Equation + "\" has "
+                + parsed.Inputs.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " but " + context.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " are given");
+        }
+        var sizes = new System.Collections.Generic.Dictionary<char, (Dim Size, int Operand)>();
+        for (var i = 0; i < context.Count; i++)
+        {
+            var (term, shape) = (parsed.Inputs[i], context.Shape(i));
+            if (term.Length != shape.Rank)
+            {
+                return ShapeResult.Fail(DiagnosticCatalog.Shapes, Name, "an operand of rank " + term.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " for '" + term + "'",
+                    context.Label(i) + " is " + shape);
+            }
+            for (var d = 0; d < term.Length; d++)
+            {
+                if (!sizes.TryGetValue(term[d], out var known)) sizes[term[d]] = (shape[d], i);
+                else if (!context.Unifier.Unify(known.Size, shape[d]))
+                {
+                    return ShapeResult.Fail(DiagnosticCatalog.Shapes, Name, "one size per letter", "'" + term[d] + "' is " + context.Unifier.Resolve(known.Size) + " in "
+                        + context.Label(known.Operand) + ", which is " + context.Shape(known.Operand) + ", and " + context.Unifier.Resolve(shape[d]) + " in " + context.Label(i) + ", which is " + shape);
+                }
+            }
+        }
+        return ShapeResult.Tensor(new SymShape(parsed.Output.Select(c => context.Unifier.Resolve(sizes[c].Size)).ToEquatableArray()));
+    }
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var (inputs, output) = Parse(Equation, out _)!.Value;
+        for (var i = 0; i < node.Inputs.Count; i++)
+        {
+            var x = node.Inputs[i];
+            if (!builder.IsActive(x)) continue;
+            var others = Enumerable.Range(0, inputs.Length).Where(j => j != i).ToArray();
+            var reached = new string(inputs[i].Where(c => output.Contains(c) || others.Any(j => inputs[j].Contains(c))).ToArray());
+            var equation = string.Join(",", new[] { output }.Concat(others.Select(j => inputs[j]))) + "->" + reached;
+            var operands = new[] { gradient }.Concat(others.Select(j => node.Inputs[j])).ToArray();
+            var contribution = builder.Add(new EinsumOp(equation), builder.GradientName(x), operands);
+            if (reached.Length < inputs[i].Length)
+            {
+                // Letters only this operand has were summed away: their gradient is the same along them.
+                var axes = Enumerable.Range(0, inputs[i].Length).Where(d => !reached.Contains(inputs[i][d])).Select(d => (long)d).ToEquatableArray();
+                contribution = builder.Add(new ExpandAxesOp(axes, Keepdim: false, Mean: false), builder.GradientName(x), contribution, x);
+            }
+            builder.Accumulate(x, contribution);
+        }
+    }
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call("Einsum", EmitArg.Text(Equation), EmitArg.Values(node.Inputs), EmitArg.Output(node));
+
+    public override string Math(Node node, Func<int, string> nameOf) => "einsum(\"" + Equation + "\", " + string.Join(", ", node.Inputs.Select(nameOf)) + ")";
+}

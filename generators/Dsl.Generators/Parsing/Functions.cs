@@ -194,6 +194,7 @@ internal static class Functions
         // products (issue 9)
         new("Bmm", [T("a"), T("b")]),
         new("Linear", [T("x"), T("weight"), P("bias", ArgumentKind.Tensor, FunctionParameter.Absent)]),
+        new("Einsum", [P("equation", ArgumentKind.Text), new FunctionParameter("operands", ArgumentKind.Tensors, rest: true)]),
         new("Addmm", [T("bias"), T("a"), T("b"), P("beta", ArgumentKind.Constant, 1.0), P("alpha", ArgumentKind.Constant, 1.0)]),
 
         // ---- nn ----

@@ -28,9 +28,30 @@ public static partial class LanguageOpCases
         Case("Linear3DNoBias", "[Param(4, 3)] public Tensor W;", "[Shape(\"Batch\", 2, 3)] Tensor x, [Shape(\"Batch\", 2, 4)] Tensor c",
             "Sum(Square(Linear(x, Net.W)) * c)",
             g => [Randn(g, 5, 2, 3), Randn(g, 5, 2, 4)], "loss = ((torch.nn.functional.linear(x, Net_W) ** 2) * c).sum()"),
-        Case("Addmm", "[Param(3, 4)] public Tensor W; [Param(4)] public Tensor B;", "[Shape(\"Batch\", 3)] Tensor x, [Shape(\"Batch\", 4)] Tensor c",
-            "Sum(Tanh(Addmm(Net.B, x, Net.W, beta: 0.5, alpha: 2)) * c)",
-            g => [Randn(g, 5, 3), Randn(g, 5, 4)], "loss = (torch.tanh(torch.addmm(Net_B, x, Net_W, beta=0.5, alpha=2)) * c).sum()"),
+        Case("Addmm", "[Param(3, 4)] public Tensor W; [Param(4)] public Tensor B; [Param(2, 3)] public Tensor A;",
+            "[Shape(\"Batch\", 3)] Tensor x, [Shape(\"Batch\", 4)] Tensor c",
+            "Sum(Tanh(Addmm(Net.B, x, Net.W, beta: 0.5, alpha: 2)) * c) + Sum(Square(Addmm(Net.B, Net.A, Net.W, 1.5, -1)))",
+            g => [Randn(g, 5, 3), Randn(g, 5, 4)],
+            "loss = (torch.tanh(torch.addmm(Net_B, x, Net_W, beta=0.5, alpha=2)) * c).sum() + (torch.addmm(Net_B, Net_A, Net_W, beta=1.5, alpha=-1) ** 2).sum()"),
+        Case("EinsumBatched", "[Param(3, 4)] public Tensor A; [Param(4, 2)] public Tensor W;", "[Shape(\"Batch\", 3, 4)] Tensor x, [Shape(\"Batch\", 3, 2)] Tensor c",
+            "Sum(Tanh(Einsum(\"bij,jk->bik\", x * Net.A, Net.W)) * c)",
+            g => [Randn(g, 4, 3, 4), Randn(g, 4, 3, 2)], "loss = (torch.tanh(torch.einsum(\"bij,jk->bik\", x * Net_A, Net_W)) * c).sum()"),
+        Case("EinsumForms", "[Param(2, 3)] public Tensor A; [Param(3, 4)] public Tensor B; [Param(4)] public Tensor V;",
+            "[Shape(2, 4)] Tensor c, [Shape(3, 2)] Tensor d",
+            "Sum(Einsum(\"ij,jk\", Net.A, Net.B) * c) + Sum(Square(Einsum(\"ij->ji\", Net.A)) * d) + Einsum(\"ij->\", Net.B) * Einsum(\"i,i->\", Net.V, Net.V) + Sum(Square(Einsum(\"ij,k->ik\", Net.A, Net.V)) * c)",
+            g => [Randn(g, 2, 4), Randn(g, 3, 2)],
+            """
+            loss = (torch.einsum("ij,jk", Net_A, Net_B) * c).sum() + ((torch.einsum("ij->ji", Net_A) ** 2) * d).sum() \
+                + torch.einsum("ij->", Net_B) * torch.einsum("i,i->", Net_V, Net_V) + ((torch.einsum("ij,k->ik", Net_A, Net_V) ** 2) * c).sum()
+            """),
+        Case("EinsumSecondOrder", "[Param(2, 3)] public Tensor A; [Param(3)] public Tensor V;", "[Shape(2)] Tensor c",
+            "Sum(Square(Grad(Sum(Square(Einsum(\"ij,j->i\", Net.A, Net.V)) * c) + Einsum(\"ij->\", Square(Net.A)), Net.A)))",
+            g => [Randn(g, 2)],
+            """
+            inner = ((torch.einsum("ij,j->i", Net_A, Net_V) ** 2) * c).sum() + torch.einsum("ij->", Net_A ** 2)
+            (ga,) = torch.autograd.grad(inner, Net_A, create_graph=True)
+            loss = (ga ** 2).sum()
+            """, eager: false),
         // Second derivatives through batched products and Linear (their backward products differentiated again).
         Case("ProductsSecondOrder", "[Param(3, 2)] public Tensor W; [Param(2, 2)] public Tensor V; [Param(2)] public Tensor B;",
             "[Shape(\"Batch\", 4, 3)] Tensor x, [Shape(\"Batch\", 4, 2)] Tensor c",

@@ -144,6 +144,18 @@ public sealed class ShapeDiagnosticTests
     public void Addmm_with_a_bias_that_does_not_broadcast() => AssertDiagnostic("Addmm(B, x, Transpose(W))", "DSL0109",
         "Addmm needs a bias that broadcasts to the product's shape; B is [5] and the product x · Transpose(W) is [Batch, 2]");
 
+    [Fact]
+    public void Einsum_with_an_ellipsis() => AssertDiagnostic("Einsum(\"...ij->...ji\", x)", "DSL0020",
+        "Einsum: the equation \"...ij->...ji\": '...' (broadcast dimensions) is not supported; name every axis with a letter");
+
+    [Fact]
+    public void Einsum_with_a_letter_of_two_sizes() => AssertDiagnostic("Einsum(\"ij,jk->ik\", W, V)", "DSL0109",
+        "Einsum needs one size per letter; 'j' is 3 in W, which is [2, 3], and 2 in V, which is [2, 4]");
+
+    [Fact]
+    public void Einsum_with_too_few_operands() => AssertDiagnostic("Einsum(\"ij,jk->ik\", W)", "DSL0109",
+        "Einsum needs one operand per term of its equation; \"ij,jk->ik\" has 2 but 1 are given");
+
     /// <summary>
     /// Narrow(x, 0, 2, 3) on x [Batch, 3] compiles (rows 2..4 need Batch ≥ 5, known only at run time);
     /// with Batch = 5 the step runs, with Batch = 4 it throws an exception naming the op and the shapes.

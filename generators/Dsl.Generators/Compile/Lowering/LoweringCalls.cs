@@ -126,7 +126,12 @@ internal sealed partial class Lowering
             }
             bound[positional++] = argument;
         }
-        if (rest.Count > 0) bound[restIndex] = rest.Count == 1 ? rest[0] : new ListExpr(EquatableArray.Create(rest.ToArray()), rest[0].Loc);
+        if (rest.Count > 0)
+        {
+            // One item stays itself (Reshape(x, [2, 3]), Reshape(x, 6)), except that a list of tensors is always a list.
+            var single = rest.Count == 1 && (rest[0] is ListExpr || function.Parameters[restIndex].Kind != ArgumentKind.Tensors);
+            bound[restIndex] = single ? rest[0] : new ListExpr(EquatableArray.Create(rest.ToArray()), rest[0].Loc);
+        }
         for (var i = 0; i < bound.Length; i++)
         {
             if (bound[i] is not null || !function.Parameters[i].Required) continue;
