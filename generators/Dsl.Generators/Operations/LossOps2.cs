@@ -176,3 +176,71 @@ internal sealed record BinaryCrossEntropyWithLogitsBackwardOp(BinaryCrossEntropy
 
     public override string Math(Node node, Func<int, string> nameOf) => "∂bce/∂" + nameOf(node.Inputs[1]) + " ᵀ " + nameOf(node.Inputs[0]);
 }
+
+/// <summary>
+/// Elementwise losses of an input against a target of the same shape, reduced (Mean, Sum, or None:
+/// the input's shape), as torch.nn.functional.l1_loss, huber_loss (<see cref="Delta"/>) and kl_div
+/// (<see cref="LogTarget"/>; its Mean is the mean over every element, as torch's 'mean'). Both
+/// operands get gradients: L1 and Huber depend on input − target (the target's gradient is the
+/// input's negated), KlDiv has a kernel for each.
+/// </summary>
+internal sealed record PointwiseLossOp(string Loss, string Reduction, double Delta, bool LogTarget) : Op
+{
+    public override string Name => Loss;
+
+    public override ShapeResult InferShape(ShapeContext context)
+    {
+        if (context.IsNumber(0)) return ShapeResult.Fail(DiagnosticCatalog.ScalarWhereTensor, Name, context.Label(0));
+        if (Loss == "HuberLoss" && !(Delta > 0)) return ShapeResult.Fail(DiagnosticCatalog.BadArgument, Name, "'delta' must be positive, but is " + Delta.ToString("R", CultureInfo.InvariantCulture));
+        var input = context.Shape(0);
+        if (!Spatial.TryShape(context, Name, 1, "target", input, out var failure)) return failure;
+        return ShapeResult.Tensor(Reduction == "None" ? input : SymShape.Scalar);
+    }
+
+    /// <summary>The settings after (input, target): the reduction, then delta or logTarget.</summary>
+    internal EmitArg[] Settings() => Loss switch
+    {
+        "HuberLoss" => [EmitArg.Reduction(Reduction), EmitArg.Double(Delta)],
+        "KlDiv" => [EmitArg.Reduction(Reduction), EmitArg.Bool(LogTarget)],
+        _ => [EmitArg.Reduction(Reduction)],
+    };
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var (input, target) = (node.Inputs[0], node.Inputs[1]);
+        if (builder.IsActive(input))
+        {
+            builder.Accumulate(input, builder.Add(new PointwiseLossBackwardOp(this, false), builder.GradientName(input), gradient, input, target));
+        }
+        if (!builder.IsActive(target)) return;
+        if (Loss == "KlDiv")
+        {
+            builder.Accumulate(target, builder.Add(new PointwiseLossBackwardOp(this, true), builder.GradientName(target), gradient, input, target));
+            return;
+        }
+        var forInput = builder.Add(new PointwiseLossBackwardOp(this, false), builder.GradientName(target) + "Negated", gradient, input, target);
+        builder.Accumulate(target, builder.Add(new NegOp(), builder.GradientName(target), forInput));
+    }
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), .. Settings(), EmitArg.Output(node)]);
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        Loss switch { "L1Loss" => "l1_loss", "HuberLoss" => "huber_loss", _ => "kl_div" } + "(" + nameOf(node.Inputs[0]) + ", " + nameOf(node.Inputs[1])
+        + (Reduction == "Mean" ? "" : ", " + Reduction.ToLowerInvariant()) + (Loss == "HuberLoss" && Delta != 1 ? ", δ " + Delta.ToString("R", CultureInfo.InvariantCulture) : "")
+        + (LogTarget ? ", log target" : "") + ")";
+}
+
+/// <summary>A pointwise loss's gradient for its input (or KlDiv's for its target). Inputs: upstream, input, target.</summary>
+internal sealed record PointwiseLossBackwardOp(PointwiseLossOp Forward, bool ForTarget) : Op
+{
+    public override string Name => Forward.Loss + (ForTarget ? "TargetBackward" : "Backward");
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(ForTarget ? 2 : 1));
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), EmitArg.Value(node.Inputs[2]), .. Forward.Settings(), EmitArg.Output(node)]);
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        "∂" + Forward.Loss + "/∂" + nameOf(node.Inputs[ForTarget ? 2 : 1]) + " ᵀ " + nameOf(node.Inputs[0]);
+}

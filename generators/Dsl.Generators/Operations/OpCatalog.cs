@@ -66,6 +66,9 @@ internal static class OpCatalog
         // losses (issue 9)
         ["NllLoss"] = a => new ClassLossOp(false, a.Reduction("reduction"), a.Has("weight"), a.Int("ignoreIndex", -100)),
         ["BinaryCrossEntropyWithLogits"] = a => new BinaryCrossEntropyWithLogitsOp(a.Reduction("reduction"), a.Has("weight"), a.Has("posWeight")),
+        ["L1Loss"] = a => new PointwiseLossOp("L1Loss", a.Reduction("reduction"), 1, false),
+        ["HuberLoss"] = a => new PointwiseLossOp("HuberLoss", a.Reduction("reduction"), a.Constant("delta", 1), false),
+        ["KlDiv"] = a => new PointwiseLossOp("KlDiv", a.Reduction("reduction"), 1, a.Bool("logTarget")),
 
     };
 

@@ -165,6 +165,9 @@ internal static class Functions
             P("ignoreIndex", ArgumentKind.Int, -100)], roles: ["logProbs", "labels"]),
         new("BinaryCrossEntropyWithLogits", [T("logits"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"),
             P("weight", ArgumentKind.Tensor, FunctionParameter.Absent), P("posWeight", ArgumentKind.Tensor, FunctionParameter.Absent)], roles: ["logits", "targets"]),
+        new("L1Loss", [T("input"), T("target"), P("reduction", ArgumentKind.Reduction, "Mean")], roles: ["prediction", "target"]),
+        new("HuberLoss", [T("input"), T("target"), P("reduction", ArgumentKind.Reduction, "Mean"), P("delta", ArgumentKind.Constant, 1.0)], roles: ["prediction", "target"]),
+        new("KlDiv", [T("input"), T("target"), P("reduction", ArgumentKind.Reduction, "Mean"), P("logTarget", ArgumentKind.Bool, false)], roles: ["logProbs", "target"]),
     ];
 
     private static readonly Dictionary<string, Function> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

@@ -53,5 +53,19 @@ public static partial class LanguageOpCases
         Case("BinaryCrossEntropyWithLogitsNone", "[Param(3, 4)] public Tensor Z;", "[Shape(3, 4)] Tensor t, [Shape(3, 4)] Tensor c",
             "Sum(BinaryCrossEntropyWithLogits(Net.Z, t, Reduction.None) * c)",
             g => [Probabilities(g, 3, 4), Randn(g, 3, 4)], "loss = (F.binary_cross_entropy_with_logits(Net_Z, t, reduction='none') * c).sum()"),
+        // Both operands are parameters, so the target's gradient is checked too.
+        Case("L1Loss", "[Param(3, 4)] public Tensor P; [Param(3, 4)] public Tensor T;", "[Shape(3, 4)] Tensor c", "L1Loss(Net.P * c, Net.T)",
+            g => [Randn(g, 3, 4)], "loss = F.l1_loss(Net_P * c, Net_T)"),
+        Case("L1LossNone", "[Param(2, 3, 4)] public Tensor P; [Param(2, 3, 4)] public Tensor T;", "[Shape(2, 3, 4)] Tensor c", "Sum(L1Loss(Net.P, Net.T, Reduction.None) * c)",
+            g => [Randn(g, 2, 3, 4)], "loss = (F.l1_loss(Net_P, Net_T, reduction='none') * c).sum()"),
+        Case("HuberLoss", "[Param(4, 5)] public Tensor P; [Param(4, 5)] public Tensor T;", "[Shape(4, 5)] Tensor c", "HuberLoss(Net.P * c, Net.T, Reduction.Sum, delta: 0.7)",
+            g => [Randn(g, 4, 5)], "loss = F.huber_loss(Net_P * c, Net_T, reduction='sum', delta=0.7)"),
+        Case("HuberLossMean", "[Param(3, 5)] public Tensor P; [Param(3, 5)] public Tensor T;", "[Shape(3, 5)] Tensor c", "HuberLoss(Net.P * c, Net.T)",
+            g => [Randn(g, 3, 5)], "loss = F.huber_loss(Net_P * c, Net_T)"),
+        Case("KlDiv", "[Param(3, 4)] public Tensor P; [Param(3, 4)] public Tensor T;", "[Shape(3, 4)] Tensor c", "KlDiv(Net.P * c, Square(Net.T))",
+            g => [Randn(g, 3, 4)], "loss = F.kl_div(Net_P * c, Net_T ** 2)"),
+        Case("KlDivLogTargetNone", "[Param(3, 4)] public Tensor P; [Param(3, 4)] public Tensor T;", "[Shape(3, 4)] Tensor c",
+            "Sum(KlDiv(Net.P, Net.T, Reduction.None, logTarget: true) * c)",
+            g => [Randn(g, 3, 4)], "loss = (F.kl_div(Net_P, Net_T, reduction='none', log_target=True) * c).sum()"),
     ];
 }

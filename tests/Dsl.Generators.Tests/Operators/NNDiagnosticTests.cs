@@ -122,6 +122,26 @@ public sealed class NNDiagnosticTests
         "DSL0020", "BinaryCrossEntropyWithLogits: the targets 't' must be [4, 5], but is [4]", "BinaryCrossEntropyWithLogits(Net.Z, t)");
 
     [Fact]
+    public void HuberLossTargetHasTheInputShape() => AssertDiagnostic(
+        Single("[Param(4, 5)] public Tensor P;", "[Shape(5, 4)] Tensor t", "HuberLoss(Net.P, t)"),
+        "DSL0020", "HuberLoss: the target 't' must be [4, 5], but is [5, 4]", "HuberLoss(Net.P, t)");
+
+    [Fact]
+    public void HuberLossDeltaIsPositive() => AssertDiagnostic(
+        Single("[Param(4, 5)] public Tensor P;", "[Shape(4, 5)] Tensor t", "HuberLoss(Net.P, t, delta: 0)"),
+        "DSL0020", "HuberLoss: 'delta' must be positive, but is 0", "HuberLoss(Net.P, t, delta: 0)");
+
+    [Fact]
+    public void L1LossTargetHasTheInputShape() => AssertDiagnostic(
+        Single("[Param(4, 5)] public Tensor P;", "[Shape(4)] Tensor t", "L1Loss(Net.P, t)"),
+        "DSL0020", "L1Loss: the target 't' must be [4, 5], but is [4]", "L1Loss(Net.P, t)");
+
+    [Fact]
+    public void KlDivTargetHasTheInputShape() => AssertDiagnostic(
+        Single("[Param(4, 5)] public Tensor P;", "[Shape(4, 1)] Tensor t", "KlDiv(Net.P, t)"),
+        "DSL0020", "KlDiv: the target 't' must be [4, 5], but is [4, 1]", "KlDiv(Net.P, t)");
+
+    [Fact]
     public void AReductionIsNamedFromTheReductionEnum() => AssertDiagnostic(
         Single("[Param(4, 5)] public Tensor Z;", "[Shape(4)] Tensor targets", "CrossEntropy(Net.Z, targets, 2)"),
         "DSL0020", "CrossEntropy: 'reduction' must be Reduction.Mean, Reduction.Sum or Reduction.None, but is '2'", "2");
