@@ -36,9 +36,9 @@ internal static class OpCatalog
         ["Mean"] = a => new MeanOp(a.Axes("dim"), a.Bool("keepdim")),
         ["NoGrad"] = _ => new NoGradOp(),
         // The plain CrossEntropy(logits, labels) keeps its own op (its emitted code is pinned by snapshots).
-        ["CrossEntropy"] = a => a.Reduction("reduction") == "Mean" && !a.Has("weight") && a.Int("ignoreIndex", -100) == -100
+        ["CrossEntropy"] = a => a.Reduction("reduction") == "Mean" && !a.Has("weight") && a.Int("ignoreIndex", -100) == -100 && a.Constant("labelSmoothing") == 0
             ? new CrossEntropyOp()
-            : new ClassLossOp(true, a.Reduction("reduction"), a.Has("weight"), a.Int("ignoreIndex", -100)),
+            : new ClassLossOp(true, a.Reduction("reduction"), a.Has("weight"), a.Int("ignoreIndex", -100), a.Constant("labelSmoothing")),
         ["MseLoss"] = _ => new MseLossOp(),
         // elementwise (issue 9)
 

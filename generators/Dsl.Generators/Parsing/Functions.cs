@@ -158,7 +158,7 @@ internal static class Functions
 
         // ---- losses ----
         new("CrossEntropy", [T("logits"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),
-            P("ignoreIndex", ArgumentKind.Int, -100)], roles: ["logits", "labels"]),
+            P("ignoreIndex", ArgumentKind.Int, -100), P("labelSmoothing", ArgumentKind.Constant, 0.0)], roles: ["logits", "labels"]),
         new("MseLoss", [T("prediction"), T("target")], roles: ["prediction", "target"]),
         // losses (issue 9)
         new("NllLoss", [T("logProbs"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),

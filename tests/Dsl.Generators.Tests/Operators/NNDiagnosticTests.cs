@@ -142,6 +142,12 @@ public sealed class NNDiagnosticTests
         "DSL0020", "KlDiv: the target 't' must be [4, 5], but is [4, 1]", "KlDiv(Net.P, t)");
 
     [Fact]
+    public void LabelSmoothingIsAFraction() => AssertDiagnostic(
+        Single("[Param(4, 5)] public Tensor Z;", "[Shape(4)] Tensor targets", "CrossEntropy(Net.Z, targets, labelSmoothing: 1.5)"),
+        "DSL0020", "CrossEntropy: 'labelSmoothing' must be in [0, 1] with a constant class count, but is 1.5 for 'Net.Z' [4, 5]",
+        "CrossEntropy(Net.Z, targets, labelSmoothing: 1.5)");
+
+    [Fact]
     public void AReductionIsNamedFromTheReductionEnum() => AssertDiagnostic(
         Single("[Param(4, 5)] public Tensor Z;", "[Shape(4)] Tensor targets", "CrossEntropy(Net.Z, targets, 2)"),
         "DSL0020", "CrossEntropy: 'reduction' must be Reduction.Mean, Reduction.Sum or Reduction.None, but is '2'", "2");
