@@ -158,6 +158,13 @@ internal static class RuntimeApi
         // losses (issue 9)
         ("Dsl.Kernels", "BinaryCrossEntropyWithLogits", ["Tensor", "Tensor", "Reduction", "Tensor", "Tensor", "Tensor"]),
         ("Dsl.Kernels", "BinaryCrossEntropyWithLogitsBackward", ["Tensor", "Tensor", "Tensor", "Reduction", "Tensor", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "L1Loss", ["Tensor", "Tensor", "Reduction", "Tensor"]),
+        ("Dsl.Kernels", "L1LossBackward", ["Tensor", "Tensor", "Tensor", "Reduction", "Tensor"]),
+        ("Dsl.Kernels", "HuberLoss", ["Tensor", "Tensor", "Reduction", "Double", "Tensor"]),
+        ("Dsl.Kernels", "HuberLossBackward", ["Tensor", "Tensor", "Tensor", "Reduction", "Double", "Tensor"]),
+        ("Dsl.Kernels", "KlDiv", ["Tensor", "Tensor", "Reduction", "Boolean", "Tensor"]),
+        ("Dsl.Kernels", "KlDivBackward", ["Tensor", "Tensor", "Tensor", "Reduction", "Boolean", "Tensor"]),
+        ("Dsl.Kernels", "KlDivTargetBackward", ["Tensor", "Tensor", "Tensor", "Reduction", "Boolean", "Tensor"]),
 
         ("Dsl.Kernels", "LogSoftmax", ["Tensor", "Int64", "Tensor"]),
         ("Dsl.Kernels", "NllLoss", ["Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor", "Tensor"]),

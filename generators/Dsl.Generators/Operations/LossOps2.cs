@@ -16,9 +16,15 @@ namespace Dsl.Generators.Operations;
 /// targets), Sum or None (a loss per example, [N]). Inputs: scores, targets, weight if given. The
 /// targets and the weight get no gradient. The plain two-argument CrossEntropy is
 /// <see cref="CrossEntropyOp"/> (its emitted code is pinned by snapshots).
+/// With <see cref="LabelSmoothing"/> ε (cross-entropy only, as torch): (1 - ε)·nll + (ε / C)·smooth,
+/// smooth_n = -Σ_c w_c·logp[n, c] for counted targets, reduced like nll (the mean divides by the same
+/// total weight). The per-row sums are spread over [N, C] and read back through nll_loss with
+/// reduction None, which masks the ignored targets; the backward does the same with nll_loss_backward.
 /// </summary>
-internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight, long IgnoreIndex) : Op
+internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight, long IgnoreIndex, double LabelSmoothing = 0) : Op
 {
+    private bool Smoothed => LabelSmoothing != 0;
+
     public override string Name => Logits ? "CrossEntropy" : "NllLoss";
 
     public override string DefaultValueName => Logits ? "crossEntropy" : "nllLoss";
@@ -35,13 +41,31 @@ internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight
                 "the targets '" + context.Label(1) + "'", targets.ToString());
         }
         if (HasWeight && !Spatial.TryShape(context, Name, 2, "class weight", SymShape.Of(x[1]), out failure)) return failure;
+        if (Smoothed && (LabelSmoothing is < 0 or > 1 || !Logits || Spatial.Constant(context, x[1]) is null))
+        {
+            return ShapeResult.Fail(DiagnosticCatalog.BadArgument, Name, "'labelSmoothing' must be in [0, 1] with a constant class count, but is "
+                + LabelSmoothing.ToString("R", CultureInfo.InvariantCulture) + " for '" + context.Label(0) + "' " + x);
+        }
         return ShapeResult.Tensor(Reduction == "None" ? SymShape.Of(context.Unifier.Resolve(x[0])) : SymShape.Scalar);
     }
 
     /// <summary>Saved for the backward pass: the log-probabilities (cross-entropy only) and nll_loss's total weight.</summary>
-    public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) => Logits
-        ? [new AuxiliaryBuffer("LogProbs", nodeOf(node.Inputs[0]).Shape), new AuxiliaryBuffer("TotalWeight", SymShape.Scalar)]
-        : [new AuxiliaryBuffer("TotalWeight", SymShape.Scalar)];
+    public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf)
+    {
+        var scores = nodeOf(node.Inputs[0]).Shape;
+        if (Logits) yield return new AuxiliaryBuffer("LogProbs", scores);
+        yield return new AuxiliaryBuffer("TotalWeight", SymShape.Scalar);
+        if (!Smoothed) yield break;
+        // weight ⊙ logp, its row sums, spread back over the classes, masked per example, and their total.
+        if (HasWeight) yield return new AuxiliaryBuffer("Weighted", scores);
+        yield return new AuxiliaryBuffer("RowSum", SymShape.Of(scores[0], Dim.Constant(1)));
+        yield return new AuxiliaryBuffer("Spread", scores);
+        yield return new AuxiliaryBuffer("Smooth", SymShape.Of(scores[0]));
+        yield return new AuxiliaryBuffer("SmoothTotal", SymShape.Scalar);
+    }
+
+    /// <summary>ε / C, for a constant class count C (the shape rule requires it).</summary>
+    internal double Share(Node scores) => LabelSmoothing / scores.Shape[1].Value;
 
     internal EmitArg Weight(Node node, int offset) => HasWeight ? EmitArg.Value(node.Inputs[offset]) : EmitArg.Null;
 
@@ -64,11 +88,32 @@ internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight
         }
         context.Call("NllLoss", scores, EmitArg.Value(node.Inputs[1]), EmitArg.Reduction(Reduction), Weight(node, 2), EmitArg.Long(IgnoreIndex),
             EmitArg.Output(node), EmitArg.Auxiliary(node, "TotalWeight"));
+        if (!Smoothed) return;
+        EmitArg Aux(string suffix) => EmitArg.Auxiliary(node, suffix);
+        var rows = scores;
+        if (HasWeight)
+        {
+            context.Call("Mul", scores, EmitArg.Value(node.Inputs[2]), Aux("Weighted"));
+            rows = Aux("Weighted");
+        }
+        context.Call("Sum", rows, EmitArg.Longs([1]), EmitArg.Bool(true), Aux("RowSum"));
+        context.Call("Copy", Aux("RowSum"), Aux("Spread"));
+        context.Call("NllLoss", Aux("Spread"), EmitArg.Value(node.Inputs[1]), EmitArg.Reduction("None"), EmitArg.Null, EmitArg.Long(IgnoreIndex), Aux("Smooth"), EmitArg.Null);
+        context.Call("MulInPlace", EmitArg.Output(node), EmitArg.Double(1 - LabelSmoothing));
+        var smooth = Aux("Smooth");
+        if (Reduction != "None")
+        {
+            context.Call("Sum", Aux("Smooth"), Aux("SmoothTotal"));
+            if (Reduction == "Mean") context.Call("DivInPlace", Aux("SmoothTotal"), Aux("TotalWeight"));
+            smooth = Aux("SmoothTotal");
+        }
+        context.Call("AddInPlace", EmitArg.Output(node), smooth, EmitArg.Double(Share(context.Node(node.Inputs[0]))));
     }
 
     public override string Math(Node node, Func<int, string> nameOf) =>
         Name + "(" + nameOf(node.Inputs[0]) + ", " + nameOf(node.Inputs[1]) + (HasWeight ? ", weight " + nameOf(node.Inputs[2]) : "")
-        + (Reduction == "Mean" ? "" : ", " + Reduction.ToLowerInvariant()) + (IgnoreIndex == -100 ? "" : ", ignoring " + IgnoreIndex.ToString(CultureInfo.InvariantCulture)) + ")";
+        + (Reduction == "Mean" ? "" : ", " + Reduction.ToLowerInvariant()) + (IgnoreIndex == -100 ? "" : ", ignoring " + IgnoreIndex.ToString(CultureInfo.InvariantCulture))
+        + (Smoothed ? ", label smoothing " + LabelSmoothing.ToString("R", CultureInfo.InvariantCulture) : "") + ")";
 }
 
 /// <summary>
@@ -82,8 +127,16 @@ internal sealed record ClassLossBackwardOp(ClassLossOp Forward) : Op
 
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
 
-    public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf) =>
-        Forward.Logits ? [new AuxiliaryBuffer("LogProbsGradient", node.Shape)] : [];
+    public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf)
+    {
+        if (Forward.Logits) yield return new AuxiliaryBuffer("LogProbsGradient", node.Shape);
+        if (Forward.LabelSmoothing == 0) yield break;
+        // The upstream per example (masked through nll_loss_backward), its row sums, and those times the class weights.
+        yield return new AuxiliaryBuffer("RowGradient", SymShape.Of(node.Shape[0]));
+        yield return new AuxiliaryBuffer("Masked", node.Shape);
+        yield return new AuxiliaryBuffer("RowMasked", SymShape.Of(node.Shape[0], Dim.Constant(1)));
+        if (Forward.HasWeight) yield return new AuxiliaryBuffer("Spread", node.Shape);
+    }
 
     public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
@@ -102,7 +155,27 @@ internal sealed record ClassLossBackwardOp(ClassLossOp Forward) : Op
         var into = Forward.Logits ? EmitArg.Auxiliary(node, "LogProbsGradient") : EmitArg.Output(node);
         context.Call("NllLossBackward", EmitArg.Value(node.Inputs[0]), logProbs, EmitArg.Value(node.Inputs[2]), EmitArg.Auxiliary(forward, "TotalWeight"),
             EmitArg.Reduction(Forward.Reduction), Forward.Weight(node, 3), EmitArg.Long(Forward.IgnoreIndex), into);
+        if (Forward.LabelSmoothing != 0) EmitSmoothing(context, node, forward, into);
         if (Forward.Logits) context.Call("LogSoftmaxBackward", into, logProbs, EmitArg.Long(1), EmitArg.Output(node));
+    }
+
+    /// <summary>d/dlogp of (ε / C)·smooth added to (1 - ε)·d nll/dlogp: (ε / C)·w_c·(-g'_n·mask_n), g'_n the upstream per example (÷ total weight for the mean).</summary>
+    private void EmitSmoothing(IEmitContext context, Node node, Node forward, EmitArg into)
+    {
+        EmitArg Aux(string suffix) => EmitArg.Auxiliary(node, suffix);
+        context.Call("MulInPlace", into, EmitArg.Double(1 - Forward.LabelSmoothing));
+        context.Call("Copy", EmitArg.Value(node.Inputs[0]), Aux("RowGradient"));
+        if (Forward.Reduction == "Mean") context.Call("DivInPlace", Aux("RowGradient"), EmitArg.Auxiliary(forward, "TotalWeight"));
+        context.Call("NllLossBackward", Aux("RowGradient"), EmitArg.Auxiliary(forward, "Spread"), EmitArg.Value(node.Inputs[2]), EmitArg.Auxiliary(forward, "TotalWeight"),
+            EmitArg.Reduction("None"), EmitArg.Null, EmitArg.Long(Forward.IgnoreIndex), Aux("Masked"));
+        context.Call("Sum", Aux("Masked"), EmitArg.Longs([1]), EmitArg.Bool(true), Aux("RowMasked"));
+        var rows = Aux("RowMasked");
+        if (Forward.HasWeight)
+        {
+            context.Call("Mul", Aux("RowMasked"), EmitArg.Value(node.Inputs[3]), Aux("Spread"));
+            rows = Aux("Spread");
+        }
+        context.Call("AddInPlace", into, rows, EmitArg.Double(Forward.Share(context.Node(node.Inputs[1]))));
     }
 
     public override string Math(Node node, Func<int, string> nameOf) =>
@@ -175,4 +248,72 @@ internal sealed record BinaryCrossEntropyWithLogitsBackwardOp(BinaryCrossEntropy
         context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), EmitArg.Value(node.Inputs[2]), .. Forward.Settings(node, 3), EmitArg.Output(node)]);
 
     public override string Math(Node node, Func<int, string> nameOf) => "∂bce/∂" + nameOf(node.Inputs[1]) + " ᵀ " + nameOf(node.Inputs[0]);
+}
+
+/// <summary>
+/// Elementwise losses of an input against a target of the same shape, reduced (Mean, Sum, or None:
+/// the input's shape), as torch.nn.functional.l1_loss, huber_loss (<see cref="Delta"/>) and kl_div
+/// (<see cref="LogTarget"/>; its Mean is the mean over every element, as torch's 'mean'). Both
+/// operands get gradients: L1 and Huber depend on input − target (the target's gradient is the
+/// input's negated), KlDiv has a kernel for each.
+/// </summary>
+internal sealed record PointwiseLossOp(string Loss, string Reduction, double Delta, bool LogTarget) : Op
+{
+    public override string Name => Loss;
+
+    public override ShapeResult InferShape(ShapeContext context)
+    {
+        if (context.IsNumber(0)) return ShapeResult.Fail(DiagnosticCatalog.ScalarWhereTensor, Name, context.Label(0));
+        if (Loss == "HuberLoss" && !(Delta > 0)) return ShapeResult.Fail(DiagnosticCatalog.BadArgument, Name, "'delta' must be positive, but is " + Delta.ToString("R", CultureInfo.InvariantCulture));
+        var input = context.Shape(0);
+        if (!Spatial.TryShape(context, Name, 1, "target", input, out var failure)) return failure;
+        return ShapeResult.Tensor(Reduction == "None" ? input : SymShape.Scalar);
+    }
+
+    /// <summary>The settings after (input, target): the reduction, then delta or logTarget.</summary>
+    internal EmitArg[] Settings() => Loss switch
+    {
+        "HuberLoss" => [EmitArg.Reduction(Reduction), EmitArg.Double(Delta)],
+        "KlDiv" => [EmitArg.Reduction(Reduction), EmitArg.Bool(LogTarget)],
+        _ => [EmitArg.Reduction(Reduction)],
+    };
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var (input, target) = (node.Inputs[0], node.Inputs[1]);
+        if (builder.IsActive(input))
+        {
+            builder.Accumulate(input, builder.Add(new PointwiseLossBackwardOp(this, false), builder.GradientName(input), gradient, input, target));
+        }
+        if (!builder.IsActive(target)) return;
+        if (Loss == "KlDiv")
+        {
+            builder.Accumulate(target, builder.Add(new PointwiseLossBackwardOp(this, true), builder.GradientName(target), gradient, input, target));
+            return;
+        }
+        var forInput = builder.Add(new PointwiseLossBackwardOp(this, false), builder.GradientName(target) + "Negated", gradient, input, target);
+        builder.Accumulate(target, builder.Add(new NegOp(), builder.GradientName(target), forInput));
+    }
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), .. Settings(), EmitArg.Output(node)]);
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        Loss switch { "L1Loss" => "l1_loss", "HuberLoss" => "huber_loss", _ => "kl_div" } + "(" + nameOf(node.Inputs[0]) + ", " + nameOf(node.Inputs[1])
+        + (Reduction == "Mean" ? "" : ", " + Reduction.ToLowerInvariant()) + (Loss == "HuberLoss" && Delta != 1 ? ", δ " + Delta.ToString("R", CultureInfo.InvariantCulture) : "")
+        + (LogTarget ? ", log target" : "") + ")";
+}
+
+/// <summary>A pointwise loss's gradient for its input (or KlDiv's for its target). Inputs: upstream, input, target.</summary>
+internal sealed record PointwiseLossBackwardOp(PointwiseLossOp Forward, bool ForTarget) : Op
+{
+    public override string Name => Forward.Loss + (ForTarget ? "TargetBackward" : "Backward");
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(ForTarget ? 2 : 1));
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), EmitArg.Value(node.Inputs[2]), .. Forward.Settings(), EmitArg.Output(node)]);
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        "∂" + Forward.Loss + "/∂" + nameOf(node.Inputs[ForTarget ? 2 : 1]) + " ᵀ " + nameOf(node.Inputs[0]);
 }

@@ -35,9 +35,9 @@ internal static class OpCatalog
         ["Mean"] = a => new MeanOp(a.Axes("dim"), a.Bool("keepdim")),
         ["NoGrad"] = _ => new NoGradOp(),
         // The plain CrossEntropy(logits, labels) keeps its own op (its emitted code is pinned by snapshots).
-        ["CrossEntropy"] = a => a.Reduction("reduction") == "Mean" && !a.Has("weight") && a.Int("ignoreIndex", -100) == -100
+        ["CrossEntropy"] = a => a.Reduction("reduction") == "Mean" && !a.Has("weight") && a.Int("ignoreIndex", -100) == -100 && a.Constant("labelSmoothing") == 0
             ? new CrossEntropyOp()
-            : new ClassLossOp(true, a.Reduction("reduction"), a.Has("weight"), a.Int("ignoreIndex", -100)),
+            : new ClassLossOp(true, a.Reduction("reduction"), a.Has("weight"), a.Int("ignoreIndex", -100), a.Constant("labelSmoothing")),
         ["MseLoss"] = _ => new MseLossOp(),
         // elementwise (issue 9)
         ["Gelu"] = a => new GeluOp(a.Bool("tanhApproximation")),
@@ -116,6 +116,9 @@ internal static class OpCatalog
         // losses (issue 9)
         ["NllLoss"] = a => new ClassLossOp(false, a.Reduction("reduction"), a.Has("weight"), a.Int("ignoreIndex", -100)),
         ["BinaryCrossEntropyWithLogits"] = a => new BinaryCrossEntropyWithLogitsOp(a.Reduction("reduction"), a.Has("weight"), a.Has("posWeight")),
+        ["L1Loss"] = a => new PointwiseLossOp("L1Loss", a.Reduction("reduction"), 1, false),
+        ["HuberLoss"] = a => new PointwiseLossOp("HuberLoss", a.Reduction("reduction"), a.Constant("delta", 1), false),
+        ["KlDiv"] = a => new PointwiseLossOp("KlDiv", a.Reduction("reduction"), 1, a.Bool("logTarget")),
 
     };
 

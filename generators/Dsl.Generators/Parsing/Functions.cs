@@ -220,13 +220,16 @@ internal static class Functions
 
         // ---- losses ----
         new("CrossEntropy", [T("logits"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),
-            P("ignoreIndex", ArgumentKind.Int, -100)], roles: ["logits", "labels"]),
+            P("ignoreIndex", ArgumentKind.Int, -100), P("labelSmoothing", ArgumentKind.Constant, 0.0)], roles: ["logits", "labels"]),
         new("MseLoss", [T("prediction"), T("target")], roles: ["prediction", "target"]),
         // losses (issue 9)
         new("NllLoss", [T("logProbs"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"), P("weight", ArgumentKind.Tensor, FunctionParameter.Absent),
             P("ignoreIndex", ArgumentKind.Int, -100)], roles: ["logProbs", "labels"]),
         new("BinaryCrossEntropyWithLogits", [T("logits"), T("targets"), P("reduction", ArgumentKind.Reduction, "Mean"),
             P("weight", ArgumentKind.Tensor, FunctionParameter.Absent), P("posWeight", ArgumentKind.Tensor, FunctionParameter.Absent)], roles: ["logits", "targets"]),
+        new("L1Loss", [T("input"), T("target"), P("reduction", ArgumentKind.Reduction, "Mean")], roles: ["prediction", "target"]),
+        new("HuberLoss", [T("input"), T("target"), P("reduction", ArgumentKind.Reduction, "Mean"), P("delta", ArgumentKind.Constant, 1.0)], roles: ["prediction", "target"]),
+        new("KlDiv", [T("input"), T("target"), P("reduction", ArgumentKind.Reduction, "Mean"), P("logTarget", ArgumentKind.Bool, false)], roles: ["logProbs", "target"]),
     ];
 
     private static readonly Dictionary<string, Function> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);
