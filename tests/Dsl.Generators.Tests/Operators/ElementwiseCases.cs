@@ -36,6 +36,9 @@ public static partial class LanguageOpCases
             g => [Randn(g, 3, 4)], "loss = (torch.pow(Net_W, 3) * c).sum()"),
         Case("PowFractional", Matrix, "[Shape(3, 4)] Tensor c", "Sum(Pow(Abs(Net.W) + 0.5, 1.5) * c)",
             g => [Randn(g, 3, 4)], "loss = (torch.pow(Net_W.abs() + 0.5, 1.5) * c).sum()"),
+        // A run-time exponent (a number parameter): the derivative's p - 1 is computed when the step runs.
+        Case("PowRunTimeExponent", Matrix, "[Shape(3, 4)] Tensor c, double p", "Sum(Pow(Abs(Net.W) + 0.5, p) * c)",
+            g => [Randn(g, 3, 4), 2.5], "loss = (torch.pow(Net_W.abs() + 0.5, p) * c).sum()"),
         SecondOrder("PowSecondOrder", "Pow(#, 3)", "torch.pow(#, 3)"),
         // Broadcast [3, 4] against [4]: V's gradient is summed over the rows it won.
         Case("MaximumBroadcast", TwoMatrices, "[Shape(3, 4)] Tensor c", "Sum(Maximum(Net.W, Net.V) * c)",
