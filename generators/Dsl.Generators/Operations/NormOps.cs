@@ -14,7 +14,7 @@ namespace Dsl.Generators.Operations;
 /// and a backward of one kernel call per gradient (input, weight); the bias gradient is a sum of
 /// the upstream gradient over every axis but the bias's. The backward ops have no derivative rule.
 /// </summary>
-internal abstract record NormOp(bool HasWeight, bool HasBias, double Eps) : Op
+internal abstract record NormalizationOp(bool HasWeight, bool HasBias, double Eps) : Op
 {
     /// <summary>Inputs between x and the weight (BatchNorm's running statistics).</summary>
     protected virtual int Fixed => 0;
@@ -41,11 +41,11 @@ internal abstract record NormOp(bool HasWeight, bool HasBias, double Eps) : Op
     {
         var x = node.Inputs[0];
         var inputs = new[] { gradient }.Concat(node.Inputs).Append(node.Id).ToArray();
-        if (builder.IsActive(x)) builder.Accumulate(x, builder.Add(new NormBackwardOp(this, GradientPart.Input), builder.GradientName(x), inputs));
+        if (builder.IsActive(x)) builder.Accumulate(x, builder.Add(new NormalizationBackwardOp(this, GradientPart.Input), builder.GradientName(x), inputs));
         if (HasWeight && builder.IsActive(node.Inputs[WeightIndex]))
         {
             var w = node.Inputs[WeightIndex];
-            builder.Accumulate(w, builder.Add(new NormBackwardOp(this, GradientPart.Weight), builder.GradientName(w), inputs));
+            builder.Accumulate(w, builder.Add(new NormalizationBackwardOp(this, GradientPart.Weight), builder.GradientName(w), inputs));
         }
         if (HasBias && builder.IsActive(node.Inputs[BiasIndex]))
         {
@@ -62,7 +62,7 @@ internal abstract record NormOp(bool HasWeight, bool HasBias, double Eps) : Op
 }
 
 /// <summary>A normalization's gradient for x or the weight. Inputs: upstream, the forward's inputs, the forward node (its statistics).</summary>
-internal sealed record NormBackwardOp(NormOp Forward, GradientPart Part) : Op
+internal sealed record NormalizationBackwardOp(NormalizationOp Forward, GradientPart Part) : Op
 {
     public override string Name => Forward.Name + "Backward";
 
@@ -86,7 +86,7 @@ internal sealed record NormBackwardOp(NormOp Forward, GradientPart Part) : Op
 /// the normalized axes. <see cref="Count"/> trailing axes are normalized; <see cref="Shape"/> is what
 /// the user wrote (constants or a model's [Dim]s) and must equal them.
 /// </summary>
-internal sealed record LayerNormOp(EquatableArray<Dim> Shape, bool HasWeight, bool HasBias, double Eps) : NormOp(HasWeight, HasBias, Eps)
+internal sealed record LayerNormOp(EquatableArray<Dim> Shape, bool HasWeight, bool HasBias, double Eps) : NormalizationOp(HasWeight, HasBias, Eps)
 {
     public override string Name => "LayerNorm";
 
@@ -140,7 +140,7 @@ internal sealed record LayerNormOp(EquatableArray<Dim> Shape, bool HasWeight, bo
 /// <see cref="Groups"/> groups, each (sample, group) normalized with its own mean and biased variance,
 /// then · weight + bias per channel ([C]).
 /// </summary>
-internal sealed record GroupNormOp(long Groups, bool HasWeight, bool HasBias, double Eps) : NormOp(HasWeight, HasBias, Eps)
+internal sealed record GroupNormOp(long Groups, bool HasWeight, bool HasBias, double Eps) : NormalizationOp(HasWeight, HasBias, Eps)
 {
     public override string Name => "GroupNorm";
 
@@ -191,7 +191,7 @@ internal sealed record GroupNormOp(long Groups, bool HasWeight, bool HasBias, do
 /// statistics. Which one is the emitting frame's (<see cref="IEmitContext.Training"/>: the training
 /// step trains, EvaluateLoss and Predict evaluate) unless <see cref="Training"/> fixes it.
 /// </summary>
-internal sealed record BatchNormOp(bool? Training, double Momentum, bool HasWeight, bool HasBias, double Eps) : NormOp(HasWeight, HasBias, Eps)
+internal sealed record BatchNormOp(bool? Training, double Momentum, bool HasWeight, bool HasBias, double Eps) : NormalizationOp(HasWeight, HasBias, Eps)
 {
     public override string Name => "BatchNorm";
 
