@@ -195,6 +195,9 @@ internal sealed record BatchNormOp(bool? Training, double Momentum, bool HasWeig
 {
     public override string Name => "BatchNorm";
 
+    // In training it updates the running statistics: two calls are two updates, as in torch, never merged.
+    public override bool IsPure => Training == false;
+
     protected override int Fixed => 2;
 
     public bool IsTraining(IEmitContext context) => Training ?? context.Training;
