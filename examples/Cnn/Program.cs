@@ -13,7 +13,7 @@ return ExampleCommand.Run(args, "cnn",
     {
         // The 784-pixel images of Synthetic.Digits (each class a fixed random prototype plus noise);
         // the model reshapes them to [Batch, 1, 28, 28].
-        using var data = Synthetic.Digits(12_000, seed: settings.Seed, noise: 1.0);
+        using var data = Synthetic.Digits(12_000, seed: settings.Seed, noise: 0.5);
         var (train, valid) = data.Split(10_000.0 / 12_000, seed: settings.Seed);
 
         // loc: begin
