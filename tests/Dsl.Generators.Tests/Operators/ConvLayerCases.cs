@@ -39,6 +39,6 @@ public static partial class LanguageOpCases
             running_mean, running_var = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
             y = F.batch_norm(torch.tanh(F.conv2d(x, Conv_Weight, Conv_Bias)), running_mean, running_var, Norm_Weight, Norm_Bias, training=True)
             loss = ((y ** 2) * c).sum()
-            """, Exact, eager: false),
+            """, Exact, Eager: false),
     ];
 }
