@@ -1,4 +1,4 @@
-// Quickstart: DESIGN.md's DigitClassifier — a 784-256-10 MLP trained with Adam — as declarations.
+// Quickstart: DESIGN.md's DigitClassifier — a 784-256-10 MLP (the runtime's Mlp layer) trained with Adam — as declarations.
 // The source generator writes its training step (forward, backward, update) at compile time; Fit
 // runs it over batches with a progress bar and writes a run folder with a report.
 using Dsl;
@@ -14,8 +14,10 @@ return ExampleCommand.Run(args, "quickstart",
         using var data = Synthetic.Digits(12_000, seed: settings.Seed);
         var (train, valid) = data.Split(10_000.0 / 12_000, seed: settings.Seed);
 
+        // loc: begin
         var experiment = new DigitClassifier { Optimizer = new Adam { LearningRate = settings.LearningRate } };
         var report = experiment.Fit(train, settings.FitOptions(), valid);
+        // loc: end
 
         var evaluation = experiment.Evaluate(valid);
         Console.WriteLine($"validation: loss {evaluation.Loss:F4}, accuracy {100 * evaluation["accuracy"]:F1}% on {evaluation.Examples} examples");
@@ -23,24 +25,11 @@ return ExampleCommand.Run(args, "quickstart",
         return 0;
     });
 
-[Model]
-public partial class Mlp
-{
-    [Dim] public int Inputs, Hidden, Classes;
-
-    [Param(nameof(Inputs), nameof(Hidden))]  public Tensor W1;
-    [Param(nameof(Hidden))]                  public Tensor B1;
-    [Param(nameof(Hidden), nameof(Classes))] public Tensor W2;
-    [Param(nameof(Classes))]                 public Tensor B2;
-
-    public Tensor Forward([Shape("Batch", nameof(Inputs))] Tensor x)
-        => MatMul(Relu(MatMul(x, W1) + B1), W2) + B2;
-}
-
+// loc: begin
 [Experiment]
 public partial class DigitClassifier
 {
-    public Mlp Net = new() { Inputs = 784, Hidden = 256, Classes = 10 };
+    public Mlp Net = new() { In = 784, Hidden = 256, Out = 10 };   // the runtime's Mlp layer: Linear, ReLU, Linear
     public Adam Optimizer = new() { LearningRate = 1e-3f };
 
     [Loss]
@@ -50,3 +39,4 @@ public partial class DigitClassifier
     [Metric]
     public Tensor Accuracy(Tensor images, Tensor labels) => Ops.Accuracy(Net.Predict(images), labels);
 }
+// loc: end

@@ -56,8 +56,8 @@ public sealed class KillTests : IDisposable
                 Assert.True(tensor.NumElements > 0, name);
             }
             steps.Add(long.Parse(file.Metadata["dsl.step"], System.Globalization.CultureInfo.InvariantCulture));
-            Assert.Contains("param/Net.W1", file.Names);
-            Assert.Contains("state/Optimizer/Net.W1/m", file.Names);
+            Assert.Contains("param/Net.Weight1", file.Names);
+            Assert.Contains("state/Optimizer/Net.Weight1/m", file.Names);
         }
         Assert.True(steps[^1] > steps[0], "resumed runs made no progress: " + string.Join(", ", steps));
         Assert.Equal(steps.OrderBy(s => s), steps);

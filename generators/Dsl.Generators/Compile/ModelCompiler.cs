@@ -27,7 +27,9 @@ internal static class ModelCompiler
         modelMap[spec.FullName] = spec;
 
         Guard.ThrowIfRequested("checking the model");
-        var lowering = new Lowering(modelMap, diagnostics);
+        // A shipped layer's sizes are set by the experiments that hold it (Conv2d's Kernel): on its own
+        // it may need sizes its symbols leave open; then it has no Predict of its own (its holder's has it).
+        var lowering = new Lowering(modelMap, diagnostics) { DeferUnknownSizes = spec.Shipped is not null };
         var self = lowering.CreateStandalone(spec);
         int? output = null;
         if (spec.Forward is not null && !lowering.Incomplete)
@@ -47,7 +49,7 @@ internal static class ModelCompiler
             {
                 math.Add(node.Name + " = " + node.Op.Math(node, id => nodes[id].Name) + "   " + lowering.Unifier.Resolve(node.Shape));
             }
-            if (diagnostics.Count == 0 && !lowering.Incomplete) predict = PlanPredict(spec.Forward!, lowering, nodes, remap[output.Value]);
+            if (diagnostics.Count == 0 && !lowering.Incomplete && !lowering.SizesDeferred) predict = PlanPredict(spec.Forward!, lowering, nodes, remap[output.Value]);
         }
 
         if (lowering.Incomplete) return new Result(null, diagnostics.ToImmutableArray());

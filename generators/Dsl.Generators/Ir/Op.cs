@@ -93,12 +93,13 @@ internal enum ElementType
 /// <summary>The result of a shape rule.</summary>
 internal readonly struct ShapeResult
 {
-    private ShapeResult(SymShape? shape, ValueKind kind, DiagnosticDescriptor? error, string[]? arguments)
+    private ShapeResult(SymShape? shape, ValueKind kind, DiagnosticDescriptor? error, string[]? arguments, bool needsKnownSizes = false)
     {
         Shape = shape;
         Kind = kind;
         Error = error;
         Arguments = arguments ?? [];
+        NeedsKnownSizes = needsKnownSizes;
     }
 
     public SymShape? Shape { get; }
@@ -114,6 +115,17 @@ internal readonly struct ShapeResult
     public static ShapeResult Number() => new(SymShape.Scalar, ValueKind.Number, null, null);
 
     public static ShapeResult Fail(DiagnosticDescriptor descriptor, params string[] arguments) => new(null, ValueKind.Tensor, descriptor, arguments);
+
+    /// <summary>
+    /// The failure is only that a size the rule computes with (a kernel, a spatial size) is not known
+    /// at compile time. A shipped layer's Forward checked on its own, with its [Dim]s as symbols, is
+    /// not an error for this: it is checked where an experiment holds the layer with its dims set.
+    /// </summary>
+    public bool NeedsKnownSizes { get; }
+
+    /// <summary>A failure because a size is not known at compile time (<see cref="NeedsKnownSizes"/>).</summary>
+    public static ShapeResult FailUnknownSize(DiagnosticDescriptor descriptor, params string[] arguments) =>
+        new(null, ValueKind.Tensor, descriptor, arguments, needsKnownSizes: true);
 }
 
 /// <summary>What a shape rule sees: the operands' shapes and kinds, how to name them in messages, and the unifier.</summary>

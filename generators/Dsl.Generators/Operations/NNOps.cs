@@ -59,7 +59,7 @@ internal sealed record ConvOp(int Axes, bool HasBias, EquatableArray<long> Strid
         {
             if (Spatial.Constant(context, w[2 + axis]) is not { } kernel)
             {
-                return ShapeResult.Fail(DiagnosticCatalog.BadArgument, Name, "needs constant kernel sizes, but the weight '" + context.Label(1) + "' is " + w);
+                return ShapeResult.FailUnknownSize(DiagnosticCatalog.BadArgument, Name, "needs constant kernel sizes, but the weight '" + context.Label(1) + "' is " + w);
             }
             if (!Spatial.TryOutput(context, Name, 0, 2 + axis, kernel, stride[axis], padding[axis], dilation[axis], false, out var size, out failure)) return failure;
             dims.Add(size);

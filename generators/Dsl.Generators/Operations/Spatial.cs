@@ -61,7 +61,7 @@ internal static class Spatial
         if (!size.IsConstant)
         {
             if (stride == 1 && 2 * padding == span - 1 && !ceilMode) return true;
-            failure = ShapeResult.Fail(DiagnosticCatalog.BadArgument, op, "needs constant spatial sizes for now (with stride 1 and padding (kernel - 1)·dilation / 2 a size known only at run time is kept), but axis "
+            failure = ShapeResult.FailUnknownSize(DiagnosticCatalog.BadArgument, op, "needs constant spatial sizes for now (with stride 1 and padding (kernel - 1)·dilation / 2 a size known only at run time is kept), but axis "
                 + axis.ToString(CultureInfo.InvariantCulture) + " of '" + context.Label(operand) + "' " + shape + " is " + size);
             return false;
         }

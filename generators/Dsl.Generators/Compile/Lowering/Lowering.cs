@@ -40,6 +40,16 @@ internal sealed partial class Lowering
     /// <summary>A model involved is missing or has declaration errors (already reported): the caller stops quietly.</summary>
     public bool Incomplete { get; private set; }
 
+    /// <summary>
+    /// A shipped layer checked on its own: a shape rule that needs a size its symbolic [Dim]s leave
+    /// unknown (a convolution's kernel) stops the lowering quietly (<see cref="SizesDeferred"/>)
+    /// instead of reporting; the layer is checked where it is used, with its dims set.
+    /// </summary>
+    public bool DeferUnknownSizes { get; init; }
+
+    /// <summary>The lowering stopped at a size left unknown (<see cref="DeferUnknownSizes"/>): no Predict.</summary>
+    public bool SizesDeferred { get; private set; }
+
     /// <summary>Every parameter of every instance, in declaration order (also unused ones).</summary>
     public List<ParameterInfo> Parameters { get; } = [];
 
@@ -143,6 +153,11 @@ internal sealed partial class Lowering
         var result = op.InferShape(context);
         if (result.Error is not null)
         {
+            if (result.NeedsKnownSizes && DeferUnknownSizes)
+            {
+                SizesDeferred = true;
+                return null;
+            }
             Report(result.Error, scope.Location(loc), result.Arguments);
             return null;
         }
