@@ -48,25 +48,24 @@ public partial class Sorting
     public SortingTransformer Net = new();
     public Adam Optimizer = new() { LearningRate = 1e-3f };
 
-    // Next-token prediction; the targets of the prompt positions are -100 (ignored, as in torch).
+    // Cross-entropy of the next token at the 8 output positions (after the separator).
     [Loss]
-    public Tensor Loss([Shape("Batch", 16)] Tensor tokens, [Shape("Batch", 16)] Tensor targets)
-        => CrossEntropy(Reshape(Net.Forward(tokens), -1, 11), Reshape(targets, -1));
+    public Tensor Loss([Shape("Batch", 16)] Tensor tokens, [Shape("Batch", 8)] Tensor targets)
+        => -Mean(Gather(LogSoftmax(Narrow(Net.Forward(tokens), 1, 8, 8), 2), 2, Unsqueeze(targets, 2)));
 
-    // The fraction of output tokens right (a prompt target, -100, never equals a prediction).
     [Metric]
     public Tensor Accuracy(Tensor tokens, Tensor targets)
     {
-        using var right = Eq(Argmax(Net.Predict(tokens), 2), targets).To(DType.Float32);
-        return Sum(right) / (targets.Shape[0] * SortingData.Length);
+        using var output = Narrow(Net.Predict(tokens), 1, 8, 8);
+        using var right = Eq(Argmax(output, 2), targets);
+        return Mean(right.To(DType.Float32));
     }
 }
 // loc: end
 
 /// <summary>
 /// Random sequences of Length digits (0-9), a separator (10) and the digits sorted: tokens are the
-/// first 2·Length positions, targets the next token at each position, -100 where the model is still
-/// reading the prompt.
+/// first 2·Length positions, targets the sorted digits (the next token at the last Length positions).
 /// </summary>
 public static class SortingData
 {
@@ -76,7 +75,7 @@ public static class SortingData
     {
         var random = new Random((int)seed);
         var tokens = new long[count * 2 * Length];
-        var targets = new long[count * 2 * Length];
+        var targets = new long[count * Length];
         var sequence = new long[2 * Length + 1];
         for (var n = 0; n < count; n++)
         {
@@ -84,14 +83,11 @@ public static class SortingData
             sequence[Length] = Separator;
             Array.Copy(sequence, 0, sequence, Length + 1, Length);
             Array.Sort(sequence, Length + 1, Length);
-            for (var i = 0; i < 2 * Length; i++)
-            {
-                tokens[n * 2 * Length + i] = sequence[i];
-                targets[n * 2 * Length + i] = i >= Length ? sequence[i + 1] : -100;
-            }
+            Array.Copy(sequence, 0, tokens, n * 2 * Length, 2 * Length);
+            Array.Copy(sequence, Length + 1, targets, n * Length, Length);
         }
         using var tokenTensor = Tensor.FromArray(tokens, count, 2 * Length);
-        using var targetTensor = Tensor.FromArray(targets, count, 2 * Length);
+        using var targetTensor = Tensor.FromArray(targets, count, Length);
         return new TensorDataset(("tokens", tokenTensor), ("targets", targetTensor));
     }
 }
