@@ -55,7 +55,7 @@ public static partial class LanguageOpCases
                 public Tensor Loss([Shape("Batch", "T", 8)] Tensor x, [Shape("Batch", "T", 8)] Tensor c) => Sum(Tanh(Attention.Forward(x)) * c);
             }
             """, "Demo.AttentionFit", 7, g => [Randn(g, 3, 5, 8), Randn(g, 3, 5, 8)],
-            TorchAttention + """
+            TorchAttention + "\n" + """
             loss = (torch.tanh(attention(x, locals(), 'Attention_')) * c).sum()
             """, Exact),
         new("TransformerBlockLayer", """
@@ -68,7 +68,7 @@ public static partial class LanguageOpCases
                 public Tensor Loss([Shape("Batch", "T", 8)] Tensor x, [Shape("Batch", "T", 8)] Tensor c) => Sum(Tanh(Block.Forward(x)) * c);
             }
             """, "Demo.BlockFit", 8, g => [Randn(g, 3, 5, 8), Randn(g, 3, 5, 8)],
-            TorchAttention + """
+            TorchAttention + "\n" + """
             p = {name[len('Block_'):]: value for name, value in locals().items() if name.startswith('Block_')}
             h = x + attention(F.layer_norm(x, (8,), p['Norm1Weight'], p['Norm1Bias']), p, '')
             m = F.layer_norm(h, (8,), p['Norm2Weight'], p['Norm2Bias'])
