@@ -50,14 +50,14 @@ public partial class Sorting
 
     // Cross-entropy of the next token at the 8 output positions (after the separator).
     [Loss]
-    public Tensor Loss([Shape("Batch", 16)] Tensor tokens, [Shape("Batch", 8)] Tensor targets)
-        => -Mean(Gather(LogSoftmax(Narrow(Net.Forward(tokens), 1, 8, 8), 2), 2, Unsqueeze(targets, 2)));
+    public Tensor Loss([Shape("Batch", 16)] Tensor tokens, [Shape("Batch", 8, 1)] Tensor targets)
+        => -Mean(Gather(LogSoftmax(Narrow(Net.Forward(tokens), 1, 8, 8), 2), 2, targets));
 
     [Metric]
     public Tensor Accuracy(Tensor tokens, Tensor targets)
     {
         using var output = Narrow(Net.Predict(tokens), 1, 8, 8);
-        using var right = Eq(Argmax(output, 2), targets);
+        using var right = Eq(Argmax(output, 2, keepdim: true), targets);
         return Mean(right.To(DType.Float32));
     }
 }
@@ -65,7 +65,8 @@ public partial class Sorting
 
 /// <summary>
 /// Random sequences of Length digits (0-9), a separator (10) and the digits sorted: tokens are the
-/// first 2·Length positions, targets the sorted digits (the next token at the last Length positions).
+/// first 2·Length positions, targets [Length, 1] the sorted digits (the next token at the last Length
+/// positions, with a trailing axis for Gather).
 /// </summary>
 public static class SortingData
 {
@@ -87,7 +88,7 @@ public static class SortingData
             Array.Copy(sequence, Length + 1, targets, n * Length, Length);
         }
         using var tokenTensor = Tensor.FromArray(tokens, count, 2 * Length);
-        using var targetTensor = Tensor.FromArray(targets, count, Length);
+        using var targetTensor = Tensor.FromArray(targets, count, Length, 1);
         return new TensorDataset(("tokens", tokenTensor), ("targets", targetTensor));
     }
 }
