@@ -9,7 +9,7 @@ using static Dsl.Ops;
 
 return ExampleCommand.Run(args, "transformer",
     "Trains a 2-layer causal transformer to sort sequences of 8 digits (generated training step).",
-    new ExampleDefaults(Epochs: 12, BatchSize: 64, LearningRate: 1e-3),
+    new ExampleDefaults(Epochs: 3, BatchSize: 64, LearningRate: 1e-3),
     settings =>
     {
         using var train = SortingData.Create(16_000, seed: settings.Seed);

@@ -18,8 +18,14 @@ public sealed class TransformerTests : IDisposable
     [Fact]
     public void Transformer_sorts_more_than_95_percent_of_output_tokens_right()
     {
-        var (exit, output) = QuickstartTests.Run("Transformer", $"--out \"{Path.Combine(_folder, "run")}\" --quiet");
-        Assert.True(exit == 0, output);
+        // Two epochs (500 steps): one already reached 96% in the run the README reports.
+        using var process = QuickstartTests.Start("Transformer", $"--epochs 2 --out \"{Path.Combine(_folder, "run")}\" --quiet");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        // A generous limit: the shared build machine can be many times slower than an idle one.
+        if (!process.WaitForExit(TimeSpan.FromMinutes(15))) process.Kill(entireProcessTree: true);
+        var output = stdout.Result + stderr.Result;
+        Assert.True(process.ExitCode == 0, output);
 
         var accuracy = Regex.Match(output, @"accuracy (\d+\.\d+)% of output tokens on 2000 sequences");
         Assert.True(accuracy.Success, output);
