@@ -16,7 +16,7 @@ public sealed class TransformerTests : IDisposable
     }
 
     [Fact]
-    public void Transformer_sorts_more_than_95_percent_of_output_tokens_right()
+    public async Task Transformer_sorts_more_than_95_percent_of_output_tokens_right()
     {
         // Two epochs (500 steps): one already reached 96% in the run the README reports.
         using var process = QuickstartTests.Start("Transformer", $"--epochs 2 --out \"{Path.Combine(_folder, "run")}\" --quiet");
@@ -24,7 +24,7 @@ public sealed class TransformerTests : IDisposable
         var stderr = process.StandardError.ReadToEndAsync();
         // A generous limit: the shared build machine can be many times slower than an idle one.
         if (!process.WaitForExit(TimeSpan.FromMinutes(15))) process.Kill(entireProcessTree: true);
-        var output = stdout.Result + stderr.Result;
+        var output = await stdout + await stderr;
         Assert.True(process.ExitCode == 0, output);
 
         var accuracy = Regex.Match(output, @"accuracy (\d+\.\d+)% of output tokens on 2000 sequences");

@@ -5,7 +5,9 @@ public static partial class LanguageOpCases
     // The transformer's built-in layers (LayerNorm, Embedding, MultiHeadAttention, TransformerBlock) on
     // [Batch, T, Features] inputs whose T is known only at run time, against torch with the same
     // weights. The attention is written out with torch ops: nn.MultiheadAttention packs q/k/v into
-    // one in_proj_weight, our layers keep four torch.nn.Linear-shaped projections.
+    // one in_proj_weight, our layers keep four torch.nn.Linear-shaped projections. The key bias gets
+    // a zero gradient through attention (softmax ignores a shift shared by a query's scores), which a
+    // relative comparison cannot judge, so the attention cases add a term of their own for it.
     // The layers keep the head axes in their parameters (docs in MultiHeadAttention.cs); torch's
     // Linear weights are those reshaped: q/k/v weight [F, H, D] → [F, H·D]ᵀ, out weight [F, H, D] → [F, H·D].
     private const string TorchAttention = """
@@ -52,11 +54,11 @@ public static partial class LanguageOpCases
                 public MultiHeadAttention Attention = new() { Features = 8, Heads = 2, HeadSize = 4 };
 
                 [Loss]
-                public Tensor Loss([Shape("Batch", "T", 8)] Tensor x, [Shape("Batch", "T", 8)] Tensor c) => Sum(Tanh(Attention.Forward(x)) * c);
+                public Tensor Loss([Shape("Batch", "T", 8)] Tensor x, [Shape("Batch", "T", 8)] Tensor c) => Sum(Tanh(Attention.Forward(x)) * c) + Sum(Square(Attention.KeyBias));
             }
             """, "Demo.AttentionFit", 7, g => [Randn(g, 3, 5, 8), Randn(g, 3, 5, 8)],
             TorchAttention + "\n" + """
-            loss = (torch.tanh(attention(x, locals(), 'Attention_')) * c).sum()
+            loss = (torch.tanh(attention(x, locals(), 'Attention_')) * c).sum() + (Attention_KeyBias ** 2).sum()
             """, Exact),
         new("TransformerBlockLayer", """
             [Experiment]
@@ -65,14 +67,14 @@ public static partial class LanguageOpCases
                 public TransformerBlock Block = new() { Features = 8, Heads = 2, HeadSize = 4, Hidden = 16 };
 
                 [Loss]
-                public Tensor Loss([Shape("Batch", "T", 8)] Tensor x, [Shape("Batch", "T", 8)] Tensor c) => Sum(Tanh(Block.Forward(x)) * c);
+                public Tensor Loss([Shape("Batch", "T", 8)] Tensor x, [Shape("Batch", "T", 8)] Tensor c) => Sum(Tanh(Block.Forward(x)) * c) + Sum(Square(Block.KeyBias));
             }
             """, "Demo.BlockFit", 8, g => [Randn(g, 3, 5, 8), Randn(g, 3, 5, 8)],
             TorchAttention + "\n" + """
             p = {name[len('Block_'):]: value for name, value in locals().items() if name.startswith('Block_')}
             h = x + attention(F.layer_norm(x, (8,), p['Norm1Weight'], p['Norm1Bias']), p, '')
             m = F.layer_norm(h, (8,), p['Norm2Weight'], p['Norm2Bias'])
-            loss = (torch.tanh(h + F.linear(F.gelu(F.linear(m, p['Hidden1Weight'], p['Hidden1Bias'])), p['Hidden2Weight'], p['Hidden2Bias'])) * c).sum()
+            loss = (torch.tanh(h + F.linear(F.gelu(F.linear(m, p['Hidden1Weight'], p['Hidden1Bias'])), p['Hidden2Weight'], p['Hidden2Bias'])) * c).sum() + (Block_KeyBias ** 2).sum()
             """, Exact),
     ];
 }
