@@ -145,8 +145,15 @@ internal static class ExperimentCompiler
         }
 
         var dims = StepPlanning.RuntimeDims(lowering);
-        var indexInputs = new HashSet<string>(resolvedNodes.Where(n => n.Op is CrossEntropyOp or IndexOp).Select(n => resolvedNodes[n.Inputs[1]].Op)
-            .OfType<InputOp>().Select(i => i.Parameter), System.StringComparer.Ordinal);
+        // Inputs read as Int64 indices: the targets of a class loss, the index of Gather/IndexSelect,
+        // the indices of Embedding, also through a regrouping (Unsqueeze(targets, 1)).
+        int Source(int id)
+        {
+            while (resolvedNodes[id].Op is RegroupOp) id = resolvedNodes[id].Inputs[0];
+            return id;
+        }
+        var indexInputs = new HashSet<string>(resolvedNodes.Where(n => n.Op is CrossEntropyOp or ClassLossOp or IndexOp or EmbeddingOp)
+            .Select(n => resolvedNodes[Source(n.Inputs[1])].Op).OfType<InputOp>().Select(i => i.Parameter), System.StringComparer.Ordinal);
         var parameters = method.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, p.NumberType,
             p.IsTensor ? StepPlanning.AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty, indexInputs.Contains(p.Name))).ToImmutableArray();
 

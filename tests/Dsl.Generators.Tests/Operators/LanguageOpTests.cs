@@ -64,7 +64,7 @@ public sealed class LanguageOpResults() : CrossCheckResults(LanguageOpCases.All)
 public static partial class LanguageOpCases
 {
     public static IReadOnlyList<CrossCheckCase> All { get; } =
-        [.. Reductions, .. Elementwise, .. ShapeOps, .. Products, .. NN, .. Losses, .. Layers, .. ConvLayers];
+        [.. Reductions, .. Elementwise, .. ShapeOps, .. Products, .. NN, .. Losses, .. Layers, .. ConvLayers, .. TransformerLayers];
 
     /// <summary>The float64 tolerance of the issue: relative error at most 1e-10 against torch.autograd.</summary>
     public const double Exact = 1e-10;
