@@ -80,7 +80,7 @@ public sealed class LanguageNNKernelTests
         using var targets = Tensor.RandInt(0, 4, new Shape(6), g);
         using var noise = D(g, 4);
         using var weight = Ops.Exp(noise);
-        using var loss = Ops.CrossEntropy(logits, targets, labelSmoothing: 0.2, reduction, weighted ? weight : null, ignoreIndex);
+        using var loss = Ops.CrossEntropy(logits, targets, reduction, weighted ? weight : null, ignoreIndex, labelSmoothing: 0.2);
         var name = reduction switch { Reduction.Sum => "sum", Reduction.None => "none", _ => "mean" };
         var torch = TorchReference.Evaluate([($"result = F.cross_entropy(logits, targets, weight={(weighted ? "weight" : "None")}, ignore_index={ignoreIndex}, reduction='{name}', label_smoothing=0.2)",
             new Dictionary<string, Tensor> { ["logits"] = logits, ["targets"] = targets, ["weight"] = weight })])[0].Values;
