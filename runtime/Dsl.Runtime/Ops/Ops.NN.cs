@@ -49,7 +49,7 @@ public static unsafe partial class Ops
         return (new Tensor(result), new Tensor(totalWeight));
     }
 
-    /// <summary>An <c>ignoreIndex</c> for <see cref="CrossEntropy(Tensor, Tensor, Reduction, Tensor?, long)"/> and <see cref="NllLossForward"/> that no label can equal: every label outside [0, C) then throws.</summary>
+    /// <summary>An <c>ignoreIndex</c> for <see cref="CrossEntropy(Tensor, Tensor, Reduction, Tensor?, long, double)"/> and <see cref="NllLossForward"/> that no label can equal: every label outside [0, C) then throws.</summary>
     public const long NoIgnoreIndex = long.MinValue;
 
     /// <summary>

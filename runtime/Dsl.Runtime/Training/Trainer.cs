@@ -86,7 +86,7 @@ public static partial class Trainer
     /// <summary>
     /// The label value CrossEntropy ignores in the code the generator emits (PyTorch's default
     /// <c>ignore_index</c>): such examples add nothing to the loss or the gradients, and Fit counts them
-    /// (<see cref="FitReport.IgnoredLabels"/>). The eager <see cref="Ops.CrossEntropy(Tensor, Tensor, Reduction, Tensor?, long)"/> takes another value,
+    /// (<see cref="FitReport.IgnoredLabels"/>). The eager <see cref="Ops.CrossEntropy(Tensor, Tensor, Reduction, Tensor?, long, double)"/> takes another value,
     /// or <see cref="Ops.NoIgnoreIndex"/> to refuse every negative label.
     /// </summary>
     public const long IgnoredLabel = -100;
