@@ -1,3 +1,4 @@
+using static Dsl.Runtime.Tests.OpErrors;
 using Dsl.Testing;
 using Xunit;
 using Inputs = System.Func<Dsl.Generator, System.Collections.Generic.Dictionary<string, Dsl.Tensor>>;
@@ -303,17 +304,6 @@ public sealed class LayerOpTests(TorchCaseFixture<LayerCatalog> torch) : IClassF
     [Theory]
     [MemberData(nameof(Names))]
     public void Matches_pytorch(string name) => torch.Check(name);
-
-    private static DslException Fails(Action call, string operation, params string[] fragments)
-    {
-        var error = Assert.Throws<DslException>(call);
-        Assert.Equal(operation, error.Operation);
-        foreach (var fragment in fragments) Assert.Contains(fragment, error.Message);
-        using var a = Tensor.Ones([2]);
-        using var b = a + a;
-        Assert.Equal([2f, 2f], b.ToArray<float>());
-        return error;
-    }
 
     [Fact]
     public void Conv1d_with_mismatched_channels_or_rank_names_the_shapes()

@@ -1,3 +1,4 @@
+using static Dsl.Runtime.Tests.OpErrors;
 using Dsl.Testing;
 using Xunit;
 using Inputs = System.Func<Dsl.Generator, System.Collections.Generic.Dictionary<string, Dsl.Tensor>>;
@@ -103,17 +104,6 @@ public sealed class ShapeCopyOpTests(TorchCaseFixture<ShapeCopyCatalog> torch) :
     [Theory]
     [MemberData(nameof(Names))]
     public void Matches_pytorch(string name) => torch.Check(name);
-
-    private static DslException Fails(Action call, string operation, params string[] fragments)
-    {
-        var error = Assert.Throws<DslException>(call);
-        Assert.Equal(operation, error.Operation);
-        foreach (var fragment in fragments) Assert.Contains(fragment, error.Message);
-        using var a = Tensor.Ones([2]);
-        using var b = a + a;
-        Assert.Equal([2f, 2f], b.ToArray<float>());
-        return error;
-    }
 
     [Fact]
     public void Copies_with_an_output_of_the_wrong_shape_name_both_shapes()
