@@ -9,6 +9,7 @@ namespace Dsl.Runtime.Tests.Training;
 /// quadratically, 554 MB over 40k steps, because report.html was rendered from the whole history
 /// at every epoch's end).
 /// </summary>
+[Collection(nameof(MemoryTests))] // GC.GetTotalAllocatedBytes counts every thread: run alone, or tests beside it count as Fit (a CI run saw 45-72 KB/step)
 public sealed class FitAllocationTests(ITestOutputHelper output)
 {
     private static long AllocatedByFit(long epochs)
