@@ -25,8 +25,7 @@ Trainer.Fit(experiment, data, new FitOptions
 {
     BatchSize = Batch,
     Epochs = 100,
-    Quiet = true,
-    Output = TextWriter.Null,
+    Verbosity = FitVerbosity.Silent,
     DataParallel = group is null ? null : new DataParallel(group),
     OnStep = context =>
     {

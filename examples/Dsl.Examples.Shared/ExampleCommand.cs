@@ -17,7 +17,7 @@ public sealed record ExampleSettings(int Epochs, int BatchSize, double LearningR
         Seed = Seed,
         RunFolder = RunFolder,
         Resume = Resume,
-        Quiet = Quiet,
+        Verbosity = Quiet ? FitVerbosity.Epochs : FitVerbosity.Steps,
         CheckpointEverySteps = CheckpointEvery,
         Configuration = new Dictionary<string, string>(configuration ?? new Dictionary<string, string>())
         {

@@ -178,6 +178,10 @@ public sealed class TensorTests
         Kernels.Copy(h, p);
         Assert.Equal([2.0, 4.0, 8.0], p.ToArray<double>());
         Kernels.Zero(p);
+        Assert.Same(p, p.CopyFrom(g));                  // destination.CopyFrom(source), as destination.copy_(source)
+        Assert.Equal(g.ToArray<double>(), p.ToArray<double>());
+        Assert.NotEqual(g.ToArray<double>(), h.ToArray<double>());
+        Kernels.Zero(p);
         Assert.Equal([0.0, 0.0, 0.0], p.ToArray<double>());
     }
 

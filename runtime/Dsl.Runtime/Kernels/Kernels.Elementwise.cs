@@ -177,9 +177,13 @@ public static unsafe partial class Kernels
     /// <summary>self += weight · (end - self), elementwise weight</summary>
     public static void LerpInPlace(Tensor self, Tensor end, Tensor weight) =>
         Status.Check(NativeMethods.dsl_lerp_tensor_(self.Handle, end.Handle, weight.Handle), "lerp_", self, end, weight);
-    /// <summary>self = source (broadcasting, converting dtype)</summary>
-    public static void Copy(Tensor source, Tensor self) =>
-        Status.Check(NativeMethods.dsl_copy_(self.Handle, source.Handle), "copy_", self, source);
+    /// <summary>
+    /// destination = source: the source is read and the destination is overwritten (broadcasting, converting
+    /// dtype), so the order is that of <c>Array.Copy(source, destination)</c>, the reverse of PyTorch's
+    /// <c>destination.copy_(source)</c>. <see cref="Tensor.CopyFrom(Tensor)"/> reads like PyTorch.
+    /// </summary>
+    public static void Copy(Tensor source, Tensor destination) =>
+        Status.Check(NativeMethods.dsl_copy_(destination.Handle, source.Handle), "copy_", destination, source);
     /// <summary>output = xᵀ: x with its last two dims swapped, copied into output.</summary>
     public static void Transpose(Tensor x, Tensor output) =>
         Status.Check(NativeMethods.dsl_transpose_copy_(output.Handle, x.Handle), "transpose", output, x);

@@ -280,6 +280,19 @@ public sealed unsafe partial class Tensor : IDisposable
         }
     }
 
+    /// <summary>
+    /// Overwrites this tensor with <paramref name="source"/>'s elements, as PyTorch's <c>destination.copy_(source)</c>:
+    /// the source broadcasts to this tensor's shape and is converted to its dtype; this tensor keeps its storage.
+    /// Returns this tensor. The same as <see cref="Kernels.Copy(Tensor, Tensor)"/> with the arguments the other way round.
+    /// </summary>
+    /// <exception cref="DslException">The source does not broadcast to this tensor's shape (the message gives both shapes).</exception>
+    public Tensor CopyFrom(Tensor source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Kernels.Copy(source: source, destination: this);
+        return this;
+    }
+
     /// <summary>The single value of a one-element tensor, as a double.</summary>
     public double Item()
     {

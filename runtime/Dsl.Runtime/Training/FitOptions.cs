@@ -10,6 +10,19 @@ public enum NonFiniteLossAction
     SkipBatch,
 }
 
+/// <summary>How much <see cref="Trainer.Fit"/> prints (<see cref="FitOptions.Verbosity"/>).</summary>
+public enum FitVerbosity
+{
+    /// <summary>A start line, a step line every 10 seconds (a live bar in a terminal), a line per epoch, messages and the summary.</summary>
+    Steps,
+
+    /// <summary>Only the epoch lines, messages (resumed, skipped batches, stops) and the summary.</summary>
+    Epochs,
+
+    /// <summary>Nothing. Failures still throw, and the run folder (when set) is still written.</summary>
+    Silent,
+}
+
 /// <summary>Stop when a monitored metric has not improved for <see cref="Patience"/> evaluations.</summary>
 /// <param name="Metric">The metric watched (<c>valid.loss</c>, <c>valid.accuracy</c>, <c>train.loss</c>).</param>
 /// <param name="Patience">Evaluations without improvement before stopping.</param>
@@ -92,8 +105,21 @@ public sealed record FitOptions
     /// <summary>Log the mean training loss to metrics.csv every this many steps.</summary>
     public long LogEverySteps { get; init; } = 10;
 
-    /// <summary>Show only epoch lines and the summary.</summary>
-    public bool Quiet { get; init; }
+    /// <summary>
+    /// How much Fit prints: <see cref="FitVerbosity.Steps"/> (the default: a start line, step lines or a live
+    /// bar, epoch lines, messages and the summary), <see cref="FitVerbosity.Epochs"/> (epoch lines, messages
+    /// and the summary) or <see cref="FitVerbosity.Silent"/> (nothing; errors are still thrown).
+    /// Ignored when <see cref="Progress"/> is given.
+    /// </summary>
+    public FitVerbosity Verbosity { get; init; } = FitVerbosity.Steps;
+
+    /// <summary>The former name of <see cref="Verbosity"/> = <see cref="FitVerbosity.Epochs"/>: it never silenced Fit.</summary>
+    [Obsolete("Quiet = true kept the epoch lines and the summary; say what you want: Verbosity = FitVerbosity.Epochs, or FitVerbosity.Silent for no output.")]
+    public bool Quiet
+    {
+        get => Verbosity == FitVerbosity.Epochs;
+        init => Verbosity = value ? FitVerbosity.Epochs : FitVerbosity.Steps;
+    }
 
     /// <summary>Where progress goes (the console by default).</summary>
     public TextWriter? Output { get; init; }

@@ -29,8 +29,14 @@ public sealed class FitReport
     /// <summary>Wall-clock time of this call.</summary>
     public TimeSpan Elapsed { get; internal set; }
 
-    /// <summary>Training examples per second over this call (evaluation excluded).</summary>
+    /// <summary>
+    /// Training examples per second inside the training steps (forward, backward and update), over this
+    /// call: the time spent loading batches, evaluating, checkpointing and reporting is excluded.
+    /// </summary>
     public double ExamplesPerSecond { get; internal set; }
+
+    /// <summary>Training examples per second of wall-clock time over this call (<see cref="Elapsed"/>): data loading, evaluation, checkpoints and reports included.</summary>
+    public double OverallExamplesPerSecond { get; internal set; }
 
     /// <summary>The last value of each metric.</summary>
     public IReadOnlyDictionary<string, double> FinalMetrics { get; internal set; } = new Dictionary<string, double>();
@@ -42,7 +48,7 @@ public sealed class FitReport
     public (string Metric, MetricPoint Point)? Best { get; internal set; }
 
     public override string ToString() =>
-        $"{Steps} steps, {Epochs} epochs in {Elapsed.TotalSeconds:F1} s ({ExamplesPerSecond:F0} examples/s)"
+        $"{Steps} steps, {Epochs} epochs in {Elapsed.TotalSeconds:F1} s ({ExamplesPerSecond:F0} examples/s in the training steps, {OverallExamplesPerSecond:F0} overall)"
         + string.Concat(FinalMetrics.Select(m => $", {m.Key} {m.Value:G4}"))
         + (IgnoredLabels > 0 ? $"; {IgnoredLabels} labels ignored ({Trainer.IgnoredLabel})" : "")
         + (StopReason is null ? "" : $"; stopped: {StopReason}");

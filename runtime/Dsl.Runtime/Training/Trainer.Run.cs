@@ -58,7 +58,8 @@ public static partial class Trainer
             _validLoader = valid is null ? null : new DataLoader(valid, options.EvaluationBatchSize > 0 ? options.EvaluationBatchSize : options.BatchSize, shuffle: false,
                 shard: _validSharded ? _distributed!.Shard with { Uneven = true } : null);
             _ownsProgress = options.Progress is null;
-            _progress = options.Progress ?? ProgressReporters.Create(options.Quiet, options.Output);
+            _progress = options.Progress ?? (options.Verbosity == FitVerbosity.Silent ? ProgressReporters.None
+                : ProgressReporters.Create(options.Verbosity == FitVerbosity.Epochs, options.Output));
             (_monitor, _monitorLowerIsBetter) = Monitor(experiment, options, valid is not null);
             _report = new FitReport(new MetricHistory());
         }
@@ -205,6 +206,7 @@ public static partial class Trainer
             report.StopReason = _context.StopReason ?? report.StopReason;
             report.Elapsed = clock.Elapsed;
             report.ExamplesPerSecond = trainingTime.Elapsed.TotalSeconds > 0 ? examples / trainingTime.Elapsed.TotalSeconds : 0;
+            report.OverallExamplesPerSecond = report.Elapsed.TotalSeconds > 0 ? examples / report.Elapsed.TotalSeconds : 0;
             var final = history.Names.ToDictionary(n => n, n => history.Last(n).Value, StringComparer.Ordinal);
             // The last epoch's mean training loss, not the last logging window's.
             if (lastEpochLoss is { } meanLoss) final["train.loss"] = meanLoss;
@@ -343,7 +345,12 @@ public static partial class Trainer
             report.Steps = step - 1;
             var kept = _lastCheckpoint is null ? "no checkpoint was written yet" : $"the last good checkpoint is {_lastCheckpoint}";
             var allIgnored = _labelsInBatch > 0 && _ignoredInBatch == _labelsInBatch;
-            var advice = allIgnored
+            var badInputs = NonFiniteInputs();
+            var advice = badInputs.Length > 0
+                ? $"The batch itself is not finite before the step: {badInputs}. Look at the data, not the learning rate: a value missing in the "
+                    + "source, or an IDataset.Gather that leaves its batch tensors unfilled (write them with destination.CopyFrom(source), or "
+                    + "Kernels.Copy(source, destination): the source comes first)."
+                : allIgnored
                 ? $"Every label of this batch ({_labelsInBatch}) is {IgnoredLabel}, CrossEntropy's ignore index, so its mean loss is 0/0: remove or relabel those examples, or skip such batches (FitOptions.OnNonFiniteLoss = SkipBatch)."
                 : _experiment.HasSeparateUpdate
                     ? "Lower the learning rate, clip gradients (FitOptions.ClipGradientNorm), or skip such batches (FitOptions.OnNonFiniteLoss = SkipBatch)."
@@ -352,6 +359,31 @@ public static partial class Trainer
             _folder?.WriteReport(_experiment.Name, "Stopped: " + message);
             _progress.Message(message);
             return new NonFiniteLossException(message, step, epoch, batch, _lastCheckpoint, report);
+        }
+
+        /// <summary>
+        /// "input 'x' holds 640 NaN and 0 infinite values of 640" for each floating input of the batch that has any;
+        /// empty when all are finite. Runs only when a step failed, so it may copy.
+        /// </summary>
+        private string NonFiniteInputs()
+        {
+            var found = new List<string>();
+            for (var i = 0; i < _inputs.Length; i++)
+            {
+                var tensor = _inputs[i];
+                if (tensor is null || !tensor.DType.IsFloatingPoint()) continue;
+                long nan = 0, infinite = 0;
+                using var values = tensor.To(DType.Float64);
+                foreach (var value in values.ToArray<double>())
+                {
+                    if (double.IsNaN(value)) nan++;
+                    else if (double.IsInfinity(value)) infinite++;
+                }
+                if (nan + infinite == 0) continue;
+                var name = i < _experiment.Inputs.Count ? _experiment.Inputs[i].Name : "#" + i;
+                found.Add($"input '{name}' holds {nan} NaN and {infinite} infinite values of {tensor.NumElements}");
+            }
+            return string.Join("; ", found);
         }
 
         private Dictionary<string, double> EvaluateValidation()

@@ -20,7 +20,7 @@ public sealed partial class CheckpointHardeningTests : IDisposable
         using var data = Synthetic.Blobs(60, classes: 3, features: 2, seed: 4);
         var experiment = new BlobsExperiment();
         experiment.Initialize(seed);
-        experiment.Fit(data, new FitOptions { Epochs = 1, BatchSize = 20, Quiet = true, Output = TextWriter.Null });
+        experiment.Fit(data, new FitOptions { Epochs = 1, BatchSize = 20, Verbosity = FitVerbosity.Silent });
         return experiment;
     }
 

@@ -18,7 +18,7 @@ public sealed class FitAllocationTests(ITestOutputHelper output)
         using var data = Synthetic.Blobs(400, classes: 3, features: 2, seed: 30);
         var options = new FitOptions
         {
-            Epochs = (int)epochs, BatchSize = 20, RunFolder = Path.Combine(temp.Path, "run"), Output = TextWriter.Null, Quiet = true,
+            Epochs = (int)epochs, BatchSize = 20, RunFolder = Path.Combine(temp.Path, "run"), Verbosity = FitVerbosity.Silent,
         };
         var experiment = new BlobsExperiment();
         var before = GC.GetTotalAllocatedBytes(precise: true);

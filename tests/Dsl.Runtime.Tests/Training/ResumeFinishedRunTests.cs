@@ -12,7 +12,7 @@ public sealed class ResumeFinishedRunTests
         using var temp = new TemporaryFolder();
         using var data = Synthetic.Blobs(60, classes: 3, features: 2, seed: 20);
         var run = Path.Combine(temp.Path, "finished");
-        var options = new FitOptions { Epochs = 2, BatchSize = 20, RunFolder = run, Output = TextWriter.Null, Quiet = true };
+        var options = new FitOptions { Epochs = 2, BatchSize = 20, RunFolder = run, Verbosity = FitVerbosity.Silent };
         new BlobsExperiment().Fit(data, options);
         var report = File.ReadAllText(Path.Combine(run, "report.html"));
         var written = Directory.GetFiles(run, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
@@ -35,7 +35,7 @@ public sealed class ResumeFinishedRunTests
         {
             using var temp = new TemporaryFolder();
             var run = Path.Combine(temp.Path, "shared");
-            var options = new FitOptions { Epochs = 2, BatchSize = 20, RunFolder = run, Output = TextWriter.Null, Quiet = true };
+            var options = new FitOptions { Epochs = 2, BatchSize = 20, RunFolder = run, Verbosity = FitVerbosity.Silent };
             using var barrier = new Barrier(2);
             var outcomes = new object?[2];
             var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>

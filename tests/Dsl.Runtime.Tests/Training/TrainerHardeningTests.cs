@@ -5,7 +5,7 @@ namespace Dsl.Runtime.Tests.Training;
 /// <summary>Issue 11: clipping after a callback that reallocates (finding 2), ignored labels (8), loss windows (10).</summary>
 public sealed class TrainerHardeningTests
 {
-    private static FitOptions Quiet(FitOptions options) => options with { Output = TextWriter.Null, Quiet = true };
+    private static FitOptions Quiet(FitOptions options) => options with { Verbosity = FitVerbosity.Silent };
 
     [Fact]
     public void ClippingKeepsWorkingAfterACallbackReallocatesTheBuffers()

@@ -13,7 +13,7 @@ public sealed class TrainerTests : IDisposable
         if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
     }
 
-    private static FitOptions Quiet(FitOptions options) => options with { Output = TextWriter.Null, Quiet = true };
+    private static FitOptions Quiet(FitOptions options) => options with { Verbosity = FitVerbosity.Silent };
 
     [Fact]
     public void FitLearnsDigitsAndReportsEveryMetric()
@@ -145,12 +145,26 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(10, error.Step);
         Assert.Equal(9, error.Batch);
         Assert.Contains("step 10 (epoch 1, batch 10)", error.Message);
+        // The cause is the data, and the message says so instead of blaming the learning rate.
+        Assert.Contains("input 'features' holds 1 NaN and 0 infinite values of 20", error.Message);
+        Assert.Contains("Look at the data", error.Message);
+        Assert.DoesNotContain("Lower the learning rate", error.Message);
         Assert.NotNull(error.LastCheckpoint);
         using (var latest = SafeTensors.Open(error.LastCheckpoint!)) Assert.Equal("9", latest.Metadata["dsl.step"]);
         // The checkpoint holds finite parameters from before the bad batch.
         var restored = BlobsExperiment.Load(error.LastCheckpoint!);
         Assert.All(((IExperiment)restored).Parameters, p => Assert.All(p.Value.ToArray<float>(), v => Assert.True(float.IsFinite(v))));
         Assert.Equal(9, restored.StepCount);
+    }
+
+    [Fact]
+    public void ADivergingRunWithFiniteDataIsToldToLowerTheLearningRate()
+    {
+        using var data = Synthetic.Blobs(200, classes: 3, features: 2, seed: 4);
+        var experiment = new BlobsExperiment { Optimizer = new Sgd { LearningRate = 1e30 } };
+        var error = Assert.Throws<NonFiniteLossException>(() => experiment.Fit(data, Quiet(new FitOptions { Epochs = 5, BatchSize = 10 })));
+        Assert.Contains("Lower the learning rate", error.Message);
+        Assert.DoesNotContain("Look at the data", error.Message);
     }
 
     [Fact]

@@ -100,7 +100,9 @@ internal abstract class ProgressReporterBase : IProgressReporter
         _state = RunState.Ended;
         var text = new StringBuilder();
         text.Append(Plan.Experiment).Append(" done: ");
-        AppendTotals(text);
+        // A summary (Fit's) states the throughput itself, measured over the same examples with its own
+        // clock: a second rate here would disagree with it, so the final line then gives steps and time only.
+        AppendTotals(text, withRate: string.IsNullOrEmpty(summary));
         OnEnd(text.ToString(), summary);
     }
 
@@ -137,15 +139,15 @@ internal abstract class ProgressReporterBase : IProgressReporter
         return TimeSpan.FromSeconds(Math.Max(0, total - step) / stepsPerSecond);
     }
 
-    /// <summary>Appends "step 9380 after 5m02s, 3100 ex/s" for the run so far.</summary>
-    private void AppendTotals(StringBuilder text)
+    /// <summary>Appends "step 9380 after 5m02s, 3100 ex/s" for the run so far (without the rate when <paramref name="withRate"/> is false).</summary>
+    private void AppendTotals(StringBuilder text, bool withRate = true)
     {
         var elapsed = Clock.GetElapsedTime(StartTimestamp);
         var step = Volatile.Read(ref LatestStep);
         text.Append("step ").Append(step).Append(" after ");
         ProgressText.AppendDuration(text, elapsed);
         var seconds = elapsed.TotalSeconds;
-        if (seconds > 0 && step > Plan.StartStep)
+        if (withRate && seconds > 0 && step > Plan.StartStep)
         {
             text.Append(", ");
             if (ExamplesSeen > 0) ProgressText.AppendRate(text, ExamplesSeen / seconds, examples: true);
