@@ -1,7 +1,7 @@
 using Dsl.Generators.Tests.Infrastructure;
 using Dsl.Testing;
 
-namespace Dsl.Generators.Tests.Loops;
+namespace Dsl.Generators.Tests;
 
 /// <summary>
 /// Run-time loops: a tanh RNN over sequences whose length is known only when the step runs, compiled
@@ -38,6 +38,16 @@ public sealed class RuntimeLoopTests
         {
             public Rnn Net = new();
             public double LearningRate = 0.05;
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", "Time", 2)] Tensor x, [Shape("Batch", 1)] Tensor y) => MseLoss(Net.Forward(x), y);
+        }
+
+        [Experiment]
+        public partial class LastSteps
+        {
+            public Rnn Net = new() { Hidden = 16 };
+            public Adam Optimizer = new() { LearningRate = 0.01 };
 
             [Loss]
             public Tensor Loss([Shape("Batch", "Time", 2)] Tensor x, [Shape("Batch", 1)] Tensor y) => MseLoss(Net.Forward(x), y);
@@ -157,5 +167,82 @@ public sealed class RuntimeLoopTests
         using var y = typeName.EndsWith("Stepwise" + "Regression", StringComparison.Ordinal)
             ? Tensor.Randn([2, length, 1], generator, DType.Float64) : Tensor.Randn([2, 1], generator, DType.Float64);
         GradientCheck.AgainstFiniteDifferences((object)experiment, new object[] { x, y });
+    }
+
+    [Fact]
+    public void TheGeneratedStepRunsARealLoop()
+    {
+        var run = GeneratorHarness.Run(Rnn);
+        Assert.Empty(run.Diagnostics);
+        var step = run.Source("Demo.SequenceRegression.g.cs");
+        // One forward loop and one reversed loop, not unrolled iterations: each body value has one buffer.
+        Assert.Contains("for (long __t = 1; __t < (long)(x.Size(1)); __t++)", step);
+        Assert.Contains("for (long __t = (long)(x.Size(1)) - 1; __t >= 1; __t--)", step);
+        Snapshot.Verify(run, nameof(RuntimeLoopTests));
+    }
+
+    [Fact]
+    public void AWarmStepAtAFixedLengthAllocatesNothing()
+    {
+        var experiment = Create("Demo.StepwiseRegression", optimized: true);
+        ((dynamic)experiment).Initialize(3UL, DType.Float32);
+        var step = (Func<Tensor, Tensor, double, float>)Delegate.CreateDelegate(typeof(Func<Tensor, Tensor, double, float>), experiment,
+            experiment.GetType().GetMethod("TrainStep")!);
+        using var generator = new Generator(5);
+        using var x = Tensor.Randn([4, 30, 2], generator, DType.Float32);
+        using var y = Tensor.Randn([4, 30, 1], generator, DType.Float32);
+        using var shorter = Tensor.Randn([4, 12, 2], generator, DType.Float32);
+        using var shorterY = Tensor.Randn([4, 12, 1], generator, DType.Float32);
+        for (var i = 0; i < 3; i++) step(x, y, 1d);
+        Assert.Equal(0, Allocations.Measure(() => step(x, y, 1d), 20));
+        // A shorter sequence reallocates once (the sizes changed), then is warm too.
+        step(shorter, shorterY, 1d);
+        Assert.Equal(0, Allocations.Measure(() => step(shorter, shorterY, 1d), 20));
+    }
+
+    [Fact]
+    public void AnRnnTrainsOnSequencesWhoseLengthVariesPerBatch()
+    {
+        // y = x[last, 0] + 0.5 x[second to last, 1]: what the network must carry to the end of each sequence.
+        static (Tensor X, Tensor Y) Batch(Generator generator, long length, long batch)
+        {
+            var x = Tensor.Randn([batch, length, 2], generator, DType.Float32);
+            var values = x.ToArray<float>();
+            var targets = new float[batch];
+            for (var b = 0; b < batch; b++)
+            {
+                targets[b] = values[(b * length + length - 1) * 2] + (length > 1 ? 0.5f * values[(b * length + length - 2) * 2 + 1] : 0f);
+            }
+            var y = Tensor.Empty([batch, 1], DType.Float32);
+            y.CopyFrom<float>(targets);
+            return (x, y);
+        }
+
+        dynamic experiment = Create("Demo.LastSteps");
+        experiment.Initialize(7UL, DType.Float32);
+        using var data = new Generator(8);
+        var valid = new[] { 1L, 10L, 100L, 1000L }.Select(length => Batch(data, length, 64)).ToList();
+        double ValidLoss() => valid.Average(b => (double)experiment.EvaluateLoss(b.X, b.Y));
+
+        var before = ValidLoss();
+        var lengths = new Random(9);
+        for (var step = 0; step < 300; step++)
+        {
+            // Lengths from 1 to 1,000, a third of the batches short.
+            long length = step % 3 == 0 ? lengths.Next(1, 41) : lengths.Next(1, 1001);
+            var (x, y) = Batch(data, length, 16);
+            using (x)
+            using (y)
+            {
+                experiment.TrainStep(x, y);
+            }
+        }
+        var after = ValidLoss();
+        foreach (var (x, y) in valid)
+        {
+            x.Dispose();
+            y.Dispose();
+        }
+        Assert.True(after < 0.3 * before, $"the validation loss went from {before:R} to {after:R}");
     }
 }
