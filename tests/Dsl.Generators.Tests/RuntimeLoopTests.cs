@@ -118,10 +118,18 @@ public sealed class RuntimeLoopTests
     [InlineData("Demo.StepwiseRegression", 1)]
     [InlineData("Demo.StepwiseRegression", 7)]
     [InlineData("Demo.StepwiseRegression", 200)]
-    public void GradientsThroughTheLoopMatchTorchAutograd(string typeName, int length)
+    // Checkpointing: the carried values saved every k iterations, each segment recomputed in the backward pass.
+    [InlineData("Demo.SequenceRegression", 7, 3)]
+    [InlineData("Demo.SequenceRegression", 200, 14)]
+    [InlineData("Demo.StepwiseRegression", 1, 5)]
+    [InlineData("Demo.StepwiseRegression", 7, 6)]
+    [InlineData("Demo.StepwiseRegression", 7, 50)]
+    [InlineData("Demo.StepwiseRegression", 200, 14)]
+    public void GradientsThroughTheLoopMatchTorchAutograd(string typeName, int length, int checkpointInterval = 1)
     {
         dynamic experiment = Create(typeName);
         experiment.Initialize(11UL, DType.Float64);
+        experiment.LoopCheckpointInterval = checkpointInterval;
         using var generator = new Generator((ulong)length);
         using var x = Tensor.Randn([3, length, 2], generator, DType.Float64);
         var stepwise = typeName.EndsWith("Stepwise" + "Regression", StringComparison.Ordinal);

@@ -29,6 +29,22 @@ internal static class LoopEmitter
 
     private static string Counter(string variable) => Identifiers.Generated(variable);
 
+    /// <summary>The experiment's setting: save the carried values every this many iterations (1: every iteration).</summary>
+    public const string CheckpointProperty = "LoopCheckpointInterval";
+
+    private const string Every = "global::System.Math.Max(1, " + CheckpointProperty + ")";
+
+    public static void CheckpointSetting(CodeWriter writer)
+    {
+        writer.Line("/// <summary>");
+        writer.Line("/// Run-time loops save their carried values for the backward pass every this many iterations (1, the default:");
+        writer.Line("/// every iteration). With k &gt; 1 the backward pass runs each segment of k iterations forward again from its");
+        writer.Line("/// saved values: memory for a loop of n iterations falls from n to about n / k + k carried values, for one");
+        writer.Line("/// more forward pass of the loop's body. Gradients are the same either way.");
+        writer.Line("/// </summary>");
+        writer.Line("public int " + CheckpointProperty + " { get; set; } = 1;");
+    }
+
     private static string Start(long start) => start.ToString(CultureInfo.InvariantCulture);
 
     private static string Row(string counter, long start) => start == 0 ? counter : counter + " - " + Start(start);
@@ -49,9 +65,10 @@ internal static class LoopEmitter
         }
         if (context.Training)
         {
+            // One saved row per iteration, or per segment of Every iterations (checkpointing).
             for (var k = 0; k < loop.Carried.Count; k++)
             {
-                writer.Line(RuntimeApi.GrowRows(context.Auxiliary(node, LoopBuffers.Rows(loop.Carried[k])), "(long)(" + bound + ")" + (loop.Start == 0 ? "" : " - " + Start(loop.Start)),
+                writer.Line(RuntimeApi.GrowRows(context.Auxiliary(node, LoopBuffers.Rows(loop.Carried[k])), "((long)(" + bound + ")" + (loop.Start == 0 ? "" : " - " + Start(loop.Start)) + " + " + Every + " - 1) / " + Every,
                     context.Auxiliary(node, LoopBuffers.Carry(loop.Carried[k]))));
             }
         }
@@ -65,11 +82,14 @@ internal static class LoopEmitter
         {
             if (context.Training)
             {
-                writer.Line("// save the carried values for the backward pass");
-                for (var k = 0; k < loop.Carried.Count; k++)
+                writer.Line("// save the carried values for the backward pass (each iteration's, or each " + CheckpointProperty + "-th's)");
+                using (writer.Block("if ((" + Row(counter, loop.Start) + ") % " + Every + " == 0)"))
                 {
-                    var carry = context.Auxiliary(node, LoopBuffers.Carry(loop.Carried[k]));
-                    writer.Line(RuntimeApi.CopyToRow(carry, context.Auxiliary(node, LoopBuffers.Rows(loop.Carried[k])), Row(counter, loop.Start)));
+                    for (var k = 0; k < loop.Carried.Count; k++)
+                    {
+                        var carry = context.Auxiliary(node, LoopBuffers.Carry(loop.Carried[k]));
+                        writer.Line(RuntimeApi.CopyToRow(carry, context.Auxiliary(node, LoopBuffers.Rows(loop.Carried[k])), "(" + Row(counter, loop.Start) + ") / " + Every));
+                    }
                 }
             }
             Nodes(writer, nested, body.Nodes);
@@ -110,16 +130,88 @@ internal static class LoopEmitter
         }
         BodyRefs(context, node, body, refs);
         var nested = context.Nested(body.Nodes, refs);
-        using (writer.Block(RuntimeApi.For(counter, Start(backward.Start), bound, reverse: true)))
+        var loop = (LoopOp)loopNode.Op;
+        var length = "(long)(" + bound + ")" + (backward.Start == 0 ? "" : " - " + Start(backward.Start));
+        using (writer.Block("if (" + Every + " == 1)"))
         {
-            writer.Line("// the carried values this iteration started from");
+            writer.Line("// every iteration's carried values were saved");
+            using (writer.Block(RuntimeApi.For(counter, Start(backward.Start), bound, reverse: true)))
+            {
+                Restore(writer, context, loopNode, backward, body, LoopBuffers.Rows, Row(counter, backward.Start));
+                Reverse(writer, context, node, backward, body, nested);
+            }
+        }
+        using (writer.Block("else if (" + length + " > 0)"))
+        {
+            writer.Line("// checkpoints every " + CheckpointProperty + " iterations: each segment, last first, runs forward again from its checkpoint, then backward");
             for (var k = 0; k < backward.Carried.Count; k++)
             {
-                if (body.CarryIn[k] < 0) continue;
-                writer.Line(RuntimeApi.CopyFromRow(context.Auxiliary(loopNode, LoopBuffers.Rows(backward.Carried[k])), Row(counter, backward.Start),
-                    context.Auxiliary(loopNode, LoopBuffers.Carry(backward.Carried[k]))));
+                writer.Line(RuntimeApi.GrowRows(context.Auxiliary(loopNode, LoopBuffers.Segment(backward.Carried[k])), Every, context.Auxiliary(loopNode, LoopBuffers.Carry(backward.Carried[k]))));
             }
-            Nodes(writer, nested, body.Nodes);
+            var segment = Identifiers.Generated("segment");
+            var first = Identifiers.Generated("first");
+            var end = Identifiers.Generated("end");
+            using (writer.Block("for (long " + segment + " = (" + length + " - 1) / " + Every + "; " + segment + " >= 0; " + segment + "--)"))
+            {
+                writer.Line("var " + first + " = " + Start(backward.Start) + " + " + segment + " * " + Every + ";");
+                writer.Line("var " + end + " = global::System.Math.Min((long)(" + bound + "), " + first + " + " + Every + ");");
+                for (var k = 0; k < backward.Carried.Count; k++)
+                {
+                    writer.Line(RuntimeApi.CopyFromRow(context.Auxiliary(loopNode, LoopBuffers.Rows(backward.Carried[k])), segment, context.Auxiliary(loopNode, LoopBuffers.Carry(backward.Carried[k]))));
+                }
+                var forwardRefs = new Dictionary<int, string>();
+                var forwardBody = loop.Body;
+                if (forwardBody.Index >= 0) forwardRefs[forwardBody.Index] = counter;
+                for (var k = 0; k < loop.Carried.Count; k++)
+                {
+                    if (forwardBody.CarryIn[k] >= 0) forwardRefs[forwardBody.CarryIn[k]] = context.Auxiliary(loopNode, LoopBuffers.Carry(loop.Carried[k]));
+                }
+                for (var j = 0; j < forwardBody.Inputs.Count; j++)
+                {
+                    if (forwardBody.Inputs[j] >= 0) forwardRefs[forwardBody.Inputs[j]] = context.Ref(loopNode.Inputs[loop.InputOffset + j]);
+                }
+                BodyRefs(context, loopNode, forwardBody, forwardRefs);
+                var forwardNested = context.Nested(forwardBody.Nodes, forwardRefs);
+                using (writer.Block("for (long " + counter + " = " + first + "; " + counter + " < " + end + "; " + counter + "++)"))
+                {
+                    for (var k = 0; k < loop.Carried.Count; k++)
+                    {
+                        var carry = context.Auxiliary(loopNode, LoopBuffers.Carry(loop.Carried[k]));
+                        writer.Line(RuntimeApi.CopyToRow(carry, context.Auxiliary(loopNode, LoopBuffers.Segment(loop.Carried[k])), counter + " - " + first));
+                    }
+                    Nodes(writer, forwardNested, forwardBody.Nodes);
+                    for (var k = 0; k < loop.Carried.Count; k++)
+                    {
+                        var carry = context.Auxiliary(loopNode, LoopBuffers.Carry(loop.Carried[k]));
+                        var next = forwardNested.Ref(forwardBody.CarryOut[k]);
+                        if (next != carry) writer.Line(RuntimeApi.Copy(next, carry));
+                    }
+                }
+                using (writer.Block("for (long " + counter + " = " + end + " - 1; " + counter + " >= " + first + "; " + counter + "--)"))
+                {
+                    Restore(writer, context, loopNode, backward, body, LoopBuffers.Segment, counter + " - " + first);
+                    Reverse(writer, context, node, backward, body, nested);
+                }
+            }
+        }
+    }
+
+    private static void Restore(CodeWriter writer, EmitContext context, Node loopNode, LoopBackwardOp backward, LoopBody body, System.Func<string, string> rows, string row)
+    {
+        writer.Line("// the carried values this iteration started from");
+        for (var k = 0; k < backward.Carried.Count; k++)
+        {
+            if (body.CarryIn[k] < 0) continue;
+            writer.Line(RuntimeApi.CopyFromRow(context.Auxiliary(loopNode, rows(backward.Carried[k])), row, context.Auxiliary(loopNode, LoopBuffers.Carry(backward.Carried[k]))));
+        }
+    }
+
+    /// <summary>One iteration of the reversed loop: the body and its derivative, then the sums and the carried gradients.</summary>
+    private static void Reverse(CodeWriter writer, EmitContext context, Node node, LoopBackwardOp backward, LoopBody body, EmitContext nested)
+    {
+        var inputCount = body.Inputs.Count;
+        Nodes(writer, nested, body.Nodes);
+        {
             for (var j = 0; j < inputCount; j++)
             {
                 if (backward.InputGradients[j] < 0) continue;

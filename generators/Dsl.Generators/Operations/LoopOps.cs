@@ -77,6 +77,9 @@ internal static class LoopBuffers
     /// <summary>The gradient of an outside value, summed over the iterations of the reversed loop.</summary>
     public static string InputGradient(int index) => "_dInput_" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The carried values of one segment between checkpoints, recomputed by the backward pass.</summary>
+    public static string Segment(string variable) => "_" + variable + "_segment";
+
     /// <summary>A value of the body, computed anew by each iteration.</summary>
     public static string Body(string name) => "_" + name;
 
@@ -106,6 +109,7 @@ internal sealed record LoopOp(int Loop, string Variable, long Start, string Head
             yield return new AuxiliaryBuffer(LoopBuffers.Carry(Carried[k]), shape);
             // Allocated with one row; the step grows it to the loop's length (Kernels.GrowRows).
             yield return new AuxiliaryBuffer(LoopBuffers.Rows(Carried[k]), new SymShape(new[] { Dim.Constant(1) }.Concat(shape.Dims).ToEquatableArray()));
+            yield return new AuxiliaryBuffer(LoopBuffers.Segment(Carried[k]), new SymShape(new[] { Dim.Constant(1) }.Concat(shape.Dims).ToEquatableArray()));
         }
         foreach (var bodyNode in Body.Nodes.Where(LoopBuffers.IsComputed))
         {

@@ -29,6 +29,7 @@ partial class LastSteps : global::Dsl.IExperiment
     private global::Dsl.Tensor __loop1 = null!;
     private global::Dsl.Tensor __loop1_h = null!;
     private global::Dsl.Tensor __loop1_h_rows = null!;
+    private global::Dsl.Tensor __loop1_h_segment = null!;
     private global::Dsl.Tensor __loop1_matMul1 = null!;
     private global::Dsl.Tensor __loop1_select1 = null!;
     private global::Dsl.Tensor __loop1_matMul2 = null!;
@@ -82,6 +83,14 @@ partial class LastSteps : global::Dsl.IExperiment
     /// <summary>The number of updates applied so far.</summary>
     public long StepCount => __step;
 
+    /// <summary>
+    /// Run-time loops save their carried values for the backward pass every this many iterations (1, the default:
+    /// every iteration). With k &gt; 1 the backward pass runs each segment of k iterations forward again from its
+    /// saved values: memory for a loop of n iterations falls from n to about n / k + k carried values, for one
+    /// more forward pass of the loop's body. Gradients are the same either way.
+    /// </summary>
+    public int LoopCheckpointInterval { get; set; } = 1;
+
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
@@ -126,11 +135,14 @@ partial class LastSteps : global::Dsl.IExperiment
         global::Dsl.Kernels.Tanh(__add1, __h2);
         // loop1 = for t from 1 while t < x.Size(1): h ← Tanh(add2)
         global::Dsl.Kernels.Copy(__h2, __loop1_h);
-        __loop1_h_rows = global::Dsl.Kernels.GrowRows(__loop1_h_rows, (long)(x.Size(1)) - 1, __loop1_h);
+        __loop1_h_rows = global::Dsl.Kernels.GrowRows(__loop1_h_rows, ((long)(x.Size(1)) - 1 + global::System.Math.Max(1, LoopCheckpointInterval) - 1) / global::System.Math.Max(1, LoopCheckpointInterval), __loop1_h);
         for (long __t = 1; __t < (long)(x.Size(1)); __t++)
         {
-            // save the carried values for the backward pass
-            global::Dsl.Kernels.CopyToRow(__loop1_h, __loop1_h_rows, __t - 1);
+            // save the carried values for the backward pass (each iteration's, or each LoopCheckpointInterval-th's)
+            if ((__t - 1) % global::System.Math.Max(1, LoopCheckpointInterval) == 0)
+            {
+                global::Dsl.Kernels.CopyToRow(__loop1_h, __loop1_h_rows, (__t - 1) / global::System.Math.Max(1, LoopCheckpointInterval));
+            }
             // matMul1 = h · W
             global::Dsl.Kernels.Mm(__loop1_h, Net.W, __loop1_matMul1);
             // select1 = x at t along axis 1
@@ -167,38 +179,103 @@ partial class LastSteps : global::Dsl.IExperiment
         global::Dsl.Kernels.Fill(__loopBackward1_dInput_0, 0d);
         global::Dsl.Kernels.Fill(__loopBackward1_dInput_2, 0d);
         global::Dsl.Kernels.Fill(__loopBackward1_dInput_3, 0d);
-        for (long __t = (long)(x.Size(1)) - 1; __t >= 1; __t--)
+        if (global::System.Math.Max(1, LoopCheckpointInterval) == 1)
         {
-            // the carried values this iteration started from
-            global::Dsl.Kernels.Select(__loop1_h_rows, 0, __t - 1, __loop1_h);
-            // matMul1 = h · W
-            global::Dsl.Kernels.Mm(__loop1_h, Net.W, __loopBackward1_matMul1);
-            // select1 = x at t along axis 1
-            global::Dsl.Kernels.Select(x, 1, (long)(__t), __loopBackward1_select1);
-            // matMul2 = select1 · U
-            global::Dsl.Kernels.Mm(__loopBackward1_select1, Net.U, __loopBackward1_matMul2);
-            // add1 = matMul1 + matMul2
-            global::Dsl.Kernels.Add(__loopBackward1_matMul1, __loopBackward1_matMul2, __loopBackward1_add1);
-            // add2 = add1 + B
-            global::Dsl.Kernels.Add(__loopBackward1_add1, Net.B, __loopBackward1_add2);
-            // h2 = Tanh(add2)
-            global::Dsl.Kernels.Tanh(__loopBackward1_add2, __loopBackward1_h2);
-            // dAdd = dHNext ⊙ (1 - h2²)
-            global::Dsl.Kernels.TanhBackward(__loopBackward1_d_h, __loopBackward1_h2, __loopBackward1_dAdd);
-            // dB = Σ dAdd over the broadcast axes of B
-            global::Dsl.Kernels.SumToShape(__loopBackward1_dAdd, __loopBackward1_dB);
-            // dU1 = select1ᵀ · dAdd
-            global::Dsl.Kernels.Mm(__loopBackward1_select1, __loopBackward1_dAdd, __loopBackward1_dU1, transposeA: true);
-            // dU = Σ dU1 over the broadcast axes of U
-            global::Dsl.Kernels.SumToShape(__loopBackward1_dU1, __loopBackward1_dU);
-            // dH = dAdd · Wᵀ
-            global::Dsl.Kernels.Mm(__loopBackward1_dAdd, Net.W, __loopBackward1_dH, transposeB: true);
-            // dW = hᵀ · dAdd
-            global::Dsl.Kernels.Mm(__loop1_h, __loopBackward1_dAdd, __loopBackward1_dW, transposeA: true);
-            global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_0, __loopBackward1_dW);
-            global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_2, __loopBackward1_dU);
-            global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_3, __loopBackward1_dB);
-            global::Dsl.Kernels.Copy(__loopBackward1_dH, __loopBackward1_d_h);
+            // every iteration's carried values were saved
+            for (long __t = (long)(x.Size(1)) - 1; __t >= 1; __t--)
+            {
+                // the carried values this iteration started from
+                global::Dsl.Kernels.Select(__loop1_h_rows, 0, __t - 1, __loop1_h);
+                // matMul1 = h · W
+                global::Dsl.Kernels.Mm(__loop1_h, Net.W, __loopBackward1_matMul1);
+                // select1 = x at t along axis 1
+                global::Dsl.Kernels.Select(x, 1, (long)(__t), __loopBackward1_select1);
+                // matMul2 = select1 · U
+                global::Dsl.Kernels.Mm(__loopBackward1_select1, Net.U, __loopBackward1_matMul2);
+                // add1 = matMul1 + matMul2
+                global::Dsl.Kernels.Add(__loopBackward1_matMul1, __loopBackward1_matMul2, __loopBackward1_add1);
+                // add2 = add1 + B
+                global::Dsl.Kernels.Add(__loopBackward1_add1, Net.B, __loopBackward1_add2);
+                // h2 = Tanh(add2)
+                global::Dsl.Kernels.Tanh(__loopBackward1_add2, __loopBackward1_h2);
+                // dAdd = dHNext ⊙ (1 - h2²)
+                global::Dsl.Kernels.TanhBackward(__loopBackward1_d_h, __loopBackward1_h2, __loopBackward1_dAdd);
+                // dB = Σ dAdd over the broadcast axes of B
+                global::Dsl.Kernels.SumToShape(__loopBackward1_dAdd, __loopBackward1_dB);
+                // dU1 = select1ᵀ · dAdd
+                global::Dsl.Kernels.Mm(__loopBackward1_select1, __loopBackward1_dAdd, __loopBackward1_dU1, transposeA: true);
+                // dU = Σ dU1 over the broadcast axes of U
+                global::Dsl.Kernels.SumToShape(__loopBackward1_dU1, __loopBackward1_dU);
+                // dH = dAdd · Wᵀ
+                global::Dsl.Kernels.Mm(__loopBackward1_dAdd, Net.W, __loopBackward1_dH, transposeB: true);
+                // dW = hᵀ · dAdd
+                global::Dsl.Kernels.Mm(__loop1_h, __loopBackward1_dAdd, __loopBackward1_dW, transposeA: true);
+                global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_0, __loopBackward1_dW);
+                global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_2, __loopBackward1_dU);
+                global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_3, __loopBackward1_dB);
+                global::Dsl.Kernels.Copy(__loopBackward1_dH, __loopBackward1_d_h);
+            }
+        }
+        else if ((long)(x.Size(1)) - 1 > 0)
+        {
+            // checkpoints every LoopCheckpointInterval iterations: each segment, last first, runs forward again from its checkpoint, then backward
+            __loop1_h_segment = global::Dsl.Kernels.GrowRows(__loop1_h_segment, global::System.Math.Max(1, LoopCheckpointInterval), __loop1_h);
+            for (long __segment = ((long)(x.Size(1)) - 1 - 1) / global::System.Math.Max(1, LoopCheckpointInterval); __segment >= 0; __segment--)
+            {
+                var __first = 1 + __segment * global::System.Math.Max(1, LoopCheckpointInterval);
+                var __end = global::System.Math.Min((long)(x.Size(1)), __first + global::System.Math.Max(1, LoopCheckpointInterval));
+                global::Dsl.Kernels.Select(__loop1_h_rows, 0, __segment, __loop1_h);
+                for (long __t = __first; __t < __end; __t++)
+                {
+                    global::Dsl.Kernels.CopyToRow(__loop1_h, __loop1_h_segment, __t - __first);
+                    // matMul1 = h · W
+                    global::Dsl.Kernels.Mm(__loop1_h, Net.W, __loop1_matMul1);
+                    // select1 = x at t along axis 1
+                    global::Dsl.Kernels.Select(x, 1, (long)(__t), __loop1_select1);
+                    // matMul2 = select1 · U
+                    global::Dsl.Kernels.Mm(__loop1_select1, Net.U, __loop1_matMul2);
+                    // add1 = matMul1 + matMul2
+                    global::Dsl.Kernels.Add(__loop1_matMul1, __loop1_matMul2, __loop1_add1);
+                    // add2 = add1 + B
+                    global::Dsl.Kernels.Add(__loop1_add1, Net.B, __loop1_add2);
+                    // h2 = Tanh(add2)
+                    global::Dsl.Kernels.Tanh(__loop1_add2, __loop1_h2);
+                    global::Dsl.Kernels.Copy(__loop1_h2, __loop1_h);
+                }
+                for (long __t = __end - 1; __t >= __first; __t--)
+                {
+                    // the carried values this iteration started from
+                    global::Dsl.Kernels.Select(__loop1_h_segment, 0, __t - __first, __loop1_h);
+                    // matMul1 = h · W
+                    global::Dsl.Kernels.Mm(__loop1_h, Net.W, __loopBackward1_matMul1);
+                    // select1 = x at t along axis 1
+                    global::Dsl.Kernels.Select(x, 1, (long)(__t), __loopBackward1_select1);
+                    // matMul2 = select1 · U
+                    global::Dsl.Kernels.Mm(__loopBackward1_select1, Net.U, __loopBackward1_matMul2);
+                    // add1 = matMul1 + matMul2
+                    global::Dsl.Kernels.Add(__loopBackward1_matMul1, __loopBackward1_matMul2, __loopBackward1_add1);
+                    // add2 = add1 + B
+                    global::Dsl.Kernels.Add(__loopBackward1_add1, Net.B, __loopBackward1_add2);
+                    // h2 = Tanh(add2)
+                    global::Dsl.Kernels.Tanh(__loopBackward1_add2, __loopBackward1_h2);
+                    // dAdd = dHNext ⊙ (1 - h2²)
+                    global::Dsl.Kernels.TanhBackward(__loopBackward1_d_h, __loopBackward1_h2, __loopBackward1_dAdd);
+                    // dB = Σ dAdd over the broadcast axes of B
+                    global::Dsl.Kernels.SumToShape(__loopBackward1_dAdd, __loopBackward1_dB);
+                    // dU1 = select1ᵀ · dAdd
+                    global::Dsl.Kernels.Mm(__loopBackward1_select1, __loopBackward1_dAdd, __loopBackward1_dU1, transposeA: true);
+                    // dU = Σ dU1 over the broadcast axes of U
+                    global::Dsl.Kernels.SumToShape(__loopBackward1_dU1, __loopBackward1_dU);
+                    // dH = dAdd · Wᵀ
+                    global::Dsl.Kernels.Mm(__loopBackward1_dAdd, Net.W, __loopBackward1_dH, transposeB: true);
+                    // dW = hᵀ · dAdd
+                    global::Dsl.Kernels.Mm(__loop1_h, __loopBackward1_dAdd, __loopBackward1_dW, transposeA: true);
+                    global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_0, __loopBackward1_dW);
+                    global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_2, __loopBackward1_dU);
+                    global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_3, __loopBackward1_dB);
+                    global::Dsl.Kernels.Copy(__loopBackward1_dH, __loopBackward1_d_h);
+                }
+            }
         }
         // dH2 = loopBackward1_d_h
         global::Dsl.Kernels.Copy(__loopBackward1_d_h, __dH2);
@@ -357,6 +434,7 @@ partial class LastSteps : global::Dsl.IExperiment
         __loop1 = global::Dsl.Tensor.Empty([], __dtype);
         __loop1_h = global::Dsl.Tensor.Empty([__batchAllocated, 16], __dtype);
         __loop1_h_rows = global::Dsl.Tensor.Empty([1, __batchAllocated, 16], __dtype);
+        __loop1_h_segment = global::Dsl.Tensor.Empty([1, __batchAllocated, 16], __dtype);
         __loop1_matMul1 = global::Dsl.Tensor.Empty([__batchAllocated, 16], __dtype);
         __loop1_select1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
         __loop1_matMul2 = global::Dsl.Tensor.Empty([__batchAllocated, 16], __dtype);
@@ -410,6 +488,7 @@ partial class LastSteps : global::Dsl.IExperiment
         __loop1?.Dispose();
         __loop1_h?.Dispose();
         __loop1_h_rows?.Dispose();
+        __loop1_h_segment?.Dispose();
         __loop1_matMul1?.Dispose();
         __loop1_select1?.Dispose();
         __loop1_matMul2?.Dispose();

@@ -101,6 +101,7 @@ partial class Rnn
     private global::Dsl.Tensor __predictLoop1 = null!;
     private global::Dsl.Tensor __predictLoop1_h = null!;
     private global::Dsl.Tensor __predictLoop1_h_rows = null!;
+    private global::Dsl.Tensor __predictLoop1_h_segment = null!;
     private global::Dsl.Tensor __predictLoop1_matMul1 = null!;
     private global::Dsl.Tensor __predictLoop1_select1 = null!;
     private global::Dsl.Tensor __predictLoop1_matMul2 = null!;
@@ -193,6 +194,7 @@ partial class Rnn
         __predictLoop1 = global::Dsl.Tensor.Empty([], __dtype);
         __predictLoop1_h = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
         __predictLoop1_h_rows = global::Dsl.Tensor.Empty([1, __predictBatchAllocated, (long)Hidden], __dtype);
+        __predictLoop1_h_segment = global::Dsl.Tensor.Empty([1, __predictBatchAllocated, (long)Hidden], __dtype);
         __predictLoop1_matMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
         __predictLoop1_select1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, __predictInputsAllocated], __dtype);
         __predictLoop1_matMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
@@ -214,6 +216,7 @@ partial class Rnn
         __predictLoop1?.Dispose();
         __predictLoop1_h?.Dispose();
         __predictLoop1_h_rows?.Dispose();
+        __predictLoop1_h_segment?.Dispose();
         __predictLoop1_matMul1?.Dispose();
         __predictLoop1_select1?.Dispose();
         __predictLoop1_matMul2?.Dispose();

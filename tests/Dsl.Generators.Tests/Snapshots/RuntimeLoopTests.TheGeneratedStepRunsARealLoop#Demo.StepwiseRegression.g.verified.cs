@@ -34,8 +34,10 @@ partial class StepwiseRegression : global::Dsl.IExperiment
     private global::Dsl.Tensor __loop1 = null!;
     private global::Dsl.Tensor __loop1_h = null!;
     private global::Dsl.Tensor __loop1_h_rows = null!;
+    private global::Dsl.Tensor __loop1_h_segment = null!;
     private global::Dsl.Tensor __loop1_total = null!;
     private global::Dsl.Tensor __loop1_total_rows = null!;
+    private global::Dsl.Tensor __loop1_total_segment = null!;
     private global::Dsl.Tensor __loop1_select1 = null!;
     private global::Dsl.Tensor __loop1_drive = null!;
     private global::Dsl.Tensor __loop1_matMul1 = null!;
@@ -114,6 +116,14 @@ partial class StepwiseRegression : global::Dsl.IExperiment
     /// <summary>The number of updates applied so far.</summary>
     public long StepCount => __step;
 
+    /// <summary>
+    /// Run-time loops save their carried values for the backward pass every this many iterations (1, the default:
+    /// every iteration). With k &gt; 1 the backward pass runs each segment of k iterations forward again from its
+    /// saved values: memory for a loop of n iterations falls from n to about n / k + k carried values, for one
+    /// more forward pass of the loop's body. Gradients are the same either way.
+    /// </summary>
+    public int LoopCheckpointInterval { get; set; } = 1;
+
     /// <summary>Initializes every model from one generator seeded with <paramref name="seed"/>, in field order, and starts training afresh.</summary>
     public void Initialize(ulong seed, global::Dsl.DType dtype = global::Dsl.DType.Float32)
     {
@@ -157,13 +167,16 @@ partial class StepwiseRegression : global::Dsl.IExperiment
         // loop1 = for t from 1 while t < x.Size(1): h ← mul1 + mul2, total ← total + div1
         global::Dsl.Kernels.Copy(__h2, __loop1_h);
         global::Dsl.Kernels.Copy(__total2, __loop1_total);
-        __loop1_h_rows = global::Dsl.Kernels.GrowRows(__loop1_h_rows, (long)(x.Size(1)) - 1, __loop1_h);
-        __loop1_total_rows = global::Dsl.Kernels.GrowRows(__loop1_total_rows, (long)(x.Size(1)) - 1, __loop1_total);
+        __loop1_h_rows = global::Dsl.Kernels.GrowRows(__loop1_h_rows, ((long)(x.Size(1)) - 1 + global::System.Math.Max(1, LoopCheckpointInterval) - 1) / global::System.Math.Max(1, LoopCheckpointInterval), __loop1_h);
+        __loop1_total_rows = global::Dsl.Kernels.GrowRows(__loop1_total_rows, ((long)(x.Size(1)) - 1 + global::System.Math.Max(1, LoopCheckpointInterval) - 1) / global::System.Math.Max(1, LoopCheckpointInterval), __loop1_total);
         for (long __t = 1; __t < (long)(x.Size(1)); __t++)
         {
-            // save the carried values for the backward pass
-            global::Dsl.Kernels.CopyToRow(__loop1_h, __loop1_h_rows, __t - 1);
-            global::Dsl.Kernels.CopyToRow(__loop1_total, __loop1_total_rows, __t - 1);
+            // save the carried values for the backward pass (each iteration's, or each LoopCheckpointInterval-th's)
+            if ((__t - 1) % global::System.Math.Max(1, LoopCheckpointInterval) == 0)
+            {
+                global::Dsl.Kernels.CopyToRow(__loop1_h, __loop1_h_rows, (__t - 1) / global::System.Math.Max(1, LoopCheckpointInterval));
+                global::Dsl.Kernels.CopyToRow(__loop1_total, __loop1_total_rows, (__t - 1) / global::System.Math.Max(1, LoopCheckpointInterval));
+            }
             // select1 = x at t along axis 1
             global::Dsl.Kernels.Select(x, 1, (long)(__t), __loop1_select1);
             // drive = select1 · U
@@ -216,67 +229,183 @@ partial class StepwiseRegression : global::Dsl.IExperiment
         global::Dsl.Kernels.Fill(__loopBackward1_dInput_2, 0d);
         global::Dsl.Kernels.Fill(__loopBackward1_dInput_3, 0d);
         global::Dsl.Kernels.Fill(__loopBackward1_dInput_6, 0d);
-        for (long __t = (long)(x.Size(1)) - 1; __t >= 1; __t--)
+        if (global::System.Math.Max(1, LoopCheckpointInterval) == 1)
         {
-            // the carried values this iteration started from
-            global::Dsl.Kernels.Select(__loop1_h_rows, 0, __t - 1, __loop1_h);
-            // select1 = x at t along axis 1
-            global::Dsl.Kernels.Select(x, 1, (long)(__t), __loopBackward1_select1);
-            // drive = select1 · U
-            global::Dsl.Kernels.Mm(__loopBackward1_select1, Net.U, __loopBackward1_drive);
-            // matMul1 = h · W
-            global::Dsl.Kernels.Mm(__loop1_h, Net.W, __loopBackward1_matMul1);
-            // add1 = matMul1 + drive
-            global::Dsl.Kernels.Add(__loopBackward1_matMul1, __loopBackward1_drive, __loopBackward1_add1);
-            // add2 = add1 + B
-            global::Dsl.Kernels.Add(__loopBackward1_add1, Net.B, __loopBackward1_add2);
-            // tanh1 = Tanh(add2)
-            global::Dsl.Kernels.Tanh(__loopBackward1_add2, __loopBackward1_tanh1);
-            // mul1 = tanh1 · number
-            global::Dsl.Kernels.Mul(__loopBackward1_tanh1, Leak, __loopBackward1_mul1);
-            // mul2 = h · number
-            global::Dsl.Kernels.Mul(__loop1_h, (1d - Leak), __loopBackward1_mul2);
-            // h2 = mul1 + mul2
-            global::Dsl.Kernels.Add(__loopBackward1_mul1, __loopBackward1_mul2, __loopBackward1_h2);
-            // prediction = h2 · V
-            global::Dsl.Kernels.Mm(__loopBackward1_h2, Net.V, __loopBackward1_prediction);
-            // target = y at t along axis 1
-            global::Dsl.Kernels.Select(y, 1, (long)(__t), __loopBackward1_target);
-            // dMul = dTotalNext / number
-            global::Dsl.Kernels.Div(__loopBackward1_d_total, 2d, __loopBackward1_dMul);
-            // dMseLoss = dMul · (t + number)
-            global::Dsl.Kernels.Mul(__loopBackward1_dMul, (__t + 1d), __loopBackward1_dMseLoss);
-            // dPrediction = dMseLoss ⊙ 2(prediction - target) / numel
-            global::Dsl.Kernels.MseLossBackward(__loopBackward1_dMseLoss, __loopBackward1_prediction, __loopBackward1_target, global::Dsl.Reduction.Mean, __loopBackward1_dPrediction);
-            // dH1 = dPrediction · Vᵀ
-            global::Dsl.Kernels.Mm(__loopBackward1_dPrediction, Net.V, __loopBackward1_dH1, transposeB: true);
-            // dMul2 = dHNext + dH1
-            global::Dsl.Kernels.Add(__loopBackward1_d_h, __loopBackward1_dH1, __loopBackward1_dMul2);
-            // dV = h2ᵀ · dPrediction
-            global::Dsl.Kernels.Mm(__loopBackward1_h2, __loopBackward1_dPrediction, __loopBackward1_dV, transposeA: true);
-            // dH = dMul2 · number
-            global::Dsl.Kernels.Mul(__loopBackward1_dMul2, (1d - Leak), __loopBackward1_dH);
-            // dTanh = dMul2 · number
-            global::Dsl.Kernels.Mul(__loopBackward1_dMul2, Leak, __loopBackward1_dTanh);
-            // dAdd = dTanh ⊙ (1 - tanh1²)
-            global::Dsl.Kernels.TanhBackward(__loopBackward1_dTanh, __loopBackward1_tanh1, __loopBackward1_dAdd);
-            // dB = Σ dAdd over the broadcast axes of B
-            global::Dsl.Kernels.SumToShape(__loopBackward1_dAdd, __loopBackward1_dB);
-            // dH2 = dAdd · Wᵀ
-            global::Dsl.Kernels.Mm(__loopBackward1_dAdd, Net.W, __loopBackward1_dH2, transposeB: true);
-            // dH3 = dH + dH2
-            global::Dsl.Kernels.Add(__loopBackward1_dH, __loopBackward1_dH2, __loopBackward1_dH3);
-            // dW = hᵀ · dAdd
-            global::Dsl.Kernels.Mm(__loop1_h, __loopBackward1_dAdd, __loopBackward1_dW, transposeA: true);
-            // dU1 = select1ᵀ · dAdd
-            global::Dsl.Kernels.Mm(__loopBackward1_select1, __loopBackward1_dAdd, __loopBackward1_dU1, transposeA: true);
-            // dU = Σ dU1 over the broadcast axes of U
-            global::Dsl.Kernels.SumToShape(__loopBackward1_dU1, __loopBackward1_dU);
-            global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_1, __loopBackward1_dU);
-            global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_2, __loopBackward1_dW);
-            global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_3, __loopBackward1_dB);
-            global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_6, __loopBackward1_dV);
-            global::Dsl.Kernels.Copy(__loopBackward1_dH3, __loopBackward1_d_h);
+            // every iteration's carried values were saved
+            for (long __t = (long)(x.Size(1)) - 1; __t >= 1; __t--)
+            {
+                // the carried values this iteration started from
+                global::Dsl.Kernels.Select(__loop1_h_rows, 0, __t - 1, __loop1_h);
+                // select1 = x at t along axis 1
+                global::Dsl.Kernels.Select(x, 1, (long)(__t), __loopBackward1_select1);
+                // drive = select1 · U
+                global::Dsl.Kernels.Mm(__loopBackward1_select1, Net.U, __loopBackward1_drive);
+                // matMul1 = h · W
+                global::Dsl.Kernels.Mm(__loop1_h, Net.W, __loopBackward1_matMul1);
+                // add1 = matMul1 + drive
+                global::Dsl.Kernels.Add(__loopBackward1_matMul1, __loopBackward1_drive, __loopBackward1_add1);
+                // add2 = add1 + B
+                global::Dsl.Kernels.Add(__loopBackward1_add1, Net.B, __loopBackward1_add2);
+                // tanh1 = Tanh(add2)
+                global::Dsl.Kernels.Tanh(__loopBackward1_add2, __loopBackward1_tanh1);
+                // mul1 = tanh1 · number
+                global::Dsl.Kernels.Mul(__loopBackward1_tanh1, Leak, __loopBackward1_mul1);
+                // mul2 = h · number
+                global::Dsl.Kernels.Mul(__loop1_h, (1d - Leak), __loopBackward1_mul2);
+                // h2 = mul1 + mul2
+                global::Dsl.Kernels.Add(__loopBackward1_mul1, __loopBackward1_mul2, __loopBackward1_h2);
+                // prediction = h2 · V
+                global::Dsl.Kernels.Mm(__loopBackward1_h2, Net.V, __loopBackward1_prediction);
+                // target = y at t along axis 1
+                global::Dsl.Kernels.Select(y, 1, (long)(__t), __loopBackward1_target);
+                // dMul = dTotalNext / number
+                global::Dsl.Kernels.Div(__loopBackward1_d_total, 2d, __loopBackward1_dMul);
+                // dMseLoss = dMul · (t + number)
+                global::Dsl.Kernels.Mul(__loopBackward1_dMul, (__t + 1d), __loopBackward1_dMseLoss);
+                // dPrediction = dMseLoss ⊙ 2(prediction - target) / numel
+                global::Dsl.Kernels.MseLossBackward(__loopBackward1_dMseLoss, __loopBackward1_prediction, __loopBackward1_target, global::Dsl.Reduction.Mean, __loopBackward1_dPrediction);
+                // dH1 = dPrediction · Vᵀ
+                global::Dsl.Kernels.Mm(__loopBackward1_dPrediction, Net.V, __loopBackward1_dH1, transposeB: true);
+                // dMul2 = dHNext + dH1
+                global::Dsl.Kernels.Add(__loopBackward1_d_h, __loopBackward1_dH1, __loopBackward1_dMul2);
+                // dV = h2ᵀ · dPrediction
+                global::Dsl.Kernels.Mm(__loopBackward1_h2, __loopBackward1_dPrediction, __loopBackward1_dV, transposeA: true);
+                // dH = dMul2 · number
+                global::Dsl.Kernels.Mul(__loopBackward1_dMul2, (1d - Leak), __loopBackward1_dH);
+                // dTanh = dMul2 · number
+                global::Dsl.Kernels.Mul(__loopBackward1_dMul2, Leak, __loopBackward1_dTanh);
+                // dAdd = dTanh ⊙ (1 - tanh1²)
+                global::Dsl.Kernels.TanhBackward(__loopBackward1_dTanh, __loopBackward1_tanh1, __loopBackward1_dAdd);
+                // dB = Σ dAdd over the broadcast axes of B
+                global::Dsl.Kernels.SumToShape(__loopBackward1_dAdd, __loopBackward1_dB);
+                // dH2 = dAdd · Wᵀ
+                global::Dsl.Kernels.Mm(__loopBackward1_dAdd, Net.W, __loopBackward1_dH2, transposeB: true);
+                // dH3 = dH + dH2
+                global::Dsl.Kernels.Add(__loopBackward1_dH, __loopBackward1_dH2, __loopBackward1_dH3);
+                // dW = hᵀ · dAdd
+                global::Dsl.Kernels.Mm(__loop1_h, __loopBackward1_dAdd, __loopBackward1_dW, transposeA: true);
+                // dU1 = select1ᵀ · dAdd
+                global::Dsl.Kernels.Mm(__loopBackward1_select1, __loopBackward1_dAdd, __loopBackward1_dU1, transposeA: true);
+                // dU = Σ dU1 over the broadcast axes of U
+                global::Dsl.Kernels.SumToShape(__loopBackward1_dU1, __loopBackward1_dU);
+                global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_1, __loopBackward1_dU);
+                global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_2, __loopBackward1_dW);
+                global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_3, __loopBackward1_dB);
+                global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_6, __loopBackward1_dV);
+                global::Dsl.Kernels.Copy(__loopBackward1_dH3, __loopBackward1_d_h);
+            }
+        }
+        else if ((long)(x.Size(1)) - 1 > 0)
+        {
+            // checkpoints every LoopCheckpointInterval iterations: each segment, last first, runs forward again from its checkpoint, then backward
+            __loop1_h_segment = global::Dsl.Kernels.GrowRows(__loop1_h_segment, global::System.Math.Max(1, LoopCheckpointInterval), __loop1_h);
+            __loop1_total_segment = global::Dsl.Kernels.GrowRows(__loop1_total_segment, global::System.Math.Max(1, LoopCheckpointInterval), __loop1_total);
+            for (long __segment = ((long)(x.Size(1)) - 1 - 1) / global::System.Math.Max(1, LoopCheckpointInterval); __segment >= 0; __segment--)
+            {
+                var __first = 1 + __segment * global::System.Math.Max(1, LoopCheckpointInterval);
+                var __end = global::System.Math.Min((long)(x.Size(1)), __first + global::System.Math.Max(1, LoopCheckpointInterval));
+                global::Dsl.Kernels.Select(__loop1_h_rows, 0, __segment, __loop1_h);
+                global::Dsl.Kernels.Select(__loop1_total_rows, 0, __segment, __loop1_total);
+                for (long __t = __first; __t < __end; __t++)
+                {
+                    global::Dsl.Kernels.CopyToRow(__loop1_h, __loop1_h_segment, __t - __first);
+                    global::Dsl.Kernels.CopyToRow(__loop1_total, __loop1_total_segment, __t - __first);
+                    // select1 = x at t along axis 1
+                    global::Dsl.Kernels.Select(x, 1, (long)(__t), __loop1_select1);
+                    // drive = select1 · U
+                    global::Dsl.Kernels.Mm(__loop1_select1, Net.U, __loop1_drive);
+                    // matMul1 = h · W
+                    global::Dsl.Kernels.Mm(__loop1_h, Net.W, __loop1_matMul1);
+                    // add1 = matMul1 + drive
+                    global::Dsl.Kernels.Add(__loop1_matMul1, __loop1_drive, __loop1_add1);
+                    // add2 = add1 + B
+                    global::Dsl.Kernels.Add(__loop1_add1, Net.B, __loop1_add2);
+                    // tanh1 = Tanh(add2)
+                    global::Dsl.Kernels.Tanh(__loop1_add2, __loop1_tanh1);
+                    // mul1 = tanh1 · number
+                    global::Dsl.Kernels.Mul(__loop1_tanh1, Leak, __loop1_mul1);
+                    // mul2 = h · number
+                    global::Dsl.Kernels.Mul(__loop1_h, (1d - Leak), __loop1_mul2);
+                    // h2 = mul1 + mul2
+                    global::Dsl.Kernels.Add(__loop1_mul1, __loop1_mul2, __loop1_h2);
+                    // prediction = h2 · V
+                    global::Dsl.Kernels.Mm(__loop1_h2, Net.V, __loop1_prediction);
+                    // target = y at t along axis 1
+                    global::Dsl.Kernels.Select(y, 1, (long)(__t), __loop1_target);
+                    // mseLoss1 = mean((prediction - target)²)
+                    global::Dsl.Kernels.MseLoss(__loop1_prediction, __loop1_target, global::Dsl.Reduction.Mean, __loop1_mseLoss1);
+                    // mul3 = mseLoss1 · (t + number)
+                    global::Dsl.Kernels.Mul(__loop1_mseLoss1, (__t + 1d), __loop1_mul3);
+                    // div1 = mul3 / number
+                    global::Dsl.Kernels.Div(__loop1_mul3, 2d, __loop1_div1);
+                    // total2 = total + div1
+                    global::Dsl.Kernels.Add(__loop1_total, __loop1_div1, __loop1_total2);
+                    global::Dsl.Kernels.Copy(__loop1_h2, __loop1_h);
+                    global::Dsl.Kernels.Copy(__loop1_total2, __loop1_total);
+                }
+                for (long __t = __end - 1; __t >= __first; __t--)
+                {
+                    // the carried values this iteration started from
+                    global::Dsl.Kernels.Select(__loop1_h_segment, 0, __t - __first, __loop1_h);
+                    // select1 = x at t along axis 1
+                    global::Dsl.Kernels.Select(x, 1, (long)(__t), __loopBackward1_select1);
+                    // drive = select1 · U
+                    global::Dsl.Kernels.Mm(__loopBackward1_select1, Net.U, __loopBackward1_drive);
+                    // matMul1 = h · W
+                    global::Dsl.Kernels.Mm(__loop1_h, Net.W, __loopBackward1_matMul1);
+                    // add1 = matMul1 + drive
+                    global::Dsl.Kernels.Add(__loopBackward1_matMul1, __loopBackward1_drive, __loopBackward1_add1);
+                    // add2 = add1 + B
+                    global::Dsl.Kernels.Add(__loopBackward1_add1, Net.B, __loopBackward1_add2);
+                    // tanh1 = Tanh(add2)
+                    global::Dsl.Kernels.Tanh(__loopBackward1_add2, __loopBackward1_tanh1);
+                    // mul1 = tanh1 · number
+                    global::Dsl.Kernels.Mul(__loopBackward1_tanh1, Leak, __loopBackward1_mul1);
+                    // mul2 = h · number
+                    global::Dsl.Kernels.Mul(__loop1_h, (1d - Leak), __loopBackward1_mul2);
+                    // h2 = mul1 + mul2
+                    global::Dsl.Kernels.Add(__loopBackward1_mul1, __loopBackward1_mul2, __loopBackward1_h2);
+                    // prediction = h2 · V
+                    global::Dsl.Kernels.Mm(__loopBackward1_h2, Net.V, __loopBackward1_prediction);
+                    // target = y at t along axis 1
+                    global::Dsl.Kernels.Select(y, 1, (long)(__t), __loopBackward1_target);
+                    // dMul = dTotalNext / number
+                    global::Dsl.Kernels.Div(__loopBackward1_d_total, 2d, __loopBackward1_dMul);
+                    // dMseLoss = dMul · (t + number)
+                    global::Dsl.Kernels.Mul(__loopBackward1_dMul, (__t + 1d), __loopBackward1_dMseLoss);
+                    // dPrediction = dMseLoss ⊙ 2(prediction - target) / numel
+                    global::Dsl.Kernels.MseLossBackward(__loopBackward1_dMseLoss, __loopBackward1_prediction, __loopBackward1_target, global::Dsl.Reduction.Mean, __loopBackward1_dPrediction);
+                    // dH1 = dPrediction · Vᵀ
+                    global::Dsl.Kernels.Mm(__loopBackward1_dPrediction, Net.V, __loopBackward1_dH1, transposeB: true);
+                    // dMul2 = dHNext + dH1
+                    global::Dsl.Kernels.Add(__loopBackward1_d_h, __loopBackward1_dH1, __loopBackward1_dMul2);
+                    // dV = h2ᵀ · dPrediction
+                    global::Dsl.Kernels.Mm(__loopBackward1_h2, __loopBackward1_dPrediction, __loopBackward1_dV, transposeA: true);
+                    // dH = dMul2 · number
+                    global::Dsl.Kernels.Mul(__loopBackward1_dMul2, (1d - Leak), __loopBackward1_dH);
+                    // dTanh = dMul2 · number
+                    global::Dsl.Kernels.Mul(__loopBackward1_dMul2, Leak, __loopBackward1_dTanh);
+                    // dAdd = dTanh ⊙ (1 - tanh1²)
+                    global::Dsl.Kernels.TanhBackward(__loopBackward1_dTanh, __loopBackward1_tanh1, __loopBackward1_dAdd);
+                    // dB = Σ dAdd over the broadcast axes of B
+                    global::Dsl.Kernels.SumToShape(__loopBackward1_dAdd, __loopBackward1_dB);
+                    // dH2 = dAdd · Wᵀ
+                    global::Dsl.Kernels.Mm(__loopBackward1_dAdd, Net.W, __loopBackward1_dH2, transposeB: true);
+                    // dH3 = dH + dH2
+                    global::Dsl.Kernels.Add(__loopBackward1_dH, __loopBackward1_dH2, __loopBackward1_dH3);
+                    // dW = hᵀ · dAdd
+                    global::Dsl.Kernels.Mm(__loop1_h, __loopBackward1_dAdd, __loopBackward1_dW, transposeA: true);
+                    // dU1 = select1ᵀ · dAdd
+                    global::Dsl.Kernels.Mm(__loopBackward1_select1, __loopBackward1_dAdd, __loopBackward1_dU1, transposeA: true);
+                    // dU = Σ dU1 over the broadcast axes of U
+                    global::Dsl.Kernels.SumToShape(__loopBackward1_dU1, __loopBackward1_dU);
+                    global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_1, __loopBackward1_dU);
+                    global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_2, __loopBackward1_dW);
+                    global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_3, __loopBackward1_dB);
+                    global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_6, __loopBackward1_dV);
+                    global::Dsl.Kernels.Copy(__loopBackward1_dH3, __loopBackward1_d_h);
+                }
+            }
         }
         // dH2 = loopBackward1_d_h
         global::Dsl.Kernels.Copy(__loopBackward1_d_h, __dH2);
@@ -481,8 +610,10 @@ partial class StepwiseRegression : global::Dsl.IExperiment
         __loop1 = global::Dsl.Tensor.Empty([], __dtype);
         __loop1_h = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
         __loop1_h_rows = global::Dsl.Tensor.Empty([1, __batchAllocated, (long)Net.Hidden], __dtype);
+        __loop1_h_segment = global::Dsl.Tensor.Empty([1, __batchAllocated, (long)Net.Hidden], __dtype);
         __loop1_total = global::Dsl.Tensor.Empty([], __dtype);
         __loop1_total_rows = global::Dsl.Tensor.Empty([1], __dtype);
+        __loop1_total_segment = global::Dsl.Tensor.Empty([1], __dtype);
         __loop1_select1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
         __loop1_drive = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
         __loop1_matMul1 = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
@@ -568,8 +699,10 @@ partial class StepwiseRegression : global::Dsl.IExperiment
         __loop1?.Dispose();
         __loop1_h?.Dispose();
         __loop1_h_rows?.Dispose();
+        __loop1_h_segment?.Dispose();
         __loop1_total?.Dispose();
         __loop1_total_rows?.Dispose();
+        __loop1_total_segment?.Dispose();
         __loop1_select1?.Dispose();
         __loop1_drive?.Dispose();
         __loop1_matMul1?.Dispose();
