@@ -253,4 +253,21 @@ public sealed class RuntimeLoopTests
         }
         Assert.True(after < 0.3 * before, $"the validation loss went from {before:R} to {after:R}");
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(9)]
+    public void PredictRunsTheLoopLikeTheEagerForward(int length)
+    {
+        dynamic experiment = Create("Demo.SequenceRegression");
+        experiment.Initialize(13UL, DType.Float64);
+        using var generator = new Generator(14);
+        using var x = Tensor.Randn([3, length, 2], generator, DType.Float64);
+        var net = experiment.Net;
+        var predicted = ((Tensor)net.Predict(x)).ToArray<double>();
+        using var eager = (Tensor)net.Forward(x);
+        var expected = eager.ToArray<double>();
+        Assert.Equal(expected.Length, predicted.Length);
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], predicted[i], 12);
+    }
 }

@@ -209,27 +209,31 @@ internal static class LoopEmitter
     /// <summary>One iteration of the reversed loop: the body and its derivative, then the sums and the carried gradients.</summary>
     private static void Reverse(CodeWriter writer, EmitContext context, Node node, LoopBackwardOp backward, LoopBody body, EmitContext nested)
     {
-        var inputCount = body.Inputs.Count;
         Nodes(writer, nested, body.Nodes);
+        for (var j = 0; j < body.Inputs.Count; j++)
         {
-            for (var j = 0; j < inputCount; j++)
+            if (backward.InputGradients[j] < 0) continue;
+            writer.Line("// the gradient of " + Display(body, j) + " summed over the iterations");
+            writer.Line(RuntimeApi.AddInto(context.Auxiliary(node, LoopBuffers.InputGradient(j)), nested.Ref(backward.InputGradients[j])));
+        }
+        for (var k = 0; k < backward.Carried.Count; k++)
+        {
+            var gradient = context.Auxiliary(node, LoopBuffers.CarryGradient(backward.Carried[k]));
+            if (backward.CarryGradients[k] < 0)
             {
-                if (backward.InputGradients[j] < 0) continue;
-                writer.Line(RuntimeApi.AddInto(context.Auxiliary(node, LoopBuffers.InputGradient(j)), nested.Ref(backward.InputGradients[j])));
+                writer.Line(RuntimeApi.Fill(gradient, "0d"));
+                continue;
             }
-            for (var k = 0; k < backward.Carried.Count; k++)
-            {
-                var gradient = context.Auxiliary(node, LoopBuffers.CarryGradient(backward.Carried[k]));
-                if (backward.CarryGradients[k] < 0)
-                {
-                    writer.Line(RuntimeApi.Fill(gradient, "0d"));
-                    continue;
-                }
-                var previous = nested.Ref(backward.CarryGradients[k]);
-                if (previous != gradient) writer.Line(RuntimeApi.Copy(previous, gradient));
-            }
+            var previous = nested.Ref(backward.CarryGradients[k]);
+            if (previous == gradient) continue;
+            writer.Line("// the gradient of " + backward.Carried[k] + " for the previous iteration");
+            writer.Line(RuntimeApi.Copy(previous, gradient));
         }
     }
+
+    /// <summary>How the body names outside value <paramref name="index"/> (<c>Net.W</c>).</summary>
+    private static string Display(LoopBody body, int index) =>
+        body.Inputs[index] >= 0 && body.Nodes[body.Inputs[index]].Op is LoopInputOp input ? input.Display : "input " + index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The body's computed values live in the loop node's auxiliary buffers.</summary>
     private static void BodyRefs(EmitContext context, Node node, LoopBody body, Dictionary<int, string> refs)

@@ -80,7 +80,8 @@ internal sealed partial class BodyParser
     {
         if (invocation.ArgumentList.Arguments.Count != 1 || Constant(invocation.ArgumentList.Arguments[0].Expression) is not { } axis)
         {
-            return Unsupported(invocation, "the call '" + Describe(invocation) + "' (write x.Size(axis) with a constant axis)") is null ? null : null;
+            Unsupported(invocation, "the call '" + Describe(invocation) + "' (write x.Size(axis) with a constant axis)");
+            return null;
         }
         var tensor = ParseExpression(access.Expression);
         return tensor is null ? null : new CallExpr("Size", ImmutableArray.Create<Expr>(tensor, new NumberExpr(axis, locations.Add(invocation.ArgumentList.Arguments[0]))), locations.Add(invocation));

@@ -198,9 +198,13 @@ partial class SequenceRegression : global::Dsl.IExperiment
                 global::Dsl.Kernels.Mm(__loopBackward1_dAdd, Net.W, __loopBackward1_dH, transposeB: true);
                 // dW = hᵀ · dAdd
                 global::Dsl.Kernels.Mm(__loop1_h, __loopBackward1_dAdd, __loopBackward1_dW, transposeA: true);
+                // the gradient of W summed over the iterations
                 global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_0, __loopBackward1_dW);
+                // the gradient of U summed over the iterations
                 global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_2, __loopBackward1_dU);
+                // the gradient of B summed over the iterations
                 global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_3, __loopBackward1_dB);
+                // the gradient of h for the previous iteration
                 global::Dsl.Kernels.Copy(__loopBackward1_dH, __loopBackward1_d_h);
             }
         }
@@ -258,9 +262,13 @@ partial class SequenceRegression : global::Dsl.IExperiment
                     global::Dsl.Kernels.Mm(__loopBackward1_dAdd, Net.W, __loopBackward1_dH, transposeB: true);
                     // dW = hᵀ · dAdd
                     global::Dsl.Kernels.Mm(__loop1_h, __loopBackward1_dAdd, __loopBackward1_dW, transposeA: true);
+                    // the gradient of W summed over the iterations
                     global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_0, __loopBackward1_dW);
+                    // the gradient of U summed over the iterations
                     global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_2, __loopBackward1_dU);
+                    // the gradient of B summed over the iterations
                     global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_3, __loopBackward1_dB);
+                    // the gradient of h for the previous iteration
                     global::Dsl.Kernels.Copy(__loopBackward1_dH, __loopBackward1_d_h);
                 }
             }

@@ -288,10 +288,15 @@ partial class StepwiseRegression : global::Dsl.IExperiment
                 global::Dsl.Kernels.Mm(__loopBackward1_select1, __loopBackward1_dAdd, __loopBackward1_dU1, transposeA: true);
                 // dU = Σ dU1 over the broadcast axes of U
                 global::Dsl.Kernels.SumToShape(__loopBackward1_dU1, __loopBackward1_dU);
+                // the gradient of U summed over the iterations
                 global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_1, __loopBackward1_dU);
+                // the gradient of W summed over the iterations
                 global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_2, __loopBackward1_dW);
+                // the gradient of B summed over the iterations
                 global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_3, __loopBackward1_dB);
+                // the gradient of V summed over the iterations
                 global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_6, __loopBackward1_dV);
+                // the gradient of h for the previous iteration
                 global::Dsl.Kernels.Copy(__loopBackward1_dH3, __loopBackward1_d_h);
             }
         }
@@ -399,10 +404,15 @@ partial class StepwiseRegression : global::Dsl.IExperiment
                     global::Dsl.Kernels.Mm(__loopBackward1_select1, __loopBackward1_dAdd, __loopBackward1_dU1, transposeA: true);
                     // dU = Σ dU1 over the broadcast axes of U
                     global::Dsl.Kernels.SumToShape(__loopBackward1_dU1, __loopBackward1_dU);
+                    // the gradient of U summed over the iterations
                     global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_1, __loopBackward1_dU);
+                    // the gradient of W summed over the iterations
                     global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_2, __loopBackward1_dW);
+                    // the gradient of B summed over the iterations
                     global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_3, __loopBackward1_dB);
+                    // the gradient of V summed over the iterations
                     global::Dsl.Kernels.AddInPlace(__loopBackward1_dInput_6, __loopBackward1_dV);
+                    // the gradient of h for the previous iteration
                     global::Dsl.Kernels.Copy(__loopBackward1_dH3, __loopBackward1_d_h);
                 }
             }
