@@ -516,7 +516,7 @@ public sealed class AutodiffFeatureTests
 
     [Theory]
     [InlineData("for (var i = 0; i < 65; i++) h = Tanh(h);", "65 iterations; loops are unrolled, up to 64 iterations and 4096 statements for now")]
-    [InlineData("for (var i = 0; i < Count; i++) h = Tanh(h);", "a loop must be 'for (var i = a; i < b; i++)' with constant a and b")]
+    [InlineData("for (var i = 0; i <= Count; i++) h = Tanh(h);", "a loop must be 'for (var i = a; i < b; i++)' with constant a and b")]
     public void LoopsThatCannotBeUnrolledAreDiagnostics(string loop, string reason)
     {
         var run = GeneratorHarness.Run($$"""

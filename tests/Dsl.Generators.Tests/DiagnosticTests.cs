@@ -108,12 +108,12 @@ public sealed class DiagnosticTests
             public Tensor Train([Shape("Batch", 2)] Tensor x)
             {
                 var loss = Mean(Square(Net.Forward(x)));
-                while (true) { }
+                try { } finally { }
                 return loss;
             }
         }
-        """), "DSL0003", "The loop 'while (true) { }' is not supported in 'Train'; a [Step] body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a model's Forward and of [Differentiable] functions, Grad(loss, Model), an update rule's Apply(Model, gradients), assignments to fields, 'for' loops with constant bounds, and 'return'",
-        "while (true) { }");
+        """), "DSL0003", "The 'try' statement 'try { } finally { }' is not supported in 'Train'; a [Step] body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a model's Forward and of [Differentiable] functions, Grad(loss, Model), an update rule's Apply(Model, gradients), assignments to fields, 'for' loops with constant bounds, and 'return'",
+        "try { } finally { }");
 
     [Fact]
     public void DSL0004_UnknownFunction() => AssertDiagnostic(Single("""
@@ -588,6 +588,67 @@ public sealed class DiagnosticTests
         }
         """), "DSL0109", "Reshape needs a shape with as many elements as its operand; x is [Batch, 16, 5, 5] (Batch·400 elements) and the shape [-1, 300] leaves Batch·400 / 300 for the -1, which is not a whole size the compiler can name",
         "Reshape(x, -1, 300)");
+
+    // ---- loops: run-time loops ----
+
+    private const string Looped = """
+        [Experiment]
+        public partial class Looped
+        {
+            public Linear Net = new() { In = 2, Out = 3 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x)
+            {
+                var h = Net.Forward(x);
+                LOOP
+                return Mean(Square(h));
+            }
+        }
+        """;
+
+    [Fact]
+    public void DSL0023_LoopBoundIsATensor() => AssertDiagnostic(Single(Linear, Looped.Replace("LOOP", "for (var t = 0; t < Sum(x); t++) h = Tanh(h);")),
+        "DSL0023", "The loop 'for (var t = 0; t < Sum(x); t++)' in 'Loss' needs a bound that is a number known when the step runs (an input's size such as x.Size(1), a number argument or field); 'Sum(x)' is a tensor of shape []",
+        "Sum(x)");
+
+    [Fact]
+    public void DSL0024_WhileLoop() => AssertDiagnostic(Single(Linear, Looped.Replace("LOOP", "while (true) { }")),
+        "DSL0024", "The loop 'while (true) { }' in 'Loss' is not supported: write 'for (var t = 0; t < n; t++)' with n a number known when the step runs",
+        "while (true) { }");
+
+    [Fact]
+    public void DSL0024_BreakInARunTimeLoop() => AssertDiagnostic(Single(Linear, Looped.Replace("LOOP", "for (var t = 0; t < x.Size(0); t++) { h = Tanh(h); break; }")),
+        "DSL0024", "'break;' inside the loop 'for (var t = 0; t < x.Size(0); t++)' in 'Loss' is not supported: a run-time loop runs all its iterations (no break, continue or return)",
+        "break;");
+
+    [Fact]
+    public void DSL0024_AssigningTheLoopVariable() => AssertDiagnostic(Single(Linear, Looped.Replace("LOOP", "for (var t = 0; t < x.Size(0); t++) { h = Tanh(h); t = 2; }")),
+        "DSL0024", "'t = 2' inside the loop 'for (var t = 0; t < x.Size(0); t++)' in 'Loss' is not supported: the loop variable 't' is read-only in the body",
+        "t = 2");
+
+    [Fact]
+    public void DSL0025_CarriedValueChangesShape() => AssertDiagnostic(Single(Linear, Looped.Replace("LOOP", "for (var t = 0; t < x.Size(0); t++) h = Sum(h, [1], keepdim: true);")),
+        "DSL0025", "The loop 'for (var t = 0; t < x.Size(0); t++)' in 'Loss' carries 'h', which is [Batch, 3] before the loop and [Batch, 1] after its body; a value a loop assigns must keep its shape and stay a tensor",
+        "for (var t = 0; t < x.Size(0); t++) h = Sum(h, [1], keepdim: true);");
+
+    [Fact]
+    public void DSL0205_SecondDerivativeThroughARunTimeLoop() => AssertDiagnostic(Single(Linear, """
+        [Experiment]
+        public partial class Penalized
+        {
+            public Linear Net = new() { In = 2, Out = 2 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 2)] Tensor x)
+            {
+                var h = x;
+                for (var t = 0; t < x.Size(0); t++) h = Tanh(Net.Forward(h));
+                return Sum(Square(Grad(Sum(h), x)));
+            }
+        }
+        """), "DSL0205", "'Loss' differentiates through a run-time loop twice (a gradient of a gradient, such as a gradient penalty); the reversed loop of the backward pass has no derivative yet",
+        "Grad(Sum(h), x)");
 
     [Fact]
     public void EveryCatalogIdHasATestAndADocLine()

@@ -70,6 +70,12 @@ internal sealed class GradientBuilder : IGradientBuilder
 
     public bool TryGetGradient(int id, out int gradient) => _gradients.TryGetValue(id, out gradient);
 
+    /// <summary>A structured node reached through its results: its rule runs with gradient -1 (it reads its results' gradients).</summary>
+    public void Reach(int id)
+    {
+        if (IsActive(id) && !_gradients.ContainsKey(id)) _gradients[id] = -1;
+    }
+
     /// <summary>Adds a contribution to the gradient of <paramref name="target"/>; a second one is summed.</summary>
     public void Accumulate(int target, int contribution)
     {

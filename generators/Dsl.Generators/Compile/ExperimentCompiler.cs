@@ -98,7 +98,9 @@ internal static class ExperimentCompiler
             catch (MissingDerivativeException missing)
             {
                 // Only backward ops lack rules, so only a Grad(...) in the loss gets here.
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.NoSecondDerivative, lowering.FirstGrad ?? At(spec.Locations, method.Loc), method.Name, missing.Op));
+                diagnostics.Add(missing is LoopSecondDerivativeException
+                    ? DiagnosticInfo.Create(DiagnosticCatalog.LoopSecondDerivative, lowering.FirstGrad ?? At(spec.Locations, method.Loc), method.Name)
+                    : DiagnosticInfo.Create(DiagnosticCatalog.NoSecondDerivative, lowering.FirstGrad ?? At(spec.Locations, method.Loc), method.Name, missing.Op));
                 return null;
             }
             if (gradients.Count == 0)
@@ -137,7 +139,7 @@ internal static class ExperimentCompiler
         Guard.ThrowIfRequested("planning");
         var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, roots);
         nodes = ValueNaming.Assign(nodes);
-        var resolvedNodes = nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList();
+        var resolvedNodes = LoopPlanning.Finish(nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList(), lowering.Unifier);
         if (spec.Step is not null && StaleRead(resolvedNodes) is { } stale)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UsedAfterUpdate, At(spec.Locations, method.Loc), method.Name, stale.Reader, stale.Parameter));

@@ -169,6 +169,23 @@ internal static class DiagnosticCatalog
         "Value used after its parameter was updated",
         "In the step '{0}', {1} (part of a gradient) needs '{2}' as it was before an update of '{2}' earlier in the step; take the gradient before updating '{2}', or compute the loss again after the update");
 
+    // ---- loops: run-time loops ----
+    public static readonly DiagnosticDescriptor LoopBound = Error("DSL0023",
+        "Loop bound is not a number",
+        "The loop '{0}' in '{1}' needs a bound that is a number known when the step runs (an input's size such as x.Size(1), a number argument or field); '{2}' is {3}");
+
+    public static readonly DiagnosticDescriptor UnsupportedLoop = Error("DSL0024",
+        "Unsupported loop form",
+        "{0} in '{1}' is not supported: {2}");
+
+    public static readonly DiagnosticDescriptor LoopCarry = Error("DSL0025",
+        "Value carried by a loop changes",
+        "The loop '{0}' in '{1}' carries '{2}', which is {3} before the loop and {4} after its body; a value a loop assigns must keep its shape and stay a tensor");
+
+    public static readonly DiagnosticDescriptor LoopSecondDerivative = Error("DSL0205",
+        "Second derivative through a run-time loop",
+        "'{0}' differentiates through a run-time loop twice (a gradient of a gradient, such as a gradient penalty); the reversed loop of the backward pass has no derivative yet");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
         "Internal generator error",
         "The Dsl generator failed while {0}: {1}. This is a bug in the generator; please report it with the declaration that caused it.");
@@ -212,6 +229,10 @@ internal static class DiagnosticCatalog
         [BadMetric.Id] = BadMetric,
         [BadStep.Id] = BadStep,
         [UsedAfterUpdate.Id] = UsedAfterUpdate,
+        [LoopBound.Id] = LoopBound,
+        [UnsupportedLoop.Id] = UnsupportedLoop,
+        [LoopCarry.Id] = LoopCarry,
+        [LoopSecondDerivative.Id] = LoopSecondDerivative,
         [InternalError.Id] = InternalError,
     };
 

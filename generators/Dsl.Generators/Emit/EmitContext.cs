@@ -37,6 +37,7 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
             NumberNegateOp => "(-" + Ref(node.Inputs[0]) + ")",
             NumberFunctionOp function => RuntimeApi.MathFunction(function.Function, node.Inputs.Select(Ref).ToArray()),
             NoGradOp => Ref(node.Inputs[0]),
+            Operations.SizeOfOp size => RuntimeApi.Size(Ref(node.Inputs[0]), size.Axis),
             _ => throw new System.InvalidOperationException("no buffer for " + node.Name),
         };
     }
@@ -83,6 +84,7 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
         Size2Arg size => RuntimeApi.Size2(size.Height, size.Width),
         ReductionArg reduction => RuntimeApi.Reduction(reduction.Name),
         TextArg text => CSharp.String(text.Content),
+        IndexArg index => "(long)(" + Ref(index.Node) + ")",
         _ => "null",
     };
 
@@ -134,4 +136,14 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
 
     public void ApplyRule(string rule, string stateField, string path, int gradient) =>
         Line(RuntimeApi.RuleUpdate(Member(rule), Identifiers.Generated(stateField), Member(path), Ref(gradient), step, learningRateFactor));
+
+    // ---- loops: structured ops ----
+
+    public void Structured(Node node) => LoopEmitter.Emit(this, node);
+
+    public CodeWriter Writer => writer;
+
+    /// <summary>A context for a loop body's nodes: <paramref name="refs"/> gives the C# of its computed values and sources.</summary>
+    public EmitContext Nested(IReadOnlyList<Node> bodyNodes, IReadOnlyDictionary<int, string> refs) =>
+        new(bodyNodes, refs, writer, _hiding, learningRateFactor, step, training);
 }

@@ -96,6 +96,11 @@ internal static class ExperimentEmitter
         writer.Line("/// <summary>The number of updates applied so far.</summary>");
         writer.Line("public long StepCount => " + StepField + ";");
         writer.Line();
+        if (plan.Nodes.Any(n => n.Op is Operations.LoopOp))
+        {
+            LoopEmitter.CheckpointSetting(writer);
+            writer.Line();
+        }
         if (plan.DeclareLearningRate)
         {
             writer.Line("/// <summary>The step size of the gradient-descent update (declare a <c>LearningRate</c> field to set your own default).</summary>");

@@ -204,6 +204,9 @@ internal static class RuntimeApi
         ("Dsl.UpdateRuleState", "get_Item", ["Int32"]),
         ("Dsl.IUpdateRule", "Update", ["UpdateRuleState", "Tensor", "Tensor", "Int64", "Double"]),
         ("Dsl.IUpdateRule", "CreateState", ["Tensor"]),
+        // ---- loops: run-time loops (saved rows of carried values) ----
+        ("Dsl.Kernels", "GrowRows", ["Tensor", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "CopyToRow", ["Tensor", "Tensor", "Int64"]),
     ];
 
     // ---- kernels with settings ----------------------------------------------------------------------
@@ -365,4 +368,20 @@ internal static class RuntimeApi
     public static string Rank(string tensor) => tensor + ".Rank";
 
     public static string Item(string tensor) => tensor + ".Item()";
+
+    // ---- loops: run-time loops ---------------------------------------------------------------------
+
+    /// <summary><c>for (long t = start; t &lt; bound; t++)</c>, or the reversed loop of the backward pass.</summary>
+    public static string For(string counter, string start, string bound, bool reverse) => reverse
+        ? "for (long " + counter + " = (long)(" + bound + ") - 1; " + counter + " >= " + start + "; " + counter + "--)"
+        : "for (long " + counter + " = " + start + "; " + counter + " < (long)(" + bound + "); " + counter + "++)";
+
+    /// <summary>The saved rows of a carried value, grown to the loop's length when it is longer than any before.</summary>
+    public static string GrowRows(string rows, string length, string like) => rows + " = " + Kernels + ".GrowRows(" + rows + ", " + length + ", " + like + ");";
+
+    public static string CopyToRow(string source, string rows, string row) => Kernels + ".CopyToRow(" + source + ", " + rows + ", " + row + ");";
+
+    public static string CopyFromRow(string rows, string row, string destination) => Kernels + ".Select(" + rows + ", 0, " + row + ", " + destination + ");";
+
+    public static string AddInto(string accumulator, string value) => Kernels + ".AddInPlace(" + accumulator + ", " + value + ");";
 }

@@ -63,3 +63,8 @@ internal sealed record ReductionArg(string Name) : EmitArg;
 internal sealed record TextArg(string Content) : EmitArg;
 
 internal sealed record NullArg : EmitArg;
+
+// ---- loops: a number used as a position (the loop variable of a run-time loop) ----
+
+/// <summary>A number value passed as a <c>long</c> (a position such as <c>Select(x, 1, t)</c>'s <c>t</c>).</summary>
+internal sealed record IndexArg(int Node) : EmitArg;

@@ -65,6 +65,9 @@ internal interface IEmitContext
 
     /// <summary>An update rule's fused update of one parameter, with the state it keeps for it.</summary>
     void ApplyRule(string rule, string stateField, string path, int gradient);
+
+    /// <summary>A structured op (a run-time loop or its reversed loop): Emit writes the loop and its body's nodes.</summary>
+    void Structured(Node node);
 }
 
 /// <summary>

@@ -31,4 +31,15 @@ internal interface IGradientBuilder
 
     /// <summary>Like <see cref="Accumulate"/>, first summing over the axes along which target was broadcast.</summary>
     void AccumulateReduced(int target, int contribution);
+
+    // ---- loops: structured ops with several results ----
+
+    /// <summary>The gradient accumulated so far for a value (a loop reads those of its results).</summary>
+    bool TryGetGradient(int id, out int gradient);
+
+    /// <summary>
+    /// Marks a node whose results (separate nodes that read it) got gradients, so its derivative rule
+    /// runs although it has no gradient of its own (a run-time loop and its carried values).
+    /// </summary>
+    void Reach(int id);
 }

@@ -74,7 +74,7 @@ internal abstract record SourceOp : Op
 /// An active node's op has no derivative rule (only backward ops can lack one, so this arises when
 /// differentiating a derivative). Compilers turn it into DSL0202, never a crash.
 /// </summary>
-internal sealed class MissingDerivativeException(string op) : Exception("the op " + op + " has no derivative rule yet")
+internal class MissingDerivativeException(string op) : Exception("the op " + op + " has no derivative rule yet")
 {
     public string Op { get; } = op;
 }

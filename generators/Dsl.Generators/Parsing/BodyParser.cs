@@ -16,7 +16,7 @@ namespace Dsl.Generators.Parsing;
 /// Anything else becomes DSL0003 at its own location; the parser keeps going so one run reports
 /// every problem of a body.
 /// </summary>
-internal sealed class BodyParser(
+internal sealed partial class BodyParser(
     SemanticModel semanticModel,
     LocationTable locations,
     List<DiagnosticInfo> diagnostics,
@@ -134,6 +134,9 @@ internal sealed class BodyParser(
             }
             case ForStatementSyntax loop:
                 return ParseFor(loop);
+            case WhileStatementSyntax or DoStatementSyntax or ForEachStatementSyntax:
+                UnsupportedLoop(statement, Capitalize(DescribeKind(statement)) + " '" + Describe(statement) + "'", "write 'for (var t = 0; t < n; t++)' with n a number known when the step runs");
+                return null;
             case LocalDeclarationStatementSyntax local:
                 return Unsupported(statement, "the declaration '" + Describe(local) + "' (declare one 'var' local with a value)");
             default:
@@ -163,6 +166,7 @@ internal sealed class BodyParser(
     /// </summary>
     private Stmt? ParseFor(ForStatementSyntax loop)
     {
+        if (IsRuntimeFor(loop)) return ParseRuntimeFor(loop);
         string? variable = null;
         long start = 0, end = 0, step = 0;
         var ok = loop.Declaration is { Variables.Count: 1 } declaration && loop.Initializers.Count == 0
@@ -324,6 +328,8 @@ internal sealed class BodyParser(
                 return null;
             }
         }
+
+        if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Size", Expression: IdentifierNameSyntax } sizeAccess) return ParseSize(invocation, sizeAccess);
 
         // Net.Forward(x), Net.Encoder.Forward(x): a sub-model's Forward.
         if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Forward" } forward

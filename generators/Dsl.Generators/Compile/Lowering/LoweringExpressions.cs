@@ -185,7 +185,7 @@ internal sealed partial class Lowering
             }
             catch (MissingDerivativeException missing)
             {
-                Report(DiagnosticCatalog.NoSecondDerivative, scope.Location(call.Loc), "Grad(" + yLabel + ", " + xLabel + ")", missing.Op);
+                ReportMissingDerivative(missing, scope.Location(call.Loc), "Grad(" + yLabel + ", " + xLabel + ")");
                 return null;
             }
         }
@@ -232,7 +232,7 @@ internal sealed partial class Lowering
             }
             catch (MissingDerivativeException missing)
             {
-                Report(DiagnosticCatalog.NoSecondDerivative, scope.Location(call.Loc), "Grad(" + yLabel + ", " + modelLabel + ")", missing.Op);
+                ReportMissingDerivative(missing, scope.Location(call.Loc), "Grad(" + yLabel + ", " + modelLabel + ")");
                 return null;
             }
         }

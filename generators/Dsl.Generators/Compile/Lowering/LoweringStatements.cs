@@ -18,9 +18,9 @@ internal sealed partial class Lowering
 
     private int? LowerBody(MethodSpec method, Scope scope) => LowerStatements(method, scope, allowAssignments: false, requireReturn: true);
 
-    private int? LowerStatements(MethodSpec method, Scope scope, bool allowAssignments, bool requireReturn)
+    private int? LowerStatements(MethodSpec method, Scope scope, bool allowAssignments, bool requireReturn, HashSet<string>? outerLocals = null)
     {
-        var locals = new HashSet<string>(System.StringComparer.Ordinal);
+        var locals = new HashSet<string>(outerLocals ?? [], System.StringComparer.Ordinal);
         foreach (var statement in Flatten(method.Body))
         {
             switch (statement)
@@ -36,6 +36,9 @@ internal sealed partial class Lowering
                 }
                 case ReturnStmt ret:
                     return LowerExpression(ret.Value, scope);
+                case RuntimeForStmt loop:
+                    if (!LowerRuntimeLoop(loop, method, scope, locals)) return null;
+                    break;
                 case AssignStmt assign when locals.Contains(assign.Target):
                 {
                     // A local given a new value (h = Tanh(MatMul(h, W)) in a loop): later reads see it (SSA).
