@@ -169,6 +169,19 @@ internal static class DiagnosticCatalog
         "Value used after its parameter was updated",
         "In the step '{0}', {1} (part of a gradient) needs '{2}' as it was before an update of '{2}' earlier in the step; take the gradient before updating '{2}', or compute the loss again after the update");
 
+    // ---- control: random ops ----
+    public static readonly DiagnosticDescriptor DropoutProbability = Error("DSL0021",
+        "Dropout probability out of range",
+        "Dropout: p must be in [0, 1) (the probability of dropping an element), but '{0}' is {1}");
+
+    public static readonly DiagnosticDescriptor BadRandom = Error("DSL0022",
+        "Bad random draw",
+        "{0}: needs {1}, but {2}");
+
+    public static readonly DiagnosticDescriptor RandomInUpdateRule = Error("DSL0305",
+        "Random draw in an update rule",
+        "Update rule '{0}': {1} draws random numbers; an [Update] body is a deterministic elementwise loop over the parameter's elements, so draw in the [Loss], [Step] or Forward that computes the gradient instead");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
         "Internal generator error",
         "The Dsl generator failed while {0}: {1}. This is a bug in the generator; please report it with the declaration that caused it.");
@@ -212,6 +225,10 @@ internal static class DiagnosticCatalog
         [BadMetric.Id] = BadMetric,
         [BadStep.Id] = BadStep,
         [UsedAfterUpdate.Id] = UsedAfterUpdate,
+        // ---- control: random ops ----
+        [DropoutProbability.Id] = DropoutProbability,
+        [BadRandom.Id] = BadRandom,
+        [RandomInUpdateRule.Id] = RandomInUpdateRule,
         [InternalError.Id] = InternalError,
     };
 

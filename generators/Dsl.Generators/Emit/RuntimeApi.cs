@@ -204,6 +204,16 @@ internal static class RuntimeApi
         ("Dsl.UpdateRuleState", "get_Item", ["Int32"]),
         ("Dsl.IUpdateRule", "Update", ["UpdateRuleState", "Tensor", "Tensor", "Int64", "Double"]),
         ("Dsl.IUpdateRule", "CreateState", ["Tensor"]),
+        // ---- control: random ops ----
+        ("Dsl.Kernels", "Randn", ["Generator", "Tensor"]),
+        ("Dsl.Kernels", "Rand", ["Generator", "Tensor"]),
+        ("Dsl.Kernels", "RandInt", ["Int64", "Int64", "Generator", "Tensor"]),
+        ("Dsl.Kernels", "Bernoulli", ["Tensor", "Generator", "Tensor"]),
+        ("Dsl.Kernels", "Bernoulli", ["Double", "Generator", "Tensor"]),
+        ("Dsl.Kernels", "Dropout", ["Tensor", "Double", "Generator", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "DropoutBackward", ["Tensor", "Tensor", "Double", "Tensor"]),
+        ("Dsl.Generator", "Reseed", ["UInt64"]),
+        ("Dsl.IExperiment", "get_RandomGenerator", []),
     ];
 
     // ---- kernels with settings ----------------------------------------------------------------------

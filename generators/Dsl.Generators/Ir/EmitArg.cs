@@ -40,6 +40,9 @@ internal abstract record EmitArg
 
     /// <summary>An absent optional tensor.</summary>
     public static EmitArg Null { get; } = new NullArg();
+
+    /// <summary>The generator random ops draw from: the experiment's own (a model's Predict: libtorch's global one).</summary>
+    public static EmitArg Generator { get; } = new GeneratorArg();
 }
 
 internal sealed record ValueArg(int Node) : EmitArg;
@@ -63,3 +66,5 @@ internal sealed record ReductionArg(string Name) : EmitArg;
 internal sealed record TextArg(string Content) : EmitArg;
 
 internal sealed record NullArg : EmitArg;
+
+internal sealed record GeneratorArg : EmitArg;
