@@ -374,9 +374,9 @@ internal sealed class BodyParser(
         if (method is { Name: "Size" } && method.ContainingType?.ToDisplayString() == TensorTypeName
             && invocation.Expression is MemberAccessExpressionSyntax sizeOf && invocation.ArgumentList.Arguments.Count == 1)
         {
-            var receiver = ParseExpression(sizeOf.Expression);
+            var sized = ParseExpression(sizeOf.Expression);
             var axis = ParseExpression(invocation.ArgumentList.Arguments[0].Expression);
-            return receiver is null || axis is null ? null : new CallExpr(SizeFunction, EquatableArray.Create(receiver, axis), locations.Add(invocation));
+            return sized is null || axis is null ? null : new CallExpr(SizeFunction, EquatableArray.Create(sized, axis), locations.Add(invocation));
         }
         if (method is not null && method.ContainingType?.ToDisplayString() != OpsTypeName)
         {
