@@ -636,6 +636,15 @@ public sealed class DiagnosticTests
         """), "DSL0022", "Bernoulli: needs a probability p in [0, 1], but '2' is 2", "Bernoulli(x, 2)");
 
     [Fact]
+    public void DSL0003_SizeAsAValue() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Sized
+        {
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => x * x.Size(0);
+        }
+        """), "DSL0003", "'x.Size(0)' as a value is not supported in 'Forward'; a tensor's size is a setting: give it where a function takes sizes, as in Randn([x.Size(0), 1]) or Reshape(x, x.Size(0), -1)", "x.Size(0)");
+
+    [Fact]
     public void DSL0305_RandomDrawInAnUpdateRule() => AssertDiagnostic(Single("""
         [UpdateRule]
         public partial class NoisySgd

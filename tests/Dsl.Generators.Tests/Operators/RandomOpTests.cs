@@ -56,6 +56,31 @@ public sealed class RandomOpTests
         }
 
         [Experiment]
+        public partial class FieldRate
+        {
+            public Layer Net = new();
+            public double Rate = 0.2;
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 3)] Tensor x) => Sum(Square(Dropout(Net.Forward(x), Rate)));
+        }
+
+        [Experiment]
+        public partial class NoisyStep
+        {
+            public Layer Net = new();
+            public Sgd Optimizer = new() { LearningRate = 0.1 };
+
+            [Step]
+            public Tensor Step([Shape("Batch", 3)] Tensor x)
+            {
+                var loss = Mean(Square(Net.Forward(x + 0.1 * RandnLike(x))));
+                Optimizer.Apply(Net, Grad(loss, Net));
+                return loss;
+            }
+        }
+
+        [Experiment]
         public partial class Penalized
         {
             public Layer Net = new();
@@ -106,6 +131,32 @@ public sealed class RandomOpTests
         var again = (float)experiment.ComputeGradients(x);
         RandomOf(experiment).Reseed(8);
         Assert.Equal(again, (float)experiment.ComputeGradients(x));      // the same state draws the same numbers
+    }
+
+    [Fact]
+    public void DropoutReadsARunTimeRateAndRandomOpsDrawInACustomStep()
+    {
+        var run = GeneratorHarness.Run(Source);
+        var text = string.Join("\n", run.Output.SyntaxTrees.Select(t => t.ToString()));
+        Assert.Contains("global::Dsl.Kernels.Dropout(__netOutput, Rate, __random, __dropped, __droppedMask);", text);
+
+        dynamic rate = Create("FieldRate");
+        using var x = Tensor.Randn([4, 3], new Generator(5), DType.Float64);
+        rate.Rate = 1.5;
+        var refused = Assert.Throws<DslException>(() => (float)rate.ComputeGradients(x));
+        Assert.Contains("p must be in [0, 1]", refused.Message);
+
+        // A [Step]: two experiments seeded alike take the same noisy steps; the same weights with other noise differ.
+        float[] Losses(ulong seed, ulong? noise = null)
+        {
+            dynamic step = Activator.CreateInstance(Compiled.Value.GetType("Demo.NoisyStep", throwOnError: true)!)!;
+            step.Initialize(seed, DType.Float64);
+            if (noise is { } reseed) RandomOf(step).Reseed(reseed);
+            return Enumerable.Range(0, 3).Select(_ => (float)step.TrainStep(x)).ToArray();
+        }
+        Assert.Equal(Losses(4), Losses(4));
+        Assert.Equal(Losses(4, 98), Losses(4, 98));
+        Assert.NotEqual(Losses(4, 99), Losses(4, 98));
     }
 
     /// <summary>The generated gradient of a parameter, as float64 values.</summary>

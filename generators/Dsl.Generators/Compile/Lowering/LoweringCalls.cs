@@ -19,6 +19,7 @@ internal sealed partial class Lowering
     private int? LowerCall(CallExpr call, Scope scope)
     {
         if (call.Function == "Grad" && call.Arguments.Count == 2) return LowerGrad(call, scope);
+        if (call.Function == BodyParser.SizeFunction) return SizeAsValue(call, scope);
         if (!Functions.TryGet(call.Function, out var function))
         {
             Report(DiagnosticCatalog.UnknownFunction, scope.Location(call.Loc), call.Function, Functions.SupportedFunctionList);

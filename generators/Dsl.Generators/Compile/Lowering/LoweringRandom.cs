@@ -49,4 +49,12 @@ internal sealed partial class Lowering
         var index = (int)(axis.Value < 0 ? axis.Value + shape.Rank : axis.Value);
         return index >= 0 && index < shape.Rank ? Unifier.Resolve(shape[index]) : null;
     }
+
+    /// <summary><c>x.Size(axis)</c> where a value is expected: a size is a setting (DSL0003), given where a function takes sizes.</summary>
+    private int? SizeAsValue(CallExpr size, Scope scope)
+    {
+        Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(size.Loc), "'" + AstPrinter.Print(size.Arguments[0]) + ".Size(" + AstPrinter.Print(size.Arguments[1]) + ")' as a value", scope.Method,
+            "a tensor's size is a setting: give it where a function takes sizes, as in Randn([x.Size(0), 1]) or Reshape(x, x.Size(0), -1)");
+        return null;
+    }
 }
