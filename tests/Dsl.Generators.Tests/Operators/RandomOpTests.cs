@@ -138,7 +138,7 @@ public sealed class RandomOpTests
     {
         var run = GeneratorHarness.Run(Source);
         var text = string.Join("\n", run.Output.SyntaxTrees.Select(t => t.ToString()));
-        Assert.Contains("global::Dsl.Kernels.Dropout(__netOutput, Rate, __random, __dropped, __droppedMask);", text);
+        Assert.Contains("global::Dsl.Kernels.Dropout(__netOutput, Rate, __random, __dropped1, __dropped1Mask);", text);
 
         dynamic rate = Create("FieldRate");
         using var x = Tensor.Randn([4, 3], new Generator(5), DType.Float64);
