@@ -1,5 +1,6 @@
 using Dsl.Testing;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Dsl.Runtime.Tests.Training;
 
@@ -8,7 +9,7 @@ namespace Dsl.Runtime.Tests.Training;
 /// experiment's own generator (same seed, same draws; torch's draws for torch's seed), resume bit-identically
 /// from checkpoints that hold the generator's state, and refuse a checkpoint without one.
 /// </summary>
-public sealed class RandomStepTests : IDisposable
+public sealed class RandomStepTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "dsl-random-" + Guid.NewGuid().ToString("N"));
 
@@ -91,6 +92,7 @@ public sealed class RandomStepTests : IDisposable
 
         AssertSameState(whole, resumed);
         var losses = report.History.Series("train.loss");
+        output.WriteLine($"dropout MLP: first logged train.loss {losses[0].Value:F4}, last epoch {report.FinalMetrics["train.loss"]:F4}, valid.accuracy {report.FinalMetrics["valid.accuracy"]:F4}");
         Assert.True(losses[0].Value > 2 * report.FinalMetrics["train.loss"], report.ToString());
         Assert.True(report.FinalMetrics["valid.accuracy"] > 0.7, report.ToString());
     }
@@ -105,6 +107,7 @@ public sealed class RandomStepTests : IDisposable
 
         AssertSameState(whole, resumed);
         var losses = report.History.Series("train.loss");
+        output.WriteLine($"flow matching: first logged train.loss {losses[0].Value:F4}, last epoch {report.FinalMetrics["train.loss"]:F4}");
         // E|x - noise|² is about 9 for these clusters at the start; the best velocity field leaves far less.
         Assert.True(losses[0].Value > 1.5 * report.FinalMetrics["train.loss"], report.ToString());
     }
