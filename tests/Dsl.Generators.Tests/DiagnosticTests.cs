@@ -649,6 +649,66 @@ public sealed class DiagnosticTests
         }
         """), "DSL0205", "'Loss' differentiates through a run-time loop twice (a gradient of a gradient, such as a gradient penalty); the reversed loop of the backward pass has no derivative yet",
         "Grad(Sum(h), x)");
+    // ---- control: random ops ----
+    [Fact]
+    public void DSL0021_DropoutProbabilityOutOfRange() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Dropped
+        {
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => Dropout(x, 1.5);
+        }
+        """), "DSL0021", "Dropout: p must be in [0, 1) (the probability of dropping an element), but '1.5' is 1.5", "Dropout(x, 1.5)");
+
+    [Fact]
+    public void DSL0021_DropoutProbabilityOneDividesByZero() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Dropped
+        {
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => Dropout(x, 1);
+        }
+        """), "DSL0021", "Dropout: p must be in [0, 1) (the probability of dropping an element), but '1' is 1", "Dropout(x, 1)");
+
+    [Fact]
+    public void DSL0022_RandIntEmptyRange() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Drawn
+        {
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => x * RandInt(5, 5, 3);
+        }
+        """), "DSL0022", "RandInt: needs low < high (integers are drawn from [low, high)), but low is 5 and high is 5", "RandInt(5, 5, 3)");
+
+    [Fact]
+    public void DSL0022_NegativeSize() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Drawn
+        {
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => x + Randn(2, -3);
+        }
+        """), "DSL0022", "Randn: needs sizes ≥ 0, but the shape is [2, -3], with the size -3", "Randn(2, -3)");
+
+    [Fact]
+    public void DSL0022_BernoulliProbabilityOutOfRange() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Drawn
+        {
+            public Tensor Forward([Shape("Batch", 3)] Tensor x) => x * Bernoulli(x, 2);
+        }
+        """), "DSL0022", "Bernoulli: needs a probability p in [0, 1], but '2' is 2", "Bernoulli(x, 2)");
+
+    [Fact]
+    public void DSL0305_RandomDrawInAnUpdateRule() => AssertDiagnostic(Single("""
+        [UpdateRule]
+        public partial class NoisySgd
+        {
+            public double LearningRate = 0.1;
+
+            [Update]
+            void Update(Tensor param, Tensor grad, long step)
+            {
+                param -= LearningRate * (grad + RandnLike(param));
+            }
+        }
+        """), "DSL0305", "Update rule 'NoisySgd': RandnLike(param) draws random numbers; an [Update] body is a deterministic elementwise loop over the parameter's elements, so draw in the [Loss], [Step] or Forward that computes the gradient instead", "RandnLike(param)");
 
     [Fact]
     public void EveryCatalogIdHasATestAndADocLine()

@@ -206,7 +206,7 @@ public sealed class NNOpTests(TorchCaseFixture<NNCatalog> torch) : IClassFixture
         const double p = 0.3;
         using var generator = new Generator(7);
         using var x = Tensor.Randn([100, 100], generator);
-        var (output, mask) = Ops.Dropout(x, p, generator);
+        var (output, mask) = Ops.DropoutWithMask(x, p, generator);
         using (output)
         using (mask)
         {
@@ -232,7 +232,7 @@ public sealed class NNOpTests(TorchCaseFixture<NNCatalog> torch) : IClassFixture
         float[] MaskFor(ulong seed)
         {
             using var generator = new Generator(seed);
-            var (output, mask) = Ops.Dropout(x, 0.5, generator);
+            var (output, mask) = Ops.DropoutWithMask(x, 0.5, generator);
             output.Dispose();
             using (mask) return mask.ToArray<float>();
         }
@@ -249,7 +249,7 @@ public sealed class NNOpTests(TorchCaseFixture<NNCatalog> torch) : IClassFixture
         using (var generator = new Generator(11)) Kernels.Dropout(x, 0.25, generator, output, mask);
 
         using var eagerGenerator = new Generator(11);
-        var (eagerOutput, eagerMask) = Ops.Dropout(x, 0.25, eagerGenerator);
+        var (eagerOutput, eagerMask) = Ops.DropoutWithMask(x, 0.25, eagerGenerator);
         using (eagerOutput)
         using (eagerMask)
         using (var maskAsFloat = mask.To(DType.Float32))
@@ -264,14 +264,14 @@ public sealed class NNOpTests(TorchCaseFixture<NNCatalog> torch) : IClassFixture
     {
         using var generator = new Generator(5);
         using var x = Tensor.Randn([10], generator);
-        var (kept, allOnes) = Ops.Dropout(x, 0, generator);
+        var (kept, allOnes) = Ops.DropoutWithMask(x, 0, generator);
         using (kept)
         using (allOnes)
         {
             Assert.Equal(x.ToArray<float>(), kept.ToArray<float>());
             Assert.All(allOnes.ToArray<float>(), m => Assert.Equal(1f, m));
         }
-        var (dropped, allZeros) = Ops.Dropout(x, 1, generator);
+        var (dropped, allZeros) = Ops.DropoutWithMask(x, 1, generator);
         using (dropped)
         using (allZeros)
         {
@@ -441,7 +441,7 @@ public sealed class NNOpTests(TorchCaseFixture<NNCatalog> torch) : IClassFixture
         using var outOfRange = Tensor.FromArray(new long[] { 0, 1, 9 });
         Assert.Contains("index out of range", Fails(() => Ops.Embedding(table, outOfRange)).Message);
 
-        Assert.Contains("p must be in [0, 1]", Fails(() => Ops.Dropout(x, 1.5).Output).Message);
+        Assert.Contains("p must be in [0, 1]", Fails(() => Ops.DropoutWithMask(x, 1.5).Output).Message);
     }
 }
 

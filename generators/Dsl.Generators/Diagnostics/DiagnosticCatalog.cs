@@ -185,6 +185,18 @@ internal static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor LoopSecondDerivative = Error("DSL0205",
         "Second derivative through a run-time loop",
         "'{0}' differentiates through a run-time loop twice (a gradient of a gradient, such as a gradient penalty); the reversed loop of the backward pass has no derivative yet");
+    // ---- control: random ops ----
+    public static readonly DiagnosticDescriptor DropoutProbability = Error("DSL0021",
+        "Dropout probability out of range",
+        "Dropout: p must be in [0, 1) (the probability of dropping an element), but '{0}' is {1}");
+
+    public static readonly DiagnosticDescriptor BadRandom = Error("DSL0022",
+        "Bad random draw",
+        "{0}: needs {1}, but {2}");
+
+    public static readonly DiagnosticDescriptor RandomInUpdateRule = Error("DSL0305",
+        "Random draw in an update rule",
+        "Update rule '{0}': {1} draws random numbers; an [Update] body is a deterministic elementwise loop over the parameter's elements, so draw in the [Loss], [Step] or Forward that computes the gradient instead");
 
     public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
         "Internal generator error",
@@ -233,6 +245,10 @@ internal static class DiagnosticCatalog
         [UnsupportedLoop.Id] = UnsupportedLoop,
         [LoopCarry.Id] = LoopCarry,
         [LoopSecondDerivative.Id] = LoopSecondDerivative,
+        // ---- control: random ops ----
+        [DropoutProbability.Id] = DropoutProbability,
+        [BadRandom.Id] = BadRandom,
+        [RandomInUpdateRule.Id] = RandomInUpdateRule,
         [InternalError.Id] = InternalError,
     };
 

@@ -15,8 +15,10 @@ namespace Dsl.Generators.Emit;
 /// <param name="learningRateFactor">The name of the method's learning-rate factor parameter (update rules applied in a step).</param>
 /// <param name="step">The C# of the step count the update rules read.</param>
 /// <param name="training">Whether a training step is written (see <see cref="IEmitContext.Training"/>); evaluations pass false.</param>
+/// <param name="random">The C# of the generator random ops draw from (an experiment's field; <c>null</c>, libtorch's global generator, elsewhere).</param>
 internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary<int, string> buffers, CodeWriter writer,
-    IReadOnlyCollection<string>? hiding = null, string learningRateFactor = "learningRateFactor", string step = "__step", bool training = true) : IEmitContext
+    IReadOnlyCollection<string>? hiding = null, string learningRateFactor = "learningRateFactor", string step = "__step", bool training = true,
+    string random = "null") : IEmitContext
 {
     public bool Training => training;
 
@@ -85,6 +87,7 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
         ReductionArg reduction => RuntimeApi.Reduction(reduction.Name),
         TextArg text => CSharp.String(text.Content),
         IndexArg index => "(long)(" + Ref(index.Node) + ")",
+        GeneratorArg => random,
         _ => "null",
     };
 

@@ -78,6 +78,15 @@ internal static class ExperimentEmitter
 
     private static string StateField(string name) => Identifiers.Generated(name);
 
+    /// <summary>The experiment's own generator, which the step's random ops draw from (only when the step has one).</summary>
+    private static readonly string RandomField = Identifiers.Generated("random");
+
+    /// <summary>Whether the step draws random numbers (Randn, Dropout, ...): then the experiment owns a generator.</summary>
+    private static bool Draws(ExperimentPlan plan) => plan.Nodes.Any(n => n.Op is Operations.RandomOp);
+
+    /// <summary>The C# of the generator the step's random ops draw from.</summary>
+    private static string RandomOf(ExperimentPlan plan) => Draws(plan) ? RandomField : "null";
+
     private static void Body(CodeWriter writer, ExperimentPlan plan, StepFrame.Frame frame, Dictionary<int, string> buffers, System.Func<int, string> nameOf)
     {
         var signature = string.Join(", ", plan.Parameters.Select(p => (p.IsTensor ? Tensor : CSharp.NumberType(p.NumberType)) + " " + Identifiers.Escape(p.Name)));
@@ -91,6 +100,12 @@ internal static class ExperimentEmitter
         foreach (var dim in plan.RuntimeDims) writer.Line("private long " + frame.DimField(dim.Name) + " = -1;");
         writer.Line("private bool " + frame.ReadyField + ";");
         writer.Line("private long " + StepField + ";");
+        if (Draws(plan))
+        {
+            writer.Line("// The generator the step's random ops draw from: seeded by Initialize (which draws the initial parameters from it");
+            writer.Line("// first, as a PyTorch script seeded once does), its state saved in every checkpoint and restored on resume.");
+            writer.Line("private readonly " + RuntimeApi.Generator + " " + RandomField + " = new(0UL);");
+        }
         writer.Line(RuntimeApi.StepGuardField(plan.Name));
         writer.Line();
         writer.Line("/// <summary>The number of updates applied so far.</summary>");
@@ -114,8 +129,16 @@ internal static class ExperimentEmitter
         {
             writer.Line(RuntimeApi.EnterStepGuard("Initialize"));
             string[] hiding = ["seed", "dtype"];
-            writer.Line("using var __generator = new " + RuntimeApi.Generator + "(seed);");
-            foreach (var model in plan.Models) writer.Line(Identifiers.Member(model, hiding) + ".Initialize(__generator, dtype);");
+            if (Draws(plan))
+            {
+                writer.Line(RandomField + ".Reseed(seed);");
+                foreach (var model in plan.Models) writer.Line(Identifiers.Member(model, hiding) + ".Initialize(" + RandomField + ", dtype);");
+            }
+            else
+            {
+                writer.Line("using var __generator = new " + RuntimeApi.Generator + "(seed);");
+                foreach (var model in plan.Models) writer.Line(Identifiers.Member(model, hiding) + ".Initialize(__generator, dtype);");
+            }
             writer.Line("ReleaseBuffers();");
             foreach (var state in plan.RuleStates)
             {
@@ -174,7 +197,7 @@ internal static class ExperimentEmitter
         {
             writer.Line(RuntimeApi.EnterStepGuard("ComputeGradients"));
             writer.Line(prepare);
-            var context = new EmitContext(plan.Nodes, buffers, writer, names, factor, StepField);
+            var context = new EmitContext(plan.Nodes, buffers, writer, names, factor, StepField, random: RandomOf(plan));
             writer.Line();
             writer.Line("// Forward");
             EmitNodes(writer, context, plan, 0, plan.BackwardStart, nameOf);
@@ -195,7 +218,7 @@ internal static class ExperimentEmitter
         {
             writer.Line(RuntimeApi.EnterStepGuard("EvaluateLoss"));
             writer.Line(prepare);
-            var context = new EmitContext(plan.Nodes, buffers, writer, names, factor, StepField, training: false);
+            var context = new EmitContext(plan.Nodes, buffers, writer, names, factor, StepField, training: false, random: RandomOf(plan));
             EmitNodes(writer, context, plan, 0, plan.BackwardStart, nameOf);
             writer.Line("return (float)" + RuntimeApi.Item(buffers[plan.Loss]) + ";");
         }
@@ -242,7 +265,7 @@ internal static class ExperimentEmitter
             writer.Line(prepare);
             writer.Line(StepField + "++;");
             writer.Line();
-            var context = new EmitContext(plan.Nodes, buffers, writer, names.Append(factor).ToList(), factor, StepField);
+            var context = new EmitContext(plan.Nodes, buffers, writer, names.Append(factor).ToList(), factor, StepField, random: RandomOf(plan));
             EmitNodes(writer, context, plan, 0, plan.Nodes.Count, nameOf);
             writer.Line();
             writer.Line("return (float)" + RuntimeApi.Item(buffers[plan.Loss]) + ";");
@@ -352,6 +375,7 @@ internal static class ExperimentEmitter
         }
         writer.Line("global::System.Collections.Generic.IReadOnlyList<(string Name, " + Tensor + " Value)> " + Interface + ".Parameters => Parameters;");
         writer.Line("void " + Interface + ".RestoreStep(long __restored) => " + StepField + " = __restored;");
+        if (Draws(plan)) writer.Line("global::Dsl.Generator? " + Interface + ".RandomGenerator => " + RandomField + ";");
         writer.Line();
         using (writer.Block("void " + Interface + ".EvaluateMetrics(" + Batch + ", global::System.Span<double> __values)"))
         {

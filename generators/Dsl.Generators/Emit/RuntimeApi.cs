@@ -207,6 +207,16 @@ internal static class RuntimeApi
         // ---- loops: run-time loops (saved rows of carried values) ----
         ("Dsl.Kernels", "GrowRows", ["Tensor", "Int64", "Tensor"]),
         ("Dsl.Kernels", "CopyToRow", ["Tensor", "Tensor", "Int64"]),
+        // ---- control: random ops ----
+        ("Dsl.Kernels", "Randn", ["Generator", "Tensor"]),
+        ("Dsl.Kernels", "Rand", ["Generator", "Tensor"]),
+        ("Dsl.Kernels", "RandInt", ["Int64", "Int64", "Generator", "Tensor"]),
+        ("Dsl.Kernels", "Bernoulli", ["Tensor", "Generator", "Tensor"]),
+        ("Dsl.Kernels", "Bernoulli", ["Double", "Generator", "Tensor"]),
+        ("Dsl.Kernels", "Dropout", ["Tensor", "Double", "Generator", "Tensor", "Tensor"]),
+        ("Dsl.Kernels", "DropoutBackward", ["Tensor", "Tensor", "Double", "Tensor"]),
+        ("Dsl.Generator", "Reseed", ["UInt64"]),
+        ("Dsl.IExperiment", "get_RandomGenerator", []),
     ];
 
     // ---- kernels with settings ----------------------------------------------------------------------

@@ -40,6 +40,9 @@ internal abstract record EmitArg
 
     /// <summary>An absent optional tensor.</summary>
     public static EmitArg Null { get; } = new NullArg();
+
+    /// <summary>The generator random ops draw from: the experiment's own (a model's Predict: libtorch's global one).</summary>
+    public static EmitArg Generator { get; } = new GeneratorArg();
 }
 
 internal sealed record ValueArg(int Node) : EmitArg;
@@ -68,3 +71,8 @@ internal sealed record NullArg : EmitArg;
 
 /// <summary>A number value passed as a <c>long</c> (a position such as <c>Select(x, 1, t)</c>'s <c>t</c>).</summary>
 internal sealed record IndexArg(int Node) : EmitArg;
+
+// ---- control: random ops ----
+
+/// <summary>The experiment's random-number generator (<c>__random</c>), or null for libtorch's global one where there is none (Predict, eager code).</summary>
+internal sealed record GeneratorArg : EmitArg;

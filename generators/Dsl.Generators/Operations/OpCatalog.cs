@@ -120,6 +120,15 @@ internal static class OpCatalog
         ["HuberLoss"] = a => new PointwiseLossOp("HuberLoss", a.Reduction("reduction"), a.Constant("delta", 1), false),
         ["KlDiv"] = a => new PointwiseLossOp("KlDiv", a.Reduction("reduction"), 1, a.Bool("logTarget")),
 
+        // ---- control: random ops ----
+        ["Randn"] = a => new DrawOp(Distribution.Normal, a.Dims("shape") ?? EquatableArray<Shapes.Dim>.Empty),
+        ["Rand"] = a => new DrawOp(Distribution.Uniform, a.Dims("shape") ?? EquatableArray<Shapes.Dim>.Empty),
+        ["RandInt"] = a => new DrawOp(Distribution.Integers, a.Dims("shape") ?? EquatableArray<Shapes.Dim>.Empty, Low: a.Int("low"), High: a.Int("high")),
+        ["RandnLike"] = _ => new DrawOp(Distribution.Normal, EquatableArray<Shapes.Dim>.Empty, Like: true),
+        ["RandLike"] = _ => new DrawOp(Distribution.Uniform, EquatableArray<Shapes.Dim>.Empty, Like: true),
+        ["Bernoulli"] = a => new BernoulliOp(a.Has("p")),
+        ["Dropout"] = a => new DropoutOp(a.Has("training") ? a.Bool("training") : null),
+
     };
 
     /// <summary>A pooling stride as given; empty (the kernel size) when left out, [0] (reported) when not a constant.</summary>

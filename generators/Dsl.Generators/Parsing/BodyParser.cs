@@ -26,6 +26,11 @@ internal sealed partial class BodyParser(
     int depth = 0)
 {
     private const string OpsTypeName = "Dsl.Ops";
+
+    private const string TensorTypeName = "Dsl.Tensor";
+
+    /// <summary>The call <c>x.Size(axis)</c> becomes, a CallExpr of this name with the operands x and axis.</summary>
+    internal const string SizeFunction = "Size";
     private const string DifferentiableAttribute = "Dsl.DifferentiableAttribute";
     private const string DerivativeAttribute = "Dsl.DerivativeAttribute";
     private const int MaxInlineDepth = 16;
@@ -370,6 +375,14 @@ internal sealed partial class BodyParser(
             var symbolInfo = _model.GetSymbolInfo(invocation, token);
             method = symbolInfo.Symbol as IMethodSymbol;
             if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
+        }
+        // x.Size(axis): a size of a tensor, where a function takes sizes (Randn([x.Size(0), 1])); lowering reads it from x's shape.
+        if (method is { Name: "Size" } && method.ContainingType?.ToDisplayString() == TensorTypeName
+            && invocation.Expression is MemberAccessExpressionSyntax sizeOf && invocation.ArgumentList.Arguments.Count == 1)
+        {
+            var sized = ParseExpression(sizeOf.Expression);
+            var axis = ParseExpression(invocation.ArgumentList.Arguments[0].Expression);
+            return sized is null || axis is null ? null : new CallExpr(SizeFunction, EquatableArray.Create(sized, axis), locations.Add(invocation));
         }
         if (method is not null && method.ContainingType?.ToDisplayString() != OpsTypeName)
         {

@@ -230,6 +230,15 @@ internal static class Functions
         new("L1Loss", [T("input"), T("target"), P("reduction", ArgumentKind.Reduction, "Mean")], roles: ["prediction", "target"]),
         new("HuberLoss", [T("input"), T("target"), P("reduction", ArgumentKind.Reduction, "Mean"), P("delta", ArgumentKind.Constant, 1.0)], roles: ["prediction", "target"]),
         new("KlDiv", [T("input"), T("target"), P("reduction", ArgumentKind.Reduction, "Mean"), P("logTarget", ArgumentKind.Bool, false)], roles: ["logProbs", "target"]),
+
+        // ---- control: random ops ----
+        new("Randn", [Rest("shape")]),
+        new("Rand", [Rest("shape")]),
+        new("RandInt", [P("low", ArgumentKind.Int), P("high", ArgumentKind.Int), Rest("shape")]),
+        Unary("RandnLike"),
+        Unary("RandLike"),
+        new("Bernoulli", [T("input"), P("p", ArgumentKind.Number, FunctionParameter.Absent)]),
+        new("Dropout", [T("x"), P("p", ArgumentKind.Number), P("training", ArgumentKind.Bool, FunctionParameter.Absent)]),
     ];
 
     private static readonly Dictionary<string, Function> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

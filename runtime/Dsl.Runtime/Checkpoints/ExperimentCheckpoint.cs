@@ -51,6 +51,8 @@ public static class ExperimentCheckpoint
             throw new InvalidOperationException($"{experiment.Name}: there is nothing to save yet; call Initialize(seed) (or train) first.");
         }
         var at = position ?? new TrainingPosition(experiment.StepCount, 0, 0, 0);
+        // A step that draws random numbers saves its generator's state unless the caller gives one.
+        if (at.RngState is null && RngStateOf(experiment) is { } drawn) at = at with { RngState = drawn };
         if (at.Step < 0 || at.Step > MaxStep) throw new ArgumentOutOfRangeException(nameof(position), at.Step, $"the step must be between 0 and {MaxStep}.");
         if (at.Epoch < 0 || at.Batch < 0 || at.BatchSize < 0 || at.WorldSize < 0)
         {
@@ -104,6 +106,7 @@ public static class ExperimentCheckpoint
         using var file = SafeTensors.Open(path);
         var (position, dtype) = ReadPosition(file, experiment.Name);
         accept?.Invoke(position);
+        using var rngState = RandomStateFor(experiment, position, path);
 
         if (!experiment.IsInitialized) experiment.Initialize(0, dtype);
         var destinations = new List<(string Name, Tensor Value)>();
@@ -111,7 +114,50 @@ public static class ExperimentCheckpoint
         foreach (var (name, value) in experiment.UpdateState) destinations.Add((StatePrefix + name, value));
         SafeTensors.LoadInto(file, destinations);
         experiment.RestoreStep(position.Step);
+        if (rngState is not null) experiment.RandomGenerator!.SetState(rngState);
         return position;
+    }
+
+    // ---- control: random ops ----
+
+    /// <summary>The experiment's generator state as base64 text; null when its step draws no random numbers.</summary>
+    private static string? RngStateOf(IExperiment experiment)
+    {
+        if (experiment.RandomGenerator is not { } generator) return null;
+        using var state = generator.GetState();
+        return Convert.ToBase64String(state.AsSpan<byte>());
+    }
+
+    /// <summary>
+    /// The generator state to restore, checked before anything is loaded: an experiment that draws random
+    /// numbers needs one (without it a resumed run could not draw what the uninterrupted run drew), and it
+    /// must be a state the generator accepts (tried on a scratch generator). Null when the experiment draws none
+    /// (a state in the file is then ignored).
+    /// </summary>
+    private static Tensor? RandomStateFor(IExperiment experiment, TrainingPosition position, string path)
+    {
+        if (experiment.RandomGenerator is not { } generator) return null;
+        if (position.RngState is not { } text)
+        {
+            throw new CheckpointException(path, $"it has no 'dsl.rng_state', but {experiment.Name} draws random numbers in its step, so a run resumed from it "
+                + "could not draw what the original run drew; write the checkpoint with this version of Dsl (Save and Fit store the state)",
+                expected: "the random generator's state", found: "none");
+        }
+        var bytes = Convert.FromBase64String(text);
+        var state = Tensor.FromSpan<byte>(bytes, [(long)bytes.Length]);
+        try
+        {
+            using var scratch = new Generator(generator.Seed);
+            scratch.SetState(state);
+            return state;
+        }
+        catch (DslException e)
+        {
+            state.Dispose();
+            using var own = generator.GetState();
+            throw new CheckpointException(path, "its 'dsl.rng_state' is not a state of the random generator: " + e.Message,
+                expected: $"{own.NumElements} bytes of generator state", found: $"{bytes.Length} bytes");
+        }
     }
 
     /// <summary>Reads and validates the position a checkpoint records, without loading anything.</summary>

@@ -101,7 +101,7 @@ public static unsafe partial class Ops
 
     // ---- dropout -----------------------------------------------------------------------------
 
-    /// <summary>Dropout's gradient: gradOutput · mask / (1 - p), with the mask of <see cref="Dropout"/>.</summary>
+    /// <summary>Dropout's gradient: gradOutput · mask / (1 - p), with the mask of <see cref="DropoutWithMask"/>.</summary>
     public static Tensor DropoutBackward(Tensor gradOutput, Tensor mask, double p)
     {
         Status.Check(NativeMethods.dsl_dropout_backward(gradOutput.Handle, mask.Handle, p, out var result), "dropout_backward", gradOutput, mask);

@@ -207,8 +207,9 @@ public static unsafe partial class Ops
     /// Inverted dropout for training: mask ~ Bernoulli(1 - p) (0 or 1, in x's dtype) and
     /// output = x · mask / (1 - p), so the expectation is x. The same seed gives the same mask;
     /// without a generator libtorch's global one is used. <see cref="DropoutBackward"/> takes the mask.
+    /// The language's <c>Dropout(x, p)</c> (a tensor, identity outside training) is <see cref="Dropout(Tensor, double, bool)"/>.
     /// </summary>
-    public static (Tensor Output, Tensor Mask) Dropout(Tensor x, double p, Generator? generator = null)
+    public static (Tensor Output, Tensor Mask) DropoutWithMask(Tensor x, double p, Generator? generator = null)
     {
         Status.Check(NativeMethods.dsl_dropout(x.Handle, p, Generator.HandleOf(generator), out var result, out var mask), "dropout", x);
         return (new Tensor(result), new Tensor(mask));

@@ -86,4 +86,11 @@ public interface IExperiment
     /// <summary>Sets the update count (a resumed run continues its bias corrections and schedules).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     void RestoreStep(long step);
+
+    /// <summary>
+    /// The generator the step's random ops (Randn, Dropout, ...) draw from, seeded by <see cref="Initialize"/>;
+    /// null when the step draws none. Checkpoints save its state (<c>dsl.rng_state</c>) and restore it, so a
+    /// resumed run draws what an uninterrupted one would.
+    /// </summary>
+    Generator? RandomGenerator => null;
 }

@@ -74,6 +74,7 @@ internal sealed partial class Lowering
             }
             op = product with { TransposeA = transposeA, TransposeB = transposeB };
         }
+        if (!CheckRandom(op, args, labels, call.Loc, scope)) return null;
         return AddNode(op, args, labels, call.Loc, scope);
     }
 
@@ -321,6 +322,8 @@ internal sealed partial class Lowering
             case MemberExpr member when ResolveInstance(member.Path, member.Path.Count - 1, scope) is { } instance
                 && instance.Dims.TryGetValue(member.Path[member.Path.Count - 1], out var memberDim):
                 return Unifier.Resolve(memberDim);
+            case CallExpr { Function: BodyParser.SizeFunction, Arguments.Count: 2 } size:
+                return SizeOf(size, scope);
         }
         var number = ConstantNumber(expr, scope);
         if (number is null || number.Value != System.Math.Floor(number.Value) || System.Math.Abs(number.Value) > 1e15) return null;
