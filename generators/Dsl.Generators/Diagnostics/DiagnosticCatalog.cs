@@ -169,6 +169,20 @@ internal static class DiagnosticCatalog
         "Value used after its parameter was updated",
         "In the step '{0}', {1} (part of a gradient) needs '{2}' as it was before an update of '{2}' earlier in the step; take the gradient before updating '{2}', or compute the loss again after the update");
 
+    // ---- conditions on run-time numbers ----
+
+    public static readonly DiagnosticDescriptor TensorCondition = Error("DSL0026",
+        "Condition on a tensor",
+        "The condition {0} in '{1}' is a tensor {2}; 'if' and '?:' choose with a number known at run time (a step, a hyper-parameter, a number argument); use Where(...) for elementwise choices");
+
+    public static readonly DiagnosticDescriptor BranchesDiffer = Error("DSL0027",
+        "Branches of a condition differ",
+        "The branches of {0} give {1} and {2}; both must be numbers, or tensors of one shape (a number or a tensor that broadcasts takes the other's shape)");
+
+    public static readonly DiagnosticDescriptor NotOnEveryPath = Error("DSL0028",
+        "Value not set on every path",
+        "'{0}' is read in '{1}' but only one branch of the 'if' at {2} assigns it; assign it in both branches (or before the 'if')");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
         "Internal generator error",
         "The Dsl generator failed while {0}: {1}. This is a bug in the generator; please report it with the declaration that caused it.");
@@ -212,6 +226,10 @@ internal static class DiagnosticCatalog
         [BadMetric.Id] = BadMetric,
         [BadStep.Id] = BadStep,
         [UsedAfterUpdate.Id] = UsedAfterUpdate,
+        // ---- conditions on run-time numbers ----
+        [TensorCondition.Id] = TensorCondition,
+        [BranchesDiffer.Id] = BranchesDiffer,
+        [NotOnEveryPath.Id] = NotOnEveryPath,
         [InternalError.Id] = InternalError,
     };
 

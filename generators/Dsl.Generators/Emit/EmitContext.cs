@@ -36,7 +36,12 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
             NumberArithmeticOp arithmetic => "(" + Ref(node.Inputs[0]) + " " + arithmetic.Symbol + " " + Ref(node.Inputs[1]) + ")",
             NumberNegateOp => "(-" + Ref(node.Inputs[0]) + ")",
             NumberFunctionOp function => RuntimeApi.MathFunction(function.Function, node.Inputs.Select(Ref).ToArray()),
-            NoGradOp => Ref(node.Inputs[0]),
+            NumberCompareOp compare => "(" + Ref(node.Inputs[0]) + " " + compare.Symbol + " " + Ref(node.Inputs[1]) + ")",
+            LogicalOp logical => "(" + Ref(node.Inputs[0]) + " " + logical.Symbol + " " + Ref(node.Inputs[1]) + ")",
+            NotOp => "(!" + Ref(node.Inputs[0]) + ")",
+            ConditionConstantOp constant => constant.Value ? "true" : "false",
+            NumberChooseOp => "(" + Ref(node.Inputs[0]) + " ? " + Ref(node.Inputs[1]) + " : " + Ref(node.Inputs[2]) + ")",
+                        NoGradOp => Ref(node.Inputs[0]),
             _ => throw new System.InvalidOperationException("no buffer for " + node.Name),
         };
     }
@@ -134,4 +139,34 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
 
     public void ApplyRule(string rule, string stateField, string path, int gradient) =>
         Line(RuntimeApi.RuleUpdate(Member(rule), Identifiers.Generated(stateField), Member(path), Ref(gradient), step, learningRateFactor));
+
+    // ---- conditions ----
+
+    public void Choose(Node node)
+    {
+        string Into(int value) => IsNumber(value) ? RuntimeApi.Fill(Out(node), Ref(value)) : RuntimeApi.Copy(Ref(value), Out(node));
+        Line("if (" + Condition(node.Inputs[0]) + ") " + Into(node.Inputs[1]));
+        Line("else " + Into(node.Inputs[2]));
+    }
+
+    public System.IDisposable Guard(int condition, bool whenTrue) =>
+        writer.Block("if (" + (whenTrue ? Condition(condition) : "!" + Ref(condition)) + ")");
+
+    /// <summary>A condition's C# without its outer parentheses (it stands inside <c>if (...)</c>).</summary>
+    private string Condition(int id)
+    {
+        var text = Ref(id);
+        return text.Length > 1 && text[0] == '(' && text[text.Length - 1] == ')' && Balanced(text.Substring(1, text.Length - 2)) ? text.Substring(1, text.Length - 2) : text;
+    }
+
+    private static bool Balanced(string text)
+    {
+        var depth = 0;
+        foreach (var c in text)
+        {
+            if (c == '(') depth++;
+            else if (c == ')' && --depth < 0) return false;
+        }
+        return depth == 0;
+    }
 }

@@ -65,6 +65,14 @@ internal interface IEmitContext
 
     /// <summary>An update rule's fused update of one parameter, with the state it keeps for it.</summary>
     void ApplyRule(string rule, string stateField, string path, int gradient);
+
+    // ---- conditions ----
+
+    /// <summary>Input 0 a condition, inputs 1 and 2 the values: the chosen one copied (a number: filled) into the node's buffer.</summary>
+    void Choose(Node node);
+
+    /// <summary>Opens <c>if (condition)</c> (<c>if (!condition)</c> when not <paramref name="whenTrue"/>) around what is emitted until disposed.</summary>
+    System.IDisposable Guard(int condition, bool whenTrue);
 }
 
 /// <summary>
@@ -87,4 +95,7 @@ internal interface IElementSyntax
 
     /// <summary>An elementwise function of two operands by name: Maximum, Minimum, Pow.</summary>
     string Function(string function, string x, string y);
+
+    /// <summary><c>condition ? whenTrue : whenFalse</c> with a run-time condition that is the same for every element.</summary>
+    string Conditional(string condition, string whenTrue, string whenFalse);
 }

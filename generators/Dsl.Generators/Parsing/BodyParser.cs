@@ -16,7 +16,7 @@ namespace Dsl.Generators.Parsing;
 /// Anything else becomes DSL0003 at its own location; the parser keeps going so one run reports
 /// every problem of a body.
 /// </summary>
-internal sealed class BodyParser(
+internal sealed partial class BodyParser(
     SemanticModel semanticModel,
     LocationTable locations,
     List<DiagnosticInfo> diagnostics,
@@ -134,6 +134,10 @@ internal sealed class BodyParser(
             }
             case ForStatementSyntax loop:
                 return ParseFor(loop);
+            case IfStatementSyntax ifStatement:
+                return ParseIf(ifStatement);
+            case LocalDeclarationStatementSyntax local when IsDeclarationWithoutValue(local):
+                return ParseDeclaration(local);
             case LocalDeclarationStatementSyntax local:
                 return Unsupported(statement, "the declaration '" + Describe(local) + "' (declare one 'var' local with a value)");
             default:
@@ -280,8 +284,7 @@ internal sealed class BodyParser(
                 return ParseInvocation(invocation);
 
             default:
-                Unsupported(expression, DescribeKind(expression) + " '" + Describe(expression) + "'");
-                return null;
+                return ParseConditionExpression(expression);
         }
     }
 
