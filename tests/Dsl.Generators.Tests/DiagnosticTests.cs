@@ -62,14 +62,14 @@ public sealed class DiagnosticTests
         [Model]
         public partial class Branchy
         {
-            public Tensor Forward([Shape(3)] Tensor x)
+            public Tensor Forward([Shape(3)] Tensor x, long mode)
             {
-                if (x.Rank > 1) return Relu(x);
+                switch (mode) { case 1: return Relu(x); }
                 return x;
             }
         }
-        """), "DSL0003", "The 'if' statement 'if (x.Rank > 1) return Relu(x);' is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, and 'return'",
-        "if (x.Rank > 1) return Relu(x);");
+        """), "DSL0003", "The 'switch' statement 'switch (mode) { case 1: return Relu(x); }' is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        "switch (mode) { case 1: return Relu(x); }");
 
     [Fact]
     public void DSL0003_AnArgumentNamesTheFunctionItIsGivenTo() => AssertDiagnostic(Single("""
@@ -78,7 +78,7 @@ public sealed class DiagnosticTests
         {
             public Tensor Forward([Shape(20, 20)] Tensor x) => Relu(x ?? x);
         }
-        """), "DSL0003", "The operator 'x ?? x' (an argument of Relu) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, and 'return'",
+        """), "DSL0003", "The operator 'x ?? x' (an argument of Relu) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
         "x ?? x");
 
     [Fact]
@@ -91,11 +91,11 @@ public sealed class DiagnosticTests
             [Update]
             void Update(Tensor param, Tensor grad, long step)
             {
-                if (step > 10) param -= LearningRate * grad;
+                while (step > 10) param -= LearningRate * grad;
             }
         }
-        """), "DSL0003", "The 'if' statement 'if (step > 10) param -= LearningRate * grad;' is not supported in 'Update'; an [Update] body may use numbers, 'var' locals, its parameters, the rule's number fields, the operators + - * /, the elementwise Dsl.Ops functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow, Sin, Cos), and assignments to 'param' and to [State] fields",
-        "if (step > 10) param -= LearningRate * grad;");
+        """), "DSL0003", "The loop 'while (step > 10) param -= LearningRate * grad;' is not supported in 'Update'; an [Update] body may use numbers, 'var' locals, its parameters, the rule's number fields, the operators + - * /, the elementwise Dsl.Ops functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow, Sin, Cos), 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and assignments to 'param' and to [State] fields",
+        "while (step > 10) param -= LearningRate * grad;");
 
     [Fact]
     public void DSL0003_InAStepListsGradAndApply() => AssertDiagnostic(Single(Linear, """
@@ -112,7 +112,7 @@ public sealed class DiagnosticTests
                 return loss;
             }
         }
-        """), "DSL0003", "The loop 'while (true) { }' is not supported in 'Train'; a [Step] body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a model's Forward and of [Differentiable] functions, Grad(loss, Model), an update rule's Apply(Model, gradients), assignments to fields, 'for' loops with constant bounds, and 'return'",
+        """), "DSL0003", "The loop 'while (true) { }' is not supported in 'Train'; a [Step] body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a model's Forward and of [Differentiable] functions, Grad(loss, Model), an update rule's Apply(Model, gradients), assignments to fields, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
         "while (true) { }");
 
     [Fact]

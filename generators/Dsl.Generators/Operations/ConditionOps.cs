@@ -37,7 +37,9 @@ internal sealed record ChooseOp : Op
     }
 
     private static string Describe(ShapeContext context, int i) =>
-        "'" + context.Label(i) + "' (" + (context.IsNumber(i) ? "a number" : "a tensor " + context.Shape(i).ToString()) + ")";
+        context.Label(i).Length == 0 ? What(context, i) : "'" + context.Label(i) + "' (" + What(context, i) + ")";
+
+    private static string What(ShapeContext context, int i) => context.IsNumber(i) ? "a number" : "a tensor " + context.Shape(i).ToString();
 
     public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
