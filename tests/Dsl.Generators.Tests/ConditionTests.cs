@@ -38,7 +38,7 @@ public sealed class ConditionTests
             public Tensor Loss([Shape("Batch", 4)] Tensor x, [Shape("Batch", 3)] Tensor y, double step)
             {
                 var prediction = Net.Forward(x);
-                var scale = step < Warmup ? step / Warmup : 1.0;
+                var scale = step < Warmup ? (step + 1) / (Warmup + 1) : 1.0;
                 Tensor error;
                 if (Robust > 0 && step >= 2)
                 {
@@ -134,7 +134,7 @@ public sealed class ConditionTests
         Assert.Empty(run.Diagnostics);
         var code = Source(run, "Demo.WarmUp.g.cs");
         // The number choice is a C# '?:' evaluated inline; the tensor choices are a real if/else around one copy.
-        Assert.Contains("((step < Warmup) ? (step / Warmup) : 1d)", code);
+        Assert.Contains("((step < Warmup) ? ((step + 1d) / (Warmup + 1d)) : 1d)", code);
         Assert.Contains("if ((Robust > 0d) && (step >= 2d)) global::Dsl.Kernels.Copy(", code);
         Assert.Contains("if (step > 100d) global::Dsl.Kernels.Copy(", code);
         Assert.Contains("if (step == 0d) global::Dsl.Kernels.Copy(", code);
@@ -168,7 +168,7 @@ public sealed class ConditionTests
 
     public static TheoryData<double, double> Branches => new()
     {
-        { 0, 1 },   // scale 0, squared error, the W penalty
+        { 0, 1 },   // warming up (scale 1/6), squared error, the W penalty
         { 1, 1 },   // warming up, squared error (step < 2), the B penalty
         { 3, 1 },   // warming up, absolute error
         { 7, 1 },   // warm, absolute error

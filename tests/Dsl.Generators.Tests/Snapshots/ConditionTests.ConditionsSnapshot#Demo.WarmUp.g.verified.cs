@@ -20,7 +20,7 @@ namespace Demo;
 /// mul1 = 0.5 · sum2   []
 /// penalty = (step == 0) ? sum1 : mul1   []
 /// mean1 = mean(error3)   []
-/// mul2 = ((step &lt; Warmup) ? (step / Warmup) : 1) · mean1   []
+/// mul2 = ((step &lt; Warmup) ? ((step + 1) / (Warmup + 1)) : 1) · mean1   []
 /// mul3 = 0.1 · penalty   []
 /// add1 = mul2 + mul3   []
 /// loss = (step &gt; 100) ? mean1 : add1   []
@@ -143,8 +143,8 @@ partial class WarmUp
         else global::Dsl.Kernels.Copy(__mul1, __penalty);
         // mean1 = mean(error3)
         global::Dsl.Kernels.Mean(__error3, __mean1);
-        // mul2 = ((step < Warmup) ? (step / Warmup) : 1) · mean1
-        global::Dsl.Kernels.Mul(__mean1, ((step < Warmup) ? (step / Warmup) : 1d), __mul2);
+        // mul2 = ((step < Warmup) ? ((step + 1) / (Warmup + 1)) : 1) · mean1
+        global::Dsl.Kernels.Mul(__mean1, ((step < Warmup) ? ((step + 1d) / (Warmup + 1d)) : 1d), __mul2);
         // mul3 = 0.1 · penalty
         global::Dsl.Kernels.Mul(__penalty, 0.1d, __mul3);
         // add1 = mul2 + mul3
@@ -164,8 +164,8 @@ partial class WarmUp
         else global::Dsl.Kernels.Copy(__dLoss, __dAdd1);
         // dPenalty = dAdd1 · 0.1
         global::Dsl.Kernels.Mul(__dAdd1, 0.1d, __dPenalty);
-        // dMean1_1 = dAdd1 · ((step < Warmup) ? (step / Warmup) : 1)
-        global::Dsl.Kernels.Mul(__dAdd1, ((step < Warmup) ? (step / Warmup) : 1d), __dMean1_1);
+        // dMean1_1 = dAdd1 · ((step < Warmup) ? ((step + 1) / (Warmup + 1)) : 1)
+        global::Dsl.Kernels.Mul(__dAdd1, ((step < Warmup) ? ((step + 1d) / (Warmup + 1d)) : 1d), __dMean1_1);
         // dMean1_2 = dMean1 + dMean1_1
         global::Dsl.Kernels.Add(__dMean1, __dMean1_1, __dMean1_2);
         // dError3 = dMean1_2 / numel(error3)
@@ -252,8 +252,8 @@ partial class WarmUp
         else global::Dsl.Kernels.Copy(__mul1, __penalty);
         // mean1 = mean(error3)
         global::Dsl.Kernels.Mean(__error3, __mean1);
-        // mul2 = ((step < Warmup) ? (step / Warmup) : 1) · mean1
-        global::Dsl.Kernels.Mul(__mean1, ((step < Warmup) ? (step / Warmup) : 1d), __mul2);
+        // mul2 = ((step < Warmup) ? ((step + 1) / (Warmup + 1)) : 1) · mean1
+        global::Dsl.Kernels.Mul(__mean1, ((step < Warmup) ? ((step + 1d) / (Warmup + 1d)) : 1d), __mul2);
         // mul3 = 0.1 · penalty
         global::Dsl.Kernels.Mul(__penalty, 0.1d, __mul3);
         // add1 = mul2 + mul3
