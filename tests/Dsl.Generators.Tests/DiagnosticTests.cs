@@ -604,4 +604,91 @@ public sealed class DiagnosticTests
 
     private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+
+    // ---- conditions on run-time numbers (ConditionTests has the features) ----
+
+    [Fact]
+    public void DSL0026_ATensorCondition() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Gate
+        {
+            public Tensor Forward([Shape("Batch", 3)] Tensor x)
+            {
+                if (x > 0) return Relu(x);
+                return x;
+            }
+        }
+        """), "DSL0026", "The condition 'x > 0' in 'Forward' is a tensor [Batch, 3]; 'if' and '?:' choose with a number known at run time (a step, a hyper-parameter, a number argument); use Where(...) for elementwise choices",
+        "x > 0");
+
+    [Fact]
+    public void DSL0027_BranchesOfDifferentShapes() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Pick
+        {
+            public Tensor Forward([Shape(3)] Tensor x, [Shape(4)] Tensor z, double s) => s > 0 ? x : z;
+        }
+        """), "DSL0027", "The branches of 's > 0 ? x : z' give 'x' (a tensor [3]) and 'z' (a tensor [4]); both must be numbers, or tensors of one shape (a number or a tensor that broadcasts takes the other's shape)",
+        "s > 0 ? x : z");
+
+    [Fact]
+    public void DSL0027_AnIfLeavesALocalWithTwoShapes() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Grow
+        {
+            public Tensor Forward([Shape(3)] Tensor x, double s)
+            {
+                var h = x;
+                if (s > 0) h = Cat([x, x], 0);
+                return Sum(h);
+            }
+        }
+        """), "DSL0027", "The branches of 'h' (if (s > 0)) give a tensor [6] and a tensor [3]; both must be numbers, or tensors of one shape (a number or a tensor that broadcasts takes the other's shape)",
+        "s > 0");
+
+    [Fact]
+    public void DSL0028_ALocalAssignedInOneBranchOnly()
+    {
+        var run = GeneratorHarness.Run("""
+            [Model]
+            public partial class Half
+            {
+                public Tensor Forward([Shape(3)] Tensor x, double s)
+                {
+                    Tensor y;
+                    if (s > 0) y = Relu(x);
+                    return y;
+                }
+            }
+            """);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        var tree = run.Input.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        var line = tree.GetText().Lines.Single(l => l.ToString().Contains("if (s > 0)")).LineNumber + 1;
+        AssertDiagnostic((diagnostic, tree.GetText().ToString(diagnostic.Location.SourceSpan)), "DSL0028",
+            "'y' is read in 'Forward' but only one branch of the 'if' at line " + line + " assigns it; assign it in both branches (or before the 'if')", "y");
+    }
+
+    [Fact]
+    public void DSL0003_ASwitchExpressionNamesTheConditions() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Switchy
+        {
+            public Tensor Forward([Shape(3)] Tensor x, double s) => s switch { > 0 => Relu(x), _ => x };
+        }
+        """), "DSL0003", "The switch expression 's switch { > 0 => Relu(x), _ => x }' (choose with a condition on numbers: 'c ? a : b' or 'if (c) ... else ...', comparing with == != < <= > >=) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        "s switch { > 0 => Relu(x), _ => x }");
+
+    [Fact]
+    public void DSL0003_AConditionUsedAsAValue() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Masked
+        {
+            public Tensor Forward([Shape(3)] Tensor x, double s)
+            {
+                var on = s > 0;
+                return x * on;
+            }
+        }
+        """), "DSL0003", "Using the condition 'on' as a value (a condition chooses: 'c ? a : b', 'if (c) ...'; an elementwise mask is Where(Gt(x, y), a, b)) is not supported in 'Forward'; a body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, calls of a sub-model's Forward, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        "x * on");
 }
