@@ -208,6 +208,63 @@ public sealed class ConditionTests
         Assert.Equal(5, seen.Count);
     }
 
+    /// <summary>Conditions in a model's Forward (on its own number field) and in a [Differentiable] function (on a number argument).</summary>
+    internal const string GatedModel = """
+        public static class Functions
+        {
+            [Differentiable]
+            public static Tensor Soft(Tensor x, double sharp)
+            {
+                if (sharp > 1) return Tanh(x * sharp) / sharp;
+                else if (sharp < 0.5) return x;
+                return Tanh(x);
+            }
+        }
+
+        [Model]
+        public partial class Gated
+        {
+            [Dim] public int In, Out;
+            [Param(nameof(In), nameof(Out))] public Tensor W;
+            public double Sharp = 2, Skip = 0;
+
+            public Tensor Forward([Shape("Batch", nameof(In))] Tensor x)
+            {
+                var h = Functions.Soft(MatMul(x, W), Sharp);
+                if (!(Skip == 0)) h = h + Sum(x, [1], keepdim: true);
+                return h;
+            }
+        }
+
+        [Experiment]
+        public partial class GatedRegression
+        {
+            public Gated Net = new() { In = 3, Out = 2 };
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 2)] Tensor y) => MseLoss(Net.Forward(x), y);
+        }
+        """;
+
+    [Theory]
+    [InlineData(2.0, 0.0)]
+    [InlineData(0.25, 1.0)]
+    [InlineData(0.75, 0.0)]
+    public void ConditionsInAForwardAndADifferentiableFunction(double sharp, double skip)
+    {
+        dynamic experiment = Activator.CreateInstance(Compile(GatedModel).GetType("Demo.GatedRegression", throwOnError: true)!)!;
+        experiment.Net.Sharp = sharp;
+        experiment.Net.Skip = skip;
+        experiment.Initialize(6UL, DType.Float64);
+        using var g = new Generator(13);
+        using var x = Tensor.Randn([5, 3], g, DType.Float64);
+        using var y = Tensor.Randn([5, 2], g, DType.Float64);
+        GradientCheck.AgainstFiniteDifferences(experiment, new object[] { x, y }, tolerance: 1e-6);
+        float computed = experiment.ComputeGradients(x, y);
+        using var eager = (Tensor)experiment.Loss(x, y);
+        Assert.Equal(eager.Item(), computed, 1e-6);
+    }
+
     // ---- update rules ----
 
     [Theory]

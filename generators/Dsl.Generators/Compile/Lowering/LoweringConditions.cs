@@ -121,8 +121,11 @@ internal sealed partial class Lowering
     /// after the 'if' (from <paramref name="restStart"/>) are the rest of the other path, and the
     /// flow returned says so (the caller stops there).
     /// </summary>
-    private Flow LowerIf(IfStmt statement, IReadOnlyList<Stmt> statements, int restStart, MethodSpec method, Scope scope, HashSet<string> locals, bool allowAssignments)
+    private Flow LowerIf(IfStmt statement, IReadOnlyList<Stmt> statements, int restStart, MethodSpec method, Scope scope, HashSet<string> locals, bool allowAssignments,
+        Tail? tail)
     {
+        // What runs after a branch that ends without returning: the rest of this block, then of the blocks around it.
+        var after = new Tail(statements, restStart, tail);
         var condition = LowerCondition(statement.Condition, scope);
         if (condition is null) return Flow.Fail;
         var cond = condition.Value;
@@ -131,7 +134,7 @@ internal sealed partial class Lowering
 
         var thenLocals = new HashSet<string>(locals, System.StringComparer.Ordinal);
         var thenEffects = Effects.Count;
-        var thenFlow = LowerBlock(Flatten(statement.Then).ToList(), 0, method, scope, thenLocals, allowAssignments);
+        var thenFlow = LowerBlock(Flatten(statement.Then).ToList(), 0, method, scope, thenLocals, allowAssignments, after);
         if (thenFlow.Failed) return Flow.Fail;
         GuardEffects(thenEffects, cond, whenTrue: true);
         var thenValues = new Dictionary<string, int>(scope.Values, System.StringComparer.Ordinal);
@@ -141,7 +144,7 @@ internal sealed partial class Lowering
         Restore(scope.PartlyAssigned, partlyBefore);
         var elseLocals = new HashSet<string>(locals, System.StringComparer.Ordinal);
         var elseEffects = Effects.Count;
-        var elseFlow = LowerBlock(Flatten(statement.Else).ToList(), 0, method, scope, elseLocals, allowAssignments);
+        var elseFlow = LowerBlock(Flatten(statement.Else).ToList(), 0, method, scope, elseLocals, allowAssignments, after);
         if (elseFlow.Failed) return Flow.Fail;
 
         var label = "if (" + AstPrinter.Print(statement.Condition) + ")";
@@ -161,7 +164,7 @@ internal sealed partial class Lowering
         Flow rest;
         if (thenFlow.Returned)
         {
-            rest = LowerBlock(statements, restStart, method, scope, elseLocals, allowAssignments);
+            rest = LowerRest(after, method, scope, elseLocals, allowAssignments);
             if (rest.Failed) return Flow.Fail;
             GuardEffects(elseEffects, cond, whenTrue: false);
         }
@@ -171,7 +174,7 @@ internal sealed partial class Lowering
             Restore(scope.Values, thenValues);
             Restore(scope.PartlyAssigned, thenPartly);
             var restEffects = Effects.Count;
-            rest = LowerBlock(statements, restStart, method, scope, thenLocals, allowAssignments);
+            rest = LowerRest(after, method, scope, thenLocals, allowAssignments);
             if (rest.Failed) return Flow.Fail;
             GuardEffects(restEffects, cond, whenTrue: true);
         }
@@ -183,6 +186,20 @@ internal sealed partial class Lowering
         }
         var (whenTrue, whenFalse) = thenFlow.Returned ? (thenFlow.Value!.Value, rest.Value!.Value) : (rest.Value!.Value, elseFlow.Value!.Value);
         return Flow.Return(Choice(cond, whenTrue, whenFalse, "the value returned (" + label + ")", "", "", statement.Loc, scope));
+    }
+
+    /// <summary>The statements after an 'if' (<see cref="Tail.Statements"/> from <see cref="Tail.Start"/>), then those after each enclosing 'if', until one returns.</summary>
+    private sealed record Tail(IReadOnlyList<Stmt> Statements, int Start, Tail? Outer);
+
+    /// <summary>The path after a branch that returned on the other side: the rest of its block, then of each enclosing block, to a 'return'.</summary>
+    private Flow LowerRest(Tail? tail, MethodSpec method, Scope scope, HashSet<string> locals, bool allowAssignments)
+    {
+        var flow = Flow.Next;
+        for (; tail is not null && !flow.Returned && !flow.Failed; tail = tail.Outer)
+        {
+            flow = LowerBlock(tail.Statements, tail.Start, method, scope, locals, allowAssignments, tail.Outer);
+        }
+        return flow;
     }
 
     /// <summary>After both branches: each name they leave different is a choice; a declared local assigned by one branch only is remembered (DSL0028 if read).</summary>

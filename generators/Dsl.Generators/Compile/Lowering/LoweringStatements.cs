@@ -41,7 +41,8 @@ internal sealed partial class Lowering
     }
 
     /// <summary>Statements <paramref name="start"/>… of a block, in order; an 'if' may take the rest of the block as the path after its branch that does not return.</summary>
-    private Flow LowerBlock(IReadOnlyList<Stmt> statements, int start, MethodSpec method, Scope scope, HashSet<string> locals, bool allowAssignments)
+    private Flow LowerBlock(IReadOnlyList<Stmt> statements, int start, MethodSpec method, Scope scope, HashSet<string> locals, bool allowAssignments,
+        Tail? tail = null)
     {
         for (var index = start; index < statements.Count; index++)
         {
@@ -50,7 +51,7 @@ internal sealed partial class Lowering
             {
                 case IfStmt branch:
                 {
-                    var flow = LowerIf(branch, statements, index + 1, method, scope, locals, allowAssignments);
+                    var flow = LowerIf(branch, statements, index + 1, method, scope, locals, allowAssignments, tail);
                     if (flow.Returned || flow.Failed) return flow;
                     break;
                 }
