@@ -62,14 +62,14 @@ public sealed class DiagnosticTests
         [Model]
         public partial class Branchy
         {
-            public Tensor Forward([Shape(3)] Tensor x)
+            public Tensor Forward([Shape(3)] Tensor x, long mode)
             {
-                if (x.Rank > 1) return Relu(x);
+                switch (mode) { case 1: return Relu(x); }
                 return x;
             }
         }
-        """), "DSL0003", "The 'if' statement 'if (x.Rank > 1) return Relu(x);' is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, and 'return'",
-        "if (x.Rank > 1) return Relu(x);");
+        """), "DSL0003", "The 'switch' statement 'switch (mode) { case 1: return Relu(x); }' is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        "switch (mode) { case 1: return Relu(x); }");
 
     [Fact]
     public void DSL0003_AnArgumentNamesTheFunctionItIsGivenTo() => AssertDiagnostic(Single("""
@@ -78,7 +78,7 @@ public sealed class DiagnosticTests
         {
             public Tensor Forward([Shape(20, 20)] Tensor x) => Relu(x ?? x);
         }
-        """), "DSL0003", "The operator 'x ?? x' (an argument of Relu) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, and 'return'",
+        """), "DSL0003", "The operator 'x ?? x' (an argument of Relu) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
         "x ?? x");
 
     [Fact]
@@ -91,11 +91,11 @@ public sealed class DiagnosticTests
             [Update]
             void Update(Tensor param, Tensor grad, long step)
             {
-                if (step > 10) param -= LearningRate * grad;
+                while (step > 10) param -= LearningRate * grad;
             }
         }
-        """), "DSL0003", "The 'if' statement 'if (step > 10) param -= LearningRate * grad;' is not supported in 'Update'; an [Update] body may use numbers, 'var' locals, its parameters, the rule's number fields, the operators + - * /, the elementwise Dsl.Ops functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow, Sin, Cos), and assignments to 'param' and to [State] fields",
-        "if (step > 10) param -= LearningRate * grad;");
+        """), "DSL0003", "The loop 'while (step > 10) param -= LearningRate * grad;' is not supported in 'Update'; an [Update] body may use numbers, 'var' locals, its parameters, the rule's number fields, the operators + - * /, the elementwise Dsl.Ops functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow, Sin, Cos), 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and assignments to 'param' and to [State] fields",
+        "while (step > 10) param -= LearningRate * grad;");
 
     [Fact]
     public void DSL0003_InAStepListsGradAndApply() => AssertDiagnostic(Single(Linear, """
@@ -114,6 +114,8 @@ public sealed class DiagnosticTests
         }
         """), "DSL0003", "The 'try' statement 'try { } finally { }' is not supported in 'Train'; a [Step] body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a model's Forward and of [Differentiable] functions, Grad(loss, Model), an update rule's Apply(Model, gradients), assignments to fields, 'for' loops with constant bounds, and 'return'",
         "try { } finally { }");
+        """), "DSL0003", "The loop 'while (true) { }' is not supported in 'Train'; a [Step] body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a model's Forward and of [Differentiable] functions, Grad(loss, Model), an update rule's Apply(Model, gradients), assignments to fields, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        "while (true) { }");
 
     [Fact]
     public void DSL0004_UnknownFunction() => AssertDiagnostic(Single("""
@@ -725,4 +727,91 @@ public sealed class DiagnosticTests
 
     private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+
+    // ---- conditions on run-time numbers (ConditionTests has the features) ----
+
+    [Fact]
+    public void DSL0026_ATensorCondition() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Gate
+        {
+            public Tensor Forward([Shape("Batch", 3)] Tensor x)
+            {
+                if (x > 0) return Relu(x);
+                return x;
+            }
+        }
+        """), "DSL0026", "The condition 'x > 0' in 'Forward' is a tensor [Batch, 3]; 'if' and '?:' choose with a number known at run time (a step, a hyper-parameter, a number argument); use Where(...) for elementwise choices",
+        "x > 0");
+
+    [Fact]
+    public void DSL0027_BranchesOfDifferentShapes() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Pick
+        {
+            public Tensor Forward([Shape(3)] Tensor x, [Shape(4)] Tensor z, double s) => s > 0 ? x : z;
+        }
+        """), "DSL0027", "The branches of 's > 0 ? x : z' give 'x' (a tensor [3]) and 'z' (a tensor [4]); both must be numbers, or tensors of one shape (a number or a tensor that broadcasts takes the other's shape)",
+        "s > 0 ? x : z");
+
+    [Fact]
+    public void DSL0027_AnIfLeavesALocalWithTwoShapes() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Grow
+        {
+            public Tensor Forward([Shape(3)] Tensor x, double s)
+            {
+                var h = x;
+                if (s > 0) h = Cat([x, x], 0);
+                return Sum(h);
+            }
+        }
+        """), "DSL0027", "The branches of 'h' (if (s > 0)) give a tensor [6] and a tensor [3]; both must be numbers, or tensors of one shape (a number or a tensor that broadcasts takes the other's shape)",
+        "s > 0");
+
+    [Fact]
+    public void DSL0028_ALocalAssignedInOneBranchOnly()
+    {
+        var run = GeneratorHarness.Run("""
+            [Model]
+            public partial class Half
+            {
+                public Tensor Forward([Shape(3)] Tensor x, double s)
+                {
+                    Tensor y;
+                    if (s > 0) y = Relu(x);
+                    return y;
+                }
+            }
+            """);
+        var diagnostic = Assert.Single(run.Diagnostics);
+        var tree = run.Input.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        var line = tree.GetText().Lines.Single(l => l.ToString().Contains("if (s > 0)")).LineNumber + 1;
+        AssertDiagnostic((diagnostic, tree.GetText().ToString(diagnostic.Location.SourceSpan)), "DSL0028",
+            "'y' is read in 'Forward' but only one branch of the 'if' at line " + line + " assigns it; assign it in both branches (or before the 'if')", "y");
+    }
+
+    [Fact]
+    public void DSL0003_ASwitchExpressionNamesTheConditions() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Switchy
+        {
+            public Tensor Forward([Shape(3)] Tensor x, double s) => s switch { > 0 => Relu(x), _ => x };
+        }
+        """), "DSL0003", "The switch expression 's switch { > 0 => Relu(x), _ => x }' (choose with a condition on numbers: 'c ? a : b' or 'if (c) ... else ...', comparing with == != < <= > >=) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        "s switch { > 0 => Relu(x), _ => x }");
+
+    [Fact]
+    public void DSL0003_AConditionUsedAsAValue() => AssertDiagnostic(Single("""
+        [Model]
+        public partial class Masked
+        {
+            public Tensor Forward([Shape(3)] Tensor x, double s)
+            {
+                var on = s > 0;
+                return x * on;
+            }
+        }
+        """), "DSL0003", "Using the condition 'on' as a value (a condition chooses: 'c ? a : b', 'if (c) ...'; an elementwise mask is Where(Gt(x, y), a, b)) is not supported in 'Forward'; a body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, calls of a sub-model's Forward, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        "x * on");
 }

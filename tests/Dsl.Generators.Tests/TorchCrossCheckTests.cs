@@ -748,7 +748,30 @@ public static class CrossCheckCases
             nll = -torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))
             loss = nll + torch.square(torch.sum(Net_W)) * 0.01 + torch.sqrt(torch.square(torch.mean(p)) + 1)
             """),
+
+        // ---- conditions on run-time numbers: every branch of ConditionTests.WarmUp, at 1e-10 ----
+        ConditionCase("ConditionWarmUpStepZero", ConditionTests.WarmUp, 0),
+        ConditionCase("ConditionWarmUpStepThree", ConditionTests.WarmUp, 3),
+        ConditionCase("ConditionWarmUpRobustOff", ConditionTests.WarmUp.Replace("Robust = 1", "Robust = 0"), 7),
+        ConditionCase("ConditionWarmUpEarlyReturn", ConditionTests.WarmUp, 200),
     ];
+
+    /// <summary>ConditionTests.WarmUp at one step: PyTorch's side is the same branches written as Python conditions.</summary>
+    private static CrossCheckCase ConditionCase(string name, string source, double step) => new(name, source, "Demo.WarmUp", 21,
+        g => [Randn(g, 6, 4), Randn(g, 6, 3), step],
+        """
+        prediction = x @ Net_W + Net_B
+        scale = (step + 1) / (Warmup + 1) if step < Warmup else 1.0
+        if Robust > 0 and step >= 2:
+            error = torch.abs(prediction - y)
+        else:
+            error = torch.square(prediction - y)
+        penalty = torch.sum(torch.square(Net_W)) if step == 0 else 0.5 * torch.sum(torch.abs(Net_B))
+        if step > 100:
+            loss = torch.mean(error)
+        else:
+            loss = scale * torch.mean(error) + 0.1 * penalty
+        """, Tolerance: 1e-10);
 
     /// <summary>The deep MLP against a torch forward that is wrong on purpose (tanh for sigmoid in the first layer).</summary>
     public static CrossCheckCase BrokenControl { get; } = DeepMixed("BrokenControl", """

@@ -197,6 +197,19 @@ internal static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor RandomInUpdateRule = Error("DSL0305",
         "Random draw in an update rule",
         "Update rule '{0}': {1} draws random numbers; an [Update] body is a deterministic elementwise loop over the parameter's elements, so draw in the [Loss], [Step] or Forward that computes the gradient instead");
+    // ---- conditions on run-time numbers ----
+
+    public static readonly DiagnosticDescriptor TensorCondition = Error("DSL0026",
+        "Condition on a tensor",
+        "The condition {0} in '{1}' is a tensor {2}; 'if' and '?:' choose with a number known at run time (a step, a hyper-parameter, a number argument); use Where(...) for elementwise choices");
+
+    public static readonly DiagnosticDescriptor BranchesDiffer = Error("DSL0027",
+        "Branches of a condition differ",
+        "The branches of {0} give {1} and {2}; both must be numbers, or tensors of one shape (a number or a tensor that broadcasts takes the other's shape)");
+
+    public static readonly DiagnosticDescriptor NotOnEveryPath = Error("DSL0028",
+        "Value not set on every path",
+        "'{0}' is read in '{1}' but only one branch of the 'if' at {2} assigns it; assign it in both branches (or before the 'if')");
 
     public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
         "Internal generator error",
@@ -249,6 +262,10 @@ internal static class DiagnosticCatalog
         [DropoutProbability.Id] = DropoutProbability,
         [BadRandom.Id] = BadRandom,
         [RandomInUpdateRule.Id] = RandomInUpdateRule,
+        // ---- conditions on run-time numbers ----
+        [TensorCondition.Id] = TensorCondition,
+        [BranchesDiffer.Id] = BranchesDiffer,
+        [NotOnEveryPath.Id] = NotOnEveryPath,
         [InternalError.Id] = InternalError,
     };
 

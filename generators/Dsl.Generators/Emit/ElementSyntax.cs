@@ -24,6 +24,9 @@ internal sealed class ElementSyntax(Func<int, string> operand, bool vector) : IE
 
     public string Negate(string x) => "(-" + x + ")";
 
+    /// <summary>The condition is one bool for the whole loop, so the scalar and the vector forms are both a C# <c>?:</c>.</summary>
+    public string Conditional(string condition, string whenTrue, string whenFalse) => "(" + condition + " ? " + whenTrue + " : " + whenFalse + ")";
+
     public string Function(string function, string x)
     {
         if (vector)

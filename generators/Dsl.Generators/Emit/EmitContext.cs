@@ -40,6 +40,11 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
             NumberFunctionOp function => RuntimeApi.MathFunction(function.Function, node.Inputs.Select(Ref).ToArray()),
             NoGradOp => Ref(node.Inputs[0]),
             Operations.SizeOfOp size => RuntimeApi.Size(Ref(node.Inputs[0]), size.Axis),
+            NumberCompareOp compare => "(" + Ref(node.Inputs[0]) + " " + compare.Symbol + " " + Ref(node.Inputs[1]) + ")",
+            LogicalOp logical => "(" + Ref(node.Inputs[0]) + " " + logical.Symbol + " " + Ref(node.Inputs[1]) + ")",
+            NotOp => "(!" + Ref(node.Inputs[0]) + ")",
+            ConditionConstantOp constant => constant.Value ? "true" : "false",
+            NumberChooseOp => "(" + Ref(node.Inputs[0]) + " ? " + Ref(node.Inputs[1]) + " : " + Ref(node.Inputs[2]) + ")",
             _ => throw new System.InvalidOperationException("no buffer for " + node.Name),
         };
     }
@@ -149,4 +154,34 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
     /// <summary>A context for a loop body's nodes: <paramref name="refs"/> gives the C# of its computed values and sources.</summary>
     public EmitContext Nested(IReadOnlyList<Node> bodyNodes, IReadOnlyDictionary<int, string> refs) =>
         new(bodyNodes, refs, writer, _hiding, learningRateFactor, step, training);
+
+    // ---- conditions ----
+
+    public void Choose(Node node)
+    {
+        string Into(int value) => IsNumber(value) ? RuntimeApi.Fill(Out(node), Ref(value)) : RuntimeApi.Copy(Ref(value), Out(node));
+        Line("if (" + Condition(node.Inputs[0]) + ") " + Into(node.Inputs[1]));
+        Line("else " + Into(node.Inputs[2]));
+    }
+
+    public System.IDisposable Guard(int condition, bool whenTrue) =>
+        writer.Block("if (" + (whenTrue ? Condition(condition) : "!" + Ref(condition)) + ")");
+
+    /// <summary>A condition's C# without its outer parentheses (it stands inside <c>if (...)</c>).</summary>
+    private string Condition(int id)
+    {
+        var text = Ref(id);
+        return text.Length > 1 && text[0] == '(' && text[text.Length - 1] == ')' && Balanced(text.Substring(1, text.Length - 2)) ? text.Substring(1, text.Length - 2) : text;
+    }
+
+    private static bool Balanced(string text)
+    {
+        var depth = 0;
+        foreach (var c in text)
+        {
+            if (c == '(') depth++;
+            else if (c == ')' && --depth < 0) return false;
+        }
+        return depth == 0;
+    }
 }

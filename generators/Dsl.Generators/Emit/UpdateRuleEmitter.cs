@@ -113,7 +113,8 @@ internal static class UpdateRuleEmitter
             {
                 if (name == expression) continue;
                 if (plan.Nodes[node].Op is not NumberOp) writer.Line("// " + name + " = " + math);
-                writer.Line("var " + name + " = (double)" + expression + ";");
+                // A condition (the same for every element) stays a bool.
+                writer.Line("var " + name + " = " + (plan.Nodes[node].Op is ConditionOp ? "" : "(double)") + expression + ";");
             }
             var numbers = string.Concat(hoisted.Select(h => ", " + h.Name));
             foreach (var type in new[] { "double", "float" })
@@ -161,7 +162,7 @@ internal static class UpdateRuleEmitter
             "global::System.ReadOnlySpan<" + type + "> " + Values(plan.Gradient),
         };
         parameters.AddRange(plan.States.Select(s => "global::System.Span<" + type + "> " + Values(s)));
-        parameters.AddRange(hoisted.Select(h => "double " + h.Name));
+        parameters.AddRange(hoisted.Select(h => (nodes[h.Node].Op is ConditionOp ? "bool " : "double ") + h.Name));
         var computed = nodes.Where(ComputedElement).ToList();
         var used = new HashSet<int>(computed.SelectMany(n => n.Inputs));
         foreach (var write in plan.Writes) used.Add(write.Node);
@@ -193,6 +194,11 @@ internal static class UpdateRuleEmitter
                         foreach (var input in node.Inputs.Where(id => nodes[id].IsNumber && !vectorText.ContainsKey(id)))
                         {
                             var scalar = numberText[input];
+                            if (nodes[input].Op is ConditionOp)
+                            {
+                                vectorText[input] = scalar;
+                                continue;
+                            }
                             var name = Identifiers.Generated(IsLiteral(scalar) ? "constant" + (++constants).ToString(CultureInfo.InvariantCulture) + "Vector" : scalar.TrimStart('@').TrimStart('_') + "Vector");
                             writer.Line("var " + name + " = new " + Vector + "<double>(" + scalar + ");");
                             vectorText[input] = name;
@@ -268,6 +274,7 @@ internal static class UpdateRuleEmitter
     private static string HoistedName(Node node, string expression, HashSet<string> taken, int ordinal)
     {
         var name = node.NamePriority == NamePriority.Local ? node.Name
+            : node.Op is ConditionOp ? "condition"
             : node.Op is NumberOp { Source: NumberSource.Member or NumberSource.Local } number && !number.Path.Contains('.') ? Naming.LowerFirst(number.Path)
             : "k" + ordinal.ToString(CultureInfo.InvariantCulture);
         if (Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None) name = "@" + name;

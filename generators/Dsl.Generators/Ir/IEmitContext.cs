@@ -68,6 +68,14 @@ internal interface IEmitContext
 
     /// <summary>A structured op (a run-time loop or its reversed loop): Emit writes the loop and its body's nodes.</summary>
     void Structured(Node node);
+
+    // ---- conditions ----
+
+    /// <summary>Input 0 a condition, inputs 1 and 2 the values: the chosen one copied (a number: filled) into the node's buffer.</summary>
+    void Choose(Node node);
+
+    /// <summary>Opens <c>if (condition)</c> (<c>if (!condition)</c> when not <paramref name="whenTrue"/>) around what is emitted until disposed.</summary>
+    System.IDisposable Guard(int condition, bool whenTrue);
 }
 
 /// <summary>
@@ -90,4 +98,7 @@ internal interface IElementSyntax
 
     /// <summary>An elementwise function of two operands by name: Maximum, Minimum, Pow.</summary>
     string Function(string function, string x, string y);
+
+    /// <summary><c>condition ? whenTrue : whenFalse</c> with a run-time condition that is the same for every element.</summary>
+    string Conditional(string condition, string whenTrue, string whenFalse);
 }

@@ -67,6 +67,10 @@ internal static class AstPrinter
         ForwardCallExpr forward => forward.Arguments,
         ListExpr list => list.Items,
         NamedExpr named => [named.Value],
+        CompareExpr compare => [compare.Left, compare.Right],
+        LogicalExpr logical => [logical.Left, logical.Right],
+        NotExpr not => [not.Operand],
+        ConditionalExpr conditional => [conditional.Condition, conditional.WhenTrue, conditional.WhenFalse],
         _ => [],
     };
 
@@ -101,6 +105,7 @@ internal static class AstPrinter
     /// <summary>The precedence an expression is written at (only binary operators are ever parenthesized).</summary>
     private static int Precedence(Expr expr) => expr is BinaryExpr binary
         ? binary.Operator is BinaryOperator.Add or BinaryOperator.Subtract ? 1 : 2
+        : expr is CompareExpr or LogicalExpr or ConditionalExpr ? 0
         : int.MaxValue;
 
     private static Head Make(Expr expr)
@@ -159,6 +164,27 @@ internal static class AstPrinter
                 break;
             case ForwardCallExpr forward:
                 Call(writer, string.Join(".", forward.Receiver) + ".Forward(", forward.Arguments);
+                break;
+            case CompareExpr compare:
+                writer.Append(compare.Left, 0);
+                writer.Append(" " + ConditionSyntax.Symbol(compare.Operator) + " ");
+                writer.Append(compare.Right, 0);
+                break;
+            case LogicalExpr logical:
+                writer.Append(logical.Left, 0);
+                writer.Append(logical.Operator == LogicalOperator.And ? " && " : " || ");
+                writer.Append(logical.Right, 0);
+                break;
+            case NotExpr not:
+                writer.Append("!");
+                writer.Append(not.Operand, 3);
+                break;
+            case ConditionalExpr conditional:
+                writer.Append(conditional.Condition, 0);
+                writer.Append(" ? ");
+                writer.Append(conditional.WhenTrue, 0);
+                writer.Append(" : ");
+                writer.Append(conditional.WhenFalse, 0);
                 break;
             default:
                 writer.Append(expr.GetType().Name);

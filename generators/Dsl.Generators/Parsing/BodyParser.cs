@@ -142,6 +142,10 @@ internal sealed partial class BodyParser(
             case WhileStatementSyntax or DoStatementSyntax or ForEachStatementSyntax:
                 UnsupportedLoop(statement, Capitalize(DescribeKind(statement)) + " '" + Describe(statement) + "'", "write 'for (var t = 0; t < n; t++)' with n a number known when the step runs");
                 return null;
+            case IfStatementSyntax ifStatement:
+                return ParseIf(ifStatement);
+            case LocalDeclarationStatementSyntax local when IsDeclarationWithoutValue(local):
+                return ParseDeclaration(local);
             case LocalDeclarationStatementSyntax local:
                 return Unsupported(statement, "the declaration '" + Describe(local) + "' (declare one 'var' local with a value)");
             default:
@@ -289,8 +293,7 @@ internal sealed partial class BodyParser(
                 return ParseInvocation(invocation);
 
             default:
-                Unsupported(expression, DescribeKind(expression) + " '" + Describe(expression) + "'");
-                return null;
+                return ParseConditionExpression(expression);
         }
     }
 

@@ -122,6 +122,12 @@ internal sealed partial class Lowering
         /// <summary>Parameters are read as constants (inside <c>Frozen(model).Forward(...)</c>).</summary>
         public bool Frozen { get; init; }
 
+        /// <summary>Locals declared without a value (<c>Tensor y;</c>), assigned later.</summary>
+        public HashSet<string> Declared { get; } = new(System.StringComparer.Ordinal);
+
+        /// <summary>Locals only one branch of an 'if' assigned, with the 'if' (reading one is DSL0028 until it is assigned again).</summary>
+        public Dictionary<string, int> PartlyAssigned { get; } = new(System.StringComparer.Ordinal);
+
         /// <summary>Assignments of an [Update] body, in order.</summary>
         public List<(string Target, AssignOperator Operator, int Value, int Loc)> Assignments { get; } = [];
 
@@ -143,6 +149,10 @@ internal sealed partial class Lowering
             if (Graph[inputs[i]].Kind != ValueKind.Gradients) continue;
             Report(DiagnosticCatalog.BadStep, scope.Location(loc), labels[i], scope.Method, "the gradients of a model can only be passed to an update rule's Apply");
             return null;
+        }
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            if (!(op is ChooseOp && i == 0) && ReportConditionAsValue(inputs[i], labels[i], loc, scope)) return null;
         }
         if (ElementwiseOnly && !op.IsElementwise)
         {

@@ -30,7 +30,7 @@ internal sealed partial class Lowering
             case UnaryExpr unary:
             {
                 var operand = LowerExpression(unary.Operand, scope);
-                if (operand is null) return null;
+                if (operand is null || ReportConditionAsValue(operand.Value, AstPrinter.Print(unary.Operand), unary.Loc, scope)) return null;
                 if (Graph[operand.Value].IsNumber) return Graph.Add(new NumberNegateOp(), [operand.Value], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto);
                 return AddNode(new NegOp(), [operand.Value], [AstPrinter.Print(unary.Operand)], unary.Loc, scope);
             }
@@ -39,6 +39,12 @@ internal sealed partial class Lowering
 
             case CallExpr call:
                 return LowerCall(call, scope);
+
+            case CompareExpr or LogicalExpr or NotExpr:
+                return LowerCondition(expr, scope);
+
+            case ConditionalExpr conditional:
+                return LowerConditional(conditional, scope);
 
             case ForwardCallExpr forward:
                 return LowerForward(forward, scope);
@@ -98,6 +104,7 @@ internal sealed partial class Lowering
 
     private int? LowerBinary(BinaryExpr binary, int left, int right, Scope scope)
     {
+        if (ReportConditionAsValue(left, AstPrinter.Print(binary.Left), binary.Loc, scope) || ReportConditionAsValue(right, AstPrinter.Print(binary.Right), binary.Loc, scope)) return null;
         if (Graph[left].IsNumber && Graph[right].IsNumber)
         {
             return Graph.Add(new NumberArithmeticOp(binary.Operator), [left, right], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto);
@@ -114,6 +121,7 @@ internal sealed partial class Lowering
 
     private int? LowerName(NameExpr name, Scope scope)
     {
+        if (ReportPartlyAssigned(name, scope)) return null;
         if (scope.Values.TryGetValue(name.Name, out var value)) return value;
         if (scope.Unshaped.TryGetValue(name.Name, out var unshaped))
         {

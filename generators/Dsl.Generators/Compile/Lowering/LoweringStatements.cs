@@ -21,36 +21,73 @@ internal sealed partial class Lowering
     private int? LowerStatements(MethodSpec method, Scope scope, bool allowAssignments, bool requireReturn, HashSet<string>? outerLocals = null)
     {
         var locals = new HashSet<string>(outerLocals ?? [], System.StringComparer.Ordinal);
-        foreach (var statement in Flatten(method.Body))
+        var flow = LowerBlock(Flatten(method.Body).ToList(), 0, method, scope, locals, allowAssignments);
+        if (flow.Returned || flow.Failed) return flow.Value;
+        if (requireReturn)
         {
+            Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(method.Loc), "A body without 'return'", method.Name);
+        }
+        return null;
+    }
+
+    /// <summary>How a run of statements ended: it went on to its end, returned a value, or stopped at an error (reported).</summary>
+    private readonly record struct Flow(bool Returned, bool Failed, int? Value)
+    {
+        public static Flow Next => default;
+
+        public static Flow Fail => new(false, true, null);
+
+        public static Flow Return(int? value) => value is null ? Fail : new(true, false, value);
+    }
+
+    /// <summary>Statements <paramref name="start"/>… of a block, in order; an 'if' may take the rest of the block as the path after its branch that does not return.</summary>
+    private Flow LowerBlock(IReadOnlyList<Stmt> statements, int start, MethodSpec method, Scope scope, HashSet<string> locals, bool allowAssignments,
+        Tail? tail = null)
+    {
+        for (var index = start; index < statements.Count; index++)
+        {
+            var statement = statements[index];
             switch (statement)
             {
+                case IfStmt branch:
+                {
+                    var flow = LowerIf(branch, statements, index + 1, method, scope, locals, allowAssignments, tail);
+                    if (flow.Returned || flow.Failed) return flow;
+                    break;
+                }
+                case DeclareStmt declare:
+                    scope.Declared.Add(declare.Name);
+                    break;
+                case AssignStmt assign when scope.Declared.Contains(assign.Target) && !locals.Contains(assign.Target):
+                    if (!LowerFirstAssign(assign, method, scope, locals)) return Flow.Fail;
+                    break;
                 case LocalStmt local:
                 {
                     var value = LowerExpression(local.Value, scope);
-                    if (value is null) return null;
+                    if (value is null) return Flow.Fail;
                     locals.Add(local.Name);
                     scope.Values[local.Name] = value.Value;
                     Graph.Rename(value.Value, local.Name + scope.NameSuffix, NamePriority.Local);
                     break;
                 }
                 case ReturnStmt ret:
-                    return LowerExpression(ret.Value, scope);
+                    return Flow.Return(LowerExpression(ret.Value, scope));
                 case RuntimeForStmt loop:
-                    if (!LowerRuntimeLoop(loop, method, scope, locals)) return null;
+                    if (!LowerRuntimeLoop(loop, method, scope, locals)) return Flow.Fail;
                     break;
                 case AssignStmt assign when locals.Contains(assign.Target):
                 {
                     // A local given a new value (h = Tanh(MatMul(h, W)) in a loop): later reads see it (SSA).
                     var value = LowerExpression(assign.Value, scope);
-                    if (value is null) return null;
+                    if (value is null) return Flow.Fail;
                     var current = scope.Values[assign.Target];
                     var next = assign.Operator == AssignOperator.Assign ? value.Value
                         : Graph[current].IsNumber && Graph[value.Value].IsNumber
                         ? Graph.Add(new NumberArithmeticOp(NumberOperator(assign.Operator)), [current, value.Value], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto)
                         : AddNode(CompoundOp(assign.Operator), [current, value.Value], [assign.Target, AstPrinter.Print(assign.Value)], assign.Loc, scope);
-                    if (next is null) return null;
+                    if (next is null) return Flow.Fail;
                     scope.Values[assign.Target] = next.Value;
+                    scope.PartlyAssigned.Remove(assign.Target);
                     Graph.Rename(next.Value, assign.Target + scope.NameSuffix, NamePriority.Local);
                     break;
                 }
@@ -60,10 +97,10 @@ internal sealed partial class Lowering
                     {
                         Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(assign.Loc),
                             "Assigning '" + assign.Target + "' (an update may assign its parameter and its [State] tensors)", method.Name);
-                        return null;
+                        return Flow.Fail;
                     }
                     var value = LowerExpression(assign.Value, scope);
-                    if (value is null) return null;
+                    if (value is null) return Flow.Fail;
                     scope.Assignments.Add((assign.Target, assign.Operator, value.Value, assign.Loc));
                     // Later statements read the new value (SSA); the emitter writes it back in place.
                     scope.Values[assign.Target] = assign.Operator switch
@@ -74,27 +111,23 @@ internal sealed partial class Lowering
                     break;
                 }
                 case AssignStmt assign when scope.Effects && assign.Target.Contains('.'):
-                    if (!LowerParameterAssign(assign, scope)) return null;
+                    if (!LowerParameterAssign(assign, scope)) return Flow.Fail;
                     break;
                 case ApplyStmt apply when scope.Effects:
-                    if (!LowerApply(apply, scope)) return null;
+                    if (!LowerApply(apply, scope)) return Flow.Fail;
                     break;
                 case ApplyStmt apply:
                     Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(apply.Loc),
                         "Applying " + string.Join(".", apply.Rule) + " (update rules are applied in a [Step] method)", method.Name);
-                    return null;
+                    return Flow.Fail;
                 case AssignStmt assign:
                     Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(assign.Loc),
                         "Assigning '" + assign.Target + "' (a Forward or a loss computes values; declare a 'var' local instead"
                         + (assign.Target.Contains('.') ? "; parameters are updated in a [Step] method" : "") + ")", method.Name);
-                    return null;
+                    return Flow.Fail;
             }
         }
-        if (requireReturn)
-        {
-            Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(method.Loc), "A body without 'return'", method.Name);
-        }
-        return null;
+        return Flow.Next;
     }
 
     /// <summary>The statements in execution order, unrolled loops spliced in.</summary>
