@@ -390,15 +390,31 @@ internal sealed record AttentionOp(bool Causal, double? Scale) : Op
 
     internal EmitArg ScaleArg => Scale is { } s ? EmitArg.Double(s) : EmitArg.Null;
 
-    /// <summary>softmax(q·kᵀ·scale)·v from matrix products and a softmax, for second derivatives (not causal).</summary>
-    internal int Compose(Compose c, IReadOnlyList<int> inputs)
+    /// <summary>
+    /// softmax(q·kᵀ·scale)·v from matrix products and a softmax, for second derivatives. The causal
+    /// mask m is read from the forward node's probabilities (&gt; 0 exactly where allowed; one that
+    /// underflowed to 0 weighs nothing either way): softmax(s ⊙ m) ⊙ m renormalized per row, which is
+    /// the masked softmax.
+    /// </summary>
+    internal int Compose(Compose c, IReadOnlyList<int> inputs, int forward)
     {
         var q = c.Builder.ResolvedShape(inputs[0]);
         var depth = q[q.Rank - 1];
-        if (Causal || (Scale is null && !depth.IsConstant)) throw new MissingDerivativeException(Name + "Backward" + (Causal ? " (causal)" : " (a head size known only at run time)"));
+        if (Scale is null && !depth.IsConstant) throw new MissingDerivativeException(Name + "Backward (a head size known only at run time)");
         var scale = Scale ?? 1 / System.Math.Sqrt(depth.Value);
         var scores = c.Scale(c.Apply(new MatMulOp(TransposeB: true), "Scores", inputs[0], inputs[1]), scale, "Scaled");
-        return c.Apply(new MatMulOp(), "Attended", c.Apply(new SoftmaxOp(q.Rank - 1), "Probs", scores), inputs[2]);
+        int probs;
+        if (Causal)
+        {
+            var mask = c.Apply(new AttentionMaskOp(), "Mask", forward, inputs[0], inputs[1]);
+            var kept = c.Mul(c.Apply(new SoftmaxOp(q.Rank - 1), "Unmasked", c.Mul(scores, mask, "Masked")), mask, "Kept");
+            probs = c.Div(kept, c.Apply(new SumOp(EquatableArray.Create((long)q.Rank - 1), true), "Total", kept), "Probs");
+        }
+        else
+        {
+            probs = c.Apply(new SoftmaxOp(q.Rank - 1), "Probs", scores);
+        }
+        return c.Apply(new MatMulOp(), "Attended", probs, inputs[2]);
     }
 
     public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
@@ -436,7 +452,7 @@ internal sealed record AttentionBackwardOp(AttentionOp Forward, GradientPart Par
     {
         var inputs = node.Inputs.Skip(1).Take(3).ToArray();
         var part = inputs[Part switch { GradientPart.Input => 0, GradientPart.Key => 1, _ => 2 }];
-        SecondOrder.Differentiate(builder, node, gradient, node.Inputs[0], part, inputs, c => Forward.Compose(c, inputs));
+        SecondOrder.Differentiate(builder, node, gradient, node.Inputs[0], part, inputs, c => Forward.Compose(c, inputs, node.Inputs[4]));
     }
 
     public override void Emit(IEmitContext context, Node node)
@@ -449,4 +465,31 @@ internal sealed record AttentionBackwardOp(AttentionOp Forward, GradientPart Par
 
     public override string Math(Node node, Func<int, string> nameOf) =>
         "∂attention/∂" + (Part switch { GradientPart.Input => "q", GradientPart.Key => "k", _ => "v" }) + " ᵀ " + nameOf(node.Inputs[0]);
+}
+
+/// <summary>
+/// Where attention may look: the forward node's saved probabilities &gt; 0, a Bool [..., Tq, Tk].
+/// Inputs: the attention node, q, k (their shapes give the mask's). Made only by attention's second derivative.
+/// </summary>
+internal sealed record AttentionMaskOp : Op
+{
+    public override string Name => "AttentionMask";
+
+    public override ElementType ResultType => ElementType.Bool;
+
+    public override ShapeResult InferShape(ShapeContext context)
+    {
+        var (q, k) = (context.Shape(1), context.Shape(2));
+        return ShapeResult.Tensor(new SymShape(q.Dims.Take(q.Rank - 1).Append(k[k.Rank - 2]).ToEquatableArray()));
+    }
+
+    // A mask: constant almost everywhere.
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+    }
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call("Gt", EmitArg.Auxiliary(context.Node(node.Inputs[0]), "Probs"), EmitArg.Double(0), EmitArg.Output(node));
+
+    public override string Math(Node node, Func<int, string> nameOf) => "[probabilities of " + nameOf(node.Inputs[0]) + " > 0]";
 }

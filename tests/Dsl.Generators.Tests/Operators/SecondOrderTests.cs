@@ -191,6 +191,14 @@ public static class SecondOrderCases
         new("AttentionValueSecondOrder", "[Param(2, 3, 5)] public Tensor Q; [Param(2, 4, 5)] public Tensor K; [Param(2, 4, 6)] public Tensor V;",
             "[Shape(2, 3, 6)] Tensor c", "Sum(Square(ScaledDotProductAttention(Net.Q, Net.K, Net.V)) * c)", "V", g => [Randn(g, 2, 3, 6)],
             "(((torch.softmax(Net_Q @ Net_K.transpose(-2, -1) / math.sqrt(5), -1) @ Net_V) ** 2) * c).sum()"),
+        new("AttentionCausalSecondOrder", "[Param(2, 3, 4, 5)] public Tensor Q; [Param(2, 3, 4, 5)] public Tensor K; [Param(2, 3, 4, 5)] public Tensor V;",
+            "[Shape(2, 3, 4, 5)] Tensor c", "Sum(Square(ScaledDotProductAttention(Net.Q, Net.K, Net.V, causal: true)) * c)", "K", g => [Randn(g, 2, 3, 4, 5)],
+            """
+            (((torch.softmax((Net_Q @ Net_K.transpose(-2, -1) / math.sqrt(5)).masked_fill(torch.ones(4, 4, dtype=torch.bool).triu(1), float('-inf')), -1) @ Net_V) ** 2) * c).sum()
+            """),
+        new("AttentionCausalRectangularSecondOrder", "[Param(2, 3, 5)] public Tensor Q; [Param(2, 4, 5)] public Tensor K; [Param(2, 4, 6)] public Tensor V;",
+            "[Shape(2, 3, 6)] Tensor c", "Sum(Square(ScaledDotProductAttention(Net.Q, Net.K, Net.V, causal: true, scale: 0.5)) * c)", "Q", g => [Randn(g, 2, 3, 6)],
+            "(((torch.softmax((Net_Q @ Net_K.transpose(-2, -1) * 0.5).masked_fill(torch.ones(3, 4, dtype=torch.bool).triu(1), float('-inf')), -1) @ Net_V) ** 2) * c).sum()"),
 
         // ---- losses: the backward differentiated through the loss composed of elementwise ops ----
         new("CrossEntropyWeightedSmoothedSecondOrder", "[Param(7, 4)] public Tensor Z;", "[Shape(7)] Tensor targets, [Shape(4)] Tensor w, [Shape(7, 4)] Tensor c",
