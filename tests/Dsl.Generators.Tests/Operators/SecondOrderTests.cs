@@ -65,6 +65,15 @@ public sealed class SecondOrderTests(SecondOrderResults results, ITestOutputHelp
     }
 
     [Fact]
+    public void MaxPoolingWithOverlappingWindowsHasNoSecondDerivative()
+    {
+        var run = GeneratorHarness.Run(new SecondOrderCase("OverlappingPool", "[Param(1, 2, 5, 5)] public Tensor X;", "[Shape(1, 2, 2, 2)] Tensor c",
+            "Sum(Square(MaxPool2d(Net.X, 3, stride: 2)) * c)", "X", _ => [], "").Source);
+        var diagnostic = Assert.Single(run.Diagnostics, d => d.Id == "DSL0202");
+        Assert.Contains("MaxPool2dBackward with overlapping windows", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void EveryCaseHasAUniqueName() =>
         Assert.Equal(SecondOrderCases.All.Count, SecondOrderCases.All.Select(c => c.Name).Distinct().Count());
 }
