@@ -204,6 +204,10 @@ internal static class RuntimeApi
         ("Dsl.UpdateRuleState", "get_Item", ["Int32"]),
         ("Dsl.IUpdateRule", "Update", ["UpdateRuleState", "Tensor", "Tensor", "Int64", "Double"]),
         ("Dsl.IUpdateRule", "CreateState", ["Tensor"]),
+
+        // ---- second derivatives: slices with a step ----
+        ("Dsl.Kernels", "Slice", ["Tensor", "Int64", "Int64", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "SliceBackward", ["Tensor", "Int64", "Int64", "Int64", "Tensor"]),
     ];
 
     // ---- kernels with settings ----------------------------------------------------------------------

@@ -208,6 +208,13 @@ public static class SecondOrderCases
         new("AttentionCausalRectangularSecondOrder", "[Param(2, 3, 5)] public Tensor Q; [Param(2, 4, 5)] public Tensor K; [Param(2, 4, 6)] public Tensor V;",
             "[Shape(2, 3, 6)] Tensor c", "Sum(Square(ScaledDotProductAttention(Net.Q, Net.K, Net.V, causal: true, scale: 0.5)) * c)", "Q", g => [Randn(g, 2, 3, 6)],
             "(((torch.softmax((Net_Q @ Net_K.transpose(-2, -1) * 0.5).masked_fill(torch.ones(3, 4, dtype=torch.bool).triu(1), float('-inf')), -1) @ Net_V) ** 2) * c).sum()"),
+        // ---- slices with a step (their backward's derivative is the slice again) ----
+        new("SliceStepSecondOrder", "[Param(7, 4)] public Tensor W;", "[Shape(3, 4)] Tensor c, [Shape(7, 2)] Tensor d",
+            "Sum(Square(Slice(Net.W, 0, 1, 6, 2)) * c) + Sum(Tanh(Slice(Net.W, 1, -3, step: 2)) * d)", "W", g => [Randn(g, 3, 4), Randn(g, 7, 2)],
+            "((Net_W[1:6:2] ** 2) * c).sum() + (torch.tanh(Net_W[:, -3::2]) * d).sum()"),
+        new("SliceStepColumnsSecondOrder", "[Param(2, 9)] public Tensor W;", "[Shape(2, 3)] Tensor c",
+            "Sum(Square(Slice(Net.W, 1, 0, 9, 3)) * c)", "W", g => [Randn(g, 2, 3)],
+            "((Net_W[:, 0:9:3] ** 2) * c).sum()"),
 
         // ---- losses: the backward differentiated through the loss composed of elementwise ops ----
         new("CrossEntropyWeightedSmoothedSecondOrder", "[Param(7, 4)] public Tensor Z;", "[Shape(7)] Tensor targets, [Shape(4)] Tensor w, [Shape(7, 4)] Tensor c",
