@@ -217,6 +217,10 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "DropoutBackward", ["Tensor", "Tensor", "Double", "Tensor"]),
         ("Dsl.Generator", "Reseed", ["UInt64"]),
         ("Dsl.IExperiment", "get_RandomGenerator", []),
+
+        // ---- second derivatives: slices with a step ----
+        ("Dsl.Kernels", "Slice", ["Tensor", "Int64", "Int64", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "SliceBackward", ["Tensor", "Int64", "Int64", "Int64", "Tensor"]),
     ];
 
     // ---- kernels with settings ----------------------------------------------------------------------

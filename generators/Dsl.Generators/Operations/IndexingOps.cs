@@ -59,7 +59,7 @@ internal sealed record NarrowOp(long Dim, long Start, long? Length, long? End = 
             static long Clamp(long v, long n) => v < 0 ? 0 : v > n ? n : v;
             var first = Clip(Start, size.Value);
             var last = End is null ? size.Value : Clip(End.Value, size.Value);
-            return (first, Shapes.Dim.Constant(last > first ? last - first : 0));
+            return (first, Shapes.Dim.Constant(Count(first, last)));
         }
         if (Start < 0 || End < 0)
         {
@@ -68,18 +68,26 @@ internal sealed record NarrowOp(long Dim, long Start, long? Length, long? End = 
         }
         if (End is null)
         {
-            if (Start == 0) return (0, size);
+            if (Start == 0 && Step == 1) return (0, size);
+            if (Start == 0)
+            {
+                problem = "the slice with step " + Picking.Text(Step) + " of an axis whose size (" + size + ") is known only at run time has no size the compiler can name; give 'end'";
+                return null;
+            }
             problem = "the slice from " + Picking.Text(Start) + " to the end of an axis whose size (" + size + ") is known only at run time has no size the compiler can name; give 'end'";
             return null;
         }
-        return (Start, Shapes.Dim.Constant(End.Value > Start ? End.Value - Start : 0));
+        return (Start, Shapes.Dim.Constant(Count(Start, End.Value)));
     }
+
+    /// <summary>How many of first, first + step, … lie below last.</summary>
+    private long Count(long first, long last) => last > first ? (last - first + Step - 1) / Step : 0;
 
     public override ShapeResult InferShape(ShapeContext context)
     {
         if (context.IsNumber(0)) return ShapeResult.Fail(DiagnosticCatalog.ScalarWhereTensor, Name, context.Label(0));
         var x = context.Shape(0);
-        if (Step != 1) return ShapeResult.Fail(DiagnosticCatalog.BadArgument, Name, "'step' must be 1 (a slice with a step is not supported yet), but is " + Picking.Text(Step));
+        if (Step < 1) return ShapeResult.Fail(DiagnosticCatalog.BadArgument, Name, "'step' must be positive, but is " + Picking.Text(Step));
         if (!Axes.TryNormalize(context, Name, Dim, 0, x.Rank, out var axis, out var failure)) return failure;
         var bounds = Bounds(x[axis], out var problem);
         if (bounds is null) return Picking.Fail(Name, "a range inside axis " + Picking.Text(Dim) + " of its operand", context.Label(0) + " is " + x + " and " + problem);
@@ -102,11 +110,12 @@ internal sealed record NarrowOp(long Dim, long Start, long? Length, long? End = 
     public override void Emit(IEmitContext context, Node node)
     {
         var (axis, start) = Resolved(context.Node(node.Inputs[0]));
-        context.Call("Narrow", EmitArg.Value(node.Inputs[0]), EmitArg.Long(axis), EmitArg.Long(start), EmitArg.Output(node));
+        if (Step != 1) context.Call("Slice", EmitArg.Value(node.Inputs[0]), EmitArg.Long(axis), EmitArg.Long(start), EmitArg.Long(Step), EmitArg.Output(node));
+        else context.Call("Narrow", EmitArg.Value(node.Inputs[0]), EmitArg.Long(axis), EmitArg.Long(start), EmitArg.Output(node));
     }
 
     public override string Math(Node node, Func<int, string> nameOf) => IsSlice
-        ? nameOf(node.Inputs[0]) + "[" + Picking.Text(Start) + ":" + (End is null ? "" : Picking.Text(End.Value)) + "] along axis " + Picking.Text(Dim)
+        ? nameOf(node.Inputs[0]) + "[" + Picking.Text(Start) + ":" + (End is null ? "" : Picking.Text(End.Value)) + (Step == 1 ? "" : ":" + Picking.Text(Step)) + "] along axis " + Picking.Text(Dim)
         : nameOf(node.Inputs[0]) + " narrowed to " + Picking.Text(Length!.Value) + " from " + Picking.Text(Start) + " along axis " + Picking.Text(Dim);
 }
 
@@ -126,6 +135,11 @@ internal sealed record NarrowBackwardOp(NarrowOp Forward) : Op
     public override void Emit(IEmitContext context, Node node)
     {
         var (axis, start) = Forward.Resolved(context.Node(node.Inputs[1]));
+        if (Forward.Step != 1)
+        {
+            context.Call("SliceBackward", EmitArg.Value(node.Inputs[0]), EmitArg.Long(axis), EmitArg.Long(start), EmitArg.Long(Forward.Step), EmitArg.Output(node));
+            return;
+        }
         context.Call("NarrowBackward", EmitArg.Value(node.Inputs[0]), EmitArg.Long(axis), EmitArg.Long(start), EmitArg.Output(node));
     }
 

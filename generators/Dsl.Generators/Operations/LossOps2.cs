@@ -78,6 +78,34 @@ internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight
         builder.Accumulate(scores, builder.Add(new ClassLossBackwardOp(this), builder.GradientName(scores), inputs));
     }
 
+    /// <summary>
+    /// Cross-entropy composed as NllLoss of LogSoftmax (for second derivatives); label smoothing's term
+    /// as in <see cref="Emit"/>: row sums spread over the classes, masked by NllLoss with reduction
+    /// None, divided for the mean by the total weight (NllLoss's sum over -1s, a constant).
+    /// </summary>
+    internal int Compose(Compose c, IReadOnlyList<int> inputs)
+    {
+        var (scores, targets) = (inputs[0], inputs[1]);
+        var weighted = HasWeight ? new[] { inputs[2] } : [];
+        var logProbs = c.Apply(new LogSoftmaxOp(1), "LogProbs", scores);
+        var nll = c.Apply(this with { Logits = false, LabelSmoothing = 0 }, "Nll", [logProbs, targets, .. weighted]);
+        if (!Smoothed) return nll;
+        var rows = HasWeight ? c.Mul(logProbs, inputs[2], "Weighted") : logProbs;
+        var rowSum = c.Apply(new SumOp(EquatableArray.Create(1L), true), "RowSum", rows);
+        var spread = c.Apply(new ExpandOp(), "Spread", rowSum, logProbs);
+        var smooth = c.Apply(new ClassLossOp(false, "None", false, IgnoreIndex), "Smooth", spread, targets);
+        if (Reduction != "None") smooth = c.Apply(new SumOp(), "SmoothTotal", smooth);
+        if (Reduction == "Mean")
+        {
+            var minusOnes = c.Neg(c.Apply(new ExpandOp(), "Ones", c.Apply(new OnesOp(), "Unit"), logProbs), "MinusOnes");
+            var total = c.Apply(new ClassLossOp(false, "Sum", HasWeight, IgnoreIndex), "TotalWeight", [minusOnes, targets, .. weighted]);
+            smooth = c.Div(smooth, total, "SmoothMean");
+        }
+        // The shape rule asks a constant class count for label smoothing.
+        var share = LabelSmoothing / c.Builder.ResolvedShape(scores)[1].Value;
+        return c.Add(c.Scale(nll, 1 - LabelSmoothing, "NllShare"), c.Scale(smooth, share, "SmoothShare"), "Smoothed");
+    }
+
     public override void Emit(IEmitContext context, Node node)
     {
         var scores = EmitArg.Value(node.Inputs[0]);
@@ -141,8 +169,14 @@ internal sealed record ClassLossBackwardOp(ClassLossOp Forward) : Op
     public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         var g = node.Inputs[0];
+        if (Forward.Logits)
+        {
+            // Through the composed cross-entropy (SecondOrder): log-softmax's and NllLoss's rules.
+            var inputs = node.Inputs.Skip(1).Take(node.Inputs.Count - 2).ToArray();
+            SecondOrder.Differentiate(builder, node, gradient, g, inputs[0], inputs, c => Forward.Compose(c, inputs));
+            return;
+        }
         if (!builder.IsActive(g)) return;
-        if (Forward.Logits) throw new MissingDerivativeException(Name);
         var forwardInputs = new List<int> { gradient, node.Inputs[2] };
         if (Forward.HasWeight) forwardInputs.Add(node.Inputs[3]);
         builder.Accumulate(g, builder.Add(Forward, builder.GradientName(g), forwardInputs.ToArray()));
@@ -228,6 +262,22 @@ internal sealed record BinaryCrossEntropyWithLogitsOp(string Reduction, bool Has
         builder.Accumulate(logits, builder.Add(new BinaryCrossEntropyWithLogitsBackwardOp(this), builder.GradientName(logits), inputs));
     }
 
+    /// <summary>w·[(1 - t)·x + (1 + (pw - 1)·t)·softplus(-x)], reduced (torch's stable form), for second derivatives.</summary>
+    internal int Compose(Compose c, IReadOnlyList<int> inputs)
+    {
+        var (x, t) = (inputs[0], inputs[1]);
+        var logWeight = c.Number(1);
+        if (HasPosWeight)
+        {
+            var posWeight = inputs[HasWeight ? 3 : 2];
+            logWeight = c.Add(c.Mul(c.Sub(posWeight, c.Number(1), "PosWeightLess"), t, "PosWeighted"), c.Number(1), "LogWeight");
+        }
+        var softplus = c.Apply(new SoftplusOp(), "Softplus", c.Neg(x, "Negated"), c.Number(1), c.Number(20));
+        var loss = c.Add(c.Mul(c.Sub(c.Number(1), t, "Complement"), x, "Linear"), c.Mul(logWeight, softplus, "Log"), "Pointwise");
+        if (HasWeight) loss = c.Mul(loss, inputs[2], "Weighted");
+        return SecondOrder.Reduce(c, loss, Reduction);
+    }
+
     public override void Emit(IEmitContext context, Node node) =>
         context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), .. Settings(node, 2), EmitArg.Output(node)]);
 
@@ -243,6 +293,12 @@ internal sealed record BinaryCrossEntropyWithLogitsBackwardOp(BinaryCrossEntropy
     public override string DefaultValueName => "bceBackward";
 
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(1));
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var inputs = node.Inputs.Skip(1).ToArray();
+        SecondOrder.Differentiate(builder, node, gradient, node.Inputs[0], inputs[0], inputs, c => Forward.Compose(c, inputs));
+    }
 
     public override void Emit(IEmitContext context, Node node) =>
         context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), EmitArg.Value(node.Inputs[2]), .. Forward.Settings(node, 3), EmitArg.Output(node)]);
@@ -295,6 +351,31 @@ internal sealed record PointwiseLossOp(string Loss, string Reduction, double Del
         builder.Accumulate(target, builder.Add(new NegOp(), builder.GradientName(target), forInput));
     }
 
+    /// <summary>The loss from elementwise ops, reduced, for second derivatives (KlDiv as t·(log t - x), or eᵗ·(t - x) for a log target).</summary>
+    internal int Compose(Compose c, int input, int target)
+    {
+        int loss;
+        switch (Loss)
+        {
+            case "L1Loss":
+                loss = c.Apply(new AbsOp(), "Abs", c.Sub(input, target, "Difference"));
+                break;
+            case "HuberLoss":
+                var difference = c.Sub(input, target, "Difference");
+                var size = c.Apply(new AbsOp(), "Abs", difference);
+                var quadratic = c.Scale(c.Square(difference, "Squared"), 0.5, "Quadratic");
+                var linear = c.Scale(c.Sub(size, c.Number(Delta / 2), "Shifted"), Delta, "Linear");
+                loss = c.Apply(new WhereOp(), "Huber", c.Compare("Lt", size, c.Number(Delta), "Inside"), quadratic, linear);
+                break;
+            default:
+                loss = LogTarget
+                    ? c.Mul(c.Exp(target, "Target"), c.Sub(target, input, "Difference"), "Pointwise")
+                    : c.Mul(target, c.Sub(c.Apply(new LogOp(), "LogTarget", target), input, "Difference"), "Pointwise");
+                break;
+        }
+        return SecondOrder.Reduce(c, loss, Reduction);
+    }
+
     public override void Emit(IEmitContext context, Node node) =>
         context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), .. Settings(), EmitArg.Output(node)]);
 
@@ -310,6 +391,13 @@ internal sealed record PointwiseLossBackwardOp(PointwiseLossOp Forward, bool For
     public override string Name => Forward.Loss + (ForTarget ? "TargetBackward" : "Backward");
 
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(ForTarget ? 2 : 1));
+
+    // Through the loss composed of elementwise ops (SecondOrder); L1's and Huber's kinks have a zero second derivative there.
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var (input, target) = (node.Inputs[1], node.Inputs[2]);
+        SecondOrder.Differentiate(builder, node, gradient, node.Inputs[0], ForTarget ? target : input, [input, target], c => Forward.Compose(c, input, target));
+    }
 
     public override void Emit(IEmitContext context, Node node) =>
         context.Call(Name, [EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), EmitArg.Value(node.Inputs[2]), .. Forward.Settings(), EmitArg.Output(node)]);

@@ -21,7 +21,8 @@ internal enum GradientPart
 /// Convolution as torch.nn.functional.conv1d / conv2d: input [N, C, (H,) W], weight
 /// [O, C/groups, (kH,) kW], optional bias [O]. Backward: ATen's convolution backward for the input
 /// and the weight (one call each, only that gradient computed), the bias gradient a sum over N and
-/// the spatial axes. The backward ops have no derivative rule (a second derivative is DSL0202).
+/// the spatial axes. Both backward ops are linear in the upstream gradient and in the other operand,
+/// so their derivatives are convolutions and convolution backwards again (second and higher orders).
 /// </summary>
 internal sealed record ConvOp(int Axes, bool HasBias, EquatableArray<long> Stride, EquatableArray<long> Padding, EquatableArray<long> Dilation, long Groups) : Op
 {
@@ -109,6 +110,24 @@ internal sealed record ConvBackwardOp(ConvOp Forward, GradientPart Part) : Op
 
     public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(Part == GradientPart.Input ? 1 : 2));
 
+    // For the input: b = convᵀ(g; w), and ⟨u, b⟩ = ⟨conv(u, w), g⟩, so d/dg = conv(u, w) and d/dw is the
+    // weight gradient of conv(u, ·) for upstream g. For the weight: ⟨u, b⟩ = ⟨conv(x, u), g⟩, so
+    // d/dg = conv(x, u) and d/dx is the input gradient of conv(·, u) for upstream g. Neither depends on
+    // the remaining operand (x for the input gradient, w for the weight gradient).
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var (g, x, w) = (node.Inputs[0], node.Inputs[1], node.Inputs[2]);
+        var plain = Forward with { HasBias = false };
+        if (Part == GradientPart.Input)
+        {
+            if (builder.IsActive(g)) builder.Accumulate(g, builder.Add(plain, builder.GradientName(g), gradient, w));
+            if (builder.IsActive(w)) builder.Accumulate(w, builder.Add(new ConvBackwardOp(Forward, GradientPart.Weight), builder.GradientName(w), g, gradient, w));
+            return;
+        }
+        if (builder.IsActive(g)) builder.Accumulate(g, builder.Add(plain, builder.GradientName(g), x, gradient));
+        if (builder.IsActive(x)) builder.Accumulate(x, builder.Add(new ConvBackwardOp(Forward, GradientPart.Input), builder.GradientName(x), g, x, gradient));
+    }
+
     public override void Emit(IEmitContext context, Node node)
     {
         var output = EmitArg.Output(node);
@@ -123,8 +142,10 @@ internal sealed record ConvBackwardOp(ConvOp Forward, GradientPart Part) : Op
 /// <summary>
 /// 2-d max or average pooling of x [N, C, H, W] as torch.nn.functional.max_pool2d / avg_pool2d;
 /// the stride defaults to the kernel size. Max pooling keeps the flat index of every maximum in an
-/// Int64 buffer for its backward. Average pooling's backward is linear in the gradient, and its own
-/// derivative is the pooling again (so second derivatives work); max pooling's backward has none.
+/// Int64 buffer for its backward. Both backwards are linear in the gradient: average pooling's
+/// derivative is the pooling again; max pooling's, for windows that do not overlap (stride at least
+/// the kernel, no dilation), is the upstream gradient at each window's maximum, a sum pooling of it
+/// masked by where the maxima are (so second derivatives work). Overlapping windows have none yet.
 /// </summary>
 internal sealed record Pool2dOp(bool Max, EquatableArray<long> Kernel, EquatableArray<long> Stride, EquatableArray<long> Padding,
     EquatableArray<long> Dilation, bool CeilMode, bool CountIncludePad, long? DivisorOverride) : Op
@@ -133,6 +154,12 @@ internal sealed record Pool2dOp(bool Max, EquatableArray<long> Kernel, Equatable
 
     /// <summary>The stride when none is given: the kernel size (an empty array stands for that).</summary>
     private EquatableArray<long> StrideOrKernel => Stride.Count == 0 ? Kernel : Stride;
+
+    /// <summary>No input position lies in two windows: no dilation, and a stride of at least the kernel along both axes.</summary>
+    internal bool WindowsAreDisjoint =>
+        Dilation.All(d => d == 1) && Enumerable.Range(0, 2).All(a => Pick(StrideOrKernel, a) >= Pick(Kernel, a));
+
+    private static long Pick(EquatableArray<long> values, int axis) => values[values.Count == 1 ? 0 : axis];
 
     public override ShapeResult InferShape(ShapeContext context)
     {
@@ -197,8 +224,18 @@ internal sealed record Pool2dBackwardOp(Pool2dOp Forward) : Op
     {
         var g = node.Inputs[0];
         if (!builder.IsActive(g)) return;
-        if (Forward.Max) throw new MissingDerivativeException(Name);
-        builder.Accumulate(g, builder.Add(Forward, builder.GradientName(g), gradient));
+        if (!Forward.Max)
+        {
+            builder.Accumulate(g, builder.Add(Forward, builder.GradientName(g), gradient));
+            return;
+        }
+        if (!Forward.WindowsAreDisjoint) throw new MissingDerivativeException(Name + " with overlapping windows");
+        // The maxima's positions: the backward of ones, 1 at each window's maximum (disjoint windows: at most one per position).
+        var c = new Compose(builder, builder.GradientName(g));
+        var ones = c.Apply(new ExpandOp(), "Ones", c.Apply(new OnesOp(), "Unit"), g);
+        var maxima = c.Apply(this, "Maxima", ones, node.Inputs[1], node.Inputs[2]);
+        var sum = new Pool2dOp(false, Forward.Kernel, Forward.Stride, Forward.Padding, EquatableArray.Create(1L), Forward.CeilMode, true, 1);
+        builder.Accumulate(g, c.Apply(sum, "", c.Mul(gradient, maxima, "AtMaxima")));
     }
 
     public override void Emit(IEmitContext context, Node node)
@@ -314,7 +351,8 @@ internal sealed record EmbeddingBackwardOp : Op
 /// softmax(q·kᵀ·scale (+ causal mask))·v for q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv] with the
 /// same leading axes; the scale defaults to 1/√D (torch's scaled_dot_product_attention; causal is
 /// its is_causal, aligned top-left). The probabilities are kept for the backward (one kernel call per
-/// gradient of q, k and v); the backward has no derivative rule.
+/// gradient of q, k and v). The backward's derivative goes through attention composed of matrix
+/// products and a softmax (<see cref="SecondOrder"/>); with the causal mask it has none yet.
 /// </summary>
 internal sealed record AttentionOp(bool Causal, double? Scale) : Op
 {
@@ -352,6 +390,33 @@ internal sealed record AttentionOp(bool Causal, double? Scale) : Op
 
     internal EmitArg ScaleArg => Scale is { } s ? EmitArg.Double(s) : EmitArg.Null;
 
+    /// <summary>
+    /// softmax(q·kᵀ·scale)·v from matrix products and a softmax, for second derivatives. The causal
+    /// mask m is read from the forward node's probabilities (&gt; 0 exactly where allowed; one that
+    /// underflowed to 0 weighs nothing either way): softmax(s ⊙ m) ⊙ m renormalized per row, which is
+    /// the masked softmax.
+    /// </summary>
+    internal int Compose(Compose c, IReadOnlyList<int> inputs, int forward)
+    {
+        var q = c.Builder.ResolvedShape(inputs[0]);
+        var depth = q[q.Rank - 1];
+        if (Scale is null && !depth.IsConstant) throw new MissingDerivativeException(Name + "Backward (a head size known only at run time)");
+        var scale = Scale ?? 1 / System.Math.Sqrt(depth.Value);
+        var scores = c.Scale(c.Apply(new MatMulOp(TransposeB: true), "Scores", inputs[0], inputs[1]), scale, "Scaled");
+        int probs;
+        if (Causal)
+        {
+            var mask = c.Apply(new AttentionMaskOp(), "Mask", forward, inputs[0], inputs[1]);
+            var kept = c.Mul(c.Apply(new SoftmaxOp(q.Rank - 1), "Unmasked", c.Mul(scores, mask, "Masked")), mask, "Kept");
+            probs = c.Div(kept, c.Apply(new SumOp(EquatableArray.Create((long)q.Rank - 1), true), "Total", kept), "Probs");
+        }
+        else
+        {
+            probs = c.Apply(new SoftmaxOp(q.Rank - 1), "Probs", scores);
+        }
+        return c.Apply(new MatMulOp(), "Attended", probs, inputs[2]);
+    }
+
     public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
         GradientPart[] parts = [GradientPart.Input, GradientPart.Key, GradientPart.Value];
@@ -383,6 +448,13 @@ internal sealed record AttentionBackwardOp(AttentionOp Forward, GradientPart Par
     public override ShapeResult InferShape(ShapeContext context) =>
         ShapeResult.Tensor(context.Shape(Part switch { GradientPart.Input => 1, GradientPart.Key => 2, _ => 3 }));
 
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var inputs = node.Inputs.Skip(1).Take(3).ToArray();
+        var part = inputs[Part switch { GradientPart.Input => 0, GradientPart.Key => 1, _ => 2 }];
+        SecondOrder.Differentiate(builder, node, gradient, node.Inputs[0], part, inputs, c => Forward.Compose(c, inputs, node.Inputs[4]));
+    }
+
     public override void Emit(IEmitContext context, Node node)
     {
         var output = EmitArg.Output(node);
@@ -393,4 +465,31 @@ internal sealed record AttentionBackwardOp(AttentionOp Forward, GradientPart Par
 
     public override string Math(Node node, Func<int, string> nameOf) =>
         "∂attention/∂" + (Part switch { GradientPart.Input => "q", GradientPart.Key => "k", _ => "v" }) + " ᵀ " + nameOf(node.Inputs[0]);
+}
+
+/// <summary>
+/// Where attention may look: the forward node's saved probabilities &gt; 0, a Bool [..., Tq, Tk].
+/// Inputs: the attention node, q, k (their shapes give the mask's). Made only by attention's second derivative.
+/// </summary>
+internal sealed record AttentionMaskOp : Op
+{
+    public override string Name => "AttentionMask";
+
+    public override ElementType ResultType => ElementType.Bool;
+
+    public override ShapeResult InferShape(ShapeContext context)
+    {
+        var (q, k) = (context.Shape(1), context.Shape(2));
+        return ShapeResult.Tensor(new SymShape(q.Dims.Take(q.Rank - 1).Append(k[k.Rank - 2]).ToEquatableArray()));
+    }
+
+    // A mask: constant almost everywhere.
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+    }
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call("Gt", EmitArg.Auxiliary(context.Node(node.Inputs[0]), "Probs"), EmitArg.Double(0), EmitArg.Output(node));
+
+    public override string Math(Node node, Func<int, string> nameOf) => "[probabilities of " + nameOf(node.Inputs[0]) + " > 0]";
 }

@@ -12,7 +12,9 @@ namespace Dsl.Generators.Operations;
 /// What layer, group and batch normalization share: an input x, a fixed number of further inputs,
 /// then the optional weight and bias (inputs in that order), statistics kept in auxiliary buffers,
 /// and a backward of one kernel call per gradient (input, weight); the bias gradient is a sum of
-/// the upstream gradient over every axis but the bias's. The backward ops have no derivative rule.
+/// the upstream gradient over every axis but the bias's. The backward ops' derivatives (second
+/// derivatives) go through <see cref="Compose"/>: the normalization rebuilt from reductions and
+/// elementwise ops (<see cref="SecondOrder"/>).
 /// </summary>
 internal abstract record NormalizationOp(bool HasWeight, bool HasBias, double Eps) : Op
 {
@@ -55,6 +57,17 @@ internal abstract record NormalizationOp(bool HasWeight, bool HasBias, double Ep
         }
     }
 
+    /// <summary>The normalization built from reductions and elementwise ops, on the forward's inputs (x first); for second derivatives.</summary>
+    internal abstract int Compose(Compose c, IReadOnlyList<int> inputs, SymShape x);
+
+    /// <summary>Weight and bias applied to the normalized value, each shaped to broadcast by <paramref name="shape"/>.</summary>
+    protected int Affine(Compose c, int normalized, IReadOnlyList<int> inputs, Func<int, string, int> shape)
+    {
+        if (HasWeight) normalized = c.Mul(normalized, shape(inputs[WeightIndex], "WeightShaped"), "Scaled");
+        if (HasBias) normalized = c.Add(normalized, shape(inputs[BiasIndex], "BiasShaped"), "Shifted");
+        return normalized;
+    }
+
     /// <summary>The backward call. <paramref name="at"/> maps a forward input index to the backward node's input; forward is the forward node.</summary>
     internal abstract void EmitBackward(IEmitContext context, Node node, Func<int, EmitArg> at, Node forward, EmitArg gradInput, EmitArg gradWeight);
 
@@ -68,6 +81,13 @@ internal sealed record NormalizationBackwardOp(NormalizationOp Forward, Gradient
 
     public override ShapeResult InferShape(ShapeContext context) =>
         ShapeResult.Tensor(context.Shape(1 + (Part == GradientPart.Input ? 0 : Forward.WeightIndex)));
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var inputs = node.Inputs.Skip(1).Take(node.Inputs.Count - 2).ToArray();
+        var part = inputs[Part == GradientPart.Input ? 0 : Forward.WeightIndex];
+        SecondOrder.Differentiate(builder, node, gradient, node.Inputs[0], part, inputs, c => Forward.Compose(c, inputs, builder.ResolvedShape(inputs[0])));
+    }
 
     public override void Emit(IEmitContext context, Node node)
     {
@@ -110,6 +130,12 @@ internal sealed record LayerNormOp(EquatableArray<Dim> Shape, bool HasWeight, bo
     protected override SymShape AffineShape(SymShape x) => new(x.Dims.Skip(x.Rank - Count).ToEquatableArray());
 
     protected override IEnumerable<long> BiasAxes(int rank) => Enumerable.Range(0, rank - Count).Select(a => (long)a);
+
+    internal override int Compose(Compose c, IReadOnlyList<int> inputs, SymShape x)
+    {
+        var axes = Enumerable.Range(x.Rank - Count, Count).Select(a => (long)a).ToEquatableArray();
+        return Affine(c, SecondOrder.Normalize(c, inputs[0], axes, Eps), inputs, (value, _) => value);
+    }
 
     /// <summary>mean and rstd = 1/√(var + eps): x's shape with the normalized axes of size 1.</summary>
     public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf)
@@ -160,6 +186,14 @@ internal sealed record GroupNormOp(long Groups, bool HasWeight, bool HasBias, do
     protected override SymShape AffineShape(SymShape x) => SymShape.Of(x[1]);
 
     protected override IEnumerable<long> BiasAxes(int rank) => Enumerable.Range(0, rank).Where(a => a != 1).Select(a => (long)a);
+
+    // x regrouped as [N, groups, -1], normalized over the last axis, and regrouped back.
+    internal override int Compose(Compose c, IReadOnlyList<int> inputs, SymShape x)
+    {
+        var grouped = c.Apply(new ReshapeOp(EquatableArray.Create(x[0], Dim.Constant(Groups), Dim.Constant(-1))), "Grouped", inputs[0]);
+        var normalized = c.Apply(new ReshapeAsOp(), "Ungrouped", SecondOrder.Normalize(c, grouped, EquatableArray.Create(2L), Eps), inputs[0]);
+        return Affine(c, normalized, inputs, (value, part) => SecondOrder.PerChannel(c, value, x, part));
+    }
 
     public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf)
     {
@@ -215,6 +249,23 @@ internal sealed record BatchNormOp(bool? Training, double Momentum, bool HasWeig
     protected override SymShape AffineShape(SymShape x) => SymShape.Of(x[1]);
 
     protected override IEnumerable<long> BiasAxes(int rank) => Enumerable.Range(0, rank).Where(a => a != 1).Select(a => (long)a);
+
+    // Training unless fixed to evaluation: a second derivative is taken in the training step, which trains.
+    internal override int Compose(Compose c, IReadOnlyList<int> inputs, SymShape x)
+    {
+        int normalized;
+        if (Training != false)
+        {
+            normalized = SecondOrder.Normalize(c, inputs[0], BiasAxes(x.Rank).ToEquatableArray(), Eps);
+        }
+        else
+        {
+            var centered = c.Sub(inputs[0], SecondOrder.PerChannel(c, inputs[1], x, "RunningMeanShaped"), "Centered");
+            var variance = SecondOrder.PerChannel(c, inputs[2], x, "RunningVarShaped");
+            normalized = c.Div(centered, c.Apply(new SqrtOp(), "Deviation", c.Add(variance, c.Number(Eps), "Shifted")), "Normalized");
+        }
+        return Affine(c, normalized, inputs, (value, part) => SecondOrder.PerChannel(c, value, x, part));
+    }
 
     /// <summary>The statistics used ([C] each): the batch's mean and 1/√(var + eps) in training, the running ones in evaluation.</summary>
     public override IEnumerable<AuxiliaryBuffer> Auxiliary(Node node, Func<int, Node> nodeOf)

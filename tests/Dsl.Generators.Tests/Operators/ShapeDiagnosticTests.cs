@@ -106,7 +106,11 @@ public sealed class ShapeDiagnosticTests
         "Slice needs a range inside axis 0 of its operand; x is [Batch, 3] and the slice from 1 to the end of an axis whose size (Batch) is known only at run time has no size the compiler can name; give 'end'");
 
     [Fact]
-    public void Slice_with_a_step() => AssertDiagnostic("Slice(W, 1, 0, 3, 2)", "DSL0020", "Slice: 'step' must be 1 (a slice with a step is not supported yet), but is 2");
+    public void Slice_with_a_step_below_one() => AssertDiagnostic("Slice(W, 1, 0, 3, 0)", "DSL0020", "Slice: 'step' must be positive, but is 0");
+
+    [Fact]
+    public void Slice_with_a_step_to_the_end_of_a_run_time_size() => AssertDiagnostic("Slice(x, 0, 0, step: 2)", "DSL0109",
+        "Slice needs a range inside axis 0 of its operand; x is [Batch, 3] and the slice with step 2 of an axis whose size (Batch) is known only at run time has no size the compiler can name; give 'end'");
 
     [Fact]
     public void Select_past_the_end() => AssertDiagnostic("Select(W, 0, 2)", "DSL0109", "Select needs an index inside axis 0 of its operand; W is [2, 3] and the index is 2");
