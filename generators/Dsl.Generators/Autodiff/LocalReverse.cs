@@ -42,6 +42,14 @@ internal sealed class LocalReverse(IGradientBuilder outer, IAdjointOps ops) : IG
         _gradients[target] = _gradients.TryGetValue(target, out var existing) ? outer.Add(ops.Add(), GradientName(target), existing, contribution) : contribution;
     }
 
+    public bool TryGetGradient(int id, out int gradient) => _gradients.TryGetValue(id, out gradient);
+
+    /// <summary>A structured node reached through its results (a run-time loop): its rule runs with gradient -1. Compositions hold none today.</summary>
+    public void Reach(int id)
+    {
+        if (IsActive(id) && !_gradients.ContainsKey(id)) _gradients[id] = -1;
+    }
+
     public void AccumulateReduced(int target, int contribution)
     {
         if (!IsActive(target)) return;
