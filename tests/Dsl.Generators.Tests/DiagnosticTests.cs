@@ -68,7 +68,7 @@ public sealed class DiagnosticTests
                 return x;
             }
         }
-        """), "DSL0003", "The 'switch' statement 'switch (mode) { case 1: return Relu(x); }' is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        """), "DSL0003", "The 'switch' statement 'switch (mode) { case 1: return Relu(x); }' is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops (constant bounds unroll; a bound known when the step runs, such as x.Size(1), makes a real loop), 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
         "switch (mode) { case 1: return Relu(x); }");
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class DiagnosticTests
         {
             public Tensor Forward([Shape(20, 20)] Tensor x) => Relu(x ?? x);
         }
-        """), "DSL0003", "The operator 'x ?? x' (an argument of Relu) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        """), "DSL0003", "The operator 'x ?? x' (an argument of Relu) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops (constant bounds unroll; a bound known when the step runs, such as x.Size(1), makes a real loop), 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
         "x ?? x");
 
     [Fact]
@@ -91,11 +91,12 @@ public sealed class DiagnosticTests
             [Update]
             void Update(Tensor param, Tensor grad, long step)
             {
-                while (step > 10) param -= LearningRate * grad;
+                try { } finally { }
+                param -= LearningRate * grad;
             }
         }
-        """), "DSL0003", "The loop 'while (step > 10) param -= LearningRate * grad;' is not supported in 'Update'; an [Update] body may use numbers, 'var' locals, its parameters, the rule's number fields, the operators + - * /, the elementwise Dsl.Ops functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow, Sin, Cos), 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and assignments to 'param' and to [State] fields",
-        "while (step > 10) param -= LearningRate * grad;");
+        """), "DSL0003", "The 'try' statement 'try { } finally { }' is not supported in 'Update'; an [Update] body may use numbers, 'var' locals, its parameters, the rule's number fields, the operators + - * /, the elementwise Dsl.Ops functions (Sqrt, Square, Exp, Log, Abs, Sign, Tanh, Sigmoid, Relu, Maximum, Minimum, Clamp, Pow, Sin, Cos), 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and assignments to 'param' and to [State] fields",
+        "try { } finally { }");
 
     [Fact]
     public void DSL0003_InAStepListsGradAndApply() => AssertDiagnostic(Single(Linear, """
@@ -112,7 +113,7 @@ public sealed class DiagnosticTests
                 return loss;
             }
         }
-        """), "DSL0003", "The 'try' statement 'try { } finally { }' is not supported in 'Train'; a [Step] body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a model's Forward and of [Differentiable] functions, Grad(loss, Model), an update rule's Apply(Model, gradients), assignments to fields, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        """), "DSL0003", "The 'try' statement 'try { } finally { }' is not supported in 'Train'; a [Step] body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a model's Forward and of [Differentiable] functions, Grad(loss, Model), an update rule's Apply(Model, gradients), assignments to fields, 'for' loops (constant bounds unroll; a bound known when the step runs, such as x.Size(1), makes a real loop), 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
         "try { } finally { }");
 
     [Fact]
@@ -796,7 +797,7 @@ public sealed class DiagnosticTests
         {
             public Tensor Forward([Shape(3)] Tensor x, double s) => s switch { > 0 => Relu(x), _ => x };
         }
-        """), "DSL0003", "The switch expression 's switch { > 0 => Relu(x), _ => x }' (choose with a condition on numbers: 'c ? a : b' or 'if (c) ... else ...', comparing with == != < <= > >=) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops with constant bounds, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
+        """), "DSL0003", "The switch expression 's switch { > 0 => Relu(x), _ => x }' (choose with a condition on numbers: 'c ? a : b' or 'if (c) ... else ...', comparing with == != < <= > >=) is not supported in 'Forward'; a Forward body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, of a sub-model's Forward and of [Differentiable] functions, 'for' loops (constant bounds unroll; a bound known when the step runs, such as x.Size(1), makes a real loop), 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
         "s switch { > 0 => Relu(x), _ => x }");
 
     [Fact]

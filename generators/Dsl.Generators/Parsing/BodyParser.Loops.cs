@@ -92,4 +92,17 @@ internal sealed partial class BodyParser
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UnsupportedLoop, LocationInfo.From(node), what, methodName, why));
         return false;
     }
+
+    /// <summary>Whether the call is <c>Tensor.Size(axis)</c> on any receiver (a member, a call's result), which <see cref="ParseSize"/>'s syntactic form does not catch.</summary>
+    private static bool IsTensorSize(InvocationExpressionSyntax invocation, IMethodSymbol? method) =>
+        method is { Name: "Size" } && method.ContainingType?.ToDisplayString() == TensorTypeName
+        && invocation.Expression is MemberAccessExpressionSyntax && invocation.ArgumentList.Arguments.Count == 1;
+
+    /// <summary>x.Size(axis): a size of a tensor, where a function takes sizes (Randn([x.Size(0), 1])) or as a number; lowering reads it from x's shape.</summary>
+    private Expr? ParseTensorSize(InvocationExpressionSyntax invocation)
+    {
+        var sized = ParseExpression(((MemberAccessExpressionSyntax)invocation.Expression).Expression);
+        var axis = ParseExpression(invocation.ArgumentList.Arguments[0].Expression);
+        return sized is null || axis is null ? null : new CallExpr(SizeFunction, EquatableArray.Create(sized, axis), locations.Add(invocation));
+    }
 }

@@ -379,14 +379,7 @@ internal sealed partial class BodyParser(
             method = symbolInfo.Symbol as IMethodSymbol;
             if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
         }
-        // x.Size(axis): a size of a tensor, where a function takes sizes (Randn([x.Size(0), 1])); lowering reads it from x's shape.
-        if (method is { Name: "Size" } && method.ContainingType?.ToDisplayString() == TensorTypeName
-            && invocation.Expression is MemberAccessExpressionSyntax sizeOf && invocation.ArgumentList.Arguments.Count == 1)
-        {
-            var sized = ParseExpression(sizeOf.Expression);
-            var axis = ParseExpression(invocation.ArgumentList.Arguments[0].Expression);
-            return sized is null || axis is null ? null : new CallExpr(SizeFunction, EquatableArray.Create(sized, axis), locations.Add(invocation));
-        }
+        if (IsTensorSize(invocation, method)) return ParseTensorSize(invocation);
         if (method is not null && method.ContainingType?.ToDisplayString() != OpsTypeName)
         {
             var reported = diagnostics.Count;
