@@ -169,6 +169,19 @@ internal static class DiagnosticCatalog
         "Value used after its parameter was updated",
         "In the step '{0}', {1} (part of a gradient) needs '{2}' as it was before an update of '{2}' earlier in the step; take the gradient before updating '{2}', or compute the loss again after the update");
 
+    // ---- rule state: initialization, evaluation state, number state ----
+    public static readonly DiagnosticDescriptor BadStateInit = Error("DSL0306",
+        "Invalid state initialization",
+        "State '{0}' of update rule '{1}': {2}");
+
+    public static readonly DiagnosticDescriptor BadEvaluationState = Error("DSL0307",
+        "Invalid evaluation state",
+        "Update rule '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor BadNumberState = Error("DSL0308",
+        "Invalid number state",
+        "Number state '{0}' of update rule '{1}': {2}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
         "Internal generator error",
         "The Dsl generator failed while {0}: {1}. This is a bug in the generator; please report it with the declaration that caused it.");
@@ -212,6 +225,10 @@ internal static class DiagnosticCatalog
         [BadMetric.Id] = BadMetric,
         [BadStep.Id] = BadStep,
         [UsedAfterUpdate.Id] = UsedAfterUpdate,
+        // ---- rule state: initialization, evaluation state, number state ----
+        [BadStateInit.Id] = BadStateInit,
+        [BadEvaluationState.Id] = BadEvaluationState,
+        [BadNumberState.Id] = BadNumberState,
         [InternalError.Id] = InternalError,
     };
 

@@ -345,6 +345,8 @@ internal static class RuntimeApi
     {
         "Square" => Math + ".Pow(" + args[0] + ", 2d)",
         "Sign" => "global::Dsl.Ops.Sign(" + args[0] + ")",
+        "Maximum" => Math + ".Max(" + args[0] + ", " + args[1] + ")",
+        "Minimum" => Math + ".Min(" + args[0] + ", " + args[1] + ")",
         _ => Math + "." + function + "(" + string.Join(", ", args) + ")",
     };
 
