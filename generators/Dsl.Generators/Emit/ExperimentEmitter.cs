@@ -53,7 +53,8 @@ internal static class ExperimentEmitter
         {
             Body(writer, plan, frame, buffers, NameOf);
             if (trainable) ExperimentInterface(writer, plan);
-        }, trainable ? " : global::Dsl.IExperiment" : "");
+            RuleStatesEmitter.Emit(writer, plan);
+        }, (trainable ? " : global::Dsl.IExperiment, " : " : ") + RuleStatesEmitter.Interface);
     }
 
     /// <summary>The frame of the step: Prepare, buffers, the shape checks of the inputs.</summary>
