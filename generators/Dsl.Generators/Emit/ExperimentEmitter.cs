@@ -158,6 +158,7 @@ internal static class ExperimentEmitter
         using (writer.Block("public float TrainStep(" + signature + ", double " + factor + " = 1d)"))
         {
             writer.Line(RuntimeApi.EnterStepGuard("TrainStep"));
+            RuleStatesEmitter.RefuseWhileEvaluating(writer, plan, "TrainStep");
             writer.Line("var __loss = ComputeGradients(" + arguments + ");");
             writer.Line("ApplyUpdate(" + factor + ");");
             writer.Line("return __loss;");
@@ -203,6 +204,7 @@ internal static class ExperimentEmitter
         using (writer.Block("public void ApplyUpdate(double learningRateFactor = 1d)"))
         {
             writer.Line(RuntimeApi.EnterStepGuard("ApplyUpdate"));
+            RuleStatesEmitter.RefuseWhileEvaluating(writer, plan, "ApplyUpdate");
             writer.Line(StepField + "++;");
             string[] hiding = ["learningRateFactor"];
             var context = new EmitContext(plan.Nodes, buffers, writer, hiding, "learningRateFactor", StepField);
@@ -235,6 +237,7 @@ internal static class ExperimentEmitter
         using (writer.Block("public float TrainStep(" + signature + ", double " + factor + " = 1d)"))
         {
             writer.Line(RuntimeApi.EnterStepGuard("TrainStep"));
+            RuleStatesEmitter.RefuseWhileEvaluating(writer, plan, "TrainStep");
             writer.Line(prepare);
             writer.Line(StepField + "++;");
             writer.Line();

@@ -14,6 +14,12 @@ internal static class RuleStatesEmitter
 {
     public const string Interface = "global::Dsl.IRuleStates";
 
+    /// <summary>A step refuses to run while a state is swapped into the parameters (before anything changes).</summary>
+    public static void RefuseWhileEvaluating(CodeWriter writer, ExperimentPlan plan, string member)
+    {
+        if (plan.RuleStates.Count > 0) writer.Line("global::Dsl.RuleStates.ThrowIfEvaluating(this, " + CSharp.String(member) + ");");
+    }
+
     public static void Emit(CodeWriter writer, ExperimentPlan plan)
     {
         string[] hiding = ["index", "rule", "parameter"];

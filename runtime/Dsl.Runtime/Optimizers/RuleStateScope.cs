@@ -127,6 +127,22 @@ public static class RuleStates
         return false;
     }
 
+    /// <summary>Refuses a training step while a scope is open (it would train the evaluated weights); called by generated steps before anything changes.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void ThrowIfEvaluating(IRuleStates experiment, string member)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        for (var i = 0; i < experiment.RuleStateCount; i++)
+        {
+            var held = experiment.RuleState(i, out var rule, out _);
+            if (held.SwappedIn >= 0)
+            {
+                throw new InvalidOperationException($"{experiment.GetType().Name}.{member}: the parameters hold {rule.Name}'s state '{held.Names[held.SwappedIn]}' "
+                    + "for evaluation (a UsingState or UsingEvaluationState scope is open); dispose that scope before training.");
+            }
+        }
+    }
+
     private static void ThrowIfOpen(IRuleStates experiment)
     {
         for (var i = 0; i < experiment.RuleStateCount; i++)
