@@ -204,6 +204,15 @@ internal static class RuntimeApi
         ("Dsl.UpdateRuleState", "get_Item", ["Int32"]),
         ("Dsl.IUpdateRule", "Update", ["UpdateRuleState", "Tensor", "Tensor", "Int64", "Double"]),
         ("Dsl.IUpdateRule", "CreateState", ["Tensor"]),
+        // ---- rule state: initialization, number states, evaluation at a state ----
+        ("Dsl.UpdateRuleState", ".ctor", ["IUpdateRule", "Tensor", "IReadOnlyList`1", "IReadOnlyList`1", "IReadOnlyList`1"]),
+        ("Dsl.UpdateRuleState", "GetNumber", ["Int32"]),
+        ("Dsl.UpdateRuleState", "SetNumber", ["Int32", "Double"]),
+        ("Dsl.IUpdateRule", "get_EvaluationState", []),
+        ("Dsl.IRuleStates", "get_RuleStateCount", []),
+        ("Dsl.IRuleStates", "RuleState", ["Int32", "IUpdateRule&", "Tensor&"]),
+        ("Dsl.RuleStates", "ThrowIfEvaluating", ["IRuleStates", "String"]),
+        ("Dsl.StateInit", "HasFlag", ["Enum"]),   // the enum the generated CreateState names (StateInit.Zeros, StateInit.Parameter)
     ];
 
     // ---- kernels with settings ----------------------------------------------------------------------
