@@ -724,6 +724,58 @@ public sealed class DiagnosticTests
         }
     }
 
+    // ---- rule state: initialization, evaluation state, number state ----
+
+    private static string RuleWithState(string members, string body = "param -= LearningRate * grad;") => $$"""
+        [UpdateRule]
+        public sealed partial class Odd
+        {
+            public double LearningRate = 0.1;
+            {{members}}
+
+            [Update]
+            void Update(Tensor param, Tensor grad, long step)
+            {
+                {{body}}
+            }
+        }
+        """;
+
+    [Fact]
+    public void DSL0306_UnknownInit() => AssertDiagnostic(Single(RuleWithState("[State(Init = (StateInit)7)] Tensor s = null!;")),
+        "DSL0306", "State 's' of update rule 'Odd': Init = 7 is not a StateInit; expected StateInit.Zeros or StateInit.Parameter", "s");
+
+    [Fact]
+    public void DSL0306_InitFromTheParameterOnANumber() => AssertDiagnostic(Single(RuleWithState("[State(Init = StateInit.Parameter)] double total;")),
+        "DSL0306", "State 'total' of update rule 'Odd': Init = StateInit.Parameter copies the parameter into a tensor of its shape, but this state is a double (a number starts at 0); declare it 'Tensor' or drop Init",
+        "total");
+
+    [Fact]
+    public void DSL0307_EvaluateAtANumber() => AssertDiagnostic(Single(RuleWithState("[State(EvaluateAt = true)] double total;")),
+        "DSL0307", "Update rule 'Odd': 'total' is marked EvaluateAt = true, but it is a double; the model is evaluated at a Tensor state of the parameter's shape",
+        "total");
+
+    [Fact]
+    public void DSL0307_TwoEvaluationStates() => AssertDiagnostic(Single(RuleWithState(
+        "[State(Init = StateInit.Parameter, EvaluateAt = true)] Tensor a = null!, b = null!;")),
+        "DSL0307", "Update rule 'Odd': the states 'a', 'b' are all marked EvaluateAt = true, but the model is evaluated at one of them; mark only one",
+        "Odd");
+
+    [Fact]
+    public void DSL0308_ANumberStateThatIsNotADouble() => AssertDiagnostic(Single(RuleWithState("[State] float total;")),
+        "DSL0308", "Number state 'total' of update rule 'Odd': a number state is a double (it holds sums of learning rates and the like), not float",
+        "total");
+
+    [Fact]
+    public void DSL0308_ATensorAssignedToANumberState() => AssertDiagnostic(Single(RuleWithState("[State] double total;",
+        "total += Square(grad);\n        param -= LearningRate * grad;")),
+        "DSL0308", "Number state 'total' of update rule 'Odd': it is assigned a tensor ('Square(grad)'), but a number state holds one number per parameter; assign a number (of hyperparameters, 'step' and other numbers), or declare the state 'Tensor' for one value per element",
+        "total += Square(grad)");
+
+    [Fact]
+    public void AStateOfAnotherTypeIsDSL0008() => AssertDiagnostic(Single(RuleWithState("[State] string name = \"\";")),
+        "DSL0008", "'name' is marked [State] and must be of type Dsl.Tensor (a tensor of the parameter's shape) or double (a number per parameter)", "name");
+
     private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
 

@@ -143,6 +143,21 @@ internal sealed record UpdateRulePlan(
     EquatableArray<Node> Nodes,
     EquatableArray<ElementWritePlan> Writes)
 {
+    /// <summary>For each of <see cref="States"/>, whether it starts as a copy of the parameter instead of zeros.</summary>
+    public EquatableArray<bool> InitFromParameter { get; init; } = EquatableArray<bool>.Empty;
+
+    /// <summary>The number states (<c>[State] double</c>), read before the loop and written once per update.</summary>
+    public EquatableArray<string> NumberStates { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>The stores of the number states: <see cref="ElementWritePlan.State"/> indexes <see cref="NumberStates"/>.</summary>
+    public EquatableArray<ElementWritePlan> NumberWrites { get; init; } = EquatableArray<ElementWritePlan>.Empty;
+
+    /// <summary>The state the model is evaluated at (<c>[State(EvaluateAt = true)]</c>), or null.</summary>
+    public string? EvaluationState { get; init; }
+
+    /// <summary>The generated local a number state is read into (the reserved prefix, so no user name meets it).</summary>
+    public static string NumberStateLocal(string state) => state + "State";
+
     /// <summary>The number field a schedule scales: inside the loop it reads <c>LearningRate · learningRateFactor</c>.</summary>
     public const string LearningRateField = "LearningRate";
 

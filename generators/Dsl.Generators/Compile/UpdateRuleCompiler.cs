@@ -37,13 +37,19 @@ internal static class UpdateRuleCompiler
         {
             states[state] = graph.Add(new StateOp(state, parameterName), [], elements, ValueKind.Tensor, state, NamePriority.Fixed);
         }
+        var numberStates = new Dictionary<string, int>(System.StringComparer.Ordinal);
+        foreach (var state in spec.NumberStates)
+        {
+            numberStates[state] = graph.Add(new NumberOp(NumberSource.Generated, UpdateRulePlan.NumberStateLocal(state), 0, state), [], SymShape.Scalar,
+                ValueKind.Number, state, NamePriority.Fixed);
+        }
         var hasLearningRate = spec.Numbers.Any(n => n.Name == UpdateRulePlan.LearningRateField && !n.IsStatic);
         var overrides = hasLearningRate
             ? new Dictionary<string, NumberOp> { [UpdateRulePlan.LearningRateField] = new NumberOp(NumberSource.Generated, UpdateRulePlan.ScaledLearningRate, 0, UpdateRulePlan.LearningRateField) }
             : null;
 
         Guard.ThrowIfRequested("lowering the update rule");
-        var lowered = lowering.LowerUpdate(spec, parameter, gradient, "step", states, overrides);
+        var lowered = lowering.LowerUpdate(spec, parameter, gradient, "step", states, overrides, numberStates);
         if (lowered is null) return new Result(null, diagnostics.ToImmutableArray());
 
         // What the loop writes back: the parameter and each state that the body assigned, with its final value.
@@ -61,11 +67,23 @@ internal static class UpdateRuleCompiler
         }
 
         Guard.ThrowIfRequested("planning the update rule");
-        var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, targets.Select(t => t.Value).ToList());
+        // Number states the body assigned: stored once per update, before the loop.
+        var numberTargets = new List<(string Target, int Value)>();
+        foreach (var state in spec.NumberStates)
+        {
+            if (lowered.FinalValues.TryGetValue(state, out var value)) numberTargets.Add((state, value));
+        }
+        var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, targets.Concat(numberTargets).Select(t => t.Value).ToList());
         nodes = ValueNaming.Assign(nodes);
         var writes = targets.Select(t => new ElementWritePlan(t.Target, t.Target == parameterName ? -1 : spec.States.AsImmutableArray().IndexOf(t.Target), remap[t.Value])).ToImmutableArray();
         var plan = new UpdateRulePlan(spec.Namespace, spec.Name, parameterName, gradientName, spec.States, hasLearningRate,
-            nodes.ToImmutableArray(), writes);
+            nodes.ToImmutableArray(), writes)
+        {
+            InitFromParameter = spec.InitFromParameter,
+            NumberStates = spec.NumberStates,
+            NumberWrites = numberTargets.Select(t => new ElementWritePlan(t.Target, spec.NumberStates.AsImmutableArray().IndexOf(t.Target), remap[t.Value])).ToImmutableArray(),
+            EvaluationState = spec.EvaluationState,
+        };
         return new Result(plan, diagnostics.ToImmutableArray());
     }
 

@@ -210,6 +210,18 @@ internal static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor NotOnEveryPath = Error("DSL0028",
         "Value not set on every path",
         "'{0}' is read in '{1}' but only one branch of the 'if' at {2} assigns it; assign it in both branches (or before the 'if')");
+    // ---- rule state: initialization, evaluation state, number state ----
+    public static readonly DiagnosticDescriptor BadStateInit = Error("DSL0306",
+        "Invalid state initialization",
+        "State '{0}' of update rule '{1}': {2}");
+
+    public static readonly DiagnosticDescriptor BadEvaluationState = Error("DSL0307",
+        "Invalid evaluation state",
+        "Update rule '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor BadNumberState = Error("DSL0308",
+        "Invalid number state",
+        "Number state '{0}' of update rule '{1}': {2}");
 
     public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
         "Internal generator error",
@@ -266,6 +278,10 @@ internal static class DiagnosticCatalog
         [TensorCondition.Id] = TensorCondition,
         [BranchesDiffer.Id] = BranchesDiffer,
         [NotOnEveryPath.Id] = NotOnEveryPath,
+        // ---- rule state: initialization, evaluation state, number state ----
+        [BadStateInit.Id] = BadStateInit,
+        [BadEvaluationState.Id] = BadEvaluationState,
+        [BadNumberState.Id] = BadNumberState,
         [InternalError.Id] = InternalError,
     };
 

@@ -53,7 +53,8 @@ internal static class ExperimentEmitter
         {
             Body(writer, plan, frame, buffers, NameOf);
             if (trainable) ExperimentInterface(writer, plan);
-        }, trainable ? " : global::Dsl.IExperiment" : "");
+            RuleStatesEmitter.Emit(writer, plan);
+        }, (trainable ? " : global::Dsl.IExperiment, " : " : ") + RuleStatesEmitter.Interface);
     }
 
     /// <summary>The frame of the step: Prepare, buffers, the shape checks of the inputs.</summary>
@@ -185,6 +186,7 @@ internal static class ExperimentEmitter
         using (writer.Block("public float TrainStep(" + signature + ", double " + factor + " = 1d)"))
         {
             writer.Line(RuntimeApi.EnterStepGuard("TrainStep"));
+            RuleStatesEmitter.RefuseWhileEvaluating(writer, plan, "TrainStep");
             writer.Line("var __loss = ComputeGradients(" + arguments + ");");
             writer.Line("ApplyUpdate(" + factor + ");");
             writer.Line("return __loss;");
@@ -230,6 +232,7 @@ internal static class ExperimentEmitter
         using (writer.Block("public void ApplyUpdate(double learningRateFactor = 1d)"))
         {
             writer.Line(RuntimeApi.EnterStepGuard("ApplyUpdate"));
+            RuleStatesEmitter.RefuseWhileEvaluating(writer, plan, "ApplyUpdate");
             writer.Line(StepField + "++;");
             string[] hiding = ["learningRateFactor"];
             var context = new EmitContext(plan.Nodes, buffers, writer, hiding, "learningRateFactor", StepField);
@@ -262,6 +265,7 @@ internal static class ExperimentEmitter
         using (writer.Block("public float TrainStep(" + signature + ", double " + factor + " = 1d)"))
         {
             writer.Line(RuntimeApi.EnterStepGuard("TrainStep"));
+            RuleStatesEmitter.RefuseWhileEvaluating(writer, plan, "TrainStep");
             writer.Line(prepare);
             writer.Line(StepField + "++;");
             writer.Line();

@@ -221,6 +221,15 @@ internal static class RuntimeApi
         // ---- second derivatives: slices with a step ----
         ("Dsl.Kernels", "Slice", ["Tensor", "Int64", "Int64", "Int64", "Tensor"]),
         ("Dsl.Kernels", "SliceBackward", ["Tensor", "Int64", "Int64", "Int64", "Tensor"]),
+        // ---- rule state: initialization, number states, evaluation at a state ----
+        ("Dsl.UpdateRuleState", ".ctor", ["IUpdateRule", "Tensor", "IReadOnlyList`1", "IReadOnlyList`1", "IReadOnlyList`1"]),
+        ("Dsl.UpdateRuleState", "GetNumber", ["Int32"]),
+        ("Dsl.UpdateRuleState", "SetNumber", ["Int32", "Double"]),
+        ("Dsl.IUpdateRule", "get_EvaluationState", []),
+        ("Dsl.IRuleStates", "get_RuleStateCount", []),
+        ("Dsl.IRuleStates", "RuleState", ["Int32", "IUpdateRule&", "Tensor&"]),
+        ("Dsl.RuleStates", "ThrowIfEvaluating", ["IRuleStates", "String"]),
+        ("Dsl.StateInit", "HasFlag", ["Enum"]),   // the enum the generated CreateState names (StateInit.Zeros, StateInit.Parameter)
     ];
 
     // ---- kernels with settings ----------------------------------------------------------------------
@@ -362,6 +371,8 @@ internal static class RuntimeApi
     {
         "Square" => Math + ".Pow(" + args[0] + ", 2d)",
         "Sign" => "global::Dsl.Ops.Sign(" + args[0] + ")",
+        "Maximum" => Math + ".Max(" + args[0] + ", " + args[1] + ")",
+        "Minimum" => Math + ".Min(" + args[0] + ", " + args[1] + ")",
         _ => Math + "." + function + "(" + string.Join(", ", args) + ")",
     };
 

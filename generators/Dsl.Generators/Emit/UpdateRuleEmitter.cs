@@ -67,9 +67,10 @@ internal static class UpdateRuleEmitter
         };
         foreach (var node in nodes.Where(ComputedElement)) summary.Add(GeneratedFile.Xml(node.Name + " = " + node.Op.Math(node, NameOf)));
         foreach (var write in plan.Writes) summary.Add(GeneratedFile.Xml(write.Target + " ← " + nodes[write.Node].Name));
+        foreach (var write in plan.NumberWrites) summary.Add(GeneratedFile.Xml(write.Target + " ← " + NameOf(write.Node) + "   (a number, once per update)"));
         summary.Add("</code>");
 
-        return GeneratedFile.Write(plan.Namespace, plan.Name, summary, writer => Body(writer, plan, hoisted, numberText), " : global::Dsl.IUpdateRule");
+        return GeneratedFile.Write(plan.Namespace, plan.Name, summary, writer => Body(writer, plan, hoisted, numberText, context), " : global::Dsl.IUpdateRule");
     }
 
     /// <summary>The parameters of the generated <c>Update</c> (Dsl.IUpdateRule's names): a rule member they hide is read through <c>this.</c>.</summary>
@@ -88,7 +89,7 @@ internal static class UpdateRuleEmitter
     private static string Local(string name, string suffix = "") => Identifiers.Escape(name + suffix);
 
     private static void Body(CodeWriter writer, UpdateRulePlan plan, List<(int Node, string Name, string Expression, string Math)> hoisted,
-        Dictionary<int, string> numberText)
+        Dictionary<int, string> numberText, EmitContext context)
     {
         var stateNames = string.Join(", ", plan.States.Select(CSharp.String));
         writer.Line("private static readonly string[] " + StateNames + " = [" + stateNames + "];");
@@ -97,9 +98,22 @@ internal static class UpdateRuleEmitter
         writer.Line();
         writer.Line("global::System.Collections.Generic.IReadOnlyList<string> global::Dsl.IUpdateRule.StateNames => " + StateNames + ";");
         writer.Line();
-        writer.Line("/// <summary>Zeros of the parameter's shape and dtype for each state tensor" + (plan.States.Count > 0 ? " (" + GeneratedFile.Xml(string.Join(", ", plan.States)) + ")" : "") + ".</summary>");
-        writer.Line("public " + State + " CreateState(" + Tensor + " parameter) => new(this, parameter, " + StateNames + ");");
-        writer.Line();
+        if (plan.InitFromParameter.Any(i => i) || plan.NumberStates.Count > 0)
+        {
+            StateCreation(writer, plan);
+        }
+        else
+        {
+            writer.Line("/// <summary>Zeros of the parameter's shape and dtype for each state tensor" + (plan.States.Count > 0 ? " (" + GeneratedFile.Xml(string.Join(", ", plan.States)) + ")" : "") + ".</summary>");
+            writer.Line("public " + State + " CreateState(" + Tensor + " parameter) => new(this, parameter, " + StateNames + ");");
+            writer.Line();
+        }
+        if (plan.EvaluationState is { } evaluation)
+        {
+            writer.Line("/// <summary>The model is evaluated at the state <c>" + GeneratedFile.Xml(evaluation) + "</c> ([State(EvaluateAt = true)]).</summary>");
+            writer.Line("string? global::Dsl.IUpdateRule.EvaluationState => " + CSharp.String(evaluation) + ";");
+            writer.Line();
+        }
         writer.Line("/// <summary>Updates <paramref name=\"parameter\"/> in place: the [Update] body for every element" +
             (plan.HasLearningRate ? ", with <c>LearningRate</c> scaled by <paramref name=\"learningRateFactor\"/>" : "") + ".</summary>");
         using (writer.Block("public void Update(" + State + " state, " + Tensor + " parameter, " + Tensor + " gradient, long step, double learningRateFactor = 1d)"))
@@ -109,12 +123,22 @@ internal static class UpdateRuleEmitter
             {
                 writer.Line("var " + Identifiers.Generated(UpdateRulePlan.ScaledLearningRate) + " = (double)" + Identifiers.Member(UpdateRulePlan.LearningRateField, UpdateParameters) + " * learningRateFactor;");
             }
+            for (var i = 0; i < plan.NumberStates.Count; i++)
+            {
+                writer.Line("var " + Identifiers.Generated(UpdateRulePlan.NumberStateLocal(plan.NumberStates[i])) + " = state.GetNumber(" + i.ToString(CultureInfo.InvariantCulture) + ");");
+            }
             foreach (var (node, name, expression, math) in hoisted)
             {
                 if (name == expression) continue;
                 if (plan.Nodes[node].Op is not NumberOp) writer.Line("// " + name + " = " + math);
                 // A condition (the same for every element) stays a bool.
                 writer.Line("var " + name + " = " + (plan.Nodes[node].Op is ConditionOp ? "" : "(double)") + expression + ";");
+            }
+            foreach (var write in plan.NumberWrites)
+            {
+                // A number state's new value, stored once per update (the loop below reads the values computed above).
+                var value = numberText.TryGetValue(write.Node, out var text) ? text : context.Ref(write.Node);
+                writer.Line("state.SetNumber(" + write.State.ToString(CultureInfo.InvariantCulture) + ", (double)" + value + ");");
             }
             var numbers = string.Concat(hoisted.Select(h => ", " + h.Name));
             foreach (var type in new[] { "double", "float" })
@@ -141,6 +165,26 @@ internal static class UpdateRuleEmitter
             writer.Line();
             ElementLoop(writer, plan, hoisted, numberText, type);
         }
+    }
+
+    /// <summary>
+    /// <c>CreateState</c> of a rule whose state is not all zeros: tensors copied from the parameter where declared
+    /// <c>[State(Init = StateInit.Parameter)]</c>, and number states (starting at 0).
+    /// </summary>
+    private static void StateCreation(CodeWriter writer, UpdateRulePlan plan)
+    {
+        var inits = Identifiers.Generated("stateInits");
+        var numbers = Identifiers.Generated("numberStateNames");
+        writer.Line("private static readonly global::Dsl.StateInit[] " + inits + " = ["
+            + string.Join(", ", plan.InitFromParameter.Select(p => "global::Dsl.StateInit." + (p ? "Parameter" : "Zeros"))) + "];");
+        writer.Line();
+        writer.Line("private static readonly string[] " + numbers + " = [" + string.Join(", ", plan.NumberStates.Select(CSharp.String)) + "];");
+        writer.Line();
+        var described = plan.States.Select((s, i) => s + (plan.InitFromParameter.Count > i && plan.InitFromParameter[i] ? " = a copy of the parameter" : " = zeros"))
+            .Concat(plan.NumberStates.Select(n => n + " = 0")).ToList();
+        writer.Line("/// <summary>The state for one parameter, of its shape and dtype (" + GeneratedFile.Xml(string.Join(", ", described)) + ").</summary>");
+        writer.Line("public " + State + " CreateState(" + Tensor + " parameter) => new(this, parameter, " + StateNames + ", " + inits + ", " + numbers + ");");
+        writer.Line();
     }
 
     private const string Vector = "global::System.Numerics.Vector";

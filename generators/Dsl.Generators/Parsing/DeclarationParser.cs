@@ -228,14 +228,25 @@ internal sealed partial class DeclarationParser
         var loc = _locations.Add(Identifier().GetLocation());
         var numbers = ImmutableArray.CreateBuilder<NumberFieldSpec>();
         var states = ImmutableArray.CreateBuilder<string>();
+        var initFromParameter = ImmutableArray.CreateBuilder<bool>();
+        var numberStates = ImmutableArray.CreateBuilder<string>();
+        var evaluationStates = new List<string>();
         CheckMisplacedAttributes("UpdateRule");
         CheckGeneratedNames("UpdateRule");
         foreach (var member in Members())
         {
             if (HasAttribute(member, StateAttribute))
             {
-                if (IsTensor(MemberType(member))) states.Add(member.Name);
-                else Report(DiagnosticCatalog.BadMemberType, member.Locations.FirstOrDefault(), member.Name, "State", "Dsl.Tensor");
+                if (StateMember(member) is { } state)
+                {
+                    if (state.IsNumber) numberStates.Add(member.Name);
+                    else
+                    {
+                        states.Add(member.Name);
+                        initFromParameter.Add(state.FromParameter);
+                    }
+                    if (state.EvaluateAt) evaluationStates.Add(member.Name);
+                }
             }
             else if (NumberField(member) is { } number)
             {
@@ -263,8 +274,15 @@ internal sealed partial class DeclarationParser
                 update = ParseMethod(method, method.Name, BodyKind.Update, requireShapes: false);
             }
         }
+        var numberStateList = numberStates.ToImmutable();
+        CheckRuleStates(evaluationStates, numberStateList, update);
         return Result(new UpdateRuleSpec(Namespace(), _type.Name, FullName(_type), numbers.ToImmutable(), states.ToImmutable(),
-            update, loc, _locations.ToEquatableArray()));
+            update, loc, _locations.ToEquatableArray())
+        {
+            InitFromParameter = initFromParameter.ToImmutable(),
+            NumberStates = numberStateList,
+            EvaluationState = evaluationStates.Count == 1 ? evaluationStates[0] : null,
+        });
     }
 
     // ---- members -------------------------------------------------------------------------------

@@ -127,6 +127,15 @@ internal sealed record UpdateRuleSpec(
     EquatableArray<LocationInfo> Locations,
     bool HasErrors = false)
 {
+    /// <summary>For each of <see cref="States"/>, whether it starts as a copy of the parameter (<c>[State(Init = StateInit.Parameter)]</c>) instead of zeros.</summary>
+    public EquatableArray<bool> InitFromParameter { get; init; } = EquatableArray<bool>.Empty;
+
+    /// <summary>The <c>[State] double</c> fields: one number per parameter, starting at 0.</summary>
+    public EquatableArray<string> NumberStates { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>The state marked <c>[State(EvaluateAt = true)]</c>, or null.</summary>
+    public string? EvaluationState { get; init; }
+
     public UpdateRuleSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
 }
 

@@ -77,9 +77,35 @@ public sealed class ExperimentAttribute : Attribute;
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class UpdateRuleAttribute : Attribute;
 
-/// <summary>Per-parameter state of an update rule: zeros of the parameter's shape, allocated once.</summary>
+/// <summary>
+/// Per-parameter state of an update rule, allocated once when the rule first updates a parameter: a
+/// <c>Tensor</c> of the parameter's shape (zeros, or a copy of the parameter with
+/// <see cref="Init"/> = <see cref="StateInit.Parameter"/>), or a <c>double</c> (a running number such as
+/// a sum of squared learning rates, starting at 0). A checkpoint saves and restores both.
+/// </summary>
 [AttributeUsage(AttributeTargets.Field, Inherited = false)]
-public sealed class StateAttribute : Attribute;
+public sealed class StateAttribute : Attribute
+{
+    /// <summary>What a state tensor holds when it is created: zeros (the default) or the parameter's values.</summary>
+    public StateInit Init { get; set; }
+
+    /// <summary>
+    /// Evaluate the model at this state: while the experiment evaluates (Fit's validation, <c>Evaluate</c>,
+    /// <c>UsingEvaluationState()</c>) the parameters hold this tensor instead of their training values
+    /// (Schedule-Free's average x, an EMA of the weights). At most one state of a rule.
+    /// </summary>
+    public bool EvaluateAt { get; set; }
+}
+
+/// <summary>The initial value of an update rule's <see cref="StateAttribute"/> tensor.</summary>
+public enum StateInit
+{
+    /// <summary>Zeros of the parameter's shape and dtype (Adam's moments).</summary>
+    Zeros,
+
+    /// <summary>A copy of the parameter when the state is created (Schedule-Free's z and x, an EMA of the weights).</summary>
+    Parameter,
+}
 
 /// <summary>The per-parameter update: <c>void Update(Tensor param, Tensor grad, long step)</c>.</summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]

@@ -28,4 +28,12 @@ public static partial class Ops
 
     /// <summary>-1, 0 or 1 for a plain number (0 for NaN).</summary>
     public static double Sign(double x) => x > 0 ? 1 : x < 0 ? -1 : 0;
+
+    // ---- rule state: Minimum and Maximum of numbers (a warm-up factor Minimum(1, step / Warmup)) ----
+
+    /// <summary>The larger of two plain numbers (NaN if either is NaN), as <see cref="Math.Max(double, double)"/>.</summary>
+    public static double Maximum(double a, double b) => Math.Max(a, b);
+
+    /// <summary>The smaller of two plain numbers (NaN if either is NaN), as <see cref="Math.Min(double, double)"/>.</summary>
+    public static double Minimum(double a, double b) => Math.Min(a, b);
 }

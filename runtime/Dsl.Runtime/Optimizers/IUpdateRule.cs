@@ -22,6 +22,13 @@ public interface IUpdateRule
     /// <paramref name="learningRateFactor"/> scales the rule's <c>LearningRate</c> (a schedule's factor).
     /// </summary>
     void Update(UpdateRuleState state, Tensor parameter, Tensor gradient, long step, double learningRateFactor = 1d);
+
+    /// <summary>
+    /// The state tensor the model is evaluated at (<c>[State(EvaluateAt = true)]</c>: Schedule-Free's x, an EMA of the
+    /// weights), or null when the parameters themselves are (most rules). Fit's validation and
+    /// <c>Trainer.Evaluate</c> swap it into the parameters while they evaluate.
+    /// </summary>
+    string? EvaluationState => null;
 }
 
 /// <summary>The state an <see cref="IUpdateRule"/> keeps for one parameter (Adam's m and v), owned by whoever created it.</summary>
@@ -30,17 +37,49 @@ public sealed class UpdateRuleState : IDisposable
     private readonly Tensor[] _tensors;
     private readonly string[] _names;
 
+    private readonly Tensor[] _numbers;
+    private readonly string[] _numberNames;
+
     /// <summary>Zeros of the parameter's shape and dtype, one tensor per name.</summary>
     public UpdateRuleState(IUpdateRule rule, Tensor parameter, IReadOnlyList<string> names)
+        : this(rule, parameter, names, inits: null, numberNames: null)
+    {
+    }
+
+    /// <summary>
+    /// One tensor per name, of the parameter's shape and dtype: zeros, or a copy of
+    /// <paramref name="parameter"/> where <paramref name="inits"/> says <see cref="StateInit.Parameter"/>
+    /// (null: all zeros); and one number per name of <paramref name="numberNames"/>, starting at 0
+    /// (held in a Float64 scalar tensor, so checkpoints save it with the tensors).
+    /// </summary>
+    public UpdateRuleState(IUpdateRule rule, Tensor parameter, IReadOnlyList<string> names, IReadOnlyList<StateInit>? inits,
+        IReadOnlyList<string>? numberNames)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(parameter);
+        ArgumentNullException.ThrowIfNull(names);
+        if (inits is not null && inits.Count != names.Count)
+        {
+            throw new ArgumentException($"{rule.Name}: {names.Count} state names but {inits.Count} initializations; give one per name.", nameof(inits));
+        }
         Rule = rule;
         _names = names.ToArray();
         Shape = parameter.Shape;
         DType = parameter.DType;
         _tensors = new Tensor[_names.Length];
-        for (var i = 0; i < _tensors.Length; i++) _tensors[i] = Tensor.Zeros(Shape, DType, parameter.Device);
+        for (var i = 0; i < _tensors.Length; i++)
+        {
+            var init = inits is null ? StateInit.Zeros : inits[i];
+            _tensors[i] = init switch
+            {
+                StateInit.Zeros => Tensor.Zeros(Shape, DType, parameter.Device),
+                StateInit.Parameter => parameter.Clone(),
+                _ => throw new ArgumentOutOfRangeException(nameof(inits), init, $"{rule.Name}: state '{_names[i]}' has no initialization {init}; expected Zeros or Parameter."),
+            };
+        }
+        _numberNames = numberNames?.ToArray() ?? [];
+        _numbers = new Tensor[_numberNames.Length];
+        for (var i = 0; i < _numbers.Length; i++) _numbers[i] = Tensor.Zeros(Shape.Scalar, DType.Float64);
     }
 
     /// <summary>The rule this state belongs to.</summary>
@@ -58,11 +97,30 @@ public sealed class UpdateRuleState : IDisposable
 
     public Tensor this[int index] => _tensors[index];
 
-    /// <summary>The state tensors by name (<c>("m", tensor)</c>), for checkpoints.</summary>
+    /// <summary>The state tensors, then the number states (Float64 scalars), by name (<c>("m", tensor)</c>), for checkpoints.</summary>
     public IEnumerable<(string Name, Tensor Value)> Named()
     {
         for (var i = 0; i < _tensors.Length; i++) yield return (_names[i], _tensors[i]);
+        for (var i = 0; i < _numbers.Length; i++) yield return (_numberNames[i], _numbers[i]);
     }
+
+    /// <summary>The names of the number states (<c>[State] double</c> fields), in the order <see cref="GetNumber"/> reads them.</summary>
+    public IReadOnlyList<string> NumberNames => _numberNames;
+
+    /// <summary>The value of the number state at <paramref name="index"/> (of <see cref="NumberNames"/>).</summary>
+    public double GetNumber(int index) => _numbers[index].AsSpan<double>()[0];
+
+    /// <summary>Sets the number state at <paramref name="index"/> (the generated update does, once per step).</summary>
+    public void SetNumber(int index, double value) => _numbers[index].AsSpan<double>()[0] = value;
+
+    /// <summary>The index of the state tensor named <paramref name="name"/>, or -1.</summary>
+    public int IndexOf(string name) => Array.IndexOf(_names, name);
+
+    /// <summary>
+    /// The state tensor whose values the parameter holds now (<see cref="RuleStateScope"/> swapped them), or -1 when
+    /// the parameter holds its own. An update is refused meanwhile: it would train the evaluated weights.
+    /// </summary>
+    public int SwappedIn { get; internal set; } = -1;
 
     /// <summary>
     /// Checks what a fused update loop relies on: this state was made by a rule of <paramref name="rule"/>'s type for a
@@ -72,6 +130,11 @@ public sealed class UpdateRuleState : IDisposable
     /// </summary>
     public void Validate(IUpdateRule rule, Tensor parameter, Tensor gradient)
     {
+        if (SwappedIn >= 0)
+        {
+            throw new InvalidOperationException($"{rule.Name}: the parameters hold the state '{_names[SwappedIn]}' for evaluation "
+                + "(a UsingState or UsingEvaluationState scope is open); dispose that scope before training.");
+        }
         // Another instance of the same rule may take over the state (an experiment's rule field replaced
         // to change a hyperparameter); another kind of rule may not: its state means something else.
         if (!ReferenceEquals(rule, Rule) && rule.GetType() != Rule.GetType())
@@ -108,5 +171,6 @@ public sealed class UpdateRuleState : IDisposable
     public void Dispose()
     {
         foreach (var tensor in _tensors) tensor.Dispose();
+        foreach (var number in _numbers) number.Dispose();
     }
 }

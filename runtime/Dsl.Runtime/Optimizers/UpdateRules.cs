@@ -148,3 +148,85 @@ public sealed partial class Lion
         m = Beta2 * m + (1 - Beta2) * grad;
     }
 }
+
+// ---- rule state: Schedule-Free and EMA of the weights ----
+
+/// <summary>
+/// Schedule-Free SGD (Defazio et al., 2024, "The Road Less Scheduled"): gradients are taken at
+/// y = (1 - β) z + β x, where z is the SGD sequence and x the average of the z's weighted by the squared
+/// learning rates (c = γ²_t / Σ γ²_i), with a linear warm-up of the learning rate over
+/// <c>WarmupSteps</c> and weight decay at y. The parameters hold y while training; evaluate at x (the
+/// <c>EvaluateAt</c> state: Fit's validation and <c>Evaluate</c> do, <c>UsingEvaluationState()</c> elsewhere).
+/// No schedule is needed: keep the learning rate constant.
+/// </summary>
+[UpdateRule]
+public sealed partial class ScheduleFreeSgd
+{
+    public double LearningRate = 1.0, Beta = 0.9, WeightDecay = 0, WarmupSteps = 0;
+    [State(Init = StateInit.Parameter)] Tensor z = null!;
+    [State(Init = StateInit.Parameter, EvaluateAt = true)] Tensor x = null!;
+    [State] double weightSum;
+
+    [Update]
+    void Update(Tensor param, Tensor grad, long step)
+    {
+        var lr = LearningRate * Minimum(1, step / WarmupSteps);
+        weightSum += lr * lr;
+        var c = lr * lr / weightSum;
+        z = z - lr * (grad + WeightDecay * param);
+        x = (1 - c) * x + c * z;
+        param = (1 - Beta) * z + Beta * x;
+    }
+}
+
+/// <summary>
+/// Schedule-Free AdamW (Defazio et al., 2024, Algorithm 1): γ_t = γ·√(1 - β₂ᵗ)·min(1, t / warm-up);
+/// z ← z - γ_t g / (√v + ε) - γ_t λ y; x ← (1 - c) x + c z with c = γ²_t / Σ γ²_i; the parameters hold
+/// y = (1 - β₁) z + β₁ x, where the next gradient is taken. Evaluate at x (the <c>EvaluateAt</c> state).
+/// </summary>
+[UpdateRule]
+public sealed partial class ScheduleFreeAdamW
+{
+    public double LearningRate = 0.0025, Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8, WeightDecay = 0, WarmupSteps = 0;
+    [State(Init = StateInit.Parameter)] Tensor z = null!;
+    [State(Init = StateInit.Parameter, EvaluateAt = true)] Tensor x = null!;
+    [State] Tensor v = null!;
+    [State] double weightSum;
+
+    [Update]
+    void Update(Tensor param, Tensor grad, long step)
+    {
+        var lr = LearningRate * Sqrt(1 - Pow(Beta2, step)) * Minimum(1, step / WarmupSteps);
+        weightSum += lr * lr;
+        var c = lr * lr / weightSum;
+        v = Beta2 * v + (1 - Beta2) * Square(grad);
+        z = z - lr * grad / (Sqrt(v) + Epsilon) - lr * WeightDecay * param;
+        x = (1 - c) * x + c * z;
+        param = (1 - Beta1) * z + Beta1 * x;
+    }
+}
+
+/// <summary>
+/// AdamW (as <see cref="AdamW"/>) keeping an exponential moving average of the weights,
+/// average ← Decay · average + (1 - Decay) · param after each update, starting at the initial weights.
+/// The model is evaluated at the average (the <c>EvaluateAt</c> state).
+/// </summary>
+[UpdateRule]
+public sealed partial class AdamWEma
+{
+    public double LearningRate = 1e-3, Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8, WeightDecay = 1e-2, Decay = 0.999;
+    [State] Tensor m = null!, v = null!;
+    [State(Init = StateInit.Parameter, EvaluateAt = true)] Tensor average = null!;
+
+    [Update]
+    void Update(Tensor param, Tensor grad, long step)
+    {
+        param *= 1 - LearningRate * WeightDecay;
+        m = Beta1 * m + (1 - Beta1) * grad;
+        v = Beta2 * v + (1 - Beta2) * Square(grad);
+        var stepSize = LearningRate / (1 - Pow(Beta1, step));
+        var denominator = Sqrt(v) / Sqrt(1 - Pow(Beta2, step)) + Epsilon;
+        param -= stepSize * (m / denominator);
+        average = Decay * average + (1 - Decay) * param;
+    }
+}

@@ -81,6 +81,12 @@ public sealed record FitOptions
     /// <summary>Batch size of evaluations; 0 (the default) uses <see cref="BatchSize"/>, so evaluation reuses the step's buffers instead of reallocating them.</summary>
     public int EvaluationBatchSize { get; init; }
 
+    /// <summary>
+    /// Evaluate at the update rules' evaluation state (<c>[State(EvaluateAt = true)]</c>: Schedule-Free's average x, an EMA of
+    /// the weights) instead of the training parameters, as <c>optimizer.eval()</c> does in PyTorch. Rules without one are not affected.
+    /// </summary>
+    public bool EvaluateAtRuleState { get; init; } = true;
+
     /// <summary>Stop early when a metric stops improving; null trains all epochs.</summary>
     public EarlyStopping? EarlyStopping { get; init; }
 

@@ -390,7 +390,7 @@ public static partial class Trainer
         {
             var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
             if (_validLoader is null || _validColumns is null) return metrics;
-            var result = Evaluate(_experiment, _validLoader, _validColumns);
+            var result = Evaluate(_experiment, _validLoader, _validColumns, _options.EvaluateAtRuleState);
             if (_validSharded) result = _distributed!.ReduceEvaluation(result);
             foreach (var (name, value) in result.Metrics) metrics["valid." + name] = value;
             return metrics;

@@ -46,7 +46,11 @@ public static partial class Trainer
         }
     }
 
-    /// <summary>The loss (a [Loss] experiment) and every [Metric], averaged over the examples of <paramref name="data"/>.</summary>
+    /// <summary>
+    /// The loss (a [Loss] experiment) and every [Metric], averaged over the examples of <paramref name="data"/>, at the
+    /// update rules' evaluation state where a rule declares one (Schedule-Free's x: see <see cref="RuleStates.UsingEvaluationState"/>)
+    /// unless a <see cref="RuleStateScope"/> the caller opened already chose the weights.
+    /// </summary>
     public static EvaluationResult Evaluate(IExperiment experiment, IDataset data, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(experiment);
@@ -58,8 +62,10 @@ public static partial class Trainer
         return Evaluate(experiment, loader, columns);
     }
 
-    private static EvaluationResult Evaluate(IExperiment experiment, DataLoader loader, int[] columns)
+    private static EvaluationResult Evaluate(IExperiment experiment, DataLoader loader, int[] columns, bool atRuleState = true)
     {
+        // optimizer.eval(): the parameters hold the rules' evaluation state while this evaluates, then get their own values back.
+        using var scope = atRuleState && experiment is IRuleStates states && !states.IsEvaluatingAtState() ? states.UsingEvaluationState() : default;
         var metrics = experiment.Metrics;
         var sums = new double[metrics.Count + 1];
         var values = new double[metrics.Count];

@@ -18,7 +18,7 @@ namespace Demo;
 /// then the gradients of Net.W by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class GatedRegression : global::Dsl.IExperiment
+partial class GatedRegression : global::Dsl.IExperiment, global::Dsl.IRuleStates
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor __matMul1 = null!;
@@ -285,5 +285,12 @@ partial class GatedRegression : global::Dsl.IExperiment
             var __states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
             return __states;
         }
+    }
+
+    int global::Dsl.IRuleStates.RuleStateCount => 0;
+
+    global::Dsl.UpdateRuleState global::Dsl.IRuleStates.RuleState(int index, out global::Dsl.IUpdateRule rule, out global::Dsl.Tensor parameter)
+    {
+        throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "GatedRegression keeps 0 update-rule states");
     }
 }

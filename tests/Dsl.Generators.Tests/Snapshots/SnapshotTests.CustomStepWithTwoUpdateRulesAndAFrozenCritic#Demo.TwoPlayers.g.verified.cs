@@ -37,7 +37,7 @@ namespace Demo;
 /// </code>
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class TwoPlayers : global::Dsl.IExperiment
+partial class TwoPlayers : global::Dsl.IExperiment, global::Dsl.IRuleStates
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor __matMul1 = null!;
@@ -99,6 +99,7 @@ partial class TwoPlayers : global::Dsl.IExperiment
     public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double learningRateFactor = 1d)
     {
         using var __dslScope = __dslGuard.Enter("TrainStep");
+        global::Dsl.RuleStates.ThrowIfEvaluating(this, "TrainStep");
         __Prepare(x, y);
         __step++;
 
@@ -341,5 +342,31 @@ partial class TwoPlayers : global::Dsl.IExperiment
             foreach (var (__name, __value) in __playerOptimizerStatePlayerB.Named()) __states.Add(("PlayerOptimizer/Player.B/" + __name, __value));
             return __states;
         }
+    }
+
+    int global::Dsl.IRuleStates.RuleStateCount => 4;
+
+    global::Dsl.UpdateRuleState global::Dsl.IRuleStates.RuleState(int index, out global::Dsl.IUpdateRule rule, out global::Dsl.Tensor parameter)
+    {
+        switch (index)
+        {
+            case 0:
+                rule = CriticOptimizer;
+                parameter = Critic.W;
+                return __criticOptimizerStateCriticW ??= CriticOptimizer.CreateState(Critic.W);
+            case 1:
+                rule = CriticOptimizer;
+                parameter = Critic.B;
+                return __criticOptimizerStateCriticB ??= CriticOptimizer.CreateState(Critic.B);
+            case 2:
+                rule = PlayerOptimizer;
+                parameter = Player.W;
+                return __playerOptimizerStatePlayerW ??= PlayerOptimizer.CreateState(Player.W);
+            case 3:
+                rule = PlayerOptimizer;
+                parameter = Player.B;
+                return __playerOptimizerStatePlayerB ??= PlayerOptimizer.CreateState(Player.B);
+        }
+        throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "TwoPlayers keeps 4 update-rule states");
     }
 }

@@ -17,7 +17,7 @@ namespace Demo;
 /// then the gradients of Net.W1, Net.B1, Net.W2, Net.B2 by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class DigitClassifier : global::Dsl.IExperiment
+partial class DigitClassifier : global::Dsl.IExperiment, global::Dsl.IRuleStates
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor __matMul1 = null!;
@@ -71,6 +71,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     public float TrainStep(global::Dsl.Tensor images, global::Dsl.Tensor labels, double learningRateFactor = 1d)
     {
         using var __dslScope = __dslGuard.Enter("TrainStep");
+        global::Dsl.RuleStates.ThrowIfEvaluating(this, "TrainStep");
         var __loss = ComputeGradients(images, labels);
         ApplyUpdate(learningRateFactor);
         return __loss;
@@ -145,6 +146,7 @@ partial class DigitClassifier : global::Dsl.IExperiment
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
         using var __dslScope = __dslGuard.Enter("ApplyUpdate");
+        global::Dsl.RuleStates.ThrowIfEvaluating(this, "ApplyUpdate");
         __step++;
         // Net.W1 ← Adam(Net.W1, dW1)
         Optimizer.Update(__optimizerStateW1 ??= Optimizer.CreateState(Net.W1), Net.W1, __dW1, __step, learningRateFactor);
@@ -329,5 +331,31 @@ partial class DigitClassifier : global::Dsl.IExperiment
             foreach (var (__name, __value) in __optimizerStateB2.Named()) __states.Add(("Optimizer/Net.B2/" + __name, __value));
             return __states;
         }
+    }
+
+    int global::Dsl.IRuleStates.RuleStateCount => 4;
+
+    global::Dsl.UpdateRuleState global::Dsl.IRuleStates.RuleState(int index, out global::Dsl.IUpdateRule rule, out global::Dsl.Tensor parameter)
+    {
+        switch (index)
+        {
+            case 0:
+                rule = Optimizer;
+                parameter = Net.W1;
+                return __optimizerStateW1 ??= Optimizer.CreateState(Net.W1);
+            case 1:
+                rule = Optimizer;
+                parameter = Net.B1;
+                return __optimizerStateB1 ??= Optimizer.CreateState(Net.B1);
+            case 2:
+                rule = Optimizer;
+                parameter = Net.W2;
+                return __optimizerStateW2 ??= Optimizer.CreateState(Net.W2);
+            case 3:
+                rule = Optimizer;
+                parameter = Net.B2;
+                return __optimizerStateB2 ??= Optimizer.CreateState(Net.B2);
+        }
+        throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "DigitClassifier keeps 4 update-rule states");
     }
 }

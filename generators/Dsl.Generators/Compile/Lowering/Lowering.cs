@@ -131,6 +131,12 @@ internal sealed partial class Lowering
         /// <summary>Assignments of an [Update] body, in order.</summary>
         public List<(string Target, AssignOperator Operator, int Value, int Loc)> Assignments { get; } = [];
 
+        /// <summary>The number states (<c>[State] double</c>) of an [Update] body: numbers it may assign.</summary>
+        public HashSet<string> NumberStates { get; } = new(System.StringComparer.Ordinal);
+
+        /// <summary>The update rule whose [Update] body this is (for number-state diagnostics).</summary>
+        public string Rule { get; init; } = "";
+
         public LocationInfo? Location(int loc) => loc >= 0 && loc < Locations.Count ? Locations[loc] : null;
     }
 

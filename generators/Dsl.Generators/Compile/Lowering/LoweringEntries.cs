@@ -61,10 +61,10 @@ internal sealed partial class Lowering
     /// <paramref name="gradient"/> are the values of its first two arguments; number fields are read from the rule itself. Returns the assignments and final values.
     /// </summary>
     public UpdateLowering? LowerUpdate(UpdateRuleSpec rule, int parameter, int gradient, string step, IReadOnlyDictionary<string, int> states,
-        IReadOnlyDictionary<string, NumberOp>? numberOverrides = null)
+        IReadOnlyDictionary<string, NumberOp>? numberOverrides = null, IReadOnlyDictionary<string, int>? numberStates = null)
     {
         var method = rule.Update!;
-        var scope = new Scope(rule.Locations, method.Name, null, new Dictionary<string, Instance>(), 0);
+        var scope = new Scope(rule.Locations, method.Name, null, new Dictionary<string, Instance>(), 0) { Rule = rule.Name };
         foreach (var number in rule.Numbers) scope.Numbers[number.Name] = number.IsStatic ? NumberOp.Static(rule.FullName + "." + number.Name, number.Name) : NumberOp.Member(number.Name, number.Name);
         if (numberOverrides is not null)
         {
@@ -74,6 +74,14 @@ internal sealed partial class Lowering
         scope.Values[method.Parameters[1].Name] = gradient;
         scope.Values[method.Parameters[2].Name] = Graph.Add(NumberOp.Local(step, "t"), [], SymShape.Scalar, ValueKind.Number, "step", NamePriority.Fixed);
         foreach (var state in states) scope.Values[state.Key] = state.Value;
+        if (numberStates is not null)
+        {
+            foreach (var state in numberStates)
+            {
+                scope.Values[state.Key] = state.Value;
+                scope.NumberStates.Add(state.Key);
+            }
+        }
         var before = _diagnostics.Count;
         LowerStatements(method, scope, allowAssignments: true, requireReturn: false);
         if (_diagnostics.Count > before) return null;

@@ -91,6 +91,9 @@ internal sealed partial class Lowering
                     Graph.Rename(next.Value, assign.Target + scope.NameSuffix, NamePriority.Local);
                     break;
                 }
+                case AssignStmt assign when allowAssignments && scope.NumberStates.Contains(assign.Target):
+                    if (!LowerNumberStateAssign(assign, scope)) return null;
+                    break;
                 case AssignStmt assign when allowAssignments:
                 {
                     if (!scope.Values.TryGetValue(assign.Target, out var current) || Graph[current].IsNumber)
@@ -144,6 +147,29 @@ internal sealed partial class Lowering
                 yield return statement;
             }
         }
+    }
+
+    /// <summary>
+    /// <c>weightSum += lr * lr</c> in an [Update] body: a number state takes a number (computed once per update,
+    /// before the loop over the elements); a tensor value is DSL0308.
+    /// </summary>
+    private bool LowerNumberStateAssign(AssignStmt assign, Scope scope)
+    {
+        var value = LowerExpression(assign.Value, scope);
+        if (value is null) return false;
+        if (!Graph[value.Value].IsNumber)
+        {
+            Report(DiagnosticCatalog.BadNumberState, scope.Location(assign.Loc), assign.Target, scope.Rule,
+                "it is assigned a tensor ('" + AstPrinter.Print(assign.Value) + "'), but a number state holds one number per parameter; "
+                + "assign a number (of hyperparameters, 'step' and other numbers), or declare the state 'Tensor' for one value per element");
+            return false;
+        }
+        var current = scope.Values[assign.Target];
+        var next = assign.Operator == AssignOperator.Assign ? value.Value
+            : Graph.Add(new NumberArithmeticOp(NumberOperator(assign.Operator)), [current, value.Value], SymShape.Scalar, ValueKind.Number, assign.Target, NamePriority.Auto);
+        scope.Assignments.Add((assign.Target, assign.Operator, next, assign.Loc));
+        scope.Values[assign.Target] = next;
+        return true;
     }
 
     private static BinaryOperator NumberOperator(AssignOperator op) => op switch
