@@ -92,7 +92,7 @@ internal sealed partial class Lowering
                     break;
                 }
                 case AssignStmt assign when allowAssignments && scope.NumberStates.Contains(assign.Target):
-                    if (!LowerNumberStateAssign(assign, scope)) return null;
+                    if (!LowerNumberStateAssign(assign, scope)) return Flow.Fail;
                     break;
                 case AssignStmt assign when allowAssignments:
                 {
