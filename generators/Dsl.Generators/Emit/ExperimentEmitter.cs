@@ -71,7 +71,8 @@ internal static class ExperimentEmitter
             // Prepare's parameters are the step's tensor inputs: a model field they hide is read through this.
             plan.Models.Select(m => (Identifiers.Member(m, plan.Parameters.Where(p => p.IsTensor).Select(p => p.Name).ToList()) + ".IsInitialized",
                 plan.Name + ": call Initialize(seed) (or " + m + ".Initialize) before the first step.")).ToList(),
-            firstParameter is null ? RuntimeApi.DType + ".Float32" : Identifiers.Path(firstParameter) + ".DType");
+            firstParameter is null ? RuntimeApi.DType + ".Float32" : Identifiers.Path(firstParameter) + ".DType",
+            Guarded: true);
     }
 
     /// <summary>The generated field counting the updates.</summary>

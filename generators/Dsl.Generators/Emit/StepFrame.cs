@@ -18,6 +18,7 @@ internal static class StepFrame
     /// <param name="Method">The method the inputs are declared on (<c>DigitClassifier.Loss</c>), for messages.</param>
     /// <param name="Ready">Conditions that must hold before a step, each with its message (models initialized).</param>
     /// <param name="DType">The C# expression of the buffers' dtype.</param>
+    /// <param name="Guarded">Release enters the experiment's step guard (freeing buffers a step on another thread is using crashed the process).</param>
     /// <param name="Prefix">Names the members of a second frame (<c>Predict</c>: PreparePredict, AllocatePredictBuffers, ReleasePredictBuffers).</param>
     internal sealed record Frame(
         string Name,
@@ -29,7 +30,8 @@ internal static class StepFrame
         IReadOnlyList<(string Condition, string Message)> Ready,
         string DType,
         string Prefix = "",
-        bool PublicRelease = true)
+        bool PublicRelease = true,
+        bool Guarded = false)
     {
         public string Prepare => Identifiers.Generated("Prepare" + Prefix);
 
@@ -150,6 +152,7 @@ internal static class StepFrame
         writer.Line("/// <summary>Frees the buffers now; the next call allocates them again" + (frame.Prefix.Length == 0 ? " (update-rule state is kept)" : "") + ".</summary>");
         using (writer.Block((frame.PublicRelease ? "public" : "private") + " void " + frame.Release + "()"))
         {
+            if (frame.Guarded) writer.Line(RuntimeApi.EnterStepGuard(frame.Release));
             foreach (var buffer in frame.Buffers) writer.Line(frame.BufferField(buffer) + "?.Dispose();");
             writer.Line(frame.ReadyField + " = false;");
         }

@@ -253,6 +253,7 @@ partial class SmoothRegression : global::Dsl.IExperiment, global::Dsl.IRuleState
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
+        using var __dslScope = __dslGuard.Enter("ReleaseBuffers");
         __h?.Dispose();
         __mul1?.Dispose();
         __sigmoid1?.Dispose();

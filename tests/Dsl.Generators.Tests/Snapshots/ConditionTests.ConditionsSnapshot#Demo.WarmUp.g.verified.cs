@@ -28,7 +28,7 @@ namespace Demo;
 /// then the gradients of Net.W, Net.B by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class WarmUp
+partial class WarmUp : global::Dsl.IRuleStates
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor __matMul1 = null!;
@@ -103,6 +103,7 @@ partial class WarmUp
     public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double step, double learningRateFactor = 1d)
     {
         using var __dslScope = __dslGuard.Enter("TrainStep");
+        global::Dsl.RuleStates.ThrowIfEvaluating(this, "TrainStep");
         var __loss = ComputeGradients(x, y, step);
         ApplyUpdate(learningRateFactor);
         return __loss;
@@ -269,6 +270,7 @@ partial class WarmUp
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
         using var __dslScope = __dslGuard.Enter("ApplyUpdate");
+        global::Dsl.RuleStates.ThrowIfEvaluating(this, "ApplyUpdate");
         __step++;
         // Net.W ← Sgd(Net.W, dW2)
         Optimizer.Update(__optimizerStateW ??= Optimizer.CreateState(Net.W), Net.W, __dW2, __step, learningRateFactor);
@@ -387,6 +389,7 @@ partial class WarmUp
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
+        using var __dslScope = __dslGuard.Enter("ReleaseBuffers");
         __matMul1?.Dispose();
         __prediction?.Dispose();
         __sub1?.Dispose();
@@ -437,5 +440,23 @@ partial class WarmUp
     private static global::System.ArgumentException __ShapeMismatch(string parameter, global::Dsl.Tensor actual, string declared, string bindings)
     {
         return new global::System.ArgumentException($"WarmUp.Loss: '{parameter}' has shape {actual.Shape} but its [Shape] is {declared}{bindings}.", parameter);
+    }
+
+    int global::Dsl.IRuleStates.RuleStateCount => 2;
+
+    global::Dsl.UpdateRuleState global::Dsl.IRuleStates.RuleState(int index, out global::Dsl.IUpdateRule rule, out global::Dsl.Tensor parameter)
+    {
+        switch (index)
+        {
+            case 0:
+                rule = Optimizer;
+                parameter = Net.W;
+                return __optimizerStateW ??= Optimizer.CreateState(Net.W);
+            case 1:
+                rule = Optimizer;
+                parameter = Net.B;
+                return __optimizerStateB ??= Optimizer.CreateState(Net.B);
+        }
+        throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "WarmUp keeps 2 update-rule states");
     }
 }

@@ -19,7 +19,7 @@ namespace Demo;
 /// then the gradients of Net.U, Net.W, Net.B, Net.V by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class LastSteps : global::Dsl.IExperiment
+partial class LastSteps : global::Dsl.IExperiment, global::Dsl.IRuleStates
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor __select1 = null!;
@@ -113,6 +113,7 @@ partial class LastSteps : global::Dsl.IExperiment
     public float TrainStep(global::Dsl.Tensor x, global::Dsl.Tensor y, double learningRateFactor = 1d)
     {
         using var __dslScope = __dslGuard.Enter("TrainStep");
+        global::Dsl.RuleStates.ThrowIfEvaluating(this, "TrainStep");
         var __loss = ComputeGradients(x, y);
         ApplyUpdate(learningRateFactor);
         return __loss;
@@ -355,6 +356,7 @@ partial class LastSteps : global::Dsl.IExperiment
     public void ApplyUpdate(double learningRateFactor = 1d)
     {
         using var __dslScope = __dslGuard.Enter("ApplyUpdate");
+        global::Dsl.RuleStates.ThrowIfEvaluating(this, "ApplyUpdate");
         __step++;
         // Net.U ← Adam(Net.U, dU3)
         Optimizer.Update(__optimizerStateU ??= Optimizer.CreateState(Net.U), Net.U, __dU3, __step, learningRateFactor);
@@ -489,6 +491,7 @@ partial class LastSteps : global::Dsl.IExperiment
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
+        using var __dslScope = __dslGuard.Enter("ReleaseBuffers");
         __select1?.Dispose();
         __matMul1?.Dispose();
         __add1?.Dispose();
@@ -611,5 +614,31 @@ partial class LastSteps : global::Dsl.IExperiment
             foreach (var (__name, __value) in __optimizerStateV.Named()) __states.Add(("Optimizer/Net.V/" + __name, __value));
             return __states;
         }
+    }
+
+    int global::Dsl.IRuleStates.RuleStateCount => 4;
+
+    global::Dsl.UpdateRuleState global::Dsl.IRuleStates.RuleState(int index, out global::Dsl.IUpdateRule rule, out global::Dsl.Tensor parameter)
+    {
+        switch (index)
+        {
+            case 0:
+                rule = Optimizer;
+                parameter = Net.U;
+                return __optimizerStateU ??= Optimizer.CreateState(Net.U);
+            case 1:
+                rule = Optimizer;
+                parameter = Net.W;
+                return __optimizerStateW ??= Optimizer.CreateState(Net.W);
+            case 2:
+                rule = Optimizer;
+                parameter = Net.B;
+                return __optimizerStateB ??= Optimizer.CreateState(Net.B);
+            case 3:
+                rule = Optimizer;
+                parameter = Net.V;
+                return __optimizerStateV ??= Optimizer.CreateState(Net.V);
+        }
+        throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "LastSteps keeps 4 update-rule states");
     }
 }

@@ -21,7 +21,7 @@ namespace Demo;
 /// then the gradients of Net.U, Net.W, Net.B, Net.V by reverse-mode differentiation.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-partial class StepwiseRegression : global::Dsl.IExperiment
+partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleStates
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor __select1 = null!;
@@ -699,6 +699,7 @@ partial class StepwiseRegression : global::Dsl.IExperiment
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
+        using var __dslScope = __dslGuard.Enter("ReleaseBuffers");
         __select1?.Dispose();
         __matMul1?.Dispose();
         __add1?.Dispose();
@@ -848,5 +849,12 @@ partial class StepwiseRegression : global::Dsl.IExperiment
             var __states = new global::System.Collections.Generic.List<(string Name, global::Dsl.Tensor Value)>();
             return __states;
         }
+    }
+
+    int global::Dsl.IRuleStates.RuleStateCount => 0;
+
+    global::Dsl.UpdateRuleState global::Dsl.IRuleStates.RuleState(int index, out global::Dsl.IUpdateRule rule, out global::Dsl.Tensor parameter)
+    {
+        throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "StepwiseRegression keeps 0 update-rule states");
     }
 }

@@ -220,6 +220,7 @@ partial class Compression : global::Dsl.IExperiment, global::Dsl.IRuleStates
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
+        using var __dslScope = __dslGuard.Enter("ReleaseBuffers");
         __matMul1?.Dispose();
         __netEncoderOutput?.Dispose();
         __code?.Dispose();

@@ -161,6 +161,7 @@ partial class Plastic : global::Dsl.IExperiment, global::Dsl.IRuleStates
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
+        using var __dslScope = __dslGuard.Enter("ReleaseBuffers");
         __y?.Dispose();
         __matMul1?.Dispose();
         __mul1?.Dispose();

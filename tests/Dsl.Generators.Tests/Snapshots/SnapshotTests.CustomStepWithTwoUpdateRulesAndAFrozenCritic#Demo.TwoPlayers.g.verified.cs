@@ -245,6 +245,7 @@ partial class TwoPlayers : global::Dsl.IExperiment, global::Dsl.IRuleStates
     /// <summary>Frees the buffers now; the next call allocates them again (update-rule state is kept).</summary>
     public void ReleaseBuffers()
     {
+        using var __dslScope = __dslGuard.Enter("ReleaseBuffers");
         __matMul1?.Dispose();
         __add1?.Dispose();
         __playerOutput?.Dispose();

@@ -75,6 +75,47 @@ public sealed class ConcurrentUseTests
     }
 
     [Fact]
+    public void ReleaseBuffersFromAnotherThreadDuringAStepIsRefused()
+    {
+        // Freeing the buffers while a step on another thread computes into them crashed the process.
+        var experiment = new DigitsExperiment();
+        experiment.Initialize(1);
+        var (x, y) = Batch(256, 6);
+        using (x)
+        using (y)
+        {
+            experiment.TrainStep(x, y);
+            var refused = 0;
+            var unexpected = new List<Exception>();
+            using var stop = new CancellationTokenSource();
+            var trainer = new Thread(() =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    try { experiment.TrainStep(x, y); }
+                    catch (InvalidOperationException) { }
+                    catch (Exception e) { lock (unexpected) unexpected.Add(e); }
+                }
+            });
+            trainer.Start();
+            for (var i = 0; i < 2000 && refused == 0; i++)
+            {
+                try { experiment.ReleaseBuffers(); }
+                catch (InvalidOperationException e)
+                {
+                    Assert.Contains("DigitsExperiment.ReleaseBuffers", e.Message);
+                    refused++;
+                }
+            }
+            stop.Cancel();
+            trainer.Join();
+            Assert.Empty(unexpected);
+            Assert.True(refused > 0, "ReleaseBuffers never overlapped a step");
+            Assert.True(float.IsFinite(experiment.TrainStep(x, y)));
+        }
+    }
+
+    [Fact]
     public void OneThreadAfterAnotherIsFine()
     {
         var experiment = new DigitsExperiment();
