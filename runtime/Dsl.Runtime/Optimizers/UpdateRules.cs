@@ -172,7 +172,7 @@ public sealed partial class ScheduleFreeSgd
     {
         var lr = LearningRate * Minimum(1, step / WarmupSteps);
         weightSum += lr * lr;
-        var c = lr * lr / weightSum;
+        var c = weightSum > 0 ? lr * lr / weightSum : 0;   // a schedule that starts at 0 (warm-up from 0) has no weight yet: x stays
         z = z - lr * (grad + WeightDecay * param);
         x = (1 - c) * x + c * z;
         param = (1 - Beta) * z + Beta * x;
@@ -198,7 +198,7 @@ public sealed partial class ScheduleFreeAdamW
     {
         var lr = LearningRate * Sqrt(1 - Pow(Beta2, step)) * Minimum(1, step / WarmupSteps);
         weightSum += lr * lr;
-        var c = lr * lr / weightSum;
+        var c = weightSum > 0 ? lr * lr / weightSum : 0;   // a schedule that starts at 0 (warm-up from 0) has no weight yet: x stays
         v = Beta2 * v + (1 - Beta2) * Square(grad);
         z = z - lr * grad / (Sqrt(v) + Epsilon) - lr * WeightDecay * param;
         x = (1 - c) * x + c * z;

@@ -160,6 +160,27 @@ public sealed class RuleStateParityTests
         Assert.Equal(0.04 * (1.0 / 16 + 4.0 / 16 + 9.0 / 16 + 3), state.GetNumber(0), 15);
     }
 
+    [Theory]
+    [InlineData(nameof(ScheduleFreeSgd))]
+    [InlineData(nameof(ScheduleFreeAdamW))]
+    public void AScheduleThatStartsAtZeroLeavesTheAverageAtItsStartInsteadOfNaN(string name)
+    {
+        // The learning-rate factor is 0 on the first steps (a warm-up schedule from 0): Σγ² is still 0, so
+        // c = γ²/Σγ² would be 0/0; the rule takes c = 0 then (a condition on a number state), and x stays at
+        // its start until a step has weight. Afterwards the first weighted step gives c = 1 (x jumps to z).
+        using var parameter = Tensor.FromArray(new[] { 1.0, 2.0, -3.0 }, 3);
+        using var gradient = Tensor.FromArray(new[] { 0.5, -0.5, 0.25 }, 3);
+        IUpdateRule rule = name == nameof(ScheduleFreeSgd) ? new ScheduleFreeSgd { LearningRate = 0.1 } : new ScheduleFreeAdamW { LearningRate = 0.1 };
+        using var state = rule.CreateState(parameter);
+        for (var step = 1; step <= 3; step++) rule.Update(state, parameter, gradient, step, learningRateFactor: 0);
+        Assert.Equal([1.0, 2.0, -3.0], state[1].ToArray<double>());      // x
+        Assert.Equal([1.0, 2.0, -3.0], parameter.ToArray<double>());
+        rule.Update(state, parameter, gradient, 4, learningRateFactor: 1);
+        Assert.All(parameter.ToArray<double>(), v => Assert.True(double.IsFinite(v)));
+        Assert.Equal(state[0].ToArray<double>(), state[1].ToArray<double>());   // c = 1: x = z
+        Assert.NotEqual([1.0, 2.0, -3.0], state[1].ToArray<double>());
+    }
+
     [Fact]
     public void Float32ParametersFollowTheFloat64Result()
     {
