@@ -23,6 +23,7 @@ PAIRS = [
     ("cnn (LeNet + BatchNorm)", "examples/Cnn/Program.cs", "benchmarks/twins/cnn.py", 1.3),
     ("transformer (sorting)", "examples/Transformer/Program.cs", "benchmarks/twins/transformer.py", 1.3),
     ("sets (Cat, Reshape, axis sums)", "examples/Sets/Program.cs", "benchmarks/twins/sets.py", 1.3),
+    ("schedulefree (Schedule-Free AdamW, cosine)", "examples/ScheduleFree/Program.cs", "benchmarks/twins/schedulefree.py", 1.3),
 ]
 
 CLOSERS = re.compile(r"^[\s{}()\[\];,]*$")

@@ -1,5 +1,5 @@
-# The PyTorch twin of examples/ScheduleFree: the same 784-256-10 MLP on 2,000 synthetic "digits" with
-# noise 4 (validated on 2,000 others), 4 epochs of batch 64, trained with AdamW + a cosine schedule
+# The PyTorch twin of examples/ScheduleFree: the same 784-256-10 MLP on 10,000 synthetic "digits" with
+# noise 3 (validated on 2,000 others), 4 epochs of batch 64, trained with AdamW + a cosine schedule
 # over the run and with Schedule-Free AdamW, the latter evaluated at x (its average) and at y (where
 # its gradients are taken). Schedule-Free AdamW is written here from the paper's Algorithm 1
 # (Defazio et al. 2024), as the runtime's rule is: the schedulefree package is not installed. The
@@ -27,7 +27,7 @@ def digits(count, seed, noise=3.0):
 class ScheduleFreeAdamW(torch.optim.Optimizer):
     """Algorithm 1 of "The Road Less Scheduled": y = (1-β1) z + β1 x holds the parameters; eval() swaps x in."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    def __init__(self, params, lr=3e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, k=0, weight_sum=0.0))
 
     @torch.no_grad()
@@ -67,8 +67,8 @@ def evaluate(model, data):
 
 
 torch.manual_seed(0)
-train, valid = digits(2_000, seed=1), digits(2_000, seed=2)
-epochs, steps = 4, 4 * math.ceil(2_000 / 64)
+train, valid = digits(10_000, seed=1), digits(2_000, seed=2)
+epochs, steps = 4, 4 * math.ceil(10_000 / 64)
 
 # loc: begin
 def mlp():
@@ -87,11 +87,11 @@ def fit(model, optimizer, scheduler=None):
 
 
 cosine = mlp()
-adamw = torch.optim.AdamW(cosine.parameters(), lr=1e-3)
+adamw = torch.optim.AdamW(cosine.parameters(), lr=3e-4)
 fit(cosine, adamw, torch.optim.lr_scheduler.CosineAnnealingLR(adamw, steps))
 
 schedule_free = mlp()
-sf = ScheduleFreeAdamW(schedule_free.parameters(), lr=1e-3)
+sf = ScheduleFreeAdamW(schedule_free.parameters(), lr=3e-4)
 fit(schedule_free, sf)
 at_y = evaluate(schedule_free, valid)
 sf.swap()

@@ -27,9 +27,9 @@ public sealed record ArmResult(string Arm, double Loss, double Accuracy);
 /// <summary>The three arms, with the data and the learning rates chosen by the sweep (README).</summary>
 public static class ScheduleFreeRuns
 {
-    public const int TrainExamples = 2_000, ValidExamples = 2_000;
-    public const double Noise = 4.0;
-    public const double CosineRate = 1e-3, ScheduleFreeRate = 1e-3;
+    public const int TrainExamples = 10_000, ValidExamples = 2_000;
+    public const double Noise = 3.0;
+    public const double CosineRate = 3e-4, ScheduleFreeRate = 3e-4;
 
     public static ArmResult[] Compare(int trainCount, int epochs, int batchSize, ulong seed, double cosineRate, double scheduleFreeRate,
         string? runFolder = null, bool quiet = true)
@@ -67,7 +67,7 @@ public static class ScheduleFreeRuns
     {
         Console.WriteLine("| learning rate | cosine loss | SF at x loss | SF at y loss |");
         Console.WriteLine("|---|---|---|---|");
-        foreach (var rate in new[] { 3e-4, 1e-3, 3e-3, 1e-2 })
+        foreach (var rate in new[] { 1e-4, 3e-4, 1e-3, 3e-3 })
         {
             var rows = Compare(TrainExamples, settings.Epochs, settings.BatchSize, settings.Seed, rate, rate);
             Console.WriteLine($"| {rate:G3} | {rows[0].Loss:F4} ({100 * rows[0].Accuracy:F1}%) | {rows[1].Loss:F4} ({100 * rows[1].Accuracy:F1}%) | {rows[2].Loss:F4} ({100 * rows[2].Accuracy:F1}%) |");
