@@ -132,28 +132,31 @@ public static class RuleStates
     public static void ThrowIfEvaluating(IRuleStates experiment, string member)
     {
         ArgumentNullException.ThrowIfNull(experiment);
-        for (var i = 0; i < experiment.RuleStateCount; i++)
+        if (SwappedIn(experiment) is ({ } rule, { } held))
         {
-            var held = experiment.RuleState(i, out var rule, out _);
-            if (held.SwappedIn >= 0)
-            {
-                throw new InvalidOperationException($"{experiment.GetType().Name}.{member}: the parameters hold {rule.Name}'s state '{held.Names[held.SwappedIn]}' "
-                    + "for evaluation (a UsingState or UsingEvaluationState scope is open); dispose that scope before training.");
-            }
+            throw new InvalidOperationException($"{experiment.GetType().Name}.{member}: the parameters hold {rule.Name}'s state '{held.Names[held.SwappedIn]}' "
+                + "for evaluation (a UsingState or UsingEvaluationState scope is open); dispose that scope before training.");
         }
     }
 
     private static void ThrowIfOpen(IRuleStates experiment)
     {
+        if (SwappedIn(experiment) is ({ } rule, { } held))
+        {
+            throw new InvalidOperationException($"{experiment.GetType().Name}: the parameters already hold {rule.Name}'s state '{held.Names[held.SwappedIn]}' "
+                + "(a UsingState or UsingEvaluationState scope is open); dispose it first: scopes do not nest.");
+        }
+    }
+
+    /// <summary>The rule and state whose tensor the parameters hold now (an open scope), or null.</summary>
+    private static (IUpdateRule Rule, UpdateRuleState Held)? SwappedIn(IRuleStates experiment)
+    {
         for (var i = 0; i < experiment.RuleStateCount; i++)
         {
             var held = experiment.RuleState(i, out var rule, out _);
-            if (held.SwappedIn >= 0)
-            {
-                throw new InvalidOperationException($"{experiment.GetType().Name}: the parameters already hold {rule.Name}'s state '{held.Names[held.SwappedIn]}' "
-                    + "(a UsingState or UsingEvaluationState scope is open); dispose it first: scopes do not nest.");
-            }
+            if (held.SwappedIn >= 0) return (rule, held);
         }
+        return null;
     }
 
     private static string NotARule(IRuleStates experiment, IUpdateRule rule)
