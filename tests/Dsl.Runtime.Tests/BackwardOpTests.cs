@@ -64,17 +64,26 @@ public sealed class BackwardCatalog : OpCatalog
 
     // ---- losses --------------------------------------------------------------------------------
 
-    private static Func<Generator, Dictionary<string, Tensor>> Classes(Reduction reduction, long[]? targets = null) => g => new()
-    {
-        ["x"] = D(g, 6, 5),
-        ["t"] = targets is null ? Tensor.RandInt(0, 5, [6], g) : Tensor.FromArray(targets),
-        ["w"] = Tensor.Rand([5], g, DType.Float64) + 0.5,
-        ["g"] = reduction == Reduction.None ? D(g, 6) : D(g),
-    };
+    private static Func<Generator, Dictionary<string, Tensor>> Classes(Reduction reduction, long[]? targets = null, bool perPosition = false) => g => perPosition
+        ? new()
+        {
+            // [N, C, d1, d2] scores, a target per position.
+            ["x"] = D(g, 2, 5, 3, 2),
+            ["t"] = Tensor.RandInt(0, 5, [2, 3, 2], g),
+            ["w"] = Tensor.Rand([5], g, DType.Float64) + 0.5,
+            ["g"] = reduction == Reduction.None ? D(g, 2, 3, 2) : D(g),
+        }
+        : new()
+        {
+            ["x"] = D(g, 6, 5),
+            ["t"] = targets is null ? Tensor.RandInt(0, 5, [6], g) : Tensor.FromArray(targets),
+            ["w"] = Tensor.Rand([5], g, DType.Float64) + 0.5,
+            ["g"] = reduction == Reduction.None ? D(g, 6) : D(g),
+        };
 
     private static OpCase NllLoss(string name, string torchArgs, Reduction reduction, bool weighted = false, long ignoreIndex = -100,
-        long[]? targets = null) => new(
-        name, Autograd($"F.nll_loss(x, t{torchArgs})", "x"), Classes(reduction, targets),
+        long[]? targets = null, bool perPosition = false) => new(
+        name, Autograd($"F.nll_loss(x, t{torchArgs})", "x"), Classes(reduction, targets, perPosition),
         i =>
         {
             var w = weighted ? i["w"] : null;
@@ -241,6 +250,8 @@ public sealed class BackwardCatalog : OpCatalog
         NllLoss("nll-sum", ", reduction='sum'", Reduction.Sum),
         NllLoss("nll-none", ", reduction='none'", Reduction.None),
         NllLoss("nll-weighted-ignored", ", weight=w", Reduction.Mean, weighted: true, targets: [0, -100, 3, 2, -100, 1]),
+        NllLoss("nll-per-position-none", ", weight=w, ignore_index=3, reduction='none'", Reduction.None, weighted: true, ignoreIndex: 3, perPosition: true),
+        NllLoss("nll-per-position-mean", ", weight=w", Reduction.Mean, weighted: true, perPosition: true),
         NllLoss("nll-ignore-index-2-sum", ", ignore_index=2, reduction='sum'", Reduction.Sum, ignoreIndex: 2, targets: [0, 4, 3, 2, 2, 1]),
         new("cross-entropy-chain", Autograd("F.cross_entropy(x, t, weight=w)", "x"), Classes(Reduction.Mean),
             i =>

@@ -119,6 +119,13 @@ public sealed class NNCatalog : OpCatalog
         NllLoss("nll-ignore-index-2-weighted-sum", ", weight=w, ignore_index=2, reduction='sum'",
             g => new() { ["x"] = Tensor.Randn([6, 5], g), ["t"] = Tensor.FromArray(new long[] { 0, 4, 3, 2, 2, 1 }), ["w"] = Tensor.Rand([5], g) + 0.5 },
             Reduction.Sum, weighted: true, ignoreIndex: 2),
+        // Classes on axis 1 of [N, C, d1, ...]: one target per position (nll_loss2d underneath).
+        NllLoss("nll-per-position-none", ", reduction='none', weight=w, ignore_index=1",
+            g => new() { ["x"] = Tensor.Randn([2, 5, 3, 4], g), ["t"] = Tensor.RandInt(0, 5, [2, 3, 4], g), ["w"] = Tensor.Rand([5], g) + 0.5 },
+            Reduction.None, weighted: true, ignoreIndex: 1),
+        NllLoss("nll-per-position-mean", ", weight=w",
+            g => new() { ["x"] = Tensor.Randn([3, 4, 5], g), ["t"] = Tensor.RandInt(0, 4, [3, 5], g), ["w"] = Tensor.Rand([4], g) + 0.5 },
+            Reduction.Mean, weighted: true),
         NllLoss("nll-unbatched", "", g => new() { ["x"] = Tensor.Randn([5], g), ["t"] = Tensor.Scalar(3, DType.Int64) }, Reduction.Mean),
         new("nll-forward-total-weight", "torch.ops.aten.nll_loss_forward(x, t, w, 1, -100)", NllIgnored,
             i =>
@@ -405,9 +412,14 @@ public sealed class NNOpTests(TorchCaseFixture<NNCatalog> torch) : IClassFixture
         using var floats = Tensor.Zeros([4]);
         Assert.Contains("Int64", Fails(() => Ops.NllLoss(logProbs, floats)).Message);
 
+        // [N, C, d1, ...] takes a target per position: the scores' shape without the class dim 1.
         using var image = Tensor.Randn([2, 5, 3, 3]);
-        using var pixels = Tensor.Zeros([2, 3, 3], DType.Int64);
-        Assert.Contains("[N, C]", Fails(() => Ops.NllLoss(image, pixels)).Message); // cross-entropy takes [N, C, ...]: CrossEntropyOpTests
+        using var wrongPixels = Tensor.Zeros([2, 3, 4], DType.Int64);
+        var pixelError = Fails(() => Ops.NllLoss(image, wrongPixels)).Message;
+        Assert.Contains("targets [2, 3, 4] do not match the input [2, 5, 3, 3]", pixelError);
+        Assert.Contains("without its class dim 1", pixelError);
+        using var outOfRange = Tensor.Full([2, 3, 3], 5, DType.Int64);
+        Assert.Contains("target 5 is out of range for 5 classes", Fails(() => Ops.NllLoss(image, outOfRange)).Message);
 
         using var labels = Tensor.FromArray(new long[] { 0, 1, 2, 3 });
         Assert.Contains("unknown reduction code 7", Fails(() => Ops.NllLoss(logProbs, labels, (Reduction)7)).Message);

@@ -7,8 +7,8 @@ using Dsl.Generators.Ir;
 namespace Dsl.Generators.Operations;
 
 /// <summary>
-/// Mean cross-entropy of logits [B, C] against class indices [B] (Int64), as
-/// torch.nn.functional.cross_entropy. Labels get no gradient.
+/// Mean cross-entropy of logits [B, C] against class indices [B] (Int64), or of [B, C, d1, ...] against
+/// [B, d1, ...], as torch.nn.functional.cross_entropy. Labels get no gradient.
 /// </summary>
 internal sealed record CrossEntropyOp : Op
 {
@@ -16,19 +16,7 @@ internal sealed record CrossEntropyOp : Op
 
     public override ShapeResult InferShape(ShapeContext context)
     {
-        for (var i = 0; i < 2; i++)
-        {
-            if (context.IsNumber(i)) return ShapeResult.Fail(DiagnosticCatalog.ScalarWhereTensor, Name, context.Label(i));
-        }
-        var logits = context.Shape(0);
-        var labels = context.Shape(1);
-        if (logits.Rank != 2) return ShapeResult.Fail(DiagnosticCatalog.Rank, Name, "2-D logits [batch, classes]", context.Label(0), logits.ToString());
-        if (labels.Rank != 1) return ShapeResult.Fail(DiagnosticCatalog.Rank, Name, "1-D labels [batch] of class indices", context.Label(1), labels.ToString());
-        if (!context.Unifier.Unify(logits[0], labels[0]))
-        {
-            return ShapeResult.Fail(DiagnosticCatalog.LabelsShape, Name, "the logits '" + context.Label(0) + "'", logits.ToString(),
-                "the labels '" + context.Label(1) + "'", labels.ToString());
-        }
+        if (ClassTargets.Check(context, Name, "logits", "labels") is { } failure) return failure;
         return ShapeResult.Tensor(SymShape.Scalar);
     }
 

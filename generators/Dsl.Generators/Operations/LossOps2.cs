@@ -11,9 +11,11 @@ namespace Dsl.Generators.Operations;
 /// <summary>
 /// Negative log-likelihood of class scores [N, C] against Int64 class indices [N] (NllLoss on
 /// log-probabilities), or the same after a log-softmax over the classes (CrossEntropy on logits), as
-/// torch.nn.functional.nll_loss / cross_entropy: optional class weights [C], targets equal to
-/// <see cref="IgnoreIndex"/> left out, reduction Mean (divided by the total weight of the counted
-/// targets), Sum or None (a loss per example, [N]). Inputs: scores, targets, weight if given. The
+/// torch.nn.functional.nll_loss / cross_entropy; scores [N, C, d1, ...] against targets [N, d1, ...]
+/// (a class per position: per-pixel or per-token classes) count every position as an example.
+/// Optional class weights [C], targets equal to <see cref="IgnoreIndex"/> left out, reduction Mean
+/// (divided by the total weight of the counted targets), Sum or None (a loss per example, the
+/// targets' shape). Inputs: scores, targets, weight if given. The
 /// targets and the weight get no gradient. The plain two-argument CrossEntropy is
 /// <see cref="CrossEntropyOp"/> (its emitted code is pinned by snapshots).
 /// With <see cref="LabelSmoothing"/> ε (cross-entropy only, as torch): (1 - ε)·nll + (ε / C)·smooth,
@@ -31,22 +33,15 @@ internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight
 
     public override ShapeResult InferShape(ShapeContext context)
     {
-        var scores = Logits ? "2-D logits [batch, classes]" : "2-D log-probabilities [batch, classes]";
-        if (!Spatial.TryRank(context, Name, 0, scores, out var failure, 2)) return failure;
-        if (!Spatial.TryRank(context, Name, 1, "1-D targets [batch] of class indices", out failure, 1)) return failure;
-        var (x, targets) = (context.Shape(0), context.Shape(1));
-        if (!context.Unifier.Unify(x[0], targets[0]))
-        {
-            return ShapeResult.Fail(DiagnosticCatalog.LabelsShape, Name, "the " + (Logits ? "logits" : "log-probabilities") + " '" + context.Label(0) + "'", x.ToString(),
-                "the targets '" + context.Label(1) + "'", targets.ToString());
-        }
-        if (HasWeight && !Spatial.TryShape(context, Name, 2, "class weight", SymShape.Of(x[1]), out failure)) return failure;
+        if (ClassTargets.Check(context, Name, Logits ? "logits" : "log-probabilities") is { } failure) return failure;
+        var x = context.Shape(0);
+        if (HasWeight && !Spatial.TryShape(context, Name, 2, "class weight", SymShape.Of(x[1]), out var weightFailure)) return weightFailure;
         if (Smoothed && (LabelSmoothing is < 0 or > 1 || !Logits || Spatial.Constant(context, x[1]) is null))
         {
             return ShapeResult.Fail(DiagnosticCatalog.BadArgument, Name, "'labelSmoothing' must be in [0, 1] with a constant class count, but is "
                 + LabelSmoothing.ToString("R", CultureInfo.InvariantCulture) + " for '" + context.Label(0) + "' " + x);
         }
-        return ShapeResult.Tensor(Reduction == "None" ? SymShape.Of(context.Unifier.Resolve(x[0])) : SymShape.Scalar);
+        return ShapeResult.Tensor(Reduction == "None" ? ClassTargets.WithoutClasses(context.Shape(0), context) : SymShape.Scalar);
     }
 
     /// <summary>Saved for the backward pass: the log-probabilities (cross-entropy only) and nll_loss's total weight.</summary>
@@ -58,9 +53,10 @@ internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight
         if (!Smoothed) yield break;
         // weight ⊙ logp, its row sums, spread back over the classes, masked per example, and their total.
         if (HasWeight) yield return new AuxiliaryBuffer("Weighted", scores);
-        yield return new AuxiliaryBuffer("RowSum", SymShape.Of(scores[0], Dim.Constant(1)));
+        if (HasWeight && scores.Rank > 2) yield return new AuxiliaryBuffer("ClassWeight", ClassTargets.ClassColumn(scores));
+        yield return new AuxiliaryBuffer("RowSum", ClassTargets.OneClass(scores));
         yield return new AuxiliaryBuffer("Spread", scores);
-        yield return new AuxiliaryBuffer("Smooth", SymShape.Of(scores[0]));
+        yield return new AuxiliaryBuffer("Smooth", ClassTargets.Positions(scores));
         yield return new AuxiliaryBuffer("SmoothTotal", SymShape.Scalar);
     }
 
@@ -68,6 +64,18 @@ internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight
     internal double Share(Node scores) => LabelSmoothing / scores.Shape[1].Value;
 
     internal EmitArg Weight(Node node, int offset) => HasWeight ? EmitArg.Value(node.Inputs[offset]) : EmitArg.Null;
+
+    /// <summary>
+    /// The class weights as they multiply scores of rank <paramref name="rank"/>: [C] for [N, C]; for
+    /// [N, C, d1, ...] the weights copied into <paramref name="owner"/>'s ClassWeight buffer [C, 1, ...]
+    /// (so they broadcast along the class axis, not the last one).
+    /// </summary>
+    internal EmitArg ClassWeight(IEmitContext context, Node owner, int weight, int rank)
+    {
+        if (rank == 2) return EmitArg.Value(weight);
+        context.Call("Reshape", EmitArg.Value(weight), EmitArg.Auxiliary(owner, "ClassWeight"));
+        return EmitArg.Auxiliary(owner, "ClassWeight");
+    }
 
     public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
     {
@@ -90,7 +98,10 @@ internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight
         var logProbs = c.Apply(new LogSoftmaxOp(1), "LogProbs", scores);
         var nll = c.Apply(this with { Logits = false, LabelSmoothing = 0 }, "Nll", [logProbs, targets, .. weighted]);
         if (!Smoothed) return nll;
-        var rows = HasWeight ? c.Mul(logProbs, inputs[2], "Weighted") : logProbs;
+        var scoresShape = c.Builder.ResolvedShape(scores);
+        var classWeight = !HasWeight ? -1 : scoresShape.Rank == 2 ? inputs[2]
+            : c.Apply(new ReshapeOp(ClassTargets.ClassColumn(scoresShape).Dims), "ClassWeight", inputs[2]);
+        var rows = HasWeight ? c.Mul(logProbs, classWeight, "Weighted") : logProbs;
         var rowSum = c.Apply(new SumOp(EquatableArray.Create(1L), true), "RowSum", rows);
         var spread = c.Apply(new ExpandOp(), "Spread", rowSum, logProbs);
         var smooth = c.Apply(new ClassLossOp(false, "None", false, IgnoreIndex), "Smooth", spread, targets);
@@ -121,7 +132,7 @@ internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight
         var rows = scores;
         if (HasWeight)
         {
-            context.Call("Mul", scores, EmitArg.Value(node.Inputs[2]), Aux("Weighted"));
+            context.Call("Mul", scores, ClassWeight(context, node, node.Inputs[2], context.Node(node.Inputs[0]).Shape.Rank), Aux("Weighted"));
             rows = Aux("Weighted");
         }
         context.Call("Sum", rows, EmitArg.Longs([1]), EmitArg.Bool(true), Aux("RowSum"));
@@ -145,6 +156,55 @@ internal sealed record ClassLossOp(bool Logits, string Reduction, bool HasWeight
 }
 
 /// <summary>
+/// The class losses' shapes: scores [N, C] or [N, C, d1, ...] (classes on axis 1, as torch) against
+/// Int64 targets [N] or [N, d1, ...]; the shapes of their per-position values and class columns.
+/// </summary>
+internal static class ClassTargets
+{
+    /// <summary>Null when scores (input 0) and targets (input 1) match; else the failure: rank, then the matching dims.</summary>
+    public static ShapeResult? Check(ShapeContext context, string op, string kind, string targetsWord = "targets")
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            if (context.IsNumber(i)) return ShapeResult.Fail(DiagnosticCatalog.ScalarWhereTensor, op, context.Label(i));
+        }
+        var (x, targets) = (context.Shape(0), context.Shape(1));
+        if (x.Rank < 2)
+        {
+            return ShapeResult.Fail(DiagnosticCatalog.Rank, op, kind + " [batch, classes] or [batch, classes, d1, ...]", context.Label(0), x.ToString());
+        }
+        if (targets.Rank != x.Rank - 1)
+        {
+            var expected = x.Rank == 2 ? "1-D " + targetsWord + " [batch] of class indices"
+                : (x.Rank - 1).ToString(CultureInfo.InvariantCulture) + "-D " + targetsWord + " " + WithoutClasses(x, context) + " of class indices (the " + kind + "' shape without its class axis 1)";
+            return ShapeResult.Fail(DiagnosticCatalog.Rank, op, expected, context.Label(1), targets.ToString());
+        }
+        for (var d = 0; d < targets.Rank; d++)
+        {
+            if (!context.Unifier.Unify(x[d == 0 ? 0 : d + 1], targets[d]))
+            {
+                return ShapeResult.Fail(DiagnosticCatalog.LabelsShape, op, "the " + kind + " '" + context.Label(0) + "'", x.ToString(),
+                    "the " + targetsWord + " '" + context.Label(1) + "'", targets.ToString());
+            }
+        }
+        return null;
+    }
+
+    /// <summary>[N, d1, ...] of scores [N, C, d1, ...], resolved.</summary>
+    public static SymShape WithoutClasses(SymShape scores, ShapeContext context) =>
+        new(EquatableArray.Create(scores.Dims.Where((_, i) => i != 1).Select(context.Unifier.Resolve).ToArray()));
+
+    /// <summary>The per-position shape [N, d1, ...] of scores [N, C, d1, ...] (or of a target shape [N, d1, ...] given as is).</summary>
+    public static SymShape Positions(SymShape scores) => new(EquatableArray.Create(scores.Dims.Where((_, i) => i != 1).ToArray()));
+
+    /// <summary>[N, 1, d1, ...]: a value per position, kept on the class axis.</summary>
+    public static SymShape OneClass(SymShape scores) => new(EquatableArray.Create(scores.Dims.Select((d, i) => i == 1 ? Dim.Constant(1) : d).ToArray()));
+
+    /// <summary>[C, 1, ..., 1] (rank of the scores minus one): class weights that broadcast along axis 1.</summary>
+    public static SymShape ClassColumn(SymShape scores) => new(EquatableArray.Create(Enumerable.Range(0, scores.Rank - 1).Select(i => i == 0 ? scores[1] : Dim.Constant(1)).ToArray()));
+}
+
+/// <summary>
 /// d loss / d scores of a <see cref="ClassLossOp"/>: nll_loss_backward (then log_softmax_backward for
 /// logits). Inputs: upstream, scores, targets, weight?, the forward node. For NllLoss it is linear in
 /// the upstream gradient and independent of the scores, so its own derivative is NllLoss again.
@@ -160,10 +220,11 @@ internal sealed record ClassLossBackwardOp(ClassLossOp Forward) : Op
         if (Forward.Logits) yield return new AuxiliaryBuffer("LogProbsGradient", node.Shape);
         if (Forward.LabelSmoothing == 0) yield break;
         // The upstream per example (masked through nll_loss_backward), its row sums, and those times the class weights.
-        yield return new AuxiliaryBuffer("RowGradient", SymShape.Of(node.Shape[0]));
+        yield return new AuxiliaryBuffer("RowGradient", ClassTargets.Positions(node.Shape));
         yield return new AuxiliaryBuffer("Masked", node.Shape);
-        yield return new AuxiliaryBuffer("RowMasked", SymShape.Of(node.Shape[0], Dim.Constant(1)));
+        yield return new AuxiliaryBuffer("RowMasked", ClassTargets.OneClass(node.Shape));
         if (Forward.HasWeight) yield return new AuxiliaryBuffer("Spread", node.Shape);
+        if (Forward.HasWeight && node.Shape.Rank > 2) yield return new AuxiliaryBuffer("ClassWeight", ClassTargets.ClassColumn(node.Shape));
     }
 
     public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
@@ -206,7 +267,7 @@ internal sealed record ClassLossBackwardOp(ClassLossOp Forward) : Op
         var rows = Aux("RowMasked");
         if (Forward.HasWeight)
         {
-            context.Call("Mul", Aux("RowMasked"), EmitArg.Value(node.Inputs[3]), Aux("Spread"));
+            context.Call("Mul", Aux("RowMasked"), Forward.ClassWeight(context, node, node.Inputs[3], node.Shape.Rank), Aux("Spread"));
             rows = Aux("Spread");
         }
         context.Call("AddInPlace", into, rows, EmitArg.Double(Forward.Share(context.Node(node.Inputs[1]))));

@@ -70,18 +70,40 @@ DSL_EXPORT dsl_log_softmax_backward_out(dsl_tensor out, dsl_tensor grad_output, 
 
 // ---- losses -------------------------------------------------------------------------------
 
-// grad_output is a scalar for the mean and sum reductions, [N] for none; total_weight comes
-// from the forward pass (dsl_nll_loss).
+// grad_output is a scalar for the mean and sum reductions, the targets' shape ([N] or [N, d1, ...]) for
+// none; total_weight comes from the forward pass (dsl_nll_loss). [N, C, d1, ...] runs as nll_loss2d.
 DSL_EXPORT dsl_nll_loss_backward(dsl_tensor grad_output, dsl_tensor log_probs, dsl_tensor target, dsl_tensor weight,
                                  int32_t reduction, int64_t ignore_index, dsl_tensor total_weight, dsl_tensor* out) {
-  DSL_TRY(*out = wrap(at::nll_loss_backward(T(grad_output), T(log_probs), T(target), Opt(weight),
-                                            dsl::nn::reduction(reduction), ignore_index, T(total_weight))));
+  DSL_TRY({
+    const auto& input = T(log_probs);
+    const auto mode = dsl::nn::reduction(reduction);
+    if (input.dim() <= 2) {
+      *out = wrap(at::nll_loss_backward(T(grad_output), input, T(target), Opt(weight), mode, ignore_index, T(total_weight)));
+    } else {
+      auto grad = mode == at::Reduction::None ? dsl::nn::as_nll2d_target(T(grad_output)) : T(grad_output);
+      *out = wrap(at::nll_loss2d_backward(grad, dsl::nn::as_nll2d_input(input), dsl::nn::as_nll2d_target(T(target)),
+                                          Opt(weight), mode, ignore_index, T(total_weight)).reshape(input.sizes()));
+    }
+  });
 }
 DSL_EXPORT dsl_nll_loss_backward_out(dsl_tensor out, dsl_tensor grad_output, dsl_tensor log_probs, dsl_tensor target,
                                      dsl_tensor weight, int32_t reduction, int64_t ignore_index,
                                      dsl_tensor total_weight) {
-  DSL_TRY(at::nll_loss_backward_out(T(out), T(grad_output), T(log_probs), T(target), Opt(weight),
-                                    dsl::nn::reduction(reduction), ignore_index, T(total_weight)));
+  DSL_TRY({
+    const auto& input = T(log_probs);
+    const auto mode = dsl::nn::reduction(reduction);
+    if (input.dim() <= 2) {
+      at::nll_loss_backward_out(T(out), T(grad_output), input, T(target), Opt(weight), mode, ignore_index,
+                                T(total_weight));
+      return 0;
+    }
+    if (T(out).sizes() != input.sizes()) T(out).resize_(input.sizes());
+    TORCH_CHECK(T(out).is_contiguous(), "nll_loss_backward: the output ", T(out).sizes(), " must be contiguous");
+    auto grad = mode == at::Reduction::None ? dsl::nn::as_nll2d_target(T(grad_output)) : T(grad_output);
+    auto into = dsl::nn::as_nll2d_input(T(out));
+    at::nll_loss2d_backward_out(into, grad, dsl::nn::as_nll2d_input(input), dsl::nn::as_nll2d_target(T(target)),
+                                Opt(weight), mode, ignore_index, T(total_weight));
+  });
 }
 
 // d/dinput = 2 (input - target) · grad (÷ numel for the mean).

@@ -22,15 +22,22 @@ DSL_EXPORT dsl_log_softmax_out(dsl_tensor out, dsl_tensor x, int64_t dim) {
 
 // ---- losses -----------------------------------------------------------------------------------
 
-// nll_loss over log-probabilities [C] or [N, C] and Int64 targets; weight (per class) may be null.
-// total_weight (the sum of the weights of the counted targets) is what nll_loss_backward needs.
+// nll_loss over log-probabilities [C], [N, C] or [N, C, d1, ...] (as torch's F.nll_loss) and Int64
+// targets; weight (per class) may be null. total_weight (the sum of the weights of the counted
+// targets) is what nll_loss_backward needs.
 DSL_EXPORT dsl_nll_loss(dsl_tensor log_probs, dsl_tensor target, dsl_tensor weight, int32_t reduction,
                         int64_t ignore_index, dsl_tensor* out, dsl_tensor* total_weight) {
   DSL_TRY({
-    dsl::nn::check_class_targets("nll_loss", T(log_probs), T(target), ignore_index);
-    auto result = at::nll_loss_forward(T(log_probs), T(target), Opt(weight), dsl::nn::reduction(reduction),
-                                       ignore_index);
-    *out = wrap(std::get<0>(result));
+    const auto& input = T(log_probs);
+    dsl::nn::check_class_targets("nll_loss", input, T(target), ignore_index);
+    const auto mode = dsl::nn::reduction(reduction);
+    auto result = input.dim() <= 2
+      ? at::nll_loss_forward(input, T(target), Opt(weight), mode, ignore_index)
+      : at::nll_loss2d_forward(dsl::nn::as_nll2d_input(input), dsl::nn::as_nll2d_target(T(target)), Opt(weight), mode,
+                               ignore_index);
+    auto loss = std::get<0>(result);
+    if (input.dim() > 2 && mode == at::Reduction::None) loss = loss.reshape(T(target).sizes());
+    *out = wrap(loss);
     if (total_weight != nullptr) *total_weight = wrap(std::get<1>(result));
   });
 }
@@ -39,13 +46,23 @@ DSL_EXPORT dsl_nll_loss(dsl_tensor log_probs, dsl_tensor target, dsl_tensor weig
 DSL_EXPORT dsl_nll_loss_out(dsl_tensor out, dsl_tensor total_weight, dsl_tensor log_probs, dsl_tensor target,
                             dsl_tensor weight, int32_t reduction, int64_t ignore_index) {
   DSL_TRY({
-    dsl::nn::check_class_targets("nll_loss", T(log_probs), T(target), ignore_index);
-    if (total_weight != nullptr) {
-      at::nll_loss_forward_out(T(out), T(total_weight), T(log_probs), T(target), Opt(weight),
-                               dsl::nn::reduction(reduction), ignore_index);
-    } else {
-      at::nll_loss_out(T(out), T(log_probs), T(target), Opt(weight), dsl::nn::reduction(reduction), ignore_index);
+    const auto& input = T(log_probs);
+    dsl::nn::check_class_targets("nll_loss", input, T(target), ignore_index);
+    const auto mode = dsl::nn::reduction(reduction);
+    if (input.dim() <= 2) {
+      if (total_weight != nullptr) {
+        at::nll_loss_forward_out(T(out), T(total_weight), input, T(target), Opt(weight), mode, ignore_index);
+      } else {
+        at::nll_loss_out(T(out), input, T(target), Opt(weight), mode, ignore_index);
+      }
+      return 0;
     }
+    // [N, C, d1, ...]: nll_loss2d into a view of `out` ([N, 1, D] for no reduction).
+    if (mode == at::Reduction::None && T(out).sizes() != T(target).sizes()) T(out).resize_(T(target).sizes());
+    auto loss = mode == at::Reduction::None ? dsl::nn::nll2d_target_view(T(out)) : T(out);
+    auto weight_sum = total_weight != nullptr ? T(total_weight) : at::empty({}, input.options());
+    at::nll_loss2d_forward_out(loss, weight_sum, dsl::nn::as_nll2d_input(input), dsl::nn::as_nll2d_target(T(target)),
+                               Opt(weight), mode, ignore_index);
   });
 }
 

@@ -52,21 +52,38 @@ inline void check_same_shape(const char* op, const at::Tensor& input, const at::
 // kernel asserts and poisons the context), so the range is checked here on every device.
 inline void check_class_targets(const char* op, const at::Tensor& input, const at::Tensor& target,
                                 int64_t ignore_index) {
-  TORCH_CHECK(input.dim() == 1 || input.dim() == 2, op, ": the input must be [C] or [N, C] (flatten other ",
-              "dimensions into N), but it is ", input.sizes());
+  TORCH_CHECK(input.dim() >= 1, op, ": the input must be [C], [N, C] or [N, C, d1, ...], but it is a scalar");
   TORCH_CHECK(target.scalar_type() == at::kLong, op, ": targets must be Int64 class indices, but they are ",
               target.scalar_type());
-  TORCH_CHECK(target.dim() == input.dim() - 1 && (input.dim() == 1 || target.size(0) == input.size(0)), op,
-              ": targets ", target.sizes(), " do not match the input ", input.sizes(),
-              " (expected one class index per row)");
+  bool match = target.dim() == input.dim() - 1;
+  for (int64_t d = 0; match && d < target.dim(); ++d) match = target.size(d) == input.size(d == 0 ? 0 : d + 1);
+  TORCH_CHECK(match, op, ": targets ", target.sizes(), " do not match the input ", input.sizes(),
+              " (expected the input's shape without its class dim ", input.dim() == 1 ? 0 : 1, ")");
   if (target.numel() == 0) return;
-  const int64_t classes = input.size(-1);
+  const int64_t classes = input.size(input.dim() == 1 ? 0 : 1);
   auto bad = at::logical_and(at::logical_or(target.lt(0), target.ge(classes)), target.ne(ignore_index));
   if (bad.any().item<bool>()) {
     auto first = target.masked_select(bad).select(0, 0).item<int64_t>();
     TORCH_CHECK(false, op, ": target ", first, " is out of range for ", classes, " classes (input ", input.sizes(),
                 ")");
   }
+}
+
+// nll_loss over [N, C, d1, ...] (three or more dims) runs as nll_loss2d over [N, C, 1, D], D = d1·d2·…:
+// the input as that shape, and a tensor of the targets' shape [N, d1, ...] (targets, a per-position
+// loss or its gradient) as [N, 1, D]. Views where the layout allows (a buffer written through one
+// must be contiguous: the generated step's are).
+inline at::Tensor as_nll2d_input(const at::Tensor& x) {
+  const int64_t positions = x.numel() == 0 ? 0 : x.numel() / (x.size(0) * x.size(1));
+  return x.reshape({x.size(0), x.size(1), 1, positions});
+}
+inline at::Tensor as_nll2d_target(const at::Tensor& t) {
+  const int64_t positions = t.numel() == 0 ? 0 : t.numel() / t.size(0);
+  return t.reshape({t.size(0), 1, positions});
+}
+inline at::Tensor nll2d_target_view(const at::Tensor& t) {
+  TORCH_CHECK(t.is_contiguous(), "nll_loss: the per-position output ", t.sizes(), " must be contiguous");
+  return as_nll2d_target(t);
 }
 
 }  // namespace nn

@@ -117,6 +117,16 @@ public sealed class NNDiagnosticTests
         "DSL0020", "CrossEntropy: the class weight 'w' must be [5], but is [4]", "CrossEntropy(Net.Z, targets, weight: w)");
 
     [Fact]
+    public void PerPositionTargetsHaveTheScoresShapeWithoutTheClassAxis() => AssertDiagnostic(
+        Single("[Param(2, 3, 4)] public Tensor Z;", "[Shape(2, 3)] Tensor targets", "CrossEntropy(Net.Z, targets, labelSmoothing: 0.1)"),
+        "DSL0106", "CrossEntropy: the logits 'Net.Z' is [2, 3, 4] but the targets 'targets' is [2, 3]", "CrossEntropy(Net.Z, targets, labelSmoothing: 0.1)");
+
+    [Fact]
+    public void PerPositionTargetsHaveOneAxisFewerThanTheScores() => AssertDiagnostic(
+        Single("[Param(2, 3, 4)] public Tensor Z;", "[Shape(2)] Tensor targets", "CrossEntropy(Net.Z, targets)"),
+        "DSL0103", "CrossEntropy needs 2-D labels [2, 4] of class indices (the logits' shape without its class axis 1); targets is [2]", "CrossEntropy(Net.Z, targets)");
+
+    [Fact]
     public void BinaryCrossEntropyTargetsHaveTheLogitsShape() => AssertDiagnostic(
         Single("[Param(4, 5)] public Tensor Z;", "[Shape(4)] Tensor t", "BinaryCrossEntropyWithLogits(Net.Z, t)"),
         "DSL0020", "BinaryCrossEntropyWithLogits: the targets 't' must be [4, 5], but is [4]", "BinaryCrossEntropyWithLogits(Net.Z, t)");
