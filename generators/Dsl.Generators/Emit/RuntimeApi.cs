@@ -140,6 +140,7 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "Conv1dBackward", ["Tensor", "Tensor", "Tensor", "Int64", "Int64", "Int64", "Int64", "Tensor", "Tensor", "Tensor"]),
         ("Dsl.Kernels", "MaxPool2dWithIndices", ["Tensor", "Size2", "Nullable`1", "Size2", "Size2", "Boolean", "Tensor", "Tensor"]),
         ("Dsl.Kernels", "MaxPool2dWithIndicesBackward", ["Tensor", "Tensor", "Tensor", "Size2", "Nullable`1", "Size2", "Size2", "Boolean", "Tensor"]),
+        ("Dsl.Kernels", "MaxPool2dGather", ["Tensor", "Tensor", "Tensor"]),
         ("Dsl.Kernels", "AvgPool2d", ["Tensor", "Size2", "Nullable`1", "Size2", "Boolean", "Boolean", "Nullable`1", "Tensor"]),
         ("Dsl.Kernels", "AvgPool2dBackward", ["Tensor", "Tensor", "Size2", "Nullable`1", "Size2", "Boolean", "Boolean", "Nullable`1", "Tensor"]),
         ("Dsl.Kernels", "AdaptiveAvgPool2d", ["Tensor", "Size2", "Tensor"]),

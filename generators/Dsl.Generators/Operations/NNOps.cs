@@ -143,9 +143,8 @@ internal sealed record ConvBackwardOp(ConvOp Forward, GradientPart Part) : Op
 /// 2-d max or average pooling of x [N, C, H, W] as torch.nn.functional.max_pool2d / avg_pool2d;
 /// the stride defaults to the kernel size. Max pooling keeps the flat index of every maximum in an
 /// Int64 buffer for its backward. Both backwards are linear in the gradient: average pooling's
-/// derivative is the pooling again; max pooling's, for windows that do not overlap (stride at least
-/// the kernel, no dilation), is the upstream gradient at each window's maximum, a sum pooling of it
-/// masked by where the maxima are (so second derivatives work). Overlapping windows have none yet.
+/// derivative is the pooling again; max pooling's reads the upstream gradient at each window's
+/// maximum (<see cref="MaxPool2dGatherOp"/>), overlapping windows included, so second derivatives work.
 /// </summary>
 internal sealed record Pool2dOp(bool Max, EquatableArray<long> Kernel, EquatableArray<long> Stride, EquatableArray<long> Padding,
     EquatableArray<long> Dilation, bool CeilMode, bool CountIncludePad, long? DivisorOverride) : Op
@@ -154,12 +153,6 @@ internal sealed record Pool2dOp(bool Max, EquatableArray<long> Kernel, Equatable
 
     /// <summary>The stride when none is given: the kernel size (an empty array stands for that).</summary>
     private EquatableArray<long> StrideOrKernel => Stride.Count == 0 ? Kernel : Stride;
-
-    /// <summary>No input position lies in two windows: no dilation, and a stride of at least the kernel along both axes.</summary>
-    internal bool WindowsAreDisjoint =>
-        Dilation.All(d => d == 1) && Enumerable.Range(0, 2).All(a => Pick(StrideOrKernel, a) >= Pick(Kernel, a));
-
-    private static long Pick(EquatableArray<long> values, int axis) => values[values.Count == 1 ? 0 : axis];
 
     public override ShapeResult InferShape(ShapeContext context)
     {
@@ -229,13 +222,8 @@ internal sealed record Pool2dBackwardOp(Pool2dOp Forward) : Op
             builder.Accumulate(g, builder.Add(Forward, builder.GradientName(g), gradient));
             return;
         }
-        if (!Forward.WindowsAreDisjoint) throw new MissingDerivativeException(Name + " with overlapping windows");
-        // The maxima's positions: the backward of ones, 1 at each window's maximum (disjoint windows: at most one per position).
-        var c = new Compose(builder, builder.GradientName(g));
-        var ones = c.Apply(new ExpandOp(), "Ones", c.Apply(new OnesOp(), "Unit"), g);
-        var maxima = c.Apply(this, "Maxima", ones, node.Inputs[1], node.Inputs[2]);
-        var sum = new Pool2dOp(false, Forward.Kernel, Forward.Stride, Forward.Padding, EquatableArray.Create(1L), Forward.CeilMode, true, 1);
-        builder.Accumulate(g, c.Apply(sum, "", c.Mul(gradient, maxima, "AtMaxima")));
+        // Max pooling's backward adds each upstream value at its window's maximum: its adjoint reads the gradient there.
+        builder.Accumulate(g, builder.Add(new MaxPool2dGatherOp(Forward), builder.GradientName(g), gradient, node.Inputs[1], node.Inputs[2]));
     }
 
     public override void Emit(IEmitContext context, Node node)
@@ -253,6 +241,29 @@ internal sealed record Pool2dBackwardOp(Pool2dOp Forward) : Op
 
     public override string Math(Node node, Func<int, string> nameOf) =>
         nameOf(node.Inputs[0]) + (Forward.Max ? " routed to each window's maximum" : " spread over each window") + " of " + nameOf(node.Inputs[1]);
+}
+
+/// <summary>
+/// The derivative of max pooling's backward for its upstream gradient: the values [N, C, H, W] read at
+/// the forward's saved indices, [N, C, oh, ow] (inputs: the values, x, the forward node). The pair is
+/// linear and adjoint, so this op's own derivative is max pooling's backward again.
+/// </summary>
+internal sealed record MaxPool2dGatherOp(Pool2dOp Forward) : Op
+{
+    public override string Name => "MaxPool2dGather";
+
+    public override ShapeResult InferShape(ShapeContext context) => ShapeResult.Tensor(context.Shape(2));
+
+    public override void Differentiate(IGradientBuilder builder, Node node, int gradient)
+    {
+        var values = node.Inputs[0];
+        if (builder.IsActive(values)) builder.Accumulate(values, builder.Add(new Pool2dBackwardOp(Forward), builder.GradientName(values), gradient, node.Inputs[1], node.Inputs[2]));
+    }
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call("MaxPool2dGather", EmitArg.Value(node.Inputs[0]), EmitArg.Auxiliary(context.Node(node.Inputs[2]), "Indices"), EmitArg.Output(node));
+
+    public override string Math(Node node, Func<int, string> nameOf) => nameOf(node.Inputs[0]) + " at each window's maximum of " + nameOf(node.Inputs[1]);
 }
 
 /// <summary>

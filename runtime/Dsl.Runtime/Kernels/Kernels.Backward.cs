@@ -80,6 +80,10 @@ public static unsafe partial class Kernels
             "max_pool2d_with_indices_backward", gradOutput, x, indices, output);
     }
 
+    /// <summary>output [N, C, oh, ow] = values [N, C, H, W] at max pooling's indices (see <see cref="Ops.MaxPool2dGather"/>).</summary>
+    public static void MaxPool2dGather(Tensor values, Tensor indices, Tensor output) =>
+        Status.Check(NativeMethods.dsl_max_pool2d_gather_out(output.Handle, values.Handle, indices.Handle), "max_pool2d_gather", values, indices, output);
+
     /// <summary>output = avg_pool2d's gradient.</summary>
     public static void AvgPool2dBackward(Tensor gradOutput, Tensor x, Size2 kernel, Size2? stride, Size2 padding, bool ceilMode,
         bool countIncludePad, long? divisorOverride, Tensor output)

@@ -53,6 +53,10 @@ internal static unsafe partial class NativeMethods
     internal static partial int dsl_max_pool2d_with_indices_backward_out(IntPtr output, IntPtr gradOutput, IntPtr x, IntPtr indices, long kernelH, long kernelW,
         long strideH, long strideW, long paddingH, long paddingW, long dilationH, long dilationW, int ceilMode);
     [LibraryImport(Lib)]
+    internal static partial int dsl_max_pool2d_gather(IntPtr values, IntPtr indices, out IntPtr result);
+    [LibraryImport(Lib)]
+    internal static partial int dsl_max_pool2d_gather_out(IntPtr output, IntPtr values, IntPtr indices);
+    [LibraryImport(Lib)]
     internal static partial int dsl_avg_pool2d_backward(IntPtr gradOutput, IntPtr x, long kernelH, long kernelW, long strideH, long strideW,
         long paddingH, long paddingW, int ceilMode, int countIncludePad, long divisorOverride, out IntPtr result);
     [LibraryImport(Lib)]

@@ -143,6 +143,19 @@ public static unsafe partial class Ops
         return new Tensor(result);
     }
 
+    /// <summary>
+    /// <paramref name="values"/> [N, C, H, W] read where max pooling found its maxima: output[n, c, i, j] =
+    /// values[n, c, indices[n, c, i, j]] ([N, C, oh, ow]; the indices are flat positions in H·W, as
+    /// <see cref="MaxPool2dWithIndices"/> returns them). It is the adjoint of
+    /// <see cref="MaxPool2dWithIndicesBackward"/>, which adds each upstream value at its index: the
+    /// derivative of max pooling's backward for its upstream gradient, windows overlapping or not.
+    /// </summary>
+    public static Tensor MaxPool2dGather(Tensor values, Tensor indices)
+    {
+        Status.Check(NativeMethods.dsl_max_pool2d_gather(values.Handle, indices.Handle, out var result), "max_pool2d_gather", values, indices);
+        return new Tensor(result);
+    }
+
     /// <summary><see cref="AvgPool2d"/>'s gradient: each upstream value spread evenly (÷ the same divisor) over its window.</summary>
     public static Tensor AvgPool2dBackward(Tensor gradOutput, Tensor x, Size2 kernel, Size2? stride = null, Size2? padding = null,
         bool ceilMode = false, bool countIncludePad = true, long? divisorOverride = null)

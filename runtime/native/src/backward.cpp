@@ -276,6 +276,37 @@ DSL_EXPORT dsl_max_pool2d_with_indices_backward_out(dsl_tensor out, dsl_tensor g
   });
 }
 
+// The derivative of max pooling's backward for its upstream gradient (that backward is linear in it):
+// values [N, C, H, W] read at the forward's saved indices [N, C, oh, ow] (flat positions in H·W),
+// out[n, c, i, j] = values[n, c, indices[n, c, i, j]]. Any windows, overlapping ones included.
+namespace {
+void check_pool_gather(const at::Tensor& values, const at::Tensor& indices) {
+  TORCH_CHECK(values.dim() == 4 && indices.dim() == 4 && values.size(0) == indices.size(0) &&
+                  values.size(1) == indices.size(1),
+              "max_pool2d_gather: the values must be [N, C, H, W] and the indices [N, C, oh, ow] with the same N and C, ",
+              "but they are ", values.sizes(), " and ", indices.sizes());
+  TORCH_CHECK(indices.scalar_type() == at::kLong, "max_pool2d_gather: the indices must be Int64, but they are ",
+              indices.scalar_type());
+}
+at::Tensor flat_positions(const at::Tensor& t) { return t.reshape({t.size(0), t.size(1), t.size(2) * t.size(3)}); }
+}  // namespace
+
+DSL_EXPORT dsl_max_pool2d_gather(dsl_tensor values, dsl_tensor indices, dsl_tensor* out) {
+  DSL_TRY({
+    check_pool_gather(T(values), T(indices));
+    *out = wrap(at::gather(flat_positions(T(values)), 2, flat_positions(T(indices))).reshape(T(indices).sizes()));
+  });
+}
+DSL_EXPORT dsl_max_pool2d_gather_out(dsl_tensor out, dsl_tensor values, dsl_tensor indices) {
+  DSL_TRY({
+    check_pool_gather(T(values), T(indices));
+    TORCH_CHECK(T(out).sizes() == T(indices).sizes() && T(out).is_contiguous(), "max_pool2d_gather: the output ",
+                T(out).sizes(), " must be contiguous and of the indices' shape ", T(indices).sizes());
+    auto into = flat_positions(T(out));
+    at::gather_out(into, flat_positions(T(values)), 2, flat_positions(T(indices)));
+  });
+}
+
 DSL_EXPORT dsl_avg_pool2d_backward(dsl_tensor grad_output, dsl_tensor x, int64_t kernel_h, int64_t kernel_w,
                                    int64_t stride_h, int64_t stride_w, int64_t padding_h, int64_t padding_w,
                                    int32_t ceil_mode, int32_t count_include_pad, int64_t divisor_override,
