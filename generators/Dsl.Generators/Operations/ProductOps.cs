@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Ir;
@@ -130,7 +131,7 @@ internal sealed record EinsumOp(string Equation) : Op
     {
         problem = "";
         var text = equation.Replace(" ", "");
-        if (text.Contains("...")) problem = "'...' (broadcast dimensions) is not supported; name every axis with a letter";
+        if (text.Contains("...")) problem = "'...' must be expanded before parsing (ExpandEllipsis)";
         var arrow = text.IndexOf("->", StringComparison.Ordinal);
         var inputs = (arrow < 0 ? text : text.Substring(0, arrow)).Split(',');
         string output;
@@ -147,6 +148,66 @@ internal sealed record EinsumOp(string Equation) : Op
             problem = "the output's letter '" + missing + "' is in no operand";
         }
         return problem.Length > 0 ? null : (inputs, output);
+    }
+
+    /// <summary>
+    /// The equation with each '...' replaced by letters the equation does not use, one per axis it
+    /// stands for in that operand (its rank minus its letters), right-aligned as torch aligns them: an
+    /// operand whose '...' covers fewer axes takes the last of the letters. The output's '...' (or, without
+    /// "->", the front of the implicit output, as torch) takes all of them. Null with the problem when a
+    /// term has two '...', an operand has fewer axes than letters, or the output drops axes a '...' covers.
+    /// Sizes must then agree letter by letter (a size-1 axis does not broadcast against another size).
+    /// </summary>
+    public static string? ExpandEllipsis(string equation, IReadOnlyList<int> ranks, out string problem)
+    {
+        problem = "";
+        var text = equation.Replace(" ", "");
+        var arrow = text.IndexOf("->", StringComparison.Ordinal);
+        var inputs = (arrow < 0 ? text : text.Substring(0, arrow)).Split(',');
+        var output = arrow < 0 ? null : text.Substring(arrow + 2);
+        if (inputs.Length != ranks.Count) return text; // the shape rule reports the count
+        if (inputs.Append(output ?? "").FirstOrDefault(t => t.IndexOf("...", StringComparison.Ordinal) != t.LastIndexOf("...", StringComparison.Ordinal)) is { } twice)
+        {
+            problem = "'" + twice + "' holds '...' twice";
+            return null;
+        }
+        var covered = new int[inputs.Length];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var letters = inputs[i].Replace("...", "").Length;
+            if (!inputs[i].Contains("...")) continue;
+            covered[i] = ranks[i] - letters;
+            if (covered[i] < 0)
+            {
+                problem = "'" + inputs[i] + "' names " + letters.ToString(System.Globalization.CultureInfo.InvariantCulture) + " axes besides '...', but operand "
+                    + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + " has rank " + ranks[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return null;
+            }
+        }
+        var most = covered.Max();
+        var spare = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".Where(c => !text.Contains(c)).Take(most).ToArray();
+        if (spare.Length < most)
+        {
+            problem = "'...' stands for more axes than there are unused letters";
+            return null;
+        }
+        string Letters(int count) => new(spare.Skip(most - count).ToArray());
+        var expanded = inputs.Select((t, i) => t.Replace("...", Letters(covered[i]))).ToArray();
+        string expandedOutput;
+        if (output is null)
+        {
+            // torch's implicit output: the '...' axes, then the letters used once, alphabetically.
+            var once = expanded.SelectMany(t => t).Where(c => !spare.Contains(c)).GroupBy(c => c).Where(g => g.Count() == 1).Select(g => g.Key).OrderBy(c => c);
+            expandedOutput = Letters(most) + new string(once.ToArray());
+        }
+        else if (output.Contains("...")) expandedOutput = output.Replace("...", Letters(most));
+        else if (most > 0)
+        {
+            problem = "the output has no '...', but '...' stands for " + most.ToString(System.Globalization.CultureInfo.InvariantCulture) + " ax" + (most == 1 ? "is" : "es") + " of an operand (write it in the output, or name the axes to sum)";
+            return null;
+        }
+        else expandedOutput = output;
+        return string.Join(",", expanded) + "->" + expandedOutput;
     }
 
     public override ShapeResult InferShape(ShapeContext context)

@@ -36,6 +36,17 @@ public static partial class LanguageOpCases
         Case("EinsumBatched", "[Param(3, 4)] public Tensor A; [Param(4, 2)] public Tensor W;", "[Shape(\"Batch\", 3, 4)] Tensor x, [Shape(\"Batch\", 3, 2)] Tensor c",
             "Sum(Tanh(Einsum(\"bij,jk->bik\", x * Net.A, Net.W)) * c)",
             g => [Randn(g, 4, 3, 4), Randn(g, 4, 3, 2)], "loss = (torch.tanh(torch.einsum(\"bij,jk->bik\", x * Net_A, Net_W)) * c).sum()"),
+        // '...' stands for the axes the letters do not name, right-aligned across operands, as torch.
+        Case("EinsumEllipsis", "[Param(3, 4)] public Tensor A; [Param(4, 2)] public Tensor W;", "[Shape(\"Batch\", 2, 3, 4)] Tensor x, [Shape(\"Batch\", 2, 3, 2)] Tensor c",
+            "Sum(Tanh(Einsum(\"...ij,jk->...ik\", x * Net.A, Net.W)) * c)",
+            g => [Randn(g, 3, 2, 3, 4), Randn(g, 3, 2, 3, 2)], "loss = (torch.tanh(torch.einsum(\"...ij,jk->...ik\", x * Net_A, Net_W)) * c).sum()"),
+        Case("EinsumEllipsisForms", "[Param(2, 3, 4)] public Tensor A; [Param(4)] public Tensor V; [Param(4, 5)] public Tensor B;", "[Shape(2, 3)] Tensor c",
+            "Sum(Einsum(\"...i,i\", Net.A, Net.V) * c) + Sum(Square(Einsum(\"...ij->...ji\", Net.A))) + Sum(Tanh(Einsum(\"...ij,...jk->...ik\", Net.A, Net.B)))",
+            g => [Randn(g, 2, 3)],
+            """
+            loss = (torch.einsum("...i,i", Net_A, Net_V) * c).sum() + (torch.einsum("...ij->...ji", Net_A) ** 2).sum() \
+                + torch.tanh(torch.einsum("...ij,...jk->...ik", Net_A, Net_B)).sum()
+            """),
         Case("EinsumForms", "[Param(2, 3)] public Tensor A; [Param(3, 4)] public Tensor B; [Param(4)] public Tensor V;",
             "[Shape(2, 4)] Tensor c, [Shape(3, 2)] Tensor d",
             "Sum(Einsum(\"ij,jk\", Net.A, Net.B) * c) + Sum(Square(Einsum(\"ij->ji\", Net.A)) * d) + Einsum(\"ij->\", Net.B) * Einsum(\"i,i->\", Net.V, Net.V) + Sum(Square(Einsum(\"ij,k->ik\", Net.A, Net.V)) * c)",

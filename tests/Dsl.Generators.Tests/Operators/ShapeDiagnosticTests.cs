@@ -149,8 +149,16 @@ public sealed class ShapeDiagnosticTests
         "Addmm needs a bias that broadcasts to the product's shape; B is [5] and the product x · Transpose(W) is [Batch, 2]");
 
     [Fact]
-    public void Einsum_with_an_ellipsis() => AssertDiagnostic("Einsum(\"...ij->...ji\", x)", "DSL0020",
-        "Einsum: the equation \"...ij->...ji\": '...' (broadcast dimensions) is not supported; name every axis with a letter");
+    public void Einsum_with_two_ellipses_in_a_term() => AssertDiagnostic("Einsum(\"...i...->i\", x)", "DSL0020",
+        "Einsum: the equation \"...i...->i\": '...i...' holds '...' twice");
+
+    [Fact]
+    public void Einsum_with_more_letters_than_axes_besides_the_ellipsis() => AssertDiagnostic("Einsum(\"...ijk->...\", x)", "DSL0020",
+        "Einsum: the equation \"...ijk->...\": '...ijk' names 3 axes besides '...', but operand 1 has rank 2");
+
+    [Fact]
+    public void Einsum_whose_output_drops_the_ellipsis_axes() => AssertDiagnostic("Einsum(\"...j->j\", x)", "DSL0020",
+        "Einsum: the equation \"...j->j\": the output has no '...', but '...' stands for 1 axis of an operand (write it in the output, or name the axes to sum)");
 
     [Fact]
     public void Einsum_with_a_letter_of_two_sizes() => AssertDiagnostic("Einsum(\"ij,jk->ik\", W, V)", "DSL0109",

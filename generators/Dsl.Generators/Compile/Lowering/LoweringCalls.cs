@@ -74,6 +74,16 @@ internal sealed partial class Lowering
             }
             op = product with { TransposeA = transposeA, TransposeB = transposeB };
         }
+        if (op is EinsumOp { Equation: var equation } && equation.Contains("..."))
+        {
+            // '...' becomes letters now that the operands' ranks are known.
+            if (EinsumOp.ExpandEllipsis(equation, args.Select(a => Graph[a].Shape.Rank).ToArray(), out var problem) is not { } expanded)
+            {
+                Report(DiagnosticCatalog.BadArgument, scope.Location(call.Loc), function.Name, "the equation \"" + equation + "\": " + problem);
+                return null;
+            }
+            op = new EinsumOp(expanded);
+        }
         if (!CheckRandom(op, args, labels, call.Loc, scope)) return null;
         return AddNode(op, args, labels, call.Loc, scope);
     }
