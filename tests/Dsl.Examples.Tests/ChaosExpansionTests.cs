@@ -103,7 +103,7 @@ public sealed class ChaosExpansionTests(ITestOutputHelper output) : IDisposable
     public void The_program_prints_its_tables_and_writes_its_figures()
     {
         var run = Path.Combine(_folder, "run");
-        var (exit, text) = QuickstartTests.Run("ChaosExpansion", $"--epochs 1 --out \"{run}\" --quiet");
+        var (exit, text) = QuickstartTests.Run("ChaosExpansion", $"--epochs 1 --batch-size 256 --out \"{run}\" --quiet");
         Assert.True(exit == 0, text);
         foreach (var line in new[] { "(a) Trained error against the closed-form floor", "| 4 | 3 | 35 |", "| 6 | 3 | 84 |", "(b) Coefficients", "(c) Error as N and K grow", "(d) Mean and variance" })
             Assert.Contains(line, text.Replace("  ", " ").Replace("  ", " ").Replace("  ", " "));
