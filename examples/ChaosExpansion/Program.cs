@@ -81,12 +81,14 @@ public static class ChaosRuns
     /// <summary>Whether the learning rate follows a cosine schedule to zero over the run (else it is constant).</summary>
     public static bool Cosine { get; set; } = true;
 
+    // loc: begin
     private static FitOptions Options(int paths, int epochs, int batchSize, ulong seed, string? runFolder, bool quiet) => new()
     {
         Epochs = epochs, BatchSize = batchSize, Seed = seed, RunFolder = runFolder,
         Schedule = Cosine ? new CosineSchedule((long)epochs * ((paths + batchSize - 1) / batchSize)) : null,
         Verbosity = runFolder is null || quiet ? FitVerbosity.Silent : FitVerbosity.Epochs,
     };
+    // loc: end
 
     /// <summary>Trains the relative-L2 model at (K, N) on <paramref name="trainPaths"/> paths and measures it on the test paths.</summary>
     public static (ChaosRelativeL2 Experiment, ChaosResult Result) TrainRelative(int k, int n, int trainPaths, int epochs, int batchSize,
