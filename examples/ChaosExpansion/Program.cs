@@ -78,28 +78,26 @@ public static class ChaosRuns
     /// <summary>The x0 at which coefficients are compared: the training range's ends and three points between.</summary>
     public static readonly double[] X0Grid = [0.5, 0.75, 1.0, 1.25, 1.5];
 
-    /// <summary>Whether the learning rate follows a cosine schedule to zero over the run (else it is constant).</summary>
-    public static bool Cosine { get; set; } = true;
-
     // loc: begin
-    private static FitOptions Options(int paths, int epochs, int batchSize, ulong seed, string? runFolder, bool quiet) => new()
+    // The learning rate follows a cosine schedule to zero over the run (constant with cosine: false).
+    private static FitOptions Options(int paths, int epochs, int batchSize, ulong seed, string? runFolder, bool quiet, bool cosine) => new()
     {
         Epochs = epochs, BatchSize = batchSize, Seed = seed, RunFolder = runFolder,
-        Schedule = Cosine ? new CosineSchedule((long)epochs * ((paths + batchSize - 1) / batchSize)) : null,
+        Schedule = cosine ? new CosineSchedule((long)epochs * ((paths + batchSize - 1) / batchSize)) : null,
         Verbosity = runFolder is null || quiet ? FitVerbosity.Silent : FitVerbosity.Epochs,
     };
     // loc: end
 
     /// <summary>Trains the relative-L2 model at (K, N) on <paramref name="trainPaths"/> paths and measures it on the test paths.</summary>
     public static (ChaosRelativeL2 Experiment, ChaosResult Result) TrainRelative(int k, int n, int trainPaths, int epochs, int batchSize,
-        double learningRate, ulong seed, string? runFolder = null, bool quiet = true)
+        double learningRate, ulong seed, string? runFolder = null, bool quiet = true, bool cosine = true)
     {
         using var train = ChaosData.Create(trainPaths, k, n, seed: 2 * seed + 1);
         using var test = ChaosData.Create(TestPaths, k, n, seed: 2 * seed + 2);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // loc: begin
         var experiment = new ChaosRelativeL2 { Net = new() { Count = train.Count }, Optimizer = new Adam { LearningRate = learningRate } };
-        experiment.Fit(train.Data, Options(trainPaths, epochs, batchSize, seed, runFolder, quiet));
+        experiment.Fit(train.Data, Options(trainPaths, epochs, batchSize, seed, runFolder, quiet, cosine));
         // loc: end
         var seconds = clock.Elapsed.TotalSeconds;
         return (experiment, new ChaosResult(k, n, train.Count, test.ClosedFormError(), experiment.Evaluate(test.Data).Loss, seconds));
@@ -112,7 +110,7 @@ public static class ChaosRuns
         using var train = ChaosData.Create(trainPaths, k, n, seed: 2 * seed + 1);
         // loc: begin
         var experiment = new ChaosMse { Net = new() { Count = train.Count }, Optimizer = new Adam { LearningRate = learningRate } };
-        experiment.Fit(train.Data, Options(trainPaths, epochs, batchSize, seed, runFolder, quiet));
+        experiment.Fit(train.Data, Options(trainPaths, epochs, batchSize, seed, runFolder, quiet, cosine: true));
         // loc: end
         return experiment;
     }
@@ -168,10 +166,7 @@ public static class ChaosRuns
         {
             var ratios = new List<string>();
             foreach (var cosine in new[] { false, true })
-            {
-                Cosine = cosine;
-                ratios.Add($"{TrainRelative(4, 3, TrainPaths, settings.Epochs, settings.BatchSize, rate, settings.Seed).Result.Ratio:F3}");
-            }
+                ratios.Add($"{TrainRelative(4, 3, TrainPaths, settings.Epochs, settings.BatchSize, rate, settings.Seed, cosine: cosine).Result.Ratio:F3}");
             Console.WriteLine($"| {rate:G3} | {ratios[0]} | {ratios[1]} |");
         }
         return 0;
