@@ -50,7 +50,7 @@ public sealed class Figure(string title, string xLabel, string yLabel)
 
     public IReadOnlyList<FigureSeries> Series => _series;
 
-    /// <summary>Adds a series; its colour is the next of the palette unless given.</summary>
+    /// <summary>Adds a series; its colour is the next of the palette unless given. An empty label leaves it out of the legend.</summary>
     public Figure Add(string label, IEnumerable<(double X, double Y)> points, Mark mark = Mark.Line, string? color = null)
     {
         _series.Add(new FigureSeries(label, points.ToList(), mark, color ?? Palette[_series.Count % Palette.Length]));
@@ -143,10 +143,10 @@ public sealed class Figure(string title, string xLabel, string yLabel)
         }
         svg.Append("</g>\n");
 
-        // Legend on top, one entry per series.
+        // Legend on top, one entry per series with a label (an unlabelled series shares another's colour).
         svg.Append("<g font-size=\"12\" fill=\"#333333\">");
         var legendX = plotLeft;
-        foreach (var series in _series)
+        foreach (var series in _series.Where(s => s.Label.Length > 0))
         {
             svg.Append(Invariant, $"<rect x=\"{legendX:F1}\" y=\"24\" width=\"14\" height=\"4\" fill=\"{series.Color}\"/><text x=\"{legendX + 18:F1}\" y=\"30\">{Escape(series.Label)}</text>");
             legendX += 18 + 7.0 * series.Label.Length + 14;

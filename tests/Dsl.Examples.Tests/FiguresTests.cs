@@ -74,4 +74,19 @@ public sealed class FiguresTests
         var error = Assert.Throws<InvalidOperationException>(() => new Figure("empty", "x", "y").ToSvg());
         Assert.Contains("'empty' has no series", error.Message);
     }
+
+    [Fact]
+    public void A_series_without_a_label_is_drawn_but_left_out_of_the_legend()
+    {
+        var svg = new Figure("t", "x", "y")
+            .Add("closed form", [(0.0, 0.0), (1.0, 1.0)])
+            .Add("", [(0.0, 0.1), (1.0, 0.9)], Mark.Dots, color: "#123456")
+            .ToSvg();
+        var document = XDocument.Parse(svg);
+        Assert.Equal(2, document.Descendants().Count(e => e.Attribute("data-series") is not null));
+        var legendSwatches = document.Descendants().Where(e => e.Name.LocalName == "rect" && e.Attribute("height")?.Value == "4").ToList();
+        Assert.Single(legendSwatches);
+        Assert.NotEqual("#123456", legendSwatches[0].Attribute("fill")!.Value);
+        Assert.Contains("fill=\"#123456\"", svg);   // the unlabelled dots are still drawn, in their colour
+    }
 }
