@@ -16,17 +16,15 @@ import torch
 
 # loc: begin
 def patterns(k, n, dilution, g):
-    """[K, N]: 0 with probability d, else -1 or +1 with equal probability."""
-    keep = (torch.rand(k, n, generator=g) >= dilution).float()
-    sign = 1 - 2 * (torch.rand(k, n, generator=g) < 0.5).float()
-    return keep * sign
+    """[K, N]: 0 with probability d, else -1 or +1 with equal probability (one uniform draw per entry)."""
+    u = torch.rand(k, n, generator=g)
+    return torch.where(u < dilution, 0.0, torch.where(u < (1 + dilution) / 2, 1.0, -1.0))
 
 
 def examples(xi, m, quality, g):
     """[K, M, N]: each example flips a pattern's non-zero entries with probability (1 - r) / 2."""
-    k, n = xi.shape
-    chi = 1 - 2 * (torch.rand(k, m, n, generator=g) >= (1 + quality) / 2).float()
-    return xi[:, None, :] * chi
+    w = torch.rand(xi.shape[0], m, xi.shape[1], generator=g)
+    return xi[:, None, :] * torch.where(w < (1 + quality) / 2, 1.0, -1.0)
 
 
 def couplings(teacher, xi, eta=None, quality=1.0):
@@ -50,19 +48,23 @@ class GlauberNetwork:
         self.j, self.n = j, j.shape[0]
 
     def randomize(self, g):
-        self.state = np.where(torch.rand(self.n, generator=g).numpy() < 0.5, -1.0, 1.0).astype(np.float32)
+        u = torch.rand(2 * self.n, generator=g).numpy()
+        self.state = np.where(u[: self.n] < 0.5, -1.0, 1.0).astype(np.float32)
         self.field = self.j @ self.state
 
     def sweep(self, temperature, g):
-        order = torch.randperm(self.n, generator=g).numpy()
-        u = torch.rand(self.n, generator=g).numpy()
+        u = torch.rand(2 * self.n, generator=g).numpy()
+        order = np.arange(self.n)
+        for i in range(self.n - 1, 0, -1):  # Fisher-Yates shuffle
+            k = min(i, int(u[i] * (i + 1)))
+            order[i], order[k] = order[k], order[i]
         flips = 0
         for t, i in enumerate(order):
             h = self.field[i]
             if temperature == 0:
                 new = 1.0 if h > 0 else -1.0 if h < 0 else self.state[i]
             else:
-                new = 1.0 if u[t] < 1 / (1 + math.exp(-2 * h / temperature)) else -1.0
+                new = 1.0 if u[self.n + t] < 1 / (1 + math.exp(-2 * h / temperature)) else -1.0
             if new != self.state[i]:
                 self.state[i] = new
                 self.field += 2 * new * self.j[i]

@@ -1,8 +1,16 @@
-using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Dsl;
 using static Dsl.Ops;
 
 namespace HebbianMultitasking;
+
+/// <summary>How a network is relaxed: cooled linearly from a start temperature, then held at the final one.</summary>
+/// <param name="Temperature">The final temperature T (0: deterministic, sign of the field).</param>
+/// <param name="CoolingSweeps">Sweeps of linear cooling from <paramref name="StartTemperature"/> down to T (0: a plain quench at T).</param>
+/// <param name="StartTemperature">In units of the retrieval transition 1 − d (below it, above the spurious mixtures' stability).</param>
+/// <param name="Sweeps">Sweeps at T after the cooling.</param>
+/// <param name="MeasureSweeps">At T &gt; 0 the magnetizations are averaged over the last this many sweeps; at T = 0 the final state is read.</param>
+public sealed record Protocol(double Temperature, int CoolingSweeps = 60, double StartTemperature = 0.8, int Sweeps = 40, int MeasureSweeps = 20);
 
 /// <summary>Which couplings a network is built with.</summary>
 public enum Teacher
@@ -15,6 +23,7 @@ public enum Teacher
     Unsupervised,
 }
 
+// loc: begin
 /// <summary>
 /// The data and couplings of the multitasking Hebbian network, drawn from a seeded <see cref="Generator"/>
 /// and built with the runtime's tensor operations.
@@ -23,17 +32,13 @@ public static class Hebbian
 {
     /// <summary>
     /// K ternary patterns of N entries, shape [K, N]: each entry is 0 with probability
-    /// <paramref name="dilution"/>, else −1 or +1 with equal probability.
+    /// <paramref name="dilution"/>, else −1 or +1 with equal probability (one uniform draw per entry).
     /// </summary>
     public static Tensor Patterns(int k, int n, double dilution, Generator random)
     {
-        using var u = Tensor.Rand(new Shape(k, n), random);
-        using var v = Tensor.Rand(new Shape(k, n), random);
-        using var keep = Indicator(Ge(u, dilution));         // 1 where the entry is kept
-        using var negative = Indicator(Lt(v, 0.5));          // 1 for a −1 entry (probability ½)
-        using var twice = 2 * negative;
-        using var sign = 1 - twice;
-        return keep * sign;
+        var xi = Tensor.Rand(new Shape(k, n), random);
+        foreach (ref var x in xi.AsSpan<float>()) x = x < dilution ? 0 : x < (1 + dilution) / 2 ? 1 : -1;
+        return xi;
     }
 
     /// <summary>
@@ -43,19 +48,11 @@ public static class Hebbian
     /// </summary>
     public static Tensor Examples(Tensor patterns, int m, double quality, Generator random)
     {
-        var (k, n) = (patterns.Size(0), patterns.Size(1));
-        using var w = Tensor.Rand(new Shape(k, m, n), random);
-        using var flipped = Indicator(Ge(w, (1 + quality) / 2));   // probability (1 − r)/2
-        using var twice = 2 * flipped;
-        using var chi = 1 - twice;
-        using var xi = Unsqueeze(patterns, 1);   // [K, 1, N], broadcast over the examples
-        return xi * chi;
-    }
-
-    /// <summary>A Bool comparison as 0/1 Float32 (the comparison is disposed).</summary>
-    private static Tensor Indicator(Tensor condition)
-    {
-        using (condition) return condition.To(DType.Float32);
+        var (k, n) = ((int)patterns.Size(0), (int)patterns.Size(1));
+        var eta = Tensor.Rand(new Shape(k, m, n), random);
+        Span<float> e = eta.AsSpan<float>(), xi = patterns.AsSpan<float>();
+        for (var i = 0; i < e.Length; i++) e[i] = xi[i / (m * n) * n + i % n] * (e[i] < (1 + quality) / 2 ? 1 : -1);
+        return eta;
     }
 
     /// <summary>
@@ -63,39 +60,24 @@ public static class Hebbian
     /// J = (1/N) Σμ ξ^μ ξ^μᵀ. From examples of quality r:
     /// supervised J = 1/(N r²) Σμ η̄^μ η̄^μᵀ with η̄^μ = (1/M) Σa η^{μ,a};
     /// unsupervised J = 1/(N M r²) Σμ Σa η^{μ,a} η^{μ,a}ᵀ.
-    /// Dividing by r² makes both average to the patterns' own J (E η = r ξ), so the temperature means the same in all three.
+    /// Dividing by r² makes both average to the patterns' own J (E η = r ξ), so a temperature means the same in all three.
     /// </summary>
     public static Tensor Couplings(Teacher teacher, Tensor patterns, Tensor? examples = null, double quality = 1)
     {
-        var n = patterns.Size(1);
-        Tensor rows;   // [R, N]: J = scale · rowsᵀ rows
-        double scale;
-        switch (teacher)
+        var n = (int)patterns.Size(1);
+        var (rows, scale) = teacher switch   // J = scale · rowsᵀ rows
         {
-            case Teacher.Patterns:
-                rows = patterns.Alias();
-                scale = 1.0 / n;
-                break;
-            case Teacher.Supervised:
-                ArgumentNullException.ThrowIfNull(examples);
-                rows = Mean(examples, 1);
-                scale = 1.0 / (n * quality * quality);
-                break;
-            case Teacher.Unsupervised:
-                ArgumentNullException.ThrowIfNull(examples);
-                rows = Reshape(examples, -1, n);
-                scale = 1.0 / (n * examples.Size(1) * quality * quality);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(teacher), teacher, "Expected Patterns, Supervised or Unsupervised.");
-        }
+            Teacher.Patterns => (patterns.Alias(), 1.0 / n),
+            Teacher.Supervised => (Mean(examples!, 1), 1.0 / (n * quality * quality)),
+            _ => (Reshape(examples!, -1, n), 1.0 / (n * examples!.Size(1) * quality * quality)),
+        };
         using (rows)
         using (var rowsT = Transpose(rows))
         using (var product = MatMul(rowsT, rows))
         {
             var j = product * scale;
             var values = j.AsSpan<float>();
-            for (var i = 0; i < n; i++) values[i * (int)n + i] = 0;   // no self-coupling
+            for (var i = 0; i < n; i++) values[i * n + i] = 0;   // no self-coupling
             return j;
         }
     }
@@ -108,36 +90,22 @@ public static class Hebbian
 /// The fields are kept up to date as neurons flip (a flip of σᵢ adds 2σᵢ Jᵢ to h), so a sweep costs
 /// O(N) per flip, not O(N²).
 /// </summary>
-public sealed class GlauberNetwork : IDisposable
+/// <param name="couplings">[N, N], symmetric, zero diagonal (see <see cref="Hebbian.Couplings"/>); the network keeps it.</param>
+public sealed class GlauberNetwork(Tensor couplings) : IDisposable
 {
-    private readonly Tensor _couplings;
-    private readonly Tensor _uniform;
-    private readonly int _n;
-    private readonly float[] _state, _field;
-    private readonly int[] _order;
-
-    /// <param name="couplings">[N, N], symmetric, zero diagonal (see <see cref="Hebbian.Couplings"/>); the network keeps it.</param>
-    public GlauberNetwork(Tensor couplings)
-    {
-        _couplings = couplings;
-        _n = (int)couplings.Size(0);
-        _state = new float[_n];
-        _field = new float[_n];
-        _order = new int[_n];
-        _uniform = Tensor.Empty(new Shape(2 * _n));   // the order's shuffle, then the heat-bath draws
-    }
+    private readonly int _n = (int)couplings.Size(0);
+    private readonly float[] _state = new float[couplings.Size(0)], _field = new float[couplings.Size(0)];
+    private readonly int[] _order = new int[couplings.Size(0)];
+    private readonly Tensor _uniform = Tensor.Empty(new Shape(2 * couplings.Size(0)));   // a sweep's shuffle, then its heat-bath draws
 
     public int Neurons => _n;
-    public ReadOnlySpan<float> State => _state;
 
     /// <summary>σ uniformly random; the fields recomputed.</summary>
     public void Randomize(Generator random)
     {
-        _uniform.UniformInPlace(0, 1, random);
-        var u = _uniform.AsSpan<float>();
+        Span<float> u = _uniform.UniformInPlace(0, 1, random).AsSpan<float>(), j = couplings.AsSpan<float>();
         for (var i = 0; i < _n; i++) _state[i] = u[i] < 0.5f ? -1 : 1;
-        var j = _couplings.AsSpan<float>();
-        for (var i = 0; i < _n; i++) _field[i] = Dot(j.Slice(i * _n, _n), _state);
+        for (var i = 0; i < _n; i++) _field[i] = TensorPrimitives.Dot(j.Slice(i * _n, _n), _state);
     }
 
     /// <summary>
@@ -146,64 +114,62 @@ public sealed class GlauberNetwork : IDisposable
     /// </summary>
     public int Sweep(double temperature, Generator random)
     {
-        _uniform.UniformInPlace(0, 1, random);
-        var u = _uniform.AsSpan<float>();
+        Span<float> u = _uniform.UniformInPlace(0, 1, random).AsSpan<float>(), j = couplings.AsSpan<float>();
         for (var i = 0; i < _n; i++) _order[i] = i;
         for (var i = _n - 1; i > 0; i--)
         {
             var k = Math.Min(i, (int)(u[i] * (i + 1)));
             (_order[i], _order[k]) = (_order[k], _order[i]);
         }
-        var accept = u.Slice(_n);
-        var j = _couplings.AsSpan<float>();
         var flips = 0;
         for (var t = 0; t < _n; t++)
         {
-            var i = _order[t];
-            var h = _field[i];
+            var (i, h) = (_order[t], _field[_order[t]]);
             float next = temperature == 0
                 ? (h > 0 ? 1 : h < 0 ? -1 : _state[i])
-                : (accept[t] < 1 / (1 + Math.Exp(-2 * h / temperature)) ? 1 : -1);
+                : (u[_n + t] < 1 / (1 + Math.Exp(-2 * h / temperature)) ? 1 : -1);
             if (next == _state[i]) continue;
             _state[i] = next;
-            AddScaled(_field, j.Slice(i * _n, _n), 2 * next);   // J is symmetric: row i is column i
+            TensorPrimitives.MultiplyAdd(j.Slice(i * _n, _n), 2 * next, _field, _field);   // J is symmetric: row i is column i
             flips++;
         }
         return flips;
     }
 
+    /// <summary>
+    /// From a random start: cool linearly from StartTemperature·(1 − d) to T, hold at T, and return the
+    /// magnetizations' sizes sorted from largest to smallest (at T &gt; 0 averaged over the last MeasureSweeps).
+    /// </summary>
+    public double[] Relax(ReadOnlySpan<float> patterns, double dilution, Protocol protocol, Generator random)
+    {
+        Randomize(random);
+        var (start, final) = (protocol.StartTemperature * (1 - dilution), protocol.Temperature);
+        for (var s = 0; s < protocol.CoolingSweeps; s++) Sweep(final + (start - final) * (1 - (double)s / protocol.CoolingSweeps), random);
+        var average = new double[patterns.Length / _n];
+        var measured = 0;
+        for (var s = 0; s < protocol.Sweeps; s++)
+        {
+            if (Sweep(final, random) == 0 && final == 0) break;   // a fixed point
+            if (final == 0 || s < protocol.Sweeps - protocol.MeasureSweeps) continue;
+            var sorted = Magnetizations(patterns).Select(Math.Abs).OrderDescending().ToArray();
+            for (var k = 0; k < average.Length; k++) average[k] += sorted[k];
+            measured++;
+        }
+        return measured > 0 ? average.Select(m => m / measured).ToArray() : Magnetizations(patterns).Select(Math.Abs).OrderDescending().ToArray();
+    }
+
     /// <summary>Mattis magnetizations mμ = ξ^μ·σ / N for patterns [K, N].</summary>
     public double[] Magnetizations(ReadOnlySpan<float> patterns)
     {
-        var k = patterns.Length / _n;
-        var m = new double[k];
-        for (var mu = 0; mu < k; mu++) m[mu] = Dot(patterns.Slice(mu * _n, _n), _state) / _n;
+        var m = new double[patterns.Length / _n];
+        for (var mu = 0; mu < m.Length; mu++) m[mu] = TensorPrimitives.Dot(patterns.Slice(mu * _n, _n), _state) / _n;
         return m;
     }
+    // loc: end
 
     public void Dispose()
     {
-        _couplings.Dispose();
+        couplings.Dispose();
         _uniform.Dispose();
-    }
-
-    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        var sum = Vector<float>.Zero;
-        var i = 0;
-        for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
-            sum += new Vector<float>(a.Slice(i)) * new Vector<float>(b.Slice(i));
-        var total = Vector.Sum(sum);
-        for (; i < a.Length; i++) total += a[i] * b[i];
-        return total;
-    }
-
-    private static void AddScaled(Span<float> target, ReadOnlySpan<float> row, float scale)
-    {
-        var s = new Vector<float>(scale);
-        var i = 0;
-        for (; i <= target.Length - Vector<float>.Count; i += Vector<float>.Count)
-            (new Vector<float>(target.Slice(i)) + s * new Vector<float>(row.Slice(i))).CopyTo(target.Slice(i));
-        for (; i < target.Length; i++) target[i] += scale * row[i];
     }
 }

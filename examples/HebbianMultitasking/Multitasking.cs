@@ -2,14 +2,6 @@ using Dsl;
 
 namespace HebbianMultitasking;
 
-/// <summary>How a network is relaxed: cooled linearly from a start temperature, then held at the final one.</summary>
-/// <param name="Temperature">The final temperature T (0: deterministic, sign of the field).</param>
-/// <param name="CoolingSweeps">Sweeps of linear cooling from <paramref name="StartTemperature"/> down to T (0: a plain quench at T).</param>
-/// <param name="StartTemperature">In units of the retrieval transition 1 − d (below it, above the spurious mixtures' stability).</param>
-/// <param name="Sweeps">Sweeps at T after the cooling.</param>
-/// <param name="MeasureSweeps">At T &gt; 0 the magnetizations are averaged over the last this many sweeps; at T = 0 the final state is read.</param>
-public sealed record Protocol(double Temperature, int CoolingSweeps = 60, double StartTemperature = 0.8, int Sweeps = 40, int MeasureSweeps = 20);
-
 /// <summary>The mean over runs of the magnetizations sorted by size (|m|₁ ≥ |m|₂ ≥ |m|₃), and their spread.</summary>
 public sealed record Retrieval(double[] Mean, double[] StandardDeviation, int Runs)
 {
@@ -44,47 +36,10 @@ public static class Multitasking
             {
                 using var network = new GlauberNetwork(Hebbian.Couplings(teacher, patterns, noisy, quality));
                 using var dynamics = new Generator(runSeed ^ 0x9E3779B97F4A7C15UL);   // the same starts and orders for every teacher
-                sorted[teacher].Add(Relax(network, xi, dilution, protocol, dynamics));
+                sorted[teacher].Add(network.Relax(xi, dilution, protocol, dynamics));
             }
         }
         return sorted.ToDictionary(p => p.Key, p => Summarize(p.Value));
-    }
-
-    /// <summary>From a random start: cool, hold at T, and return the sorted |mμ| (time-averaged at T &gt; 0).</summary>
-    public static double[] Relax(GlauberNetwork network, ReadOnlySpan<float> patterns, double dilution, Protocol protocol, Generator random)
-    {
-        network.Randomize(random);
-        var start = protocol.StartTemperature * (1 - dilution);
-        for (var s = 0; s < protocol.CoolingSweeps; s++)
-        {
-            var fraction = 1 - (double)s / protocol.CoolingSweeps;   // from the start temperature down towards T
-            network.Sweep(protocol.Temperature + (start - protocol.Temperature) * fraction, random);
-        }
-        var average = new double[patterns.Length / network.Neurons];
-        var measured = 0;
-        for (var s = 0; s < protocol.Sweeps; s++)
-        {
-            var flips = network.Sweep(protocol.Temperature, random);
-            if (protocol.Temperature == 0 && flips == 0) break;   // a fixed point
-            if (protocol.Temperature > 0 && s >= protocol.Sweeps - protocol.MeasureSweeps)
-            {
-                Accumulate(average, network.Magnetizations(patterns));
-                measured++;
-            }
-        }
-        if (measured == 0)
-        {
-            Accumulate(average, network.Magnetizations(patterns));
-            measured = 1;
-        }
-        return average.Select(m => m / measured).ToArray();
-    }
-
-    /// <summary>Adds the magnetizations' sizes, sorted from largest to smallest.</summary>
-    private static void Accumulate(double[] total, double[] magnetizations)
-    {
-        var sizes = magnetizations.Select(Math.Abs).OrderDescending().ToArray();
-        for (var k = 0; k < total.Length; k++) total[k] += sizes[k];
     }
 
     private static Retrieval Summarize(List<double[]> runs)

@@ -43,7 +43,7 @@ public static class Report
     public const double Quality = 0.4, ParallelTemperature = 0.05, DatasetDilution = 0.3;
     public static readonly int[] DatasetSizes = [1, 2, 4, 8, 16, 32, 64];
     public static readonly double[] ParallelDilutions = [0.8, 0.9];
-    private static readonly Teacher[] All = [Teacher.Patterns, Teacher.Supervised, Teacher.Unsupervised];
+    private static readonly Teacher[] Every = [Teacher.Patterns, Teacher.Supervised, Teacher.Unsupervised];
     private static readonly Teacher[] Learned = [Teacher.Supervised, Teacher.Unsupervised];
     private static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
 
@@ -55,7 +55,7 @@ public static class Report
         // 1. Magnetizations against the dilution, T = 0.
         var zero = new Protocol(Temperature: 0, CoolingSweeps: s.CoolingSweeps);
         Console.WriteLine($"\n1. Sorted magnetizations m1 / m2 / m3 against the dilution d (N = {s.Neurons}, T = 0 after {s.CoolingSweeps} sweeps of cooling; M = {ExamplesPerPattern} examples per pattern):\n");
-        var byDilution = Dilutions.Select(d => (d, result: Multitasking.Run(All, s.Neurons, d, zero, s.Runs, s.Seed, ExamplesPerPattern, Quality))).ToList();
+        var byDilution = Dilutions.Select(d => (d, result: Multitasking.Run(Every, s.Neurons, d, zero, s.Runs, s.Seed, ExamplesPerPattern, Quality))).ToList();
         Table.Print(["d", "(1−d)·d^(k−1)", "patterns' J", "supervised J", "unsupervised J"],
             byDilution.Select(row => (IReadOnlyList<string>)
             [
