@@ -73,7 +73,7 @@ class GlauberNetwork:
 
 
 def relax(network, xi, dilution, temperature, g, cooling=60, start=0.8, sweeps=40, measure=20):
-    """Sorted |m| after cooling from start * (1 - d) to T (time-averaged over the last sweeps at T > 0)."""
+    """Sorted |m| after cooling from start * (1 - d) to T (at T > 0 of m averaged over the last sweeps)."""
     network.randomize(g)
     for s in range(cooling):
         network.sweep(temperature + (start * (1 - dilution) - temperature) * (1 - s / cooling), g)
@@ -83,10 +83,9 @@ def relax(network, xi, dilution, temperature, g, cooling=60, start=0.8, sweeps=4
         if temperature == 0 and flips == 0:
             break
         if temperature > 0 and s >= sweeps - measure:
-            total, measured = total + np.sort(np.abs(xi @ network.state / network.n))[::-1], measured + 1
-    if measured == 0:
-        total, measured = np.sort(np.abs(xi @ network.state / network.n))[::-1], 1
-    return total / measured
+            total, measured = total + xi @ network.state / network.n, measured + 1
+    m = total / measured if measured else xi @ network.state / network.n
+    return np.sort(np.abs(m))[::-1]
 # loc: end
 
 

@@ -138,7 +138,7 @@ public sealed class GlauberNetwork(Tensor couplings) : IDisposable
 
     /// <summary>
     /// From a random start: cool linearly from StartTemperature·(1 − d) to T, hold at T, and return the
-    /// magnetizations' sizes sorted from largest to smallest (at T &gt; 0 averaged over the last MeasureSweeps).
+    /// magnetizations' sizes sorted from largest to smallest (at T &gt; 0 of their average over the last MeasureSweeps).
     /// </summary>
     public double[] Relax(ReadOnlySpan<float> patterns, double dilution, Protocol protocol, Generator random)
     {
@@ -151,11 +151,12 @@ public sealed class GlauberNetwork(Tensor couplings) : IDisposable
         {
             if (Sweep(final, random) == 0 && final == 0) break;   // a fixed point
             if (final == 0 || s < protocol.Sweeps - protocol.MeasureSweeps) continue;
-            var sorted = Magnetizations(patterns).Select(Math.Abs).OrderDescending().ToArray();
-            for (var k = 0; k < average.Length; k++) average[k] += sorted[k];
+            var m = Magnetizations(patterns);
+            for (var k = 0; k < average.Length; k++) average[k] += m[k];
             measured++;
         }
-        return measured > 0 ? average.Select(m => m / measured).ToArray() : Magnetizations(patterns).Select(Math.Abs).OrderDescending().ToArray();
+        var result = measured > 0 ? average.Select(m => m / measured) : Magnetizations(patterns);
+        return result.Select(Math.Abs).OrderDescending().ToArray();
     }
 
     /// <summary>Mattis magnetizations mμ = ξ^μ·σ / N for patterns [K, N].</summary>

@@ -12,7 +12,7 @@ using HebbianMultitasking;
 
 var neuronsOption = new Option<int>("--neurons") { Description = "Neurons N of the dilution and dataset experiments", DefaultValueFactory = _ => 2000 };
 var runsOption = new Option<int>("--runs") { Description = "Runs (fresh patterns, examples and random start) averaged per point", DefaultValueFactory = _ => 4 };
-var largestOption = new Option<int>("--largest") { Description = "Largest N of the finite-size scan of the parallel regime", DefaultValueFactory = _ => 8000 };
+var largestOption = new Option<int>("--largest") { Description = "Largest N of the finite-size scan of the parallel regime", DefaultValueFactory = _ => 4000 };
 var coolingOption = new Option<int>("--cooling-sweeps") { Description = "Sweeps of cooling before the final temperature (0: quench from the random start)", DefaultValueFactory = _ => 60 };
 var seedOption = new Option<ulong>("--seed") { Description = "Seeds the patterns, the examples and the dynamics", DefaultValueFactory = _ => 0 };
 var outOption = new Option<string?>("--out") { Description = "Folder for the SVG figures; default runs/hebbian-<time>" };
@@ -40,11 +40,19 @@ public static class Report
 {
     public static readonly double[] Dilutions = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
     public const int ExamplesPerPattern = 64;
-    public const double Quality = 0.4, ParallelTemperature = 0.05, DatasetDilution = 0.3;
+    public const double Quality = 0.4, DatasetDilution = 0.3;
+    /// <summary>The parallel regime's temperature in units of the retrieval transition: T = 0.5·(1 − d).</summary>
+    public const double ParallelTemperature = 0.5;
     public static readonly int[] DatasetSizes = [1, 2, 4, 8, 16, 32, 64];
     public static readonly double[] ParallelDilutions = [0.8, 0.9];
     private static readonly Teacher[] Every = [Teacher.Patterns, Teacher.Supervised, Teacher.Unsupervised];
     private static readonly Teacher[] Learned = [Teacher.Supervised, Teacher.Unsupervised];
+    private static string Name(Teacher teacher) => teacher switch
+    {
+        Teacher.Patterns => "patterns' J",
+        Teacher.Supervised => "supervised J",
+        _ => "unsupervised J",
+    };
     private static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
 
     public static void All(Settings s)
@@ -63,43 +71,38 @@ public static class Report
                 string.Join(" / ", Multitasking.Hierarchy(row.d).Select(F)),
                 row.result[Teacher.Patterns].Format(), row.result[Teacher.Supervised].Format(), row.result[Teacher.Unsupervised].Format(),
             ]));
-        var figure = new Figure("Magnetizations against dilution (T = 0)", "dilution d", "sorted |m_k|");
+        var figure = new Figure("Magnetizations against dilution (T = 0)", "dilution d", "sorted |m_k|") { Width = 720 };
+        string[] powers = ["(1−d)", "(1−d)d", "(1−d)d²"];
         for (var k = 0; k < Multitasking.Patterns; k++)
         {
             var rank = k;
-            figure.Add($"(1−d)d^{k}", Enumerable.Range(1, 19).Select(i => i / 20.0).Select(d => (d, Multitasking.Hierarchy(d)[rank])), Mark.Line, "#999999");
+            figure.Add(powers[k], Enumerable.Range(1, 19).Select(i => i / 20.0).Select(d => (d, Multitasking.Hierarchy(d)[rank])), Mark.Line, "#bbbbbb");
         }
-        string[] colors = ["#1f77b4", "#ff7f0e", "#2ca02c"];
-        foreach (var teacher in Learned)
-            for (var k = 0; k < Multitasking.Patterns; k++)
-            {
-                var rank = k;
-                figure.Add($"{teacher.ToString().ToLowerInvariant()} m{k + 1}", byDilution.Select(r => (r.d, r.result[teacher].Mean[rank])),
-                    Mark.Dots, teacher == Teacher.Supervised ? colors[k] : colors[k] + "99");
-            }
+        foreach (var teacher in Every)
+            figure.Add(Name(teacher), byDilution.SelectMany(r => r.result[teacher].Mean.Select(m => (r.d, m))), Mark.Dots);
         figure.Save(Path.Combine(s.Folder, "magnetizations.svg"));
 
         // 2. The parallel regime at T > 0 against N.
-        var warm = new Protocol(Temperature: ParallelTemperature, CoolingSweeps: s.CoolingSweeps, Sweeps: 100, MeasureSweeps: 50);
-        Console.WriteLine($"\n2. Strong dilution at T = {ParallelTemperature} (patterns' J, {warm.MeasureSweeps}-sweep averages): the gap m1 − m3 against N, and the mean-field solution (N → ∞):\n");
+        Console.WriteLine($"\n2. Strong dilution at T = {ParallelTemperature}·(1 − d) (patterns' J, m averaged over the last 50 of 100 sweeps): the gap m1 − m3 against N, and the mean-field solution (N → ∞):\n");
         var sizes = new List<int>();
         for (var n = 500; n <= s.Largest; n *= 2) sizes.Add(n);
-        var gaps = new Figure($"Parallel regime: gap m1 − m3 at T = {ParallelTemperature}", "neurons N", "m1 − m3") { LogX = true, LogY = true };
+        var gaps = new Figure($"Parallel regime: gap m1 − m3 at T = {ParallelTemperature}·(1 − d)", "neurons N", "m1 − m3") { LogX = true, LogY = true };
         var rows = new List<IReadOnlyList<string>>();
         foreach (var d in ParallelDilutions)
         {
-            var meanField = MeanField.Solve(d, ParallelTemperature, Multitasking.Hierarchy(d));
+            var warm = new Protocol(Temperature: ParallelTemperature * (1 - d), CoolingSweeps: s.CoolingSweeps, Sweeps: 100, MeasureSweeps: 50);
+            var meanField = MeanField.Solve(d, warm.Temperature, Multitasking.Hierarchy(d));
             var points = new List<(double, double)>();
             foreach (var n in sizes)
             {
                 var r = Multitasking.Run([Teacher.Patterns], n, d, warm, s.Runs, s.Seed)[Teacher.Patterns];
-                rows.Add([d.ToString("F1", CultureInfo.InvariantCulture), n.ToString(CultureInfo.InvariantCulture), r.Format(), F(r.Gap),
+                rows.Add([d.ToString("F1", CultureInfo.InvariantCulture), F(warm.Temperature), n.ToString(CultureInfo.InvariantCulture), r.Format(), F(r.Gap),
                     string.Join(" / ", meanField.Select(F))]);
                 points.Add((n, r.Gap));
             }
             gaps.Add($"d = {d:F1}", points);
         }
-        Table.Print(["d", "N", "m1 / m2 / m3", "m1 − m3", "mean field"], rows);
+        Table.Print(["d", "T", "N", "m1 / m2 / m3", "m1 − m3", "mean field"], rows);
         gaps.Save(Path.Combine(s.Folder, "parallel-gap.svg"));
 
         // 3. Retrieval against the number of examples per pattern, supervised and unsupervised.
@@ -111,13 +114,14 @@ public static class Report
                 row.m.ToString(CultureInfo.InvariantCulture), F((1 - Quality * Quality) / (row.m * Quality * Quality)),
                 row.result[Teacher.Supervised].Format(), row.result[Teacher.Unsupervised].Format(),
             ]));
-        var dataset = new Figure($"Retrieval against examples per pattern (d = {DatasetDilution}, r = {Quality})", "examples per pattern M", "sorted |m_k|") { LogX = true };
+        var dataset = new Figure($"Retrieval against examples per pattern (d = {DatasetDilution}, r = {Quality})", "examples per pattern M", "sorted |m_k|") { LogX = true, Width = 720 };
+        string[] colors = ["#1f77b4", "#ff7f0e", "#2ca02c"];
         foreach (var teacher in Learned)
             for (var k = 0; k < Multitasking.Patterns; k++)
             {
                 var rank = k;
-                dataset.Add($"{teacher.ToString().ToLowerInvariant()} m{k + 1}", byExamples.Select(r => ((double)r.m, r.result[teacher].Mean[rank])),
-                    Mark.Line, teacher == Teacher.Supervised ? colors[k] : colors[k] + "99");
+                dataset.Add($"{(teacher == Teacher.Supervised ? "sup." : "unsup.")} m{k + 1}", byExamples.Select(r => ((double)r.m, r.result[teacher].Mean[rank])),
+                    teacher == Teacher.Supervised ? Mark.Line : Mark.Dots, colors[k]);
             }
         dataset.Save(Path.Combine(s.Folder, "examples.svg"));
 

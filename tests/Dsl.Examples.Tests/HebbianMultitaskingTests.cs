@@ -9,7 +9,8 @@ namespace Dsl.Examples.Tests;
 /// examples/HebbianMultitasking at reduced size: hierarchical retrieval mₖ ≈ (1 − d)·d^(k−1) under mild
 /// dilution, with the same magnetizations from supervised and unsupervised couplings; equal magnetizations
 /// under strong dilution at T &gt; 0, their gap shrinking with N; the same dataset-size threshold for both
-/// teachers. Tolerances come from runs over seeds 0-5 (README), with margins.
+/// teachers. Tolerances come from runs over seeds 0-7 (hierarchy), 0-3 (parallel regime) and 0-5 (dataset
+/// size) at these sizes, with margins; the tests use other seeds.
 /// </summary>
 public sealed class HebbianMultitaskingTests(ITestOutputHelper output) : IDisposable
 {
@@ -33,31 +34,38 @@ public sealed class HebbianMultitaskingTests(ITestOutputHelper output) : IDispos
         {
             output.WriteLine($"{teacher}: {r.Format()} (expected {string.Join(" / ", expected.Select(e => e.ToString("F3")))})");
             // The strongest pattern is retrieved on all its non-zero entries, the next on what is left, and so on.
-            Assert.InRange(r.Mean[0], expected[0] - 0.04, expected[0] + 0.02);
-            Assert.InRange(r.Mean[1], expected[1] - 0.03, expected[1] + 0.07);
-            Assert.InRange(r.Mean[2], expected[2] - 0.03, expected[2] + 0.06);
-            Assert.True(r.Mean[0] > 2 * r.Mean[1] && r.Mean[1] > r.Mean[2], $"{teacher}: not hierarchical: {r.Format()}");
+            // Measured at N = 1000 over 8 seeds: m1 − 0.038 … + 0.016, m2 + 0.004 … + 0.064, m3 − 0.002 … + 0.052
+            // (finite N adds crosstalk to the weaker patterns).
+            Assert.InRange(r.Mean[0], expected[0] - 0.06, expected[0] + 0.03);
+            Assert.InRange(r.Mean[1], expected[1] - 0.02, expected[1] + 0.09);
+            Assert.InRange(r.Mean[2], expected[2] - 0.02, expected[2] + 0.08);
+            // Geometric steps, not a symmetric mixture: each step at least half the predicted one (measured: 0.7 or more).
+            Assert.True(r.Mean[0] - r.Mean[1] > (expected[0] - expected[1]) / 2, $"{teacher}: m1 − m2 too small: {r.Format()}");
+            Assert.True(r.Mean[1] - r.Mean[2] > (expected[1] - expected[2]) / 2, $"{teacher}: m2 − m3 too small: {r.Format()}");
         }
+        // Measured: supervised and unsupervised within 0.023 of each other on every m.
         for (var k = 0; k < 3; k++)
-            Assert.True(Math.Abs(results[Teacher.Supervised].Mean[k] - results[Teacher.Unsupervised].Mean[k]) < 0.04,
+            Assert.True(Math.Abs(results[Teacher.Supervised].Mean[k] - results[Teacher.Unsupervised].Mean[k]) < 0.05,
                 $"m{k + 1}: supervised {results[Teacher.Supervised].Format()} vs unsupervised {results[Teacher.Unsupervised].Format()}");
     }
 
     [Fact]
     public void Strong_dilution_at_positive_temperature_retrieves_all_patterns_equally_and_the_gap_shrinks_with_N()
     {
-        var warm = new Protocol(Temperature: Report.ParallelTemperature, Sweeps: 100, MeasureSweeps: 50);
-        var small = Multitasking.Run([Teacher.Patterns], 500, 0.9, warm, runs: 4, seed: 21)[Teacher.Patterns];
-        var large = Multitasking.Run([Teacher.Patterns], 4000, 0.9, warm, runs: 4, seed: 21)[Teacher.Patterns];
-        var meanField = MeanField.Solve(0.9, Report.ParallelTemperature, Multitasking.Hierarchy(0.9));
+        const double dilution = 0.8;
+        var warm = new Protocol(Temperature: Report.ParallelTemperature * (1 - dilution), Sweeps: 100, MeasureSweeps: 50);
+        var small = Multitasking.Run([Teacher.Patterns], 500, dilution, warm, runs: 4, seed: 21)[Teacher.Patterns];
+        var large = Multitasking.Run([Teacher.Patterns], 4000, dilution, warm, runs: 4, seed: 21)[Teacher.Patterns];
+        var meanField = MeanField.Solve(dilution, warm.Temperature, Multitasking.Hierarchy(dilution));
         output.WriteLine($"N = 500: {small.Format()}, N = 4000: {large.Format()}, mean field {string.Join(" / ", meanField)}");
 
-        // The mean-field solution is the parallel one: all three equal, well above zero.
-        Assert.True(meanField.Max() - meanField.Min() < 1e-6 && meanField[0] > 0.05, string.Join(" / ", meanField));
-        // Hierarchical retrieval would give 0.100 / 0.090 / 0.081 at any N; here the gap is a finite-size effect.
+        // The mean-field solution at T = 0.1 is the parallel one: all three equal (0.152), well above zero.
+        Assert.True(meanField.Max() - meanField.Min() < 1e-6 && meanField[0] > 0.1, string.Join(" / ", meanField));
+        // Hierarchical retrieval would give 0.200 / 0.160 / 0.128, a gap of 0.072 at any N. Measured over 4 seeds:
+        // gaps 0.043-0.085 at N = 500, 0.017-0.030 at N = 4000, smaller on every seed; m within 0.016 of the mean field.
         Assert.True(large.Gap < small.Gap, $"gap at N = 4000 {large.Gap} is not below N = 500's {small.Gap}");
-        Assert.True(large.Gap < 0.015, $"gap at N = 4000: {large.Gap}");
-        Assert.All(large.Mean, m => Assert.InRange(m, meanField[0] - 0.01, meanField[0] + 0.015));
+        Assert.True(large.Gap < 0.045, $"gap at N = 4000: {large.Gap}");
+        Assert.All(large.Mean, m => Assert.InRange(m, meanField[0] - 0.03, meanField[0] + 0.03));
     }
 
     [Fact]
@@ -70,12 +78,14 @@ public sealed class HebbianMultitaskingTests(ITestOutputHelper output) : IDispos
         for (var i = 0; i < sizes.Length; i++)
             output.WriteLine($"M = {sizes[i]}: supervised {rows[i][Teacher.Supervised].Format()}, unsupervised {rows[i][Teacher.Unsupervised].Format()}");
 
-        // Retrieved: m1 within 0.05 of the patterns' own 1 − d.
+        // Retrieved: m1 within 0.05 of the patterns' own 1 − d. Measured over 6 seeds: m1 ≤ 0.534 up to M = 16 and
+        // ≥ 0.681 at M = 64 for both teachers; the teachers' m1 within 0.068 of each other at M = 4-16 (where runs end
+        // in different mixtures) and 0.006 at M = 64.
         int Threshold(Teacher t) => sizes[rows.FindIndex(r => r[t].Mean[0] > expected[0] - 0.05)];
+        Assert.Equal(64, Threshold(Teacher.Supervised));
         Assert.Equal(Threshold(Teacher.Supervised), Threshold(Teacher.Unsupervised));
-        Assert.True(rows[0][Teacher.Supervised].Mean[0] < expected[0] - 0.2, "one example per pattern already retrieves the patterns");
         for (var i = 0; i < sizes.Length; i++)
-            Assert.True(Math.Abs(rows[i][Teacher.Supervised].Mean[0] - rows[i][Teacher.Unsupervised].Mean[0]) < 0.06,
+            Assert.True(Math.Abs(rows[i][Teacher.Supervised].Mean[0] - rows[i][Teacher.Unsupervised].Mean[0]) < (sizes[i] == 64 ? 0.02 : 0.1),
                 $"M = {sizes[i]}: m1 supervised {rows[i][Teacher.Supervised].Mean[0]} vs unsupervised {rows[i][Teacher.Unsupervised].Mean[0]}");
     }
 
