@@ -86,7 +86,7 @@ public static class Report
         Console.WriteLine($"\n2. Strong dilution at T = {ParallelTemperature}·(1 − d) (patterns' J, m averaged over the last 50 of 100 sweeps): the gap m1 − m3 against N, and the mean-field solution (N → ∞):\n");
         var sizes = new List<int>();
         for (var n = 500; n <= s.Largest; n *= 2) sizes.Add(n);
-        var gaps = new Figure($"Parallel regime: gap m1 − m3 at T = {ParallelTemperature}·(1 − d)", "neurons N", "m1 − m3") { LogX = true, LogY = true };
+        var gaps = new Figure($"Parallel regime: gap m1 − m3 at T = {ParallelTemperature}·(1 − d)", "neurons N", "m1 − m3") { LogX = true, LogY = true, Width = 720 };
         var rows = new List<IReadOnlyList<string>>();
         foreach (var d in ParallelDilutions)
         {
@@ -101,6 +101,8 @@ public static class Report
                 points.Add((n, r.Gap));
             }
             gaps.Add($"d = {d:F1}", points);
+            var hierarchical = Multitasking.Hierarchy(d)[0] - Multitasking.Hierarchy(d)[^1];
+            gaps.Add($"hierarchical, d = {d:F1}", [(sizes[0], hierarchical), (sizes[^1], hierarchical)], Mark.Line, "#bbbbbb");
         }
         Table.Print(["d", "T", "N", "m1 / m2 / m3", "m1 − m3", "mean field"], rows);
         gaps.Save(Path.Combine(s.Folder, "parallel-gap.svg"));
