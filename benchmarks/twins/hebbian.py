@@ -6,7 +6,11 @@
 # (N = 1000, 2 runs, the dilution table only). Lines between the loc markers are what
 # benchmarks/loc.py counts.
 #
-#   /usr/bin/python3 benchmarks/twins/hebbian.py [--neurons 1000] [--runs 2]
+#   /usr/bin/python3 benchmarks/twins/hebbian.py [--neurons 1000] [--runs 2] [--seed 0] [--dilutions 0.1 0.2 ...]
+#
+# Both this program and the example draw from libtorch's CPU generator with the same seeds, so they
+# produce the same patterns, examples, starts and orders: at the same settings the example's
+# dilution table agrees with this one (tests/Dsl.Examples.Tests/HebbianMultitaskingTests.cs checks it).
 import argparse
 import math
 
@@ -107,12 +111,13 @@ def main():
     parser.add_argument("--neurons", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dilutions", type=float, nargs="+", default=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
     args = parser.parse_args()
     teachers = ["patterns", "supervised", "unsupervised"]
     print(f"N = {args.neurons}, {args.runs} runs, T = 0, M = 64 examples of quality 0.4")
     print("| d | (1-d) d^(k-1) | " + " | ".join(teachers) + " |")
     print("|---|---|---|---|---|")
-    for dilution in [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]:
+    for dilution in args.dilutions:
         result = run(teachers, args.neurons, dilution, 0.0, args.runs, args.seed, 64, 0.4)
         cells = [" / ".join(f"{v:.3f}" for v in result[t]) for t in teachers]
         theory = " / ".join(f"{(1 - dilution) * dilution ** k:.3f}" for k in range(3))

@@ -144,6 +144,40 @@ public sealed class HebbianMultitaskingTests(ITestOutputHelper output) : IDispos
     }
 
     [Fact]
+    public async Task The_pytorch_twin_draws_the_same_numbers_and_gets_the_same_magnetizations()
+    {
+        // benchmarks/twins/hebbian.py is the same algorithm written in PyTorch and numpy; both draw from libtorch's
+        // CPU generator with the same seeds. Float32 sums in a different order may break a rare tie differently.
+        var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+        var start = new System.Diagnostics.ProcessStartInfo(TorchReference.Python,
+            "benchmarks/twins/hebbian.py --neurons 300 --runs 1 --seed 4 --dilutions 0.2 0.5")
+        {
+            WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var stdout = process.StandardOutput.ReadToEndAsync(limit.Token);
+        var stderr = process.StandardError.ReadToEndAsync(limit.Token);
+        await process.WaitForExitAsync(limit.Token);
+        var (text, errors) = (await stdout, await stderr);
+        Assert.True(process.ExitCode == 0, text + errors);
+        var lines = text.Split('\n').Where(l => l.StartsWith("| 0.")).ToList();
+        Assert.Equal(2, lines.Count);
+
+        foreach (var (d, line) in new[] { 0.2, 0.5 }.Zip(lines))
+        {
+            var results = Multitasking.Run([Teacher.Patterns, Teacher.Supervised, Teacher.Unsupervised], 300, d, Zero, runs: 1, seed: 4,
+                examples: 64, quality: 0.4);
+            var theirs = line.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Skip(2)
+                .Select(cell => cell.Split('/').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
+            output.WriteLine($"d = {d}: ours {string.Join(" | ", results.Values.Select(r => r.Format()))}; twin {line}");
+            foreach (var (teacher, twin) in new[] { Teacher.Patterns, Teacher.Supervised, Teacher.Unsupervised }.Zip(theirs))
+                for (var k = 0; k < 3; k++)
+                    Assert.True(Math.Abs(results[teacher].Mean[k] - twin[k]) <= 0.0015, $"d = {d}, {teacher} m{k + 1}: ours {results[teacher].Format()}, twin {line}");
+        }
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_run()
     {
         var a = Multitasking.Run([Teacher.Unsupervised], 300, 0.3, new Protocol(0.05, Sweeps: 10, MeasureSweeps: 5), 1, seed: 9, examples: 4, quality: 0.5);
