@@ -7,7 +7,7 @@ namespace HebbianMultitasking;
 /// <summary>How a network is relaxed: cooled linearly from a start temperature, then held at the final one.</summary>
 /// <param name="Temperature">The final temperature T (0: deterministic, sign of the field).</param>
 /// <param name="CoolingSweeps">Sweeps of linear cooling from <paramref name="StartTemperature"/> down to T (0: a plain quench at T).</param>
-/// <param name="StartTemperature">In units of the retrieval transition 1 − d (below it, above the spurious mixtures' stability).</param>
+/// <param name="StartTemperature">In units of the retrieval transition 1 − d: cooling starts just below it, where one pattern condenses at a time.</param>
 /// <param name="Sweeps">Sweeps at T after the cooling.</param>
 /// <param name="MeasureSweeps">At T &gt; 0 the magnetizations are averaged over the last this many sweeps; at T = 0 the final state is read.</param>
 public sealed record Protocol(double Temperature, int CoolingSweeps = 60, double StartTemperature = 0.8, int Sweeps = 40, int MeasureSweeps = 20);
