@@ -25,6 +25,7 @@ PAIRS = [
     ("sets (Cat, Reshape, axis sums)", "examples/Sets/Program.cs", "benchmarks/twins/sets.py", 1.3),
     ("schedulefree (Schedule-Free AdamW, cosine)", "examples/ScheduleFree/Program.cs", "benchmarks/twins/schedulefree.py", 1.3),
     ("chaosexpansion (Wiener chaos, GELU, axis norms)", "examples/ChaosExpansion/Program.cs", "benchmarks/twins/chaosexpansion.py", 1.3),
+    ("hebbian (Hebbian couplings, Glauber dynamics)", "examples/HebbianMultitasking/Hebbian.cs", "benchmarks/twins/hebbian.py", 1.3),
 ]
 
 CLOSERS = re.compile(r"^[\s{}()\[\];,]*$")
