@@ -24,6 +24,8 @@ PAIRS = [
     ("transformer (sorting)", "examples/Transformer/Program.cs", "benchmarks/twins/transformer.py", 1.3),
     ("sets (Cat, Reshape, axis sums)", "examples/Sets/Program.cs", "benchmarks/twins/sets.py", 1.3),
     ("schedulefree (Schedule-Free AdamW, cosine)", "examples/ScheduleFree/Program.cs", "benchmarks/twins/schedulefree.py", 1.3),
+    # ---- examples: Superposition, CompositionalNce ----
+    ("superposition (tied ReLU autoencoder, draws in the loss)", "examples/Superposition/Program.cs", "benchmarks/twins/superposition.py", 1.3),
 ]
 
 CLOSERS = re.compile(r"^[\s{}()\[\];,]*$")

@@ -21,16 +21,18 @@ return ExampleCommand.Run(args, "superposition",
         Console.WriteLine($"wrote {figure.Save(Path.Combine(settings.RunFolder, "features.svg"))}");
 
         Console.WriteLine();
-        Console.WriteLine($"n = 5 features, m = 2 hidden: the columns of W ({steps} steps, seed {settings.Seed})");
-        var pentagons = SuperpositionRuns.PentagonCases.Select(c => (c.Importance, c.Sparsity,
-            Columns: SuperpositionRuns.Train(5, 2, c.Sparsity, c.Importance, settings.Seed, steps, settings.LearningRate))).ToList();
-        Table.Print(["importance", "S", "column norms", "angles between neighbours (°)"],
-            pentagons.Select(p => (IReadOnlyList<string>)[$"{p.Importance}^i", $"{p.Sparsity}",
+        var pentagonSteps = SuperpositionRuns.PentagonSteps;
+        Console.WriteLine($"n = 5 features, m = 2 hidden: the columns of W after {pentagonSteps} steps, seeds {settings.Seed}-{settings.Seed + 3} (loss: mean of 20 fresh batches)");
+        var pentagons = SuperpositionRuns.PentagonCases.SelectMany(c => Enumerable.Range(0, 4).Select(k =>
+            SuperpositionRuns.TrainSmall(c.Importance, c.Sparsity, settings.Seed + (ulong)k, pentagonSteps, settings.LearningRate))).ToList();
+        Table.Print(["importance", "S", "seed", "loss", "column norms", "angles between neighbours (°)"],
+            pentagons.Select(p => (IReadOnlyList<string>)[$"{p.Importance}^i", $"{p.Sparsity}", $"{p.Seed}", $"{p.Loss:F5}",
                 string.Join(", ", SuperpositionRuns.Norms(p.Columns).Select(v => v.ToString("F2"))),
                 string.Join(", ", SuperpositionRuns.NeighbourAngles(p.Columns).Select(v => v.ToString("F0")))]));
-        var first = pentagons[0];
-        var pentagon = new Figure($"columns of W, n = 5, m = 2, importance {first.Importance}^i, S = {first.Sparsity}", "hidden 1", "hidden 2") { EqualAspect = true, Width = 420, Height = 420 };
-        for (var i = 0; i < first.Columns.Length; i++) pentagon.Add($"W{i}", [first.Columns[i]], Mark.Arrows);
+        var best = pentagons.Where(p => p.Importance == SuperpositionRuns.PentagonCases[0].Importance && p.Sparsity == SuperpositionRuns.PentagonCases[0].Sparsity).MinBy(p => p.Loss)!;
+        var pentagon = new Figure($"columns of W (n = 5, m = 2, importance {best.Importance}^i, S = {best.Sparsity}, seed {best.Seed})", "hidden 1", "hidden 2")
+            { EqualAspect = true, Width = 460, Height = 460 };
+        for (var i = 0; i < best.Columns.Length; i++) pentagon.Add($"W{i}", [best.Columns[i]], Mark.Arrows);
         Console.WriteLine($"wrote {pentagon.Save(Path.Combine(settings.RunFolder, "pentagon.svg"))}");
         return 0;
     });
@@ -38,27 +40,47 @@ return ExampleCommand.Run(args, "superposition",
 /// <summary>One sparsity's result: the number of features represented by each seed's model.</summary>
 public sealed record SparsityResult(double Sparsity, int[] Counts);
 
+/// <summary>One n = 5, m = 2 model: its settings, its loss and the columns of W.</summary>
+public sealed record PentagonResult(double Importance, double Sparsity, ulong Seed, double Loss, (double X, double Y)[] Columns);
+
 /// <summary>Trains the toy model and reads its weights: which features it represents, and how.</summary>
 public static class SuperpositionRuns
 {
-    public const int DefaultThousands = 3;
-    public static readonly double[] Sparsities = [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99];
-    /// <summary>Importance base and sparsity of the n = 5, m = 2 models shown (the first is drawn).</summary>
-    public static readonly (double Importance, double Sparsity)[] PentagonCases = [(0.9, 0.9), (0.7, 0.95), (0.7, 0.9)];
+    public const int DefaultThousands = 2, PentagonSteps = 5000;
+    public static readonly double[] Sparsities = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99];
+    /// <summary>Importance base and sparsity of the n = 5, m = 2 models (the first is drawn).</summary>
+    public static readonly (double Importance, double Sparsity)[] PentagonCases = [(0.9, 0.9), (0.7, 0.95)];
 
-    /// <summary>Trains one model and returns the columns of W, one (x, y, ...) per feature, as (first two hidden coordinates).</summary>
-    public static (double X, double Y)[] Train(int features, int hidden, double sparsity, double importanceBase, ulong seed, int steps, double learningRate = 1e-3)
-        => Columns(TrainWeights(features, hidden, sparsity, importanceBase, seed, steps, learningRate), hidden, features).Select(c => (c[0], hidden > 1 ? c[1] : 0)).ToArray();
+    /// <summary>Trains one n = 5, m = 2 model; its columns of W as points of the plane and its loss.</summary>
+    public static PentagonResult TrainSmall(double importanceBase, double sparsity, ulong seed, int steps, double learningRate = 1e-3)
+    {
+        var (experiment, importance) = Train(5, 2, sparsity, importanceBase, seed, steps, learningRate);
+        using (importance)
+        {
+            var loss = Enumerable.Range(0, 20).Average(_ => experiment.EvaluateLoss(importance));
+            var columns = Columns(experiment.Net.W.ToArray<float>(), 2, 5).Select(c => (c[0], c[1])).ToArray();
+            return new PentagonResult(importanceBase, sparsity, seed, loss, columns);
+        }
+    }
+
+    /// <summary>Trains one model: <paramref name="steps"/> AdamW steps, each on a fresh batch drawn in the loss.</summary>
+    public static (Superposition Experiment, Tensor Importance) Train(int features, int hidden, double sparsity, double importanceBase, ulong seed, int steps, double learningRate = 1e-3)
+    {
+        var importance = Tensor.FromArray(Enumerable.Range(0, features).Select(i => (float)Math.Pow(importanceBase, i)).ToArray(), features);
+        // loc: begin
+        var experiment = new Superposition { Sparsity = sparsity, Optimizer = new AdamW { LearningRate = learningRate } };
+        (experiment.Net.Features, experiment.Net.Hidden) = (features, hidden);
+        experiment.Initialize(seed);
+        for (var step = 0; step < steps; step++) experiment.TrainStep(importance);
+        // loc: end
+        return (experiment, importance);
+    }
 
     /// <summary>Trains one model; W as [hidden, features], row-major.</summary>
     public static float[] TrainWeights(int features, int hidden, double sparsity, double importanceBase, ulong seed, int steps, double learningRate = 1e-3)
     {
-        var experiment = new Superposition { Sparsity = sparsity, Optimizer = new AdamW { LearningRate = learningRate } };
-        experiment.Net.Features = features;
-        experiment.Net.Hidden = hidden;
-        experiment.Initialize(seed);
-        using var importance = Tensor.FromArray(Enumerable.Range(0, features).Select(i => (float)Math.Pow(importanceBase, i)).ToArray(), features);
-        for (var step = 0; step < steps; step++) experiment.TrainStep(importance);
+        var (experiment, importance) = Train(features, hidden, sparsity, importanceBase, seed, steps, learningRate);
+        importance.Dispose();
         return experiment.Net.W.ToArray<float>();
     }
 
