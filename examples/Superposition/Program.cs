@@ -98,7 +98,7 @@ public static class SuperpositionRuns
     {
         var angles = columns.Where(c => Math.Sqrt(c.X * c.X + c.Y * c.Y) > 0.5)
             .Select(c => (Math.Atan2(c.Y, c.X) * 180 / Math.PI + 360) % 360).Order().ToArray();
-        return angles.Select((a, i) => ((angles[(i + 1) % angles.Length] - a) + 360) % 360 is var d && angles.Length == 1 ? 360 : d).ToArray();
+        return angles.Select((a, i) => angles.Length == 1 ? 360 : (angles[(i + 1) % angles.Length] - a + 360) % 360).ToArray();
     }
 
     /// <summary>The n = 20, m = 5 model at each sparsity, on <paramref name="seeds"/> seeds from <paramref name="firstSeed"/>.</summary>
