@@ -26,6 +26,9 @@ PAIRS = [
     ("schedulefree (Schedule-Free AdamW, cosine)", "examples/ScheduleFree/Program.cs", "benchmarks/twins/schedulefree.py", 1.3),
     ("chaosexpansion (Wiener chaos, GELU, axis norms)", "examples/ChaosExpansion/Program.cs", "benchmarks/twins/chaosexpansion.py", 1.3),
     ("hebbian (Hebbian couplings, Glauber dynamics)", "examples/HebbianMultitasking/Hebbian.cs", "benchmarks/twins/hebbian.py", 1.3),
+    # ---- examples: Superposition, CompositionalNce ----
+    ("superposition (tied ReLU autoencoder, draws in the loss)", "examples/Superposition/Program.cs", "benchmarks/twins/superposition.py", 1.3),
+    ("compositionalnce (NCE and a compositional [Step])", "examples/CompositionalNce/Program.cs", "benchmarks/twins/compositionalnce.py", 1.3),
 ]
 
 CLOSERS = re.compile(r"^[\s{}()\[\];,]*$")
