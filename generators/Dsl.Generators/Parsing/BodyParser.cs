@@ -107,6 +107,10 @@ internal sealed partial class BodyParser(
                 var value = ParseExpression(initializer.Value);
                 return value is null ? null : new LocalStmt(variable.Identifier.ValueText, value, locations.Add(variable));
             }
+            // const int Axis = 1; is read where it is used (NamedConstant), so it lowers to nothing.
+            case LocalDeclarationStatementSyntax { IsConst: true } constant
+                when constant.Declaration.Variables.All(v => v.Initializer is { } init && _model.GetConstantValue(init.Value, token).HasValue):
+                return new BlockStmt(EquatableArray<Stmt>.Empty, locations.Add(constant));
             case ReturnStatementSyntax { Expression: { } returned }:
             {
                 var value = ParseExpression(returned);
@@ -240,6 +244,16 @@ internal sealed partial class BodyParser(
         return value.HasValue && value.Value is int or long or short or byte ? System.Convert.ToInt64(value.Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
+    /// <summary>The value of a name that is a numeric C# constant (a const field or local), else null.</summary>
+    private double? NamedConstant(ExpressionSyntax expression)
+    {
+        if (_model.GetSymbolInfo(expression, token).Symbol is not (IFieldSymbol { IsConst: true } or ILocalSymbol { IsConst: true })) return null;
+        var value = _model.GetConstantValue(expression, token);
+        return value.HasValue && value.Value is int or long or short or byte or sbyte or ushort or uint or double or float
+            ? System.Convert.ToDouble(value.Value, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+    }
+
     private Expr? ParseExpression(ExpressionSyntax expression)
     {
         token.ThrowIfCancellationRequested();
@@ -265,6 +279,10 @@ internal sealed partial class BodyParser(
 
             case ArrayCreationExpressionSyntax { Initializer: { } initializer } array:
                 return ParseList(array, initializer.Expressions.Select(e => (ExpressionSyntax?)e));
+
+            // A C# constant (const field, const of another type: BatchSize, Config.Width) is its value.
+            case IdentifierNameSyntax or MemberAccessExpressionSyntax when NamedConstant(expression) is { } named:
+                return new NumberExpr(named, locations.Add(expression));
 
             case IdentifierNameSyntax identifier when !SyntaxFacts.IsValidIdentifier(identifier.Identifier.ValueText):
                 return null;
