@@ -24,6 +24,7 @@ PAIRS = [
     ("transformer (sorting)", "examples/Transformer/Program.cs", "benchmarks/twins/transformer.py", 1.3),
     ("sets (Cat, Reshape, axis sums)", "examples/Sets/Program.cs", "benchmarks/twins/sets.py", 1.3),
     ("schedulefree (Schedule-Free AdamW, cosine)", "examples/ScheduleFree/Program.cs", "benchmarks/twins/schedulefree.py", 1.3),
+    ("grokfast (Grokfast-EMA around AdamW)", "examples/Grokfast/Program.cs", "benchmarks/twins/grokfast.py", 1.3),
 ]
 
 CLOSERS = re.compile(r"^[\s{}()\[\];,]*$")

@@ -1,7 +1,8 @@
 // Grokfast: Lee et al. (2024), "Grokfast: Accelerated Grokking by Amplifying Slow Gradients". Modular
 // addition (a + b) mod 47 from 40% of the pairs, an embedding + one-hidden-layer MLP, full-batch
 // cross-entropy. Three arms over several seeds: Adam without weight decay, AdamW with weight decay 1,
-// and the runtime's GrokfastEma (an update rule that wraps another) around the same AdamW. Reports the
+// and the runtime's GrokfastEma (an update rule that wraps another) around the same AdamW; the first
+// two are the same experiment with the filter's λ = 0 (AdamW then gets the gradient unchanged). Reports the
 // steps to 95% validation accuracy in the paper's comparison (Adam without weight decay against
 // Grokfast with it) and in a controlled one (the same weight decay in both arms), with curves.
 using System.Globalization;
@@ -34,11 +35,15 @@ return ExampleCommand.Run(args, "grokfast",
 
         Directory.CreateDirectory(settings.RunFolder);
         var colors = new Dictionary<string, string> { [GrokfastRuns.Adam] = "#888888", [GrokfastRuns.AdamW] = "#1f77b4", [GrokfastRuns.Grokfast] = "#d62728" };
-        var figure = new Figure($"(a + b) mod {GrokfastRuns.Modulus}, seed {seeds[0]}: training (dots) and validation (lines) accuracy", "step", "accuracy") { LogX = true, YRange = (0, 1) };
+        var names = new Dictionary<string, string> { [GrokfastRuns.Adam] = "Adam", [GrokfastRuns.AdamW] = "AdamW", [GrokfastRuns.Grokfast] = "Grokfast" };
+        var figure = new Figure($"(a + b) mod {GrokfastRuns.Modulus}, seed {seeds[0]}: accuracy (lines: validation, dots: training)", "step", "accuracy")
+        {
+            LogX = true, YRange = (0, 1), Width = 780, Height = 400,
+        };
         foreach (var run in results.Where(r => r.Seed == seeds[0]))
         {
-            figure.Add(run.Arm + ", validation", run.Curve.Select(p => ((double)p.Step, p.Valid)), Mark.Line, colors[run.Arm]);
-            figure.Add(run.Arm + ", training", run.Curve.Select(p => ((double)p.Step, p.Train)), Mark.Dots, colors[run.Arm]);
+            figure.Add(names[run.Arm] + " valid", run.Curve.Select(p => ((double)p.Step, p.Valid)), Mark.Line, colors[run.Arm]);
+            figure.Add(names[run.Arm] + " train", run.Curve.Select(p => ((double)p.Step, p.Train)), Mark.Dots, colors[run.Arm]);
         }
         Console.WriteLine("\ncurves: " + figure.Save(Path.Combine(settings.RunFolder, "curves.svg")));
         return 0;
@@ -78,37 +83,28 @@ public static class GrokfastRuns
         return median == long.MaxValue ? null : median;
     }
 
+    /// <summary>Accuracy of the network on (a, b, labels).</summary>
+    public static double Accuracy(ModularMlp net, Tensor[] data)
+    {
+        using var accuracy = Ops.Accuracy(net.Predict(data[0], data[1]), data[2]);
+        return accuracy.Item();
+    }
+
     // loc: begin
     public static RunResult Train(string arm, ulong seed, int cap, double rate = Rate, bool fullCurve = false)
     {
         var (train, valid) = Split(seed);
-        var wd = arm == Adam ? 0 : WeightDecay;
-        ModularMlp net;
-        Func<float> step;
-        if (arm == Grokfast)
-        {
-            var experiment = new GrokfastModular { Optimizer = new() { Alpha = 0.98, Lambda = 2, Inner = new AdamW { LearningRate = rate, WeightDecay = wd } } };
-            experiment.Initialize(seed);
-            (net, step) = (experiment.Net, () => experiment.TrainStep(train[0], train[1], train[2]));
-        }
-        else
-        {
-            var experiment = new AdamWModular { Optimizer = new() { LearningRate = rate, WeightDecay = wd } };
-            experiment.Initialize(seed);
-            (net, step) = (experiment.Net, () => experiment.TrainStep(train[0], train[1], train[2]));
-        }
-        double Accuracy(Tensor[] data)
-        {
-            using var accuracy = Ops.Accuracy(net.Predict(data[0], data[1]), data[2]);
-            return accuracy.Item();
-        }
+        // λ = 0 hands AdamW the gradient unchanged: the same steps as AdamW alone, bit for bit.
+        var adamW = new AdamW { LearningRate = rate, WeightDecay = arm == Adam ? 0 : WeightDecay };
+        var experiment = new Modular { Optimizer = new() { Alpha = 0.98, Lambda = arm == Grokfast ? 2 : 0, Inner = adamW } };
+        experiment.Initialize(seed);
         var curve = new List<(int Step, double Train, double Valid)>();
         long? valid95 = null, train100 = null;
         for (var s = 1; s <= cap && (fullCurve || valid95 is null); s++)
         {
-            step();
+            experiment.TrainStep(train[0], train[1], train[2]);
             if (s % Every != 0) continue;
-            curve.Add((s, Accuracy(train), Accuracy(valid)));
+            curve.Add((s, Accuracy(experiment.Net, train), Accuracy(experiment.Net, valid)));
             train100 ??= curve[^1].Train >= 1 ? s : null;
             valid95 ??= curve[^1].Valid >= 0.95 ? s : null;
         }
@@ -135,17 +131,7 @@ public partial class ModularMlp
 }
 
 [Experiment]
-public partial class AdamWModular
-{
-    public ModularMlp Net = new();
-    public AdamW Optimizer = new();
-
-    [Loss]
-    public Tensor Loss([Shape("Batch")] Tensor a, [Shape("Batch")] Tensor b, [Shape("Batch")] Tensor labels) => CrossEntropy(Net.Forward(a, b), labels);
-}
-
-[Experiment]
-public partial class GrokfastModular
+public partial class Modular
 {
     public ModularMlp Net = new();
     public GrokfastEma Optimizer = new();

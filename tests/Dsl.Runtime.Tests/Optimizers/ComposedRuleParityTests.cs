@@ -4,7 +4,7 @@ using Xunit;
 namespace Dsl.Runtime.Tests.Optimizers;
 
 /// <summary>
-/// GrokfastEma (Lee et al., 2024), a rule that wraps another, against the authors' recipe written in PyTorch:
+/// GrokfastEma (Lee et al., 2024), a rule that wraps another, against the paper's recipe written in PyTorch:
 /// h ← α h + (1 - α) g (h starts at the first gradient), the gradient replaced by g + λ h, then
 /// torch.optim's step. Over 100 float64 steps with a schedule factor that changes mid-run (it must reach the
 /// inner rule's learning rate), the parameter and the filter's state agree to a relative 1e-12.
@@ -18,7 +18,7 @@ public sealed class ComposedRuleParityTests
 
     private static double FactorAt(long t) => t <= 40 ? 1.0 : t <= 70 ? 0.5 : 0.25;
 
-    // The authors' gradfilter_ema (grokfast.py), inlined for one parameter, before each optimizer step.
+    // Grokfast-EMA as the paper states it, for one parameter, before each optimizer step.
     private const string Reference = """
         ALPHA, LAMB = 0.9, 2.0
         p = p0.clone().requires_grad_(True)
