@@ -28,7 +28,7 @@ public sealed class GrokfastTests(ITestOutputHelper output) : IDisposable
         const ulong seed = 3;
         var adamW = GrokfastRuns.Train(GrokfastRuns.AdamW, seed, cap: 2500);
         var grokfast = GrokfastRuns.Train(GrokfastRuns.Grokfast, seed, cap: 3000);
-        var adam = GrokfastRuns.Train(GrokfastRuns.Adam, seed, cap: 1600);
+        var adam = GrokfastRuns.Train(GrokfastRuns.Adam, seed, cap: (int)adamW.StepsToValid95!.Value);
         foreach (var run in new[] { adamW, grokfast, adam })
         {
             output.WriteLine($"{run.Arm}: 100% train at {run.StepsToTrain100}, 95% validation at {run.StepsToValid95}, last {run.Curve[^1]}");
