@@ -27,8 +27,10 @@ public sealed class GrokfastTests(ITestOutputHelper output) : IDisposable
         // every seed; Adam without weight decay beyond 3000 on every seed. Seed 3: AdamW 1380, Grokfast 2370.
         const ulong seed = 3;
         var adamW = GrokfastRuns.Train(GrokfastRuns.AdamW, seed, cap: 2500);
-        var grokfast = GrokfastRuns.Train(GrokfastRuns.Grokfast, seed, cap: 3000);
-        var adam = GrokfastRuns.Train(GrokfastRuns.Adam, seed, cap: (int)adamW.StepsToValid95!.Value);
+        var reached = (int)(adamW.StepsToValid95 ?? 2500);
+        // Each other arm runs only as long as the claim about it needs.
+        var grokfast = GrokfastRuns.Train(GrokfastRuns.Grokfast, seed, cap: reached + 200);
+        var adam = GrokfastRuns.Train(GrokfastRuns.Adam, seed, cap: reached);
         foreach (var run in new[] { adamW, grokfast, adam })
         {
             output.WriteLine($"{run.Arm}: 100% train at {run.StepsToTrain100}, 95% validation at {run.StepsToValid95}, last {run.Curve[^1]}");
@@ -41,9 +43,8 @@ public sealed class GrokfastTests(ITestOutputHelper output) : IDisposable
         // Without weight decay, Adam memorizes as fast but has not generalized by the steps AdamW needed.
         Assert.True(adam.StepsToTrain100 is <= 100, $"Adam: 100% training accuracy at {adam.StepsToTrain100}");
         Assert.Null(adam.StepsToValid95);
-        // The controlled comparison: the filter around the same AdamW gets there later, or not within the cap.
-        Assert.True(grokfast.StepsToValid95 is null || grokfast.StepsToValid95 > adamW.StepsToValid95 + 200,
-            $"Grokfast + AdamW reached 95% at {grokfast.StepsToValid95}, AdamW at {adamW.StepsToValid95}");
+        // The controlled comparison: the filter around the same AdamW has not got there 200 steps after AdamW did.
+        Assert.Null(grokfast.StepsToValid95);
         Assert.True(grokfast.StepsToTrain100 is <= 100, $"Grokfast: 100% training accuracy at {grokfast.StepsToTrain100}");
     }
 
