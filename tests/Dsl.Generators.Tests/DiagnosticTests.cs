@@ -934,6 +934,12 @@ public sealed class DiagnosticTests
         "Inner.Apply(grad, param, step)");
 
     [Fact]
+    public void DSL0310_ANumberHandedOn() => AssertDiagnostic(Single(Wrapper(OneInner,
+        "h = grad;\n        Inner.Apply(param, Lambda * 2, step);")),
+        "DSL0310", "'Inner.Apply' in update rule 'Wrapper': the gradient handed on is a number; the inner rule steps on a tensor of the parameter's shape (an expression of 'grad')",
+        "Inner.Apply(param, Lambda * 2, step)");
+
+    [Fact]
     public void DSL0311_TheParameterAssignedBesideTheInnerRule() => AssertDiagnostic(Single(Wrapper(OneInner,
         "h = grad;\n        param -= 0.01 * param;\n        Inner.Apply(param, grad + Lambda * h, step);")),
         "DSL0311", "'param' is assigned in update rule 'Wrapper', which also applies its inner rule 'Inner'; the inner rule updates the parameter: compute the gradient it gets instead (fold the change into the gradient handed on: Inner.Apply(param, ĝ, step))",
