@@ -29,6 +29,7 @@ PAIRS = [
     # ---- examples: Superposition, CompositionalNce ----
     ("superposition (tied ReLU autoencoder, draws in the loss)", "examples/Superposition/Program.cs", "benchmarks/twins/superposition.py", 1.3),
     ("compositionalnce (NCE and a compositional [Step])", "examples/CompositionalNce/Program.cs", "benchmarks/twins/compositionalnce.py", 1.3),
+    ("grokfast (Grokfast-EMA around AdamW)", "examples/Grokfast/Program.cs", "benchmarks/twins/grokfast.py", 1.3),
 ]
 
 CLOSERS = re.compile(r"^[\s{}()\[\];,]*$")

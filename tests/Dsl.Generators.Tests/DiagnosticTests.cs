@@ -865,4 +865,89 @@ public sealed class DiagnosticTests
         }
         """), "DSL0003", "Using the condition 'on' as a value (a condition chooses: 'c ? a : b', 'if (c) ...'; an elementwise mask is Where(Gt(x, y), a, b)) is not supported in 'Forward'; a body may use numbers, 'var' locals, parameters, fields, the operators + - * /, calls of Dsl.Ops functions, calls of a sub-model's Forward, 'if'/'else' and 'c ? a : b' on number conditions (== != < <= > >= && || !), and 'return'",
         "x * on");
+
+    // ---- composed update rules: a rule wrapping an inner rule ----
+
+    private static string Wrapper(string members, string body) => $$"""
+        [UpdateRule]
+        public sealed partial class Wrapper
+        {
+            public double Lambda = 2;
+            {{members}}
+            [State] Tensor h = null!;
+
+            [Update]
+            void Update(Tensor param, Tensor grad, long step)
+            {
+                {{body}}
+            }
+        }
+        """;
+
+    private const string OneInner = "public IUpdateRule Inner = new Sgd();";
+
+    [Fact]
+    public void DSL0309_TwoInnerRules() => AssertDiagnostic(Single(Wrapper(OneInner + " public IUpdateRule Other = new Adam();",
+        "h = grad;\n        Inner.Apply(param, grad + Lambda * h, step);")),
+        "DSL0309", "Update rule 'Wrapper': it holds update rules in 'Inner', 'Other', but a rule wraps one inner rule; to chain several, let the inner rule wrap the next",
+        "Other");
+
+    [Fact]
+    public void DSL0309_AStaticInnerRule() => AssertDiagnostic(Single(Wrapper("public static AdamW Inner = new();",
+        "h = grad;\n        Inner.Apply(param, grad + Lambda * h, step);")),
+        "DSL0309", "Update rule 'Wrapper': its inner rule 'Inner' is static; make it an instance field, so each instance of the rule wraps its own",
+        "Inner");
+
+    [Fact]
+    public void DSL0309_ApplyingAnInnerRuleTheRuleDoesNotHold() => AssertDiagnostic(Single(Wrapper("",
+        "h = grad;\n        Inner.Apply(param, grad + Lambda * h, step);")),
+        "DSL0309", "Update rule 'Wrapper': 'Inner.Apply' hands the gradient to an inner rule, but the rule holds none; declare the rule it wraps as a field ('public IUpdateRule Inner = new AdamW();') and apply that",
+        "Inner.Apply(param, grad + Lambda * h, step)");
+
+    [Fact]
+    public void DSL0310_StatementsAfterTheInnerRule() => AssertDiagnostic(Single(Wrapper(OneInner,
+        "Inner.Apply(param, grad, step);\n        h = grad;")),
+        "DSL0310", "'Inner.Apply' in update rule 'Wrapper': statements follow it; the inner rule's update ends the body, so put them before it",
+        "Inner.Apply(param, grad, step)");
+
+    [Fact]
+    public void DSL0310_TheInnerRuleAppliedTwice()
+    {
+        var run = GeneratorHarness.Run(Wrapper(OneInner, "h = grad;\n        Inner.Apply(param, grad, step);\n        Inner.Apply(param, grad, step);"));
+        // The first is followed by a statement, the second applies the rule again: both are reported.
+        Assert.Equal(["DSL0310", "DSL0310"], run.Diagnostics.Select(d => d.Id));
+        var messages = run.Diagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Contains("'Inner.Apply' in update rule 'Wrapper': statements follow it; the inner rule's update ends the body, so put them before it", messages);
+        Assert.Contains("'Inner.Apply' in update rule 'Wrapper': the inner rule is applied more than once; apply it once, as the body's last statement", messages);
+    }
+
+    [Fact]
+    public void DSL0310_TheInnerRuleAppliedInACondition() => AssertDiagnostic(Single(Wrapper(OneInner,
+        "h = grad;\n        if (step > 1) { Inner.Apply(param, grad + Lambda * h, step); }")),
+        "DSL0310", "'Inner.Apply' in update rule 'Wrapper': the inner rule is applied inside an 'if' or a loop; apply it once, as the body's last statement (choose the gradient with '?:' instead)",
+        "Inner.Apply(param, grad + Lambda * h, step)");
+
+    [Fact]
+    public void DSL0310_ArgumentsInTheWrongOrder() => AssertDiagnostic(Single(Wrapper(OneInner,
+        "h = grad;\n        Inner.Apply(grad, param, step);")),
+        "DSL0310", "'Inner.Apply' in update rule 'Wrapper': write 'Inner.Apply(param, gradient, step)': the rule's parameter, the gradient the inner rule steps on, and the step",
+        "Inner.Apply(grad, param, step)");
+
+    [Fact]
+    public void DSL0310_ANumberHandedOn() => AssertDiagnostic(Single(Wrapper(OneInner,
+        "h = grad;\n        Inner.Apply(param, Lambda * 2, step);")),
+        "DSL0310", "'Inner.Apply' in update rule 'Wrapper': the gradient handed on is a number; the inner rule steps on a tensor of the parameter's shape (an expression of 'grad')",
+        "Inner.Apply(param, Lambda * 2, step)");
+
+    [Fact]
+    public void DSL0311_TheParameterAssignedBesideTheInnerRule() => AssertDiagnostic(Single(Wrapper(OneInner,
+        "h = grad;\n        param -= 0.01 * param;\n        Inner.Apply(param, grad + Lambda * h, step);")),
+        "DSL0311", "'param' is assigned in update rule 'Wrapper', which also applies its inner rule 'Inner'; the inner rule updates the parameter: compute the gradient it gets instead (fold the change into the gradient handed on: Inner.Apply(param, ĝ, step))",
+        "param -= 0.01 * param");
+
+    [Fact]
+    public void DSL0312_AnInnerRuleNeverApplied() => AssertDiagnostic(Single(Wrapper(OneInner,
+        "h = grad;\n        param -= 0.1 * h;")),
+        "DSL0312", "Update rule 'Wrapper' holds an inner rule in 'Inner' but its [Update] body never applies it; end the body with 'Inner.Apply(param, gradient, step);' (or remove the field)",
+        "Update");
 }

@@ -155,6 +155,15 @@ internal sealed record UpdateRulePlan(
     /// <summary>The state the model is evaluated at (<c>[State(EvaluateAt = true)]</c>), or null.</summary>
     public string? EvaluationState { get; init; }
 
+    /// <summary>The field holding the rule this one wraps, or null: the loop then writes ĝ (<see cref="InnerGradientTarget"/>) and the inner rule updates the parameter from it.</summary>
+    public string? InnerRule { get; init; }
+
+    /// <summary>The write target of the gradient a wrapping rule hands on (a reserved name: no user's state meets it).</summary>
+    public const string InnerGradientTarget = "__innerGradient";
+
+    /// <summary><see cref="ElementWritePlan.State"/> of that write.</summary>
+    public const int InnerGradientState = -2;
+
     /// <summary>The generated local a number state is read into (the reserved prefix, so no user name meets it).</summary>
     public static string NumberStateLocal(string state) => state + "State";
 

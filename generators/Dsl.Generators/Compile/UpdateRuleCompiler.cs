@@ -24,7 +24,9 @@ internal static class UpdateRuleCompiler
     {
         var diagnostics = new List<DiagnosticInfo>();
         if (spec.HasErrors || spec.Update is null) return new Result(null, diagnostics.ToImmutableArray());
-        var method = spec.Update;
+        var method = InnerRuleComposition.Prepare(spec, spec.Update, diagnostics);
+        if (method is null) return new Result(null, diagnostics.ToImmutableArray());
+        var composes = spec.InnerRule is not null;
         var lowering = new Lowering(new Dictionary<string, ModelSpec>(), diagnostics) { ElementwiseOnly = true, ElementwiseOwner = spec.Name };
         var graph = lowering.Graph;
         var elements = SymShape.Of([Dim.Symbol(spec.Name, "Elements")]);
@@ -37,6 +39,8 @@ internal static class UpdateRuleCompiler
         {
             states[state] = graph.Add(new StateOp(state, parameterName), [], elements, ValueKind.Tensor, state, NamePriority.Fixed);
         }
+        // A rule that wraps another assigns the gradient it hands on as if it were a state the loop writes.
+        if (composes) states[UpdateRulePlan.InnerGradientTarget] = gradient;
         var numberStates = new Dictionary<string, int>(System.StringComparer.Ordinal);
         foreach (var state in spec.NumberStates)
         {
@@ -49,8 +53,14 @@ internal static class UpdateRuleCompiler
             : null;
 
         Guard.ThrowIfRequested("lowering the update rule");
-        var lowered = lowering.LowerUpdate(spec, parameter, gradient, "step", states, overrides, numberStates);
+        var lowered = lowering.LowerUpdate(composes ? spec with { Update = method } : spec, parameter, gradient, "step", states, overrides, numberStates);
         if (lowered is null) return new Result(null, diagnostics.ToImmutableArray());
+        if (composes && lowered.FinalValues.TryGetValue(UpdateRulePlan.InnerGradientTarget, out var handedOn) && graph[handedOn].IsNumber)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.BadInnerApply, At(spec.Locations, lowered.Assignments.Last(a => a.Target == UpdateRulePlan.InnerGradientTarget).Loc),
+                spec.InnerRule + ".Apply", spec.Name, "the gradient handed on is a number; the inner rule steps on a tensor of the parameter's shape (an expression of 'grad')"));
+            return new Result(null, diagnostics.ToImmutableArray());
+        }
 
         // What the loop writes back: the parameter and each state that the body assigned, with its final value.
         var targets = new List<(string Target, int Value)>();
@@ -59,7 +69,8 @@ internal static class UpdateRuleCompiler
         {
             if (lowered.FinalValues.TryGetValue(state, out var value)) targets.Add((state, value));
         }
-        if (targets.Count == 0 || !lowered.FinalValues.ContainsKey(parameterName))
+        if (composes) targets.Add((UpdateRulePlan.InnerGradientTarget, lowered.FinalValues[UpdateRulePlan.InnerGradientTarget]));
+        else if (targets.Count == 0 || !lowered.FinalValues.ContainsKey(parameterName))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.BadUpdateRule, At(spec.Locations, method.Loc), spec.Name,
                 "the [Update] body never assigns '" + parameterName + "' (write 'param -= ...' or 'param = ...')"));
@@ -75,7 +86,9 @@ internal static class UpdateRuleCompiler
         }
         var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, targets.Concat(numberTargets).Select(t => t.Value).ToList());
         nodes = ValueNaming.Assign(nodes);
-        var writes = targets.Select(t => new ElementWritePlan(t.Target, t.Target == parameterName ? -1 : spec.States.AsImmutableArray().IndexOf(t.Target), remap[t.Value])).ToImmutableArray();
+        var writes = targets.Select(t => new ElementWritePlan(t.Target,
+            t.Target == parameterName ? -1 : t.Target == UpdateRulePlan.InnerGradientTarget ? UpdateRulePlan.InnerGradientState : spec.States.AsImmutableArray().IndexOf(t.Target),
+            remap[t.Value])).ToImmutableArray();
         var plan = new UpdateRulePlan(spec.Namespace, spec.Name, parameterName, gradientName, spec.States, hasLearningRate,
             nodes.ToImmutableArray(), writes)
         {
@@ -83,6 +96,7 @@ internal static class UpdateRuleCompiler
             NumberStates = spec.NumberStates,
             NumberWrites = numberTargets.Select(t => new ElementWritePlan(t.Target, spec.NumberStates.AsImmutableArray().IndexOf(t.Target), remap[t.Value])).ToImmutableArray(),
             EvaluationState = spec.EvaluationState,
+            InnerRule = spec.InnerRule,
         };
         return new Result(plan, diagnostics.ToImmutableArray());
     }

@@ -223,6 +223,23 @@ internal static class DiagnosticCatalog
         "Invalid number state",
         "Number state '{0}' of update rule '{1}': {2}");
 
+    // ---- composed update rules: a rule wrapping an inner rule ----
+    public static readonly DiagnosticDescriptor BadInnerRule = Error("DSL0309",
+        "Invalid inner rule",
+        "Update rule '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor BadInnerApply = Error("DSL0310",
+        "Invalid application of the inner rule",
+        "'{0}' in update rule '{1}': {2}");
+
+    public static readonly DiagnosticDescriptor ParameterAssignedWithInner = Error("DSL0311",
+        "Parameter assigned in a rule that applies an inner rule",
+        "'{0}' is assigned in update rule '{1}', which also applies its inner rule '{2}'; the inner rule updates the parameter: compute the gradient it gets instead ({3})");
+
+    public static readonly DiagnosticDescriptor InnerRuleNotApplied = Error("DSL0312",
+        "Inner rule never applied",
+        "Update rule '{0}' holds an inner rule in '{1}' but its [Update] body never applies it; end the body with '{1}.Apply({2}, gradient, {3});' (or remove the field)");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DSL9999",
         "Internal generator error",
         "The Dsl generator failed while {0}: {1}. This is a bug in the generator; please report it with the declaration that caused it.");
@@ -282,6 +299,11 @@ internal static class DiagnosticCatalog
         [BadStateInit.Id] = BadStateInit,
         [BadEvaluationState.Id] = BadEvaluationState,
         [BadNumberState.Id] = BadNumberState,
+        // ---- composed update rules: a rule wrapping an inner rule ----
+        [BadInnerRule.Id] = BadInnerRule,
+        [BadInnerApply.Id] = BadInnerApply,
+        [ParameterAssignedWithInner.Id] = ParameterAssignedWithInner,
+        [InnerRuleNotApplied.Id] = InnerRuleNotApplied,
         [InternalError.Id] = InternalError,
     };
 

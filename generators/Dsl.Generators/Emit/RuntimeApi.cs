@@ -231,6 +231,11 @@ internal static class RuntimeApi
         ("Dsl.IRuleStates", "RuleState", ["Int32", "IUpdateRule&", "Tensor&"]),
         ("Dsl.RuleStates", "ThrowIfEvaluating", ["IRuleStates", "String"]),
         ("Dsl.StateInit", "HasFlag", ["Enum"]),   // the enum the generated CreateState names (StateInit.Zeros, StateInit.Parameter)
+        // ---- composed update rules: a rule wrapping an inner rule ----
+        ("Dsl.UpdateRuleState", ".ctor", ["IUpdateRule", "Tensor", "IReadOnlyList`1", "IReadOnlyList`1", "IReadOnlyList`1", "String", "UpdateRuleState"]),
+        ("Dsl.UpdateRuleState", "InnerRule", ["IUpdateRule", "IUpdateRule", "String"]),
+        ("Dsl.UpdateRuleState", "InnerState", ["IUpdateRule", "IUpdateRule"]),
+        ("Dsl.UpdateRuleState", "get_InnerGradient", []),
     ];
 
     // ---- kernels with settings ----------------------------------------------------------------------

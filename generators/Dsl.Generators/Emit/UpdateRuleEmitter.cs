@@ -66,7 +66,12 @@ internal static class UpdateRuleEmitter
             "<code>",
         };
         foreach (var node in nodes.Where(ComputedElement)) summary.Add(GeneratedFile.Xml(node.Name + " = " + node.Op.Math(node, NameOf)));
-        foreach (var write in plan.Writes) summary.Add(GeneratedFile.Xml(write.Target + " ← " + nodes[write.Node].Name));
+        foreach (var write in plan.Writes)
+        {
+            summary.Add(GeneratedFile.Xml(write.State == UpdateRulePlan.InnerGradientState
+                ? plan.InnerRule + ".Apply(" + plan.Parameter + ", " + nodes[write.Node].Name + ", step)   (the inner rule updates the parameter from this gradient)"
+                : write.Target + " ← " + nodes[write.Node].Name));
+        }
         foreach (var write in plan.NumberWrites) summary.Add(GeneratedFile.Xml(write.Target + " ← " + NameOf(write.Node) + "   (a number, once per update)"));
         summary.Add("</code>");
 
@@ -81,9 +86,16 @@ internal static class UpdateRuleEmitter
     private static readonly string UpdateElements = Identifiers.Generated("UpdateElements");
 
     /// <summary>The span of a tensor the loop reads or writes, and its view as vectors (<c>__mValues</c>, <c>__mVectors</c>).</summary>
-    private static string Values(string name) => Identifiers.Generated(name + "Values");
+    private static string Values(string name) => Reserved(name) + "Values";
 
-    private static string Vectors(string name) => Identifiers.Generated(name + "Vectors");
+    private static string Vectors(string name) => Reserved(name) + "Vectors";
+
+    /// <summary>A name under the reserved prefix (the gradient handed to an inner rule already has it).</summary>
+    private static string Reserved(string name) => name.StartsWith(Identifiers.Reserved, System.StringComparison.Ordinal) ? name : Identifiers.Generated(name);
+
+    private static readonly string Inner = Identifiers.Generated("inner");
+
+    private static readonly string InnerState = Identifiers.Generated("innerState");
 
     /// <summary>A value of the math as a local of the loop (escaped: a user's local may be named <c>@class</c>).</summary>
     private static string Local(string name, string suffix = "") => Identifiers.Escape(name + suffix);
@@ -98,7 +110,7 @@ internal static class UpdateRuleEmitter
         writer.Line();
         writer.Line("global::System.Collections.Generic.IReadOnlyList<string> global::Dsl.IUpdateRule.StateNames => " + StateNames + ";");
         writer.Line();
-        if (plan.InitFromParameter.Any(i => i) || plan.NumberStates.Count > 0)
+        if (plan.InitFromParameter.Any(i => i) || plan.NumberStates.Count > 0 || plan.InnerRule is not null)
         {
             StateCreation(writer, plan);
         }
@@ -114,11 +126,24 @@ internal static class UpdateRuleEmitter
             writer.Line("string? global::Dsl.IUpdateRule.EvaluationState => " + CSharp.String(evaluation) + ";");
             writer.Line();
         }
+        else if (plan.InnerRule is { } wrapped)
+        {
+            writer.Line("/// <summary>The model is evaluated where the inner rule says (its state, named <c>" + GeneratedFile.Xml(wrapped) + ".</c>...), if it says.</summary>");
+            writer.Line("string? global::Dsl.IUpdateRule.EvaluationState => " + Identifiers.Member(wrapped, UpdateParameters) + "?.EvaluationState is { } "
+                + Inner + " ? " + CSharp.String(wrapped + ".") + " + " + Inner + " : null;");
+            writer.Line();
+        }
         writer.Line("/// <summary>Updates <paramref name=\"parameter\"/> in place: the [Update] body for every element" +
             (plan.HasLearningRate ? ", with <c>LearningRate</c> scaled by <paramref name=\"learningRateFactor\"/>" : "") + ".</summary>");
         using (writer.Block("public void Update(" + State + " state, " + Tensor + " parameter, " + Tensor + " gradient, long step, double learningRateFactor = 1d)"))
         {
             writer.Line("state.Validate(this, parameter, gradient);");
+            if (plan.InnerRule is { } innerField)
+            {
+                // Checked before anything changes: the inner rule is there and its state is of its kind.
+                writer.Line("var " + Inner + " = " + State + ".InnerRule(" + Identifiers.Member(innerField, UpdateParameters) + ", this, " + CSharp.String(innerField) + ");");
+                writer.Line("var " + InnerState + " = state.InnerState(this, " + Inner + ");");
+            }
             if (plan.HasLearningRate)
             {
                 writer.Line("var " + Identifiers.Generated(UpdateRulePlan.ScaledLearningRate) + " = (double)" + Identifiers.Member(UpdateRulePlan.LearningRateField, UpdateParameters) + " * learningRateFactor;");
@@ -144,9 +169,20 @@ internal static class UpdateRuleEmitter
             foreach (var type in new[] { "double", "float" })
             {
                 var spans = "parameter.AsSpan<" + type + ">(), gradient.AsSpan<" + type + ">()"
-                    + string.Concat(plan.States.Select((_, i) => ", state[" + i.ToString(CultureInfo.InvariantCulture) + "].AsSpan<" + type + ">()"));
+                    + string.Concat(plan.States.Select((_, i) => ", state[" + i.ToString(CultureInfo.InvariantCulture) + "].AsSpan<" + type + ">()"))
+                    + (plan.InnerRule is null ? "" : ", state.InnerGradient!.AsSpan<" + type + ">()");
                 var call = UpdateElements + "(" + spans + numbers + ");";
-                if (type == "double")
+                if (plan.InnerRule is not null)
+                {
+                    // The loop writes ĝ; the inner rule then updates the parameter from it, whatever the dtype.
+                    writer.Line((type == "double" ? "if (parameter.DType == " + RuntimeApi.DType + ".Float64) " : "else ") + call);
+                    if (type == "float")
+                    {
+                        writer.Line("// " + plan.InnerRule + ".Apply(" + plan.Parameter + ", ĝ, step): the inner rule's update, with its own state and the schedule's factor.");
+                        writer.Line(Inner + ".Update(" + InnerState + ", parameter, state.InnerGradient!, step, learningRateFactor);");
+                    }
+                }
+                else if (type == "double")
                 {
                     using (writer.Block("if (parameter.DType == " + RuntimeApi.DType + ".Float64)"))
                     {
@@ -181,9 +217,13 @@ internal static class UpdateRuleEmitter
         writer.Line("private static readonly string[] " + numbers + " = [" + string.Join(", ", plan.NumberStates.Select(CSharp.String)) + "];");
         writer.Line();
         var described = plan.States.Select((s, i) => s + (plan.InitFromParameter.Count > i && plan.InitFromParameter[i] ? " = a copy of the parameter" : " = zeros"))
-            .Concat(plan.NumberStates.Select(n => n + " = 0")).ToList();
+            .Concat(plan.NumberStates.Select(n => n + " = 0"))
+            .Concat(plan.InnerRule is { } wrapped ? [wrapped + "'s state for the parameter"] : System.Array.Empty<string>()).ToList();
         writer.Line("/// <summary>The state for one parameter, of its shape and dtype (" + GeneratedFile.Xml(string.Join(", ", described)) + ").</summary>");
-        writer.Line("public " + State + " CreateState(" + Tensor + " parameter) => new(this, parameter, " + StateNames + ", " + inits + ", " + numbers + ");");
+        var inner = plan.InnerRule is { } field
+            ? ", " + CSharp.String(field) + ", " + State + ".InnerRule(" + Identifiers.Member(field, ["parameter"]) + ", this, " + CSharp.String(field) + ").CreateState(parameter)"
+            : "";
+        writer.Line("public " + State + " CreateState(" + Tensor + " parameter) => new(this, parameter, " + StateNames + ", " + inits + ", " + numbers + inner + ");");
         writer.Line();
     }
 
@@ -199,13 +239,14 @@ internal static class UpdateRuleEmitter
         Dictionary<int, string> numberText, string type)
     {
         var nodes = plan.Nodes;
-        var writesParameter = plan.Writes.Any(w => w.State < 0);
+        var writesParameter = plan.Writes.Any(w => w.State == -1);
         var parameters = new List<string>
         {
             "global::System." + (writesParameter ? "Span" : "ReadOnlySpan") + "<" + type + "> " + Values(plan.Parameter),
             "global::System.ReadOnlySpan<" + type + "> " + Values(plan.Gradient),
         };
         parameters.AddRange(plan.States.Select(s => "global::System.Span<" + type + "> " + Values(s)));
+        if (plan.InnerRule is not null) parameters.Add("global::System.Span<" + type + "> " + Values(UpdateRulePlan.InnerGradientTarget));
         parameters.AddRange(hoisted.Select(h => (nodes[h.Node].Op is ConditionOp ? "bool " : "double ") + h.Name));
         var computed = nodes.Where(ComputedElement).ToList();
         var used = new HashSet<int>(computed.SelectMany(n => n.Inputs));
@@ -248,7 +289,7 @@ internal static class UpdateRuleEmitter
                             vectorText[input] = name;
                         }
                     }
-                    var spans = sources.Select(SpanOf).Concat(plan.Writes.Select(w => w.Target)).Distinct().ToList();
+                    var spans = sources.Select(SpanOf).Concat(plan.Writes.Select(w => w.Target)).Append(plan.Parameter).Distinct().ToList();
                     foreach (var span in spans)
                     {
                         writer.Line("var " + Vectors(span) + " = " + MemoryMarshal + ".Cast<" + type + ", " + Vector + "<" + type + ">>(" + Values(span) + ");");

@@ -231,6 +231,7 @@ internal sealed partial class DeclarationParser
         var initFromParameter = ImmutableArray.CreateBuilder<bool>();
         var numberStates = ImmutableArray.CreateBuilder<string>();
         var evaluationStates = new List<string>();
+        var innerRules = new List<ISymbol>();
         CheckMisplacedAttributes("UpdateRule");
         CheckGeneratedNames("UpdateRule");
         foreach (var member in Members())
@@ -251,6 +252,10 @@ internal sealed partial class DeclarationParser
             else if (NumberField(member) is { } number)
             {
                 numbers.Add(number);
+            }
+            else if (IsInnerRuleMember(member))
+            {
+                innerRules.Add(member);
             }
         }
 
@@ -282,6 +287,7 @@ internal sealed partial class DeclarationParser
             InitFromParameter = initFromParameter.ToImmutable(),
             NumberStates = numberStateList,
             EvaluationState = evaluationStates.Count == 1 ? evaluationStates[0] : null,
+            InnerRule = InnerRuleField(innerRules),
         });
     }
 

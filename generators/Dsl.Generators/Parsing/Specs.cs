@@ -136,6 +136,9 @@ internal sealed record UpdateRuleSpec(
     /// <summary>The state marked <c>[State(EvaluateAt = true)]</c>, or null.</summary>
     public string? EvaluationState { get; init; }
 
+    /// <summary>The field holding the rule this one wraps (any <c>Dsl.IUpdateRule</c>; its [Update] ends with <c>Inner.Apply(param, ĝ, step)</c>), or null.</summary>
+    public string? InnerRule { get; init; }
+
     public UpdateRuleSpec WithoutLocations() => this with { Locations = EquatableArray<LocationInfo>.Empty };
 }
 

@@ -31,14 +31,18 @@ public interface IUpdateRule
     string? EvaluationState => null;
 }
 
-/// <summary>The state an <see cref="IUpdateRule"/> keeps for one parameter (Adam's m and v), owned by whoever created it.</summary>
-public sealed class UpdateRuleState : IDisposable
+/// <summary>
+/// The state an <see cref="IUpdateRule"/> keeps for one parameter (Adam's m and v), owned by whoever created it.
+/// A rule that wraps another (a filter around AdamW) also holds the wrapped rule's state: <see cref="Inner"/>,
+/// whose tensors and numbers are listed after its own, named <c>Inner.m</c> after the field that holds the rule.
+/// </summary>
+public sealed partial class UpdateRuleState : IDisposable
 {
     private readonly Tensor[] _tensors;
-    private readonly string[] _names;
+    private string[] _names;
 
     private readonly Tensor[] _numbers;
-    private readonly string[] _numberNames;
+    private string[] _numberNames;
 
     /// <summary>Zeros of the parameter's shape and dtype, one tensor per name.</summary>
     public UpdateRuleState(IUpdateRule rule, Tensor parameter, IReadOnlyList<string> names)
@@ -91,29 +95,38 @@ public sealed class UpdateRuleState : IDisposable
     /// <summary>The dtype of the parameter (and of every state tensor).</summary>
     public DType DType { get; }
 
-    public int Count => _tensors.Length;
+    /// <summary>How many state tensors: the rule's own, then its inner rule's (<see cref="Names"/>).</summary>
+    public int Count => _names.Length;
 
+    /// <summary>The state tensors' names: the rule's own, then its inner rule's prefixed by the field (<c>Inner.m</c>).</summary>
     public IReadOnlyList<string> Names => _names;
 
-    public Tensor this[int index] => _tensors[index];
+    /// <summary>The state tensor at <paramref name="index"/> of <see cref="Names"/> (an inner rule's after the rule's own).</summary>
+    public Tensor this[int index] => index < _tensors.Length || Inner is null ? _tensors[index] : Inner[index - _tensors.Length];
 
-    /// <summary>The state tensors, then the number states (Float64 scalars), by name (<c>("m", tensor)</c>), for checkpoints.</summary>
+    /// <summary>The state tensors, then the number states (Float64 scalars), by name (<c>("m", tensor)</c>), then the inner rule's, for checkpoints.</summary>
     public IEnumerable<(string Name, Tensor Value)> Named()
     {
         for (var i = 0; i < _tensors.Length; i++) yield return (_names[i], _tensors[i]);
         for (var i = 0; i < _numbers.Length; i++) yield return (_numberNames[i], _numbers[i]);
+        if (Inner is null) yield break;
+        foreach (var (name, value) in Inner.Named()) yield return (InnerField + "." + name, value);
     }
 
-    /// <summary>The names of the number states (<c>[State] double</c> fields), in the order <see cref="GetNumber"/> reads them.</summary>
+    /// <summary>The names of the number states (<c>[State] double</c> fields), in the order <see cref="GetNumber"/> reads them (the inner rule's after the rule's own).</summary>
     public IReadOnlyList<string> NumberNames => _numberNames;
 
     /// <summary>The value of the number state at <paramref name="index"/> (of <see cref="NumberNames"/>).</summary>
-    public double GetNumber(int index) => _numbers[index].AsSpan<double>()[0];
+    public double GetNumber(int index) => index < _numbers.Length || Inner is null ? _numbers[index].AsSpan<double>()[0] : Inner.GetNumber(index - _numbers.Length);
 
     /// <summary>Sets the number state at <paramref name="index"/> (the generated update does, once per step).</summary>
-    public void SetNumber(int index, double value) => _numbers[index].AsSpan<double>()[0] = value;
+    public void SetNumber(int index, double value)
+    {
+        if (index < _numbers.Length || Inner is null) _numbers[index].AsSpan<double>()[0] = value;
+        else Inner.SetNumber(index - _numbers.Length, value);
+    }
 
-    /// <summary>The index of the state tensor named <paramref name="name"/>, or -1.</summary>
+    /// <summary>The index of the state tensor named <paramref name="name"/> in <see cref="Names"/> (<c>Inner.m</c> for an inner rule's), or -1.</summary>
     public int IndexOf(string name) => Array.IndexOf(_names, name);
 
     /// <summary>
@@ -172,5 +185,7 @@ public sealed class UpdateRuleState : IDisposable
     {
         foreach (var tensor in _tensors) tensor.Dispose();
         foreach (var number in _numbers) number.Dispose();
+        InnerGradient?.Dispose();
+        Inner?.Dispose();
     }
 }
