@@ -18,24 +18,26 @@ public sealed class IdempotentGenerativeTests(ITestOutputHelper output) : IDispo
         if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
     }
 
-    private const int Steps = 1500;
+    private const int Steps = 2000;
 
-    [Theory]
-    [InlineData(11ul)]
-    [InlineData(12ul)]
-    public void The_network_projects_noise_and_corrupted_data_onto_the_data(ulong seed)
+    [Fact]
+    public void The_network_projects_noise_and_corrupted_data_onto_the_data()
     {
-        var ign = IgnRuns.Train(Steps, 256, 2e-3, seed, autoencoder: false, log: null).Result;
-        var plain = IgnRuns.Train(Steps, 256, 2e-3, seed, autoencoder: true, log: null).Result;
+        // Seed 12 was the weakest of seeds 11-14 at this length (README).
+        const ulong seed = 12;
+        var ign = IgnRuns.Train(Steps, 128, 2e-3, seed, autoencoder: false, log: null).Result;
+        var plain = IgnRuns.Train(Steps, 128, 2e-3, seed, autoencoder: true, log: null).Result;
         output.WriteLine($"IGN: {ign}");
         output.WriteLine($"autoencoder: {plain}");
 
-        // Thresholds from runs of 1,500 steps on seeds 11-15 (README), with margins.
-        Assert.True(ign.Reconstruction < THRESHOLD_REC, $"data is not mapped to itself: mean |f(x) - x| = {ign.Reconstruction}");
-        Assert.True(ign.Idempotence < THRESHOLD_IDEM, $"f(f(z)) is not f(z): mean |f(f(z)) - f(z)| = {ign.Idempotence}");
-        Assert.True(ign.MmdSamples < 0.5 * ign.MmdNoise, $"one step from noise is not nearer the data: MMD² {ign.MmdSamples} against the noise's {ign.MmdNoise}");
-        Assert.True(ign.MmdSamples < 0.5 * plain.MmdSamples, $"IGN's one step {ign.MmdSamples} is not below the autoencoder's {plain.MmdSamples}");
-        Assert.True(ign.CorruptedAfter < 0.5 * ign.CorruptedBefore,
+        // Measured at 2,000 steps on seeds 11-14: |f(x) - x| 0.056-0.143, |f(f(z)) - f(z)| 0.060-0.084,
+        // MMD² of f(z) 0.26-0.40 of the noise's and 0.28-0.43 of the autoencoder's, corrupted data's
+        // distance to a mode down to 0.22-0.44 of what it was. Thresholds with margins:
+        Assert.True(ign.Reconstruction < 0.25, $"data is not mapped to itself: mean |f(x) - x| = {ign.Reconstruction}");
+        Assert.True(ign.Idempotence < 0.15, $"f(f(z)) is not f(z): mean |f(f(z)) - f(z)| = {ign.Idempotence}");
+        Assert.True(ign.MmdSamples < 0.6 * ign.MmdNoise, $"one step from noise is not nearer the data: MMD² {ign.MmdSamples} against the noise's {ign.MmdNoise}");
+        Assert.True(ign.MmdSamples < 0.6 * plain.MmdSamples, $"IGN's one step {ign.MmdSamples} is not below the autoencoder's {plain.MmdSamples}");
+        Assert.True(ign.CorruptedAfter < 0.6 * ign.CorruptedBefore,
             $"corrupted data is not projected back: distance to the nearest mode {ign.CorruptedBefore} before, {ign.CorruptedAfter} after");
     }
 
