@@ -24,8 +24,8 @@ PAIRS = [
     ("transformer (sorting)", "examples/Transformer/Program.cs", "benchmarks/twins/transformer.py", 1.3),
     ("sets (Cat, Reshape, axis sums)", "examples/Sets/Program.cs", "benchmarks/twins/sets.py", 1.3),
     ("schedulefree (Schedule-Free AdamW, cosine)", "examples/ScheduleFree/Program.cs", "benchmarks/twins/schedulefree.py", 1.3),
-    ("idempotent (IGN, frozen copy)", "examples/IdempotentGenerative/Program.cs", "benchmarks/twins/idempotent.py", 1.3),
-    ("streamingparity (RNN, run-time loop)", "examples/StreamingParity/Program.cs", "benchmarks/twins/streamingparity.py", 1.3),
+    ("idempotent (IGN, frozen copy)", "examples/IdempotentGenerative/Program.cs", "benchmarks/twins/idempotent.py", 1.5),
+    ("streamingparity (RNN, run-time loop)", "examples/StreamingParity/Program.cs", "benchmarks/twins/streamingparity.py", 1.5),
 ]
 
 CLOSERS = re.compile(r"^[\s{}()\[\];,]*$")

@@ -93,7 +93,7 @@ public sealed record ParityRun(int MaxLength, List<(int Step, double Accuracy)> 
 /// <summary>Sequences, the training loop and the accuracy on long sequences.</summary>
 public static class ParityRuns
 {
-    public static readonly int[] MaxLengths = [6, 10, 14];
+    public static readonly int[] MaxLengths = [3, 4, 10, 14];
     public static readonly int[] TestLengths = [10, 14, 20, 50, 100, 200, 1000];
     public const int TestSequences = 256, EvaluateEvery = 100;
 

@@ -21,8 +21,8 @@ public sealed class StreamingParityTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Enough_training_lengths_generalize_to_1000_bits_and_too_few_do_not()
     {
-        // Measured (README): trained on 1-14 bits, seeds 0-2 first reached 99% at length 1,000 by step
-        // 200-HIGH14; on 1-3 bits, seeds 0-2 ended at 49-54% after 3,000 steps (seeds 3 and 4 at 2,000 steps: see README).
+        // Measured (README): trained on 1-14 bits, seeds 0-4 first reached 99% at length 1,000 at step 200
+        // (evaluated every 100 steps) and ended at 100%; on 1-3 bits, seeds 0-4 ended at 49-54%.
         var long_ = ParityRuns.Train(maxLength: 14, steps: 2000, batchSize: 64, learningRate: 1e-2, seed: 3);
         var short_ = ParityRuns.Train(maxLength: 3, steps: 2000, batchSize: 64, learningRate: 1e-2, seed: 3);
         output.WriteLine("1-14: " + string.Join(", ", long_.Curve.Select(p => $"{p.Step}: {p.Accuracy:F3}")));
