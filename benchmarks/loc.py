@@ -30,6 +30,8 @@ PAIRS = [
     ("superposition (tied ReLU autoencoder, draws in the loss)", "examples/Superposition/Program.cs", "benchmarks/twins/superposition.py", 1.3),
     ("compositionalnce (NCE and a compositional [Step])", "examples/CompositionalNce/Program.cs", "benchmarks/twins/compositionalnce.py", 1.3),
     ("grokfast (Grokfast-EMA around AdamW)", "examples/Grokfast/Program.cs", "benchmarks/twins/grokfast.py", 1.3),
+    ("idempotent (IGN, frozen copy)", "examples/IdempotentGenerative/Program.cs", "benchmarks/twins/idempotent.py", 1.5),
+    ("streamingparity (RNN, run-time loop)", "examples/StreamingParity/Program.cs", "benchmarks/twins/streamingparity.py", 1.5),
 ]
 
 CLOSERS = re.compile(r"^[\s{}()\[\];,]*$")

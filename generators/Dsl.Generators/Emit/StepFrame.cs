@@ -75,6 +75,21 @@ internal static class StepFrame
         writer.Line("private bool " + frame.ReadyField + ";");
     }
 
+    /// <summary>Each model [Dim] the inputs give must equal the size they give it.</summary>
+    private static void DimChecks(CodeWriter writer, Frame frame, IReadOnlyCollection<string> hiding)
+    {
+        foreach (var check in frame.DimChecks)
+        {
+            var member = Identifiers.Member(check.Member, hiding);
+            var expected = frame.Dim(check.Expected, local: true, hiding);
+            using (writer.Block("if (" + member + " != " + expected + ")"))
+            {
+                writer.Line("throw new global::System.InvalidOperationException($\"" + frame.Name + ": " + check.Member + " is {" + member +
+                    "} but the inputs need {" + expected + "}.\");");
+            }
+        }
+    }
+
     public static void Emit(CodeWriter writer, Frame frame)
     {
         var tensors = frame.Tensors;
@@ -113,17 +128,25 @@ internal static class StepFrame
                     }
                 }
             }
-            var changed = string.Join(" && ", new[] { frame.ReadyField }.Concat(frame.RuntimeDims.Select(d => Frame.DimLocal(d.Name) + " == " + frame.DimField(d.Name))));
-            writer.Line("if (" + changed + ") return;");
-            foreach (var check in frame.DimChecks)
+            // Only the sizes some buffer has call for new buffers. A size no buffer has (a sequence's
+            // length read by a run-time loop, whose saved rows grow by themselves) is recorded and
+            // checked at every call instead, so batches of different lengths reuse the buffers.
+            // (A size checked against a model's [Dim] keeps the first rule: it cannot change without a failed check.)
+            var sized = new HashSet<string>(frame.Buffers.SelectMany(b => b.Shape).Concat(frame.DimChecks.Select(c => c.Expected))
+                .Where(d => d.Source == DimSource.Runtime).Select(d => d.Name));
+            var unsized = frame.RuntimeDims.Where(d => !sized.Contains(d.Name)).ToList();
+            var changed = string.Join(" && ", new[] { frame.ReadyField }.Concat(frame.RuntimeDims.Where(d => sized.Contains(d.Name))
+                .Select(d => Frame.DimLocal(d.Name) + " == " + frame.DimField(d.Name))));
+            if (unsized.Count == 0)
             {
-                var member = Identifiers.Member(check.Member, hiding);
-                var expected = frame.Dim(check.Expected, local: true, hiding);
-                using (writer.Block("if (" + member + " != " + expected + ")"))
-                {
-                    writer.Line("throw new global::System.InvalidOperationException($\"" + frame.Name + ": " + check.Member + " is {" + member +
-                        "} but the inputs need {" + expected + "}.\");");
-                }
+                writer.Line("if (" + changed + ") return;");
+                DimChecks(writer, frame, hiding);
+            }
+            else
+            {
+                DimChecks(writer, frame, hiding);
+                foreach (var dim in unsized) writer.Line(frame.DimField(dim.Name) + " = " + Frame.DimLocal(dim.Name) + ";");
+                writer.Line("if (" + changed + ") return;");
             }
             foreach (var dim in frame.RuntimeDims) writer.Line(frame.DimField(dim.Name) + " = " + Frame.DimLocal(dim.Name) + ";");
             writer.Line(frame.Allocate + "();");

@@ -422,11 +422,12 @@ partial class LastSteps : global::Dsl.IExperiment, global::Dsl.IRuleStates
         {
             throw __ShapeMismatch("y", y, "[Batch, 1]", "");
         }
-        if (__buffersReady && __batch == __batchAllocated && __time == __timeAllocated) return;
         if (Net.Inputs != 2)
         {
             throw new global::System.InvalidOperationException($"LastSteps: Net.Inputs is {Net.Inputs} but the inputs need {2}.");
         }
+        __timeAllocated = __time;
+        if (__buffersReady && __batch == __batchAllocated) return;
         __batchAllocated = __batch;
         __timeAllocated = __time;
         __AllocateBuffers();

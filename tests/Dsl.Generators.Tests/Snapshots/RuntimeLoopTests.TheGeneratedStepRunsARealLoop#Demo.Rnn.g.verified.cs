@@ -171,11 +171,12 @@ partial class Rnn
         var __batch = x.Size(0);
         var __time = x.Size(1);
         var __inputs = x.Size(2);
-        if (__predictBuffersReady && __batch == __predictBatchAllocated && __time == __predictTimeAllocated && __inputs == __predictInputsAllocated) return;
         if (Inputs != __inputs)
         {
             throw new global::System.InvalidOperationException($"Rnn: Inputs is {Inputs} but the inputs need {__inputs}.");
         }
+        __predictTimeAllocated = __time;
+        if (__predictBuffersReady && __batch == __predictBatchAllocated && __inputs == __predictInputsAllocated) return;
         __predictBatchAllocated = __batch;
         __predictTimeAllocated = __time;
         __predictInputsAllocated = __inputs;

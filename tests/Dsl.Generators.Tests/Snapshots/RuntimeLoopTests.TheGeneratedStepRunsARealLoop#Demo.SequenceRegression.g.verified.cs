@@ -408,11 +408,12 @@ partial class SequenceRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         {
             throw __ShapeMismatch("y", y, "[Batch, 1]", "");
         }
-        if (__buffersReady && __batch == __batchAllocated && __time == __timeAllocated) return;
         if (Net.Inputs != 2)
         {
             throw new global::System.InvalidOperationException($"SequenceRegression: Net.Inputs is {Net.Inputs} but the inputs need {2}.");
         }
+        __timeAllocated = __time;
+        if (__buffersReady && __batch == __batchAllocated) return;
         __batchAllocated = __batch;
         __timeAllocated = __time;
         __AllocateBuffers();
