@@ -1,4 +1,4 @@
-// ChaosExpansion: "Expanding the Chaos: Neural Operator for Stochastic (Partial) Differential
+// ChaosExpansion: Shi et al. (2026), "Expanding the Chaos: Neural Operator for Stochastic (Partial) Differential
 // Equations". Paths of geometric Brownian motion are reconstructed from their driving noise in one
 // forward pass: the noise is projected onto Wick-Hermite features Ξα (ChaosData.cs) and an MLP of
 // (t, x0) learns the deterministic chaos coefficients cα(t, x0) of X̂(t) = Σα cα(t, x0)·Ξα. GBM's
