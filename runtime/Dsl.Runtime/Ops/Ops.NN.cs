@@ -25,7 +25,8 @@ public static unsafe partial class Ops
 
     /// <summary>
     /// Negative log-likelihood: loss = -w[yₙ]·logProbs[n, yₙ] for log-probabilities [N, C] (or [C])
-    /// and Int64 class indices [N] (or a scalar); the mean divides by Σ w[yₙ]. Targets equal to
+    /// and Int64 class indices [N] (or a scalar), or a class per position: [N, C, d1, ...] against
+    /// [N, d1, ...] (as torch's nll_loss); the mean divides by Σ w[yₙ]. Targets equal to
     /// <paramref name="ignoreIndex"/> count for nothing. <paramref name="weight"/> [C] is optional.
     /// </summary>
     public static Tensor NllLoss(Tensor logProbs, Tensor targets, Reduction reduction = Reduction.Mean, Tensor? weight = null,
