@@ -192,7 +192,7 @@ internal static class ClassTargets
 
     /// <summary>[N, d1, ...] of scores [N, C, d1, ...], resolved.</summary>
     public static SymShape WithoutClasses(SymShape scores, ShapeContext context) =>
-        new(EquatableArray.Create(scores.Dims.Where((_, i) => i != 1).Select(context.Unifier.Resolve).ToArray()));
+        new(EquatableArray.Create(Positions(scores).Dims.Select(context.Unifier.Resolve).ToArray()));
 
     /// <summary>The per-position shape [N, d1, ...] of scores [N, C, d1, ...] (or of a target shape [N, d1, ...] given as is).</summary>
     public static SymShape Positions(SymShape scores) => new(EquatableArray.Create(scores.Dims.Where((_, i) => i != 1).ToArray()));
