@@ -13,7 +13,7 @@ using Microsoft.CodeAnalysis.CSharp;
 /// in-process (CSharpGeneratorDriver), on a fresh compilation per repetition, and the table gives
 /// the median time and the time per term.
 ///
-///   dotnet run -c Release --project benchmarks/GeneratorTiming -- --terms 1000,2000,4000,8000,16000 [--repeats 3] [--timeout-s 120]
+///   dotnet run -c Release --project benchmarks/GeneratorTiming -- --terms 1000,2000,4000,8000,16000 [--repeats 3] [--timeout-s 120] [--warm-up-terms 2000]
 ///
 /// The process CPU column (all threads, so the GC's too) is the number to compare on a loaded machine,
 /// where wall time mostly measures the wait for a core.
@@ -31,10 +31,15 @@ internal static class SumScaling
         var repeats = 3;
         var timeout = TimeSpan.FromSeconds(120);
         var stack = 1 << 20;
+        // The warm-up runs a sum big enough for tiered compilation to finish with Roslyn's binder and
+        // the generator (a compiler server or IDE is warm; 3 x 100 terms left most of Roslyn in its
+        // instrumented tier, and a 16,000-term run then spent a third of its CPU in the JIT).
+        var warmUpTerms = 2000;
         for (var i = 2; i < args.Length - 1; i++)
         {
             if (args[i] == "--repeats") repeats = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             if (args[i] == "--timeout-s") timeout = TimeSpan.FromSeconds(double.Parse(args[i + 1], CultureInfo.InvariantCulture));
+            if (args[i] == "--warm-up-terms") warmUpTerms = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             if (args[i] == "--stack-kb") stack = int.Parse(args[i + 1], CultureInfo.InvariantCulture) * 1024;
         }
         var references = References();
@@ -49,10 +54,11 @@ internal static class SumScaling
         }
         Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, " +
                           $"load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-        Console.WriteLine($"repeats: {repeats} (medians), generator thread stack {stack / 1024} KiB, timeout {timeout.TotalSeconds:F0} s per run");
+        Console.WriteLine($"repeats: {repeats} (medians), warm-up 4 x {warmUpTerms} terms, generator thread stack {stack / 1024} KiB, timeout {timeout.TotalSeconds:F0} s per run");
 
-        // Warm the JIT on a small sum.
-        for (var i = 0; i < 3; i++) Generate(Compilation(100, references), out _);
+        // Warm the JIT (see warmUpTerms), then let the tiered compiler's background thread drain.
+        for (var i = 0; i < 4; i++) Generate(Compilation(warmUpTerms, references), out _);
+        Thread.Sleep(500);
 
         Console.WriteLine();
         Console.WriteLine("| terms | generator (ms) | µs per term | min (ms) | process CPU (ms) | CPU µs per term | generated lines |");

@@ -68,15 +68,13 @@ internal sealed partial class BodyParser(
 #pragma warning restore RSEXPERIMENTAL001
     }
 
-    /// <summary>The method being parsed (its operation tree gives every call's target at once).</summary>
+    /// <summary>The method being parsed (its operation tree answers the semantic questions at once: <see cref="Index"/>).</summary>
     private BaseMethodDeclarationSyntax? _method;
-
-    /// <summary>Invocation → the method it binds to, for the calls of <see cref="_method"/> that bind (made on first use).</summary>
-    private Dictionary<SyntaxNode, IMethodSymbol>? _targets;
 
     public EquatableArray<Stmt> Parse(BaseMethodDeclarationSyntax method)
     {
         _method = method;
+        _index = null;
         var statements = ImmutableArray.CreateBuilder<Stmt>();
         if (method.ExpressionBody is { } arrow)
         {
@@ -374,9 +372,10 @@ internal sealed partial class BodyParser(
         // A call that binds to a method outside Dsl.Ops is not something the generator can see
         // through. An unbound call (a function the runtime lacks, or a typo) is left to the
         // compiler's own error and to the op table, which names what is supported.
-        var method = BoundTarget(invocation);
+        var method = Index().Target(invocation);
         if (method is null)
         {
+            ExpressionQueries++;
             var symbolInfo = _model.GetSymbolInfo(invocation, token);
             method = symbolInfo.Symbol as IMethodSymbol;
             if (method is null && symbolInfo.CandidateSymbols.Length > 0) method = symbolInfo.CandidateSymbols[0] as IMethodSymbol;
@@ -400,33 +399,6 @@ internal sealed partial class BodyParser(
 
         var args = ParseArguments(invocation.ArgumentList, allowNamed: true);
         return args is null ? null : new CallExpr(name, args.Value, locations.Add(invocation));
-    }
-
-    /// <summary>
-    /// The method a call binds to, read from the operation tree of the whole method, walked once with
-    /// an explicit stack. GetSymbolInfo per call would find the enclosing member by walking up from the
-    /// call, through every level of a long left-nested sum: quadratic. Null for a call that does not
-    /// bind (the caller asks GetSymbolInfo for candidates) and for extension-method calls (whose
-    /// operation names the unreduced method, where GetSymbolInfo names the reduced one).
-    /// </summary>
-    private IMethodSymbol? BoundTarget(InvocationExpressionSyntax invocation)
-    {
-        if (_targets is null)
-        {
-            _targets = [];
-            if (_method is not null && _model.GetOperation(_method, token) is { } root)
-            {
-                var pending = new Stack<IOperation>();
-                pending.Push(root);
-                while (pending.Count > 0)
-                {
-                    var operation = pending.Pop();
-                    if (operation is IInvocationOperation { Syntax: InvocationExpressionSyntax syntax, TargetMethod: { IsExtensionMethod: false } target }) _targets[syntax] = target;
-                    foreach (var child in operation.ChildOperations) pending.Push(child);
-                }
-            }
-        }
-        return _targets.TryGetValue(invocation, out var method) ? method : null;
     }
 
     /// <summary>
