@@ -3,9 +3,9 @@
 // Why not OpenBLAS's own split: it hands half of every product to its second thread and the caller
 // then waits for that half. When another process holds the other core, the second thread starts
 // late (milliseconds), and every product waits for it (blas_threads.cpp). Here the product is cut
-// along the larger of m or n into a few chunks (at most kMaxChunks, 16 columns or rows wide at
-// least). The caller publishes the job and takes chunks from an atomic counter; the helper, if it
-// is awake, takes chunks from the same counter. A chunk nobody has claimed is always the caller's
+// along the larger of m or n into 2 to kMaxChunks chunks (see plan()). The caller publishes the job
+// and takes chunks from an atomic counter; the helper, if it is awake, takes chunks from the same
+// counter. A chunk nobody has claimed is always the caller's
 // to run, so a helper that has not woken costs the caller nothing: it simply runs every chunk.
 // The caller waits only for chunks the helper has claimed and is running.
 //
@@ -38,8 +38,16 @@
 
 namespace {
 
-constexpr int kMaxChunks = 8;
-constexpr int64_t kChunkAlign = 16;                 // the widest sgemm register tile here (AVX-512: 16 floats)
+// Chunk sizes. Every chunk packs the whole operand it shares with the others again (a chunk of C's columns
+// re-packs all of A), so more chunks cost more: on the 2-core machine 128x784x256 in 8 column chunks took
+// ~1.25x its unsplit single-thread time when the helper ran none of them, in 4 ~1.1x, in 2 ~1.02x
+// (docs/benchmarks.md, "Products split in chunks"). Fewer chunks leave more to wait for when the helper is
+// preempted in the middle of one. So: up to kMaxChunks chunks of at least kMinChunkWidth rows or columns, else
+// two halves when the split dimension is narrower than that (mlp-s's 64 columns), each of at least
+// kMinChunkSize multiply-adds.
+constexpr int64_t kMaxChunks = 4;
+constexpr int64_t kMinChunkWidth = 128;
+constexpr int64_t kChunkAlign = 16;                  // the widest sgemm register tile here (AVX-512: 16 floats)
 constexpr int64_t kMinChunkSize = int64_t{1} << 17;  // multiply-adds: a thinner chunk costs more than it saves
 constexpr auto kHelperSpin = std::chrono::microseconds(50);
 
@@ -260,7 +268,8 @@ bool plan(Job& job) {
   job.by_rows = job.m >= job.n;
   int64_t along = job.by_rows ? job.m : job.n;
   int64_t across = static_cast<int64_t>(job.by_rows ? job.n : job.m) * job.k;
-  int64_t width = round_up((along + kMaxChunks - 1) / kMaxChunks, kChunkAlign);
+  int64_t width = std::max(round_up((along + kMaxChunks - 1) / kMaxChunks, kChunkAlign), kMinChunkWidth);
+  if (width * 2 > along) width = round_up((along + 1) / 2, kChunkAlign);  // halves, not one chunk
   width = std::max(width, round_up((kMinChunkSize + across - 1) / across, kChunkAlign));
   int64_t chunks = (along + width - 1) / width;
   if (chunks < 2) return false;
