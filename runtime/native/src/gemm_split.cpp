@@ -5,9 +5,11 @@
 // late (milliseconds), and every product waits for it (blas_threads.cpp). Here the product is cut
 // along the larger of m or n into 2 to kMaxChunks chunks (see plan()). The caller publishes the job
 // and takes chunks from an atomic counter; the helper, if it is awake, takes chunks from the same
-// counter. A chunk nobody has claimed is always the caller's
-// to run, so a helper that has not woken costs the caller nothing: it simply runs every chunk.
-// The caller waits only for chunks the helper has claimed and is running.
+// counter. A chunk nobody has claimed is always the caller's to run, so a helper that has not woken
+// costs the caller nothing: it simply runs every chunk (and once it has run one without the helper
+// claiming any, it takes all the rest as one BLAS call, so that the split costs no extra packing
+// when the helper is absent). The caller waits only for chunks
+// the helper has claimed and is running.
 //
 // The counter is one 64-bit word: generation (32 bits) | chunk count (16) | next chunk (16). The
 // helper claims with compare-and-swap on the whole word, so a helper that wakes late, after the
@@ -121,9 +123,10 @@ struct Job {
   int chunks = 0;
 };
 
-void run_chunk(const Job& job, int index) {
+// Chunks [index, index + count) as one BLAS call (they are adjacent blocks of C).
+void run_chunks(const Job& job, int index, int count) {
   int first = index * job.width;
-  int extent = std::min(job.width, (job.by_rows ? job.m : job.n) - first);
+  int extent = std::min(job.width * count, (job.by_rows ? job.m : job.n) - first);
   int rows = job.by_rows ? extent : job.m;
   int cols = job.by_rows ? job.n : extent;
   const float* a = job.a.data;
@@ -179,8 +182,18 @@ class Splitter {
     for (;;) {
       int index = next_of(word_.fetch_add(1, std::memory_order_acq_rel));
       if (index >= job.chunks) break;
-      run_chunk(job_, index);
+      run_chunks(job_, index, 1);
       ++mine;
+      // The helper has claimed nothing while this chunk ran: it is not coming soon. The rest in one call
+      // then, since every extra call packs the shared operand again.
+      uint64_t word = word_.load(std::memory_order_acquire);
+      int next = next_of(word);
+      if (next == mine && next < job.chunks &&
+          word_.compare_exchange_strong(word, pack(generation_, job.chunks, job.chunks), std::memory_order_acq_rel)) {
+        run_chunks(job_, next, job.chunks - next);
+        mine = job.chunks;
+        break;
+      }
     }
     // Every chunk is claimed now; those not run here are the helper's, running.
     for (int spins = 0; completed_.load(std::memory_order_acquire) + mine < job.chunks; ++spins) {
@@ -213,7 +226,7 @@ class Splitter {
       uint64_t word = word_.load(std::memory_order_acquire);
       while (generation_of(word) == seen && next_of(word) < chunks_of(word)) {
         if (!word_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
-        run_chunk(job_, next_of(word));
+        run_chunks(job_, next_of(word), 1);
         helper_chunks_.fetch_add(1, std::memory_order_relaxed);
         completed_.fetch_add(1, std::memory_order_release);
         word = word_.load(std::memory_order_acquire);
@@ -341,7 +354,7 @@ bool gemm_in_chunks(const at::Tensor& out, const at::Tensor& a, const at::Tensor
     job.by_rows = true;
     job.width = job.m;
     job.chunks = 1;
-    run_chunk(job, 0);
+    run_chunks(job, 0, 1);
   }
   if (!out.is_inference()) out.unsafeGetTensorImpl()->bump_version();
   return true;
