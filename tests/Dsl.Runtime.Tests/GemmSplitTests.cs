@@ -77,6 +77,17 @@ public sealed class GemmSplitTests
     }
 
     [Fact]
+    public void A_bias_that_does_not_broadcast_is_refused_even_with_beta_0()
+    {
+        using var generator = new Generator(17);
+        using var a = Tensor.Randn([131, 97], generator);
+        using var b = Tensor.Randn([97, 150], generator);
+        using var bias = Tensor.Randn([7], generator);
+        using var output = Tensor.Empty([131, 150]);
+        InChunks(() => Assert.Throws<DslException>(() => Kernels.Addmm(bias, a, b, output, beta: 0)));
+    }
+
+    [Fact]
     public void Addmm_into_its_own_bias_accumulates_in_place()
     {
         const int m = 200, k = 64, n = 160;

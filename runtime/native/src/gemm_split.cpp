@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -341,8 +342,9 @@ bool gemm_in_chunks(const at::Tensor& out, const at::Tensor& a, const at::Tensor
   job.ldc = static_cast<int>(out.stride(0));
   job.alpha = static_cast<float>(alpha);
   job.beta = bias != nullptr ? static_cast<float>(beta) : 0.0f;
+  // A bias that does not broadcast is ATen's to report, even when beta = 0 ignores its values.
+  if (bias != nullptr && !bias_strides(*bias, job.m, job.n, job.bias_row_stride, job.bias_col_stride)) return false;
   if (job.beta != 0.0f) {
-    if (!bias_strides(*bias, job.m, job.n, job.bias_row_stride, job.bias_col_stride)) return false;
     bool in_place = bias->data_ptr() == out.data_ptr() && job.bias_row_stride == job.ldc && job.bias_col_stride == 1;
     if (!in_place) {
       if (overlaps(*bias, out)) return false;
