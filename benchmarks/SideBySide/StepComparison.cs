@@ -26,10 +26,10 @@ internal static class StepComparison
         Console.WriteLine($"## Training step: generated (Dsl) against PyTorch {python.Torch} eager");
         Console.WriteLine();
         Console.WriteLine($"Adam (lr 1e-3), cross-entropy, float32; {options.Rounds} interleaved rounds of ~{options.RoundMs} ms per side after warm-up; "
-            + $"threads: Dsl intra-op {Threading.IntraOpThreads}, BLAS {Threading.BlasThreads} from products of 2^{Math.Log2(Math.Max(1, Threading.BlasSplitMinimum)):F0} multiply-adds (1 below); PyTorch set_num_threads({python.Threads}), BLAS its own default. "
+            + $"threads: Dsl intra-op {Threading.IntraOpThreads}, BLAS {Threading.BlasThreads} from products of 2^{Math.Log2(Math.Max(1, Threading.BlasSplitMinimum)):F0} multiply-adds (1 below), split mode {Threading.BlasSplitMode}; PyTorch set_num_threads({python.Threads}), BLAS its own default. "
             + $"Single-thread copy bandwidth {bandwidth / 1e9:F1} GB/s (for the update's traffic floor: 28 B per Adam parameter).");
         Console.WriteLine();
-        Console.WriteLine("| config | Dsl median µs | Dsl min µs | PyTorch median µs | PyTorch min µs | PyTorch/Dsl (median) | (min) | GEMM floor median µs | (min) | floor, all products split, median (min) µs | + Adam traffic µs | Dsl / floor (min) | managed B/step | loss after 20 steps: Dsl / PyTorch (rel. diff) |");
+        Console.WriteLine("| config | Dsl median µs | Dsl min µs | PyTorch median µs | PyTorch min µs | PyTorch/Dsl (median) | (min) | GEMM floor median µs | (min) | floor, all products split by OpenBLAS, median (min) µs | + Adam traffic µs | Dsl / floor (min) | managed B/step | loss after 20 steps: Dsl / PyTorch (rel. diff) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (name, hidden, batch, create) in MlpConfig.All)
         {
@@ -60,7 +60,7 @@ internal static class StepComparison
             var torch = new Samples();
             var gemm = new Samples();
             var gemmSplit = new Samples();
-            var split = Threading.BlasSplitMinimum;
+            var (split, mode) = (Threading.BlasSplitMinimum, Threading.BlasSplitMode);
             long allocated = 0;
             for (var round = 0; round < options.Rounds; round++)
             {
@@ -69,8 +69,10 @@ internal static class StepComparison
                 if (round % 2 == 0) torch.AddRange(python.Steps(count));
                 Measure.Calls(floor.Run, count, gemm, buffer);
                 Threading.BlasSplitMinimum = 0; // every product on all BLAS threads, as OpenBLAS would split it
+                Threading.BlasSplitMode = BlasSplitMode.OpenBlas;
                 Measure.Calls(floor.Run, count, gemmSplit, buffer);
                 Threading.BlasSplitMinimum = split;
+                Threading.BlasSplitMode = mode;
             }
             var traffic = config.ParameterCount * 28.0 / bandwidth * 1e6;
             Console.WriteLine($"| {name} ({Shape(config)} b{batch}) | {dsl.Median:F0} | {dsl.Min:F0} | {torch.Median:F0} | {torch.Min:F0} | "

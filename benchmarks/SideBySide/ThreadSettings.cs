@@ -13,20 +13,27 @@ internal static class ThreadComparison
 {
     public static void Run(Options options, PythonTwin python, string scratch)
     {
-        // (intra-op, BLAS, split minimum): products below the split minimum (m·k·n) run on one BLAS thread
-        // (Threading.BlasSplitMinimum); 0 = every product OpenBLAS would split is split (the default before it existed).
-        var defaults = (Threading.IntraOpThreads, Threading.BlasThreads, Threading.BlasSplitMinimum);
-        var settings = new List<(int IntraOp, int Blas, long Split)> { defaults };
-        foreach (var setting in new[] { (1, 2, 0L), (1, 1, 0L), (2, 1, 0L), (2, 2, 0L), (2, 2, Threading.DefaultBlasSplitMinimum) })
+        // (intra-op, BLAS, split minimum, mode): products below the split minimum (m·k·n) run on one BLAS thread
+        // (Threading.BlasSplitMinimum); from it up to 2^27 they run in chunks on Dsl's helper thread (Chunks) or on
+        // OpenBLAS's threads (OpenBlas). 0 = every product that can split splits. (1, 2, 2^27, OpenBlas) was the
+        // default before chunks; (1, 2, 0, OpenBlas) the default before the split minimum.
+        var defaults = (Threading.IntraOpThreads, Threading.BlasThreads, Threading.BlasSplitMinimum, Threading.BlasSplitMode);
+        var settings = new List<(int IntraOp, int Blas, long Split, BlasSplitMode Mode)> { defaults };
+        foreach (var setting in new[]
+                 {
+                     (1, 2, Threading.DefaultBlasSplitMinimum, BlasSplitMode.Chunks), (1, 2, Threading.BlasChunkMaximum, BlasSplitMode.OpenBlas),
+                     (1, 2, 0L, BlasSplitMode.OpenBlas), (1, 1, 0L, BlasSplitMode.OpenBlas), (2, 1, 0L, BlasSplitMode.OpenBlas),
+                     (2, 2, 0L, BlasSplitMode.OpenBlas), (2, 2, Threading.BlasChunkMaximum, BlasSplitMode.OpenBlas),
+                 })
         {
             if (!settings.Contains(setting)) settings.Add(setting);
         }
         Console.WriteLine("## Thread settings, idle and with one core busy");
         Console.WriteLine();
-        Console.WriteLine($"Generated step per (intra-op, BLAS, split minimum) setting; default here = {Label(defaults)} ({Threading.AppliedDefaults?.IntraOpSource}/{Threading.AppliedDefaults?.BlasSource}). "
+        Console.WriteLine($"Generated step per (intra-op, BLAS, split minimum, split mode) setting; default here = {Label(defaults)} ({Threading.AppliedDefaults?.IntraOpSource}/{Threading.AppliedDefaults?.BlasSource}). "
             + $"{options.ThreadRounds} rounds; 'busy' = a /bin/sh busy loop holds one core while the setting is measured.");
         Console.WriteLine();
-        Console.WriteLine("| config | setting (intra-op, BLAS, split minimum) | idle median µs | idle min µs | busy median µs | busy min µs | busy/idle (median) |");
+        Console.WriteLine("| config | setting (intra-op, BLAS, split minimum, mode) | idle median µs | idle min µs | busy median µs | busy min µs | busy/idle (median) |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
         foreach (var (name, hidden, batch, create) in MlpConfig.All)
         {
@@ -48,8 +55,7 @@ internal static class ThreadComparison
                     using var competitor = loaded ? new BusyCore() : null;
                     foreach (var setting in settings)
                     {
-                        Threading.Configure(setting.IntraOp, setting.Blas);
-                        Threading.BlasSplitMinimum = setting.Split;
+                        Restore(setting);
                         MeasureBudget.Calls(() => config.Step(), Math.Max(2, count / 5), budget / 5, new Samples()); // settle
                         MeasureBudget.Calls(() => config.Step(), count, budget, loaded ? busy[setting] : idle[setting]);
                     }
@@ -68,14 +74,15 @@ internal static class ThreadComparison
         Console.WriteLine();
     }
 
-    private static void Restore((int IntraOp, int Blas, long Split) setting)
+    private static void Restore((int IntraOp, int Blas, long Split, BlasSplitMode Mode) setting)
     {
         Threading.Configure(setting.IntraOp, setting.Blas);
         Threading.BlasSplitMinimum = setting.Split;
+        Threading.BlasSplitMode = setting.Mode;
     }
 
-    private static string Label((int IntraOp, int Blas, long Split) setting) =>
-        $"({setting.IntraOp}, {setting.Blas}, {(setting.Split == 0 ? "0" : $"2^{Math.Log2(setting.Split):F0}")})";
+    private static string Label((int IntraOp, int Blas, long Split, BlasSplitMode Mode) setting) =>
+        $"({setting.IntraOp}, {setting.Blas}, {(setting.Split == 0 ? "0" : $"2^{Math.Log2(setting.Split):F0}")}, {(setting.Mode == BlasSplitMode.Chunks ? "chunks" : "openblas")})";
 
     private static void Row(string config, string setting, Samples idle, Samples busy) =>
         Console.WriteLine($"| {config} | {setting} | {idle.Median:F0} | {idle.Min:F0} | {busy.Median:F0} | {busy.Min:F0} | {busy.Median / idle.Median:F2}x |");

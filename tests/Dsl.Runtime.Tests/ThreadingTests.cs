@@ -44,9 +44,9 @@ public sealed class ThreadingTests
     }
 
     [Fact]
-    public void Small_products_run_on_one_blas_thread_and_large_ones_on_the_configured_count()
+    public void In_openblas_mode_small_products_run_on_one_blas_thread_and_large_ones_on_the_configured_count()
     {
-        var (intraOp, blas, minimum) = (Threading.IntraOpThreads, Threading.BlasThreads, Threading.BlasSplitMinimum);
+        var (intraOp, blas, minimum, mode) = (Threading.IntraOpThreads, Threading.BlasThreads, Threading.BlasSplitMinimum, Threading.BlasSplitMode);
         using var a = Tensor.Ones([16, 16]);
         using var b = Tensor.Ones([16, 16]);
         using var output = Tensor.Empty([16, 16]);
@@ -54,8 +54,10 @@ public sealed class ThreadingTests
         {
             Assert.True(Threading.Configure(1, 2));
             Assert.Equal(Threading.DefaultBlasSplitMinimum, minimum);
+            Assert.Equal(Threading.DefaultBlasSplitMode, mode);
+            Threading.BlasSplitMode = BlasSplitMode.OpenBlas;
 
-            Kernels.Mm(a, b, output); // 16·16·16 = 4,096 multiply-adds, far below 2^27
+            Kernels.Mm(a, b, output); // 16·16·16 = 4,096 multiply-adds, far below 2^20
             Assert.Equal(1, Threading.BlasThreadsInUse);
             Assert.Equal(2, Threading.BlasThreads); // still the configured count
 
@@ -68,6 +70,30 @@ public sealed class ThreadingTests
             Kernels.Addmm(output, a, b, sum); // 16 (bias) + 16
             Assert.Equal(1, Threading.BlasThreadsInUse);
             Assert.Equal(32f, sum.AsSpan<float>()[0]);
+        }
+        finally
+        {
+            Threading.BlasSplitMode = mode;
+            Threading.BlasSplitMinimum = minimum;
+            Threading.Configure(intraOp, blas);
+        }
+    }
+
+    [Fact]
+    public void In_chunk_mode_products_below_the_chunk_maximum_keep_one_blas_thread()
+    {
+        var (intraOp, blas, minimum) = (Threading.IntraOpThreads, Threading.BlasThreads, Threading.BlasSplitMinimum);
+        using var a = Tensor.Ones([16, 16]);
+        using var b = Tensor.Ones([16, 16]);
+        using var output = Tensor.Empty([16, 16]);
+        try
+        {
+            Assert.True(Threading.Configure(1, 2));
+            Assert.Equal(BlasSplitMode.Chunks, Threading.BlasSplitMode);
+            Threading.BlasSplitMinimum = 0; // every product may split, but below 2^27 only in chunks
+            Kernels.Mm(a, b, output); // too small for 2 chunks: one thread, ATen's route
+            Assert.Equal(1, Threading.BlasThreadsInUse);
+            Assert.Equal(16f, output.AsSpan<float>()[0]);
         }
         finally
         {

@@ -63,5 +63,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int dsl_set_blas_split_minimum(long minimum);
     [LibraryImport(Lib)] internal static partial int dsl_get_blas_split_minimum(out long minimum);
     [LibraryImport(Lib)] internal static partial int dsl_get_blas_threads_in_use(out int count);
+    [LibraryImport(Lib)] internal static partial int dsl_set_blas_split_mode(int mode);
+    [LibraryImport(Lib)] internal static partial int dsl_get_blas_split_mode(out int mode);
+    [LibraryImport(Lib)] internal static partial int dsl_get_gemm_chunk_counts(out long products, out long helperChunks);
     [LibraryImport(Lib)] internal static partial int dsl_parallel_info(byte* buffer, int capacity);
 }

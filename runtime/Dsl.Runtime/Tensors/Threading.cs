@@ -38,19 +38,58 @@ public static class Threading
     public const string BlasSplitVariable = "DSL_BLAS_SPLIT_MINIMUM";
 
     /// <summary>
-    /// 2²⁷ multiply-adds (a 512³ product): smaller products run on one BLAS thread. Measured: below it a second
-    /// thread gained at most ~1.5-1.9x on an idle machine, but when another process held a core, each split product
-    /// waited milliseconds for its descheduled thread (a 784-64-64-10 step: 0.3 ms → 80 ms); from 512³ up the second
-    /// thread still paid under load (docs/benchmarks.md, "Thread settings under load").
+    /// 2²⁰ multiply-adds (a 102³ product): smaller products run on one BLAS thread, larger ones use a second core as
+    /// <see cref="BlasSplitMode"/> says. Below it a product takes a few tens of microseconds on one core, too little
+    /// for a second thread to win back the cost of handing it work (docs/benchmarks.md, "Products split in chunks").
+    /// With <see cref="Dsl.BlasSplitMode.OpenBlas"/> the minimum that kept small products safe under load was 2²⁷
+    /// (<see cref="BlasChunkMaximum"/>): set it to that to restore the behaviour before chunks existed.
     /// </summary>
-    public const long DefaultBlasSplitMinimum = 1L << 27;
+    public const long DefaultBlasSplitMinimum = 1L << 20;
 
     /// <summary>
-    /// The size (m·k·n multiply-adds of one product, per batch entry) from which a matrix product is split across
-    /// <see cref="BlasThreads"/> threads; smaller ones run on one BLAS thread, so that they never wait for a thread
-    /// another process has taken the core from. 0 splits every product OpenBLAS would split. Applies when Dsl sets
-    /// the BLAS count (not when <c>OPENBLAS_NUM_THREADS</c> was left in charge).
+    /// 2²⁷ multiply-adds (a 512³ product): from here products run on OpenBLAS's own <see cref="BlasThreads"/> in
+    /// either mode. Their own time dwarfs the wait for a descheduled thread, so OpenBLAS's split stays safe under load
+    /// (docs/benchmarks.md, "Thread settings under load"), and its threads share the packed operands, which chunks
+    /// do not.
     /// </summary>
+    public const long BlasChunkMaximum = 1L << 27;
+
+    /// <summary>Environment variable with the <see cref="BlasSplitMode"/> applied at load: <c>chunks</c> or <c>openblas</c>.</summary>
+    public const string BlasSplitModeVariable = "DSL_BLAS_SPLIT";
+
+    /// <summary>Chunks: the second core helps without the caller ever waiting for it to wake.</summary>
+    public const BlasSplitMode DefaultBlasSplitMode = BlasSplitMode.Chunks;
+
+    /// <summary>
+    /// How a float32 product of at least <see cref="BlasSplitMinimum"/> and below <see cref="BlasChunkMaximum"/>
+    /// multiply-adds uses a second core (see <see cref="Dsl.BlasSplitMode"/>). Chunks apply to 2-D operands
+    /// (mm, addmm, linear, matmul of matrices) when Dsl sets the BLAS count to 2 or more; other products in that
+    /// range run on one BLAS thread in chunk mode.
+    /// </summary>
+    public static BlasSplitMode BlasSplitMode
+    {
+        get
+        {
+            Status.Check(NativeMethods.dsl_get_blas_split_mode(out var mode), "get_blas_split_mode");
+            return (BlasSplitMode)mode;
+        }
+        set
+        {
+            if (!Enum.IsDefined(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown BLAS split mode.");
+            Status.Check(NativeMethods.dsl_set_blas_split_mode((int)value), "set_blas_split_mode");
+        }
+    }
+
+    /// <summary>Products run in chunks since load, and chunks of them that the helper thread ran; for tests and benchmarks.</summary>
+    internal static (long Products, long HelperChunks) GemmChunkCounts
+    {
+        get
+        {
+            Status.Check(NativeMethods.dsl_get_gemm_chunk_counts(out var products, out var helperChunks), "get_gemm_chunk_counts");
+            return (products, helperChunks);
+        }
+    }
+
     public static long BlasSplitMinimum
     {
         get
@@ -177,7 +216,48 @@ public static class Threading
                 Console.Error.WriteLine($"Dsl: {BlasSplitVariable} must be 0 or more multiply-adds, but it is \"{split}\". Using {DefaultBlasSplitMinimum}.");
             }
         }
+        var modeText = Environment.GetEnvironmentVariable(BlasSplitModeVariable);
+        if (!string.IsNullOrWhiteSpace(modeText) && NativeLibrary.TryGetExport(library, "dsl_set_blas_split_mode", out var setMode))
+        {
+            if (TryParseSplitMode(modeText, out var mode))
+            {
+                ((delegate* unmanaged<int, int>)setMode)((int)mode);
+            }
+            else
+            {
+                Console.Error.WriteLine($"Dsl: {BlasSplitModeVariable} must be \"chunks\" or \"openblas\", but it is \"{modeText}\". Using {DefaultBlasSplitMode}.");
+            }
+        }
     }
+
+    /// <summary>Reads <c>chunks</c> or <c>openblas</c> (any case, surrounding spaces ignored), as <see cref="BlasSplitModeVariable"/> takes it.</summary>
+    public static bool TryParseSplitMode(string? text, out BlasSplitMode mode)
+    {
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case "chunks": mode = BlasSplitMode.Chunks; return true;
+            case "openblas": mode = BlasSplitMode.OpenBlas; return true;
+            default: mode = DefaultBlasSplitMode; return false;
+        }
+    }
+}
+
+/// <summary>
+/// How a matrix product from <see cref="Threading.BlasSplitMinimum"/> up uses a second core. Under
+/// <see cref="Threading.BlasChunkMaximum"/> it matters: OpenBLAS's split makes the caller wait for a second thread
+/// that a busy machine may not run for milliseconds; chunks never wait for a thread that has not started.
+/// </summary>
+public enum BlasSplitMode
+{
+    /// <summary>
+    /// Dsl's own split: the product is cut into a few chunks along its larger output dimension; the calling thread
+    /// and one helper thread take chunks from a shared counter, each running one single-threaded BLAS call. A chunk
+    /// nobody has claimed is the caller's, so a helper that has not woken costs nothing.
+    /// </summary>
+    Chunks = 0,
+
+    /// <summary>OpenBLAS's own threads split the product (its pool of <see cref="Threading.BlasThreads"/>).</summary>
+    OpenBlas = 1,
 }
 
 /// <summary>Thread counts for the two pools (0 = left as the library set it) and where each came from.</summary>

@@ -7,6 +7,10 @@
 // its idle time (docs/benchmarks.md, "Thread settings under load"). Large products still gain from
 // the second core and lose little under load, because their own time dwarfs the wait. So products
 // below a split minimum (m·k·n) run on one BLAS thread and the others on the configured count.
+// In chunk mode (the default) products from the split minimum up to kChunkedProductMaximum use the
+// second core differently: gemm_split.cpp cuts them in chunks that the caller runs itself unless
+// Dsl's helper thread is awake to take some, so a starved helper no longer stalls the caller; those
+// chunks call single-threaded BLAS, so OpenBLAS stays at one thread below kChunkedProductMaximum.
 // openblas_set_num_threads is called only when the choice changes (it only stores the count once
 // the threads exist).
 #include "blas_threads.h"
@@ -15,6 +19,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <atomic>
 
 namespace {
@@ -28,7 +33,10 @@ SetThreads openblas_set() {
 
 std::atomic<int32_t> g_configured{0};  // Dsl's BLAS count; 0 = left as the library set it
 std::atomic<int32_t> g_current{0};     // the count last passed to OpenBLAS
-std::atomic<int64_t> g_split_minimum{int64_t{1} << 27};
+std::atomic<int64_t> g_split_minimum{int64_t{1} << 20};
+std::atomic<int32_t> g_split_mode{static_cast<int32_t>(dsl::BlasSplitMode::chunks)};
+
+bool chunk_mode() { return g_split_mode.load(std::memory_order_relaxed) == static_cast<int32_t>(dsl::BlasSplitMode::chunks); }
 
 }  // namespace
 
@@ -46,13 +54,22 @@ void blas_threads_for_product(int64_t rows, int64_t inner, int64_t cols) {
   if (configured <= 1) return;
   auto set = openblas_set();
   if (set == nullptr) return;
-  auto want = rows * inner * cols < g_split_minimum.load(std::memory_order_relaxed) ? 1 : configured;
+  auto minimum = g_split_minimum.load(std::memory_order_relaxed);
+  if (chunk_mode()) minimum = std::max(minimum, kChunkedProductMaximum);
+  auto want = rows * inner * cols < minimum ? 1 : configured;
   if (g_current.exchange(want, std::memory_order_relaxed) != want) set(want);
+}
+
+bool blas_chunks_for_product(int64_t rows, int64_t inner, int64_t cols) {
+  if (!chunk_mode() || g_configured.load(std::memory_order_relaxed) < 2) return false;
+  auto size = rows * inner * cols;
+  return size >= g_split_minimum.load(std::memory_order_relaxed) && size < kChunkedProductMaximum;
 }
 
 }  // namespace dsl
 
-// The split minimum in multiply-adds (m·k·n); 0 splits every product OpenBLAS would split.
+// The split minimum in multiply-adds (m·k·n); 0 splits every product OpenBLAS would split (openblas
+// mode) or every product of at least 2 chunks (chunk mode).
 DSL_EXPORT dsl_set_blas_split_minimum(int64_t minimum) {
   DSL_TRY({
     TORCH_CHECK(minimum >= 0, "the BLAS split minimum must be 0 or more multiply-adds, but it is ", minimum);
@@ -71,4 +88,16 @@ DSL_EXPORT dsl_get_blas_threads_in_use(int32_t* count) {
     auto fn = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
     *count = fn != nullptr ? fn() : -1;
   });
+}
+
+// 0 = chunks (Dsl's helper thread below kChunkedProductMaximum), 1 = OpenBLAS's own threads.
+DSL_EXPORT dsl_set_blas_split_mode(int32_t mode) {
+  DSL_TRY({
+    TORCH_CHECK(mode == 0 || mode == 1, "the BLAS split mode must be 0 (chunks) or 1 (openblas), but it is ", mode);
+    g_split_mode.store(mode, std::memory_order_relaxed);
+  });
+}
+
+DSL_EXPORT dsl_get_blas_split_mode(int32_t* mode) {
+  DSL_TRY({ *mode = g_split_mode.load(std::memory_order_relaxed); });
 }

@@ -4,8 +4,12 @@
 // operand (BLAS trans flag), so no copy is made. The shape checks below run before
 // ATen's own so that a mismatch names the operands as the caller sees them ("a (transposed) is
 // [3, 2]") instead of ATen's internal names ("mat1 and mat2 shapes cannot be multiplied").
+//
+// Float32 products of 2-D operands in the chunk range (blas_threads.h) run through gemm_split.h,
+// the caller and Dsl's helper thread sharing chunks; everything else goes to ATen.
 #include "blas_threads.h"
 #include "common.h"
+#include "gemm_split.h"
 
 #include <c10/util/MaybeOwned.h>
 #include <c10/util/SmallVector.h>
@@ -76,6 +80,15 @@ void product_size_linear(const at::Tensor& x, const at::Tensor& weight) {
   blas_threads_for_product(x.numel() / std::max<int64_t>(inner, 1), inner, weight.size(0));
 }
 
+// a · b (bias null) or beta · bias + alpha · (a · b), 2-D: in chunks when gemm_split.h takes it, else ATen.
+at::Tensor product(const at::Tensor& a, const at::Tensor& b, const at::Tensor* bias, double beta, double alpha) {
+  if (dsl::gemm_chunks_wanted(a, b)) {
+    auto result = at::empty({a.size(0), b.size(1)}, a.options());
+    if (dsl::gemm_in_chunks(result, a, b, bias, beta, alpha)) return result;
+  }
+  return bias != nullptr ? at::addmm(*bias, a, b, beta, alpha) : at::mm(a, b);
+}
+
 void check_batch(const at::Tensor& a, const at::Tensor& b) {
   TORCH_CHECK(a.size(0) == b.size(0), "the batch sizes differ: a is ", a.sizes(), " and b is ", b.sizes(), " (",
               a.size(0), " != ", b.size(0), ")");
@@ -97,7 +110,7 @@ DSL_EXPORT dsl_matmul_out(dsl_tensor out, dsl_tensor a, dsl_tensor b) {
   DSL_TRY({
     check_inner(T(a), T(b), false, false);
     product_size_matmul(T(a), T(b));
-    at::matmul_out(T(out), T(a), T(b));
+    if (!dsl::gemm_in_chunks(T(out), T(a), T(b), nullptr, 0, 1)) at::matmul_out(T(out), T(a), T(b));
   });
 }
 
@@ -109,7 +122,7 @@ DSL_EXPORT dsl_matmul_t_out(dsl_tensor out, dsl_tensor a, dsl_tensor b, int32_t 
     auto B = operand(T(b), transpose_b, 0, "b");
     check_inner(*A, *B, transpose_a, transpose_b);
     product_size_matmul(*A, *B);
-    at::matmul_out(T(out), *A, *B);
+    if (!dsl::gemm_in_chunks(T(out), *A, *B, nullptr, 0, 1)) at::matmul_out(T(out), *A, *B);
   });
 }
 
@@ -121,7 +134,7 @@ DSL_EXPORT dsl_mm(dsl_tensor a, dsl_tensor b, int32_t transpose_a, int32_t trans
     auto B = operand(T(b), transpose_b, 2, "b");
     check_inner(*A, *B, transpose_a, transpose_b);
     blas_threads_for_product(A->size(0), A->size(1), B->size(1));
-    *out = wrap(at::mm(*A, *B));
+    *out = wrap(product(*A, *B, nullptr, 0, 1));
   });
 }
 
@@ -131,7 +144,7 @@ DSL_EXPORT dsl_mm_out(dsl_tensor out, dsl_tensor a, dsl_tensor b, int32_t transp
     auto B = operand(T(b), transpose_b, 2, "b");
     check_inner(*A, *B, transpose_a, transpose_b);
     blas_threads_for_product(A->size(0), A->size(1), B->size(1));
-    at::mm_out(T(out), *A, *B);
+    if (!dsl::gemm_in_chunks(T(out), *A, *B, nullptr, 0, 1)) at::mm_out(T(out), *A, *B);
   });
 }
 
@@ -168,7 +181,7 @@ DSL_EXPORT dsl_addmm(dsl_tensor bias, dsl_tensor a, dsl_tensor b, double beta, d
     auto B = operand(T(b), transpose_b, 2, "b");
     check_inner(*A, *B, transpose_a, transpose_b);
     blas_threads_for_product(A->size(0), A->size(1), B->size(1));
-    *out = wrap(at::addmm(T(bias), *A, *B, beta, alpha));
+    *out = wrap(product(*A, *B, &T(bias), beta, alpha));
   });
 }
 
@@ -179,7 +192,7 @@ DSL_EXPORT dsl_addmm_out(dsl_tensor out, dsl_tensor bias, dsl_tensor a, dsl_tens
     auto B = operand(T(b), transpose_b, 2, "b");
     check_inner(*A, *B, transpose_a, transpose_b);
     blas_threads_for_product(A->size(0), A->size(1), B->size(1));
-    at::addmm_out(T(out), T(bias), *A, *B, beta, alpha);
+    if (!dsl::gemm_in_chunks(T(out), *A, *B, &T(bias), beta, alpha)) at::addmm_out(T(out), T(bias), *A, *B, beta, alpha);
   });
 }
 
@@ -206,6 +219,11 @@ DSL_EXPORT dsl_linear_out(dsl_tensor out, dsl_tensor x, dsl_tensor weight, dsl_t
   DSL_TRY({
     check_linear(T(x), T(weight));
     product_size_linear(T(x), T(weight));
+    if (T(x).dim() == 2 && dsl::blas_chunks_for_product(T(x).size(0), T(x).size(1), T(weight).size(0))) {
+      auto bias_tensor = dsl::Opt(bias);  // x · Wᵀ + bias, Wᵀ a view
+      if (dsl::gemm_in_chunks(T(out), T(x), transposed_view(T(weight)), bias_tensor ? &*bias_tensor : nullptr, 1, 1))
+        return 0;
+    }
     at::linear_out(T(out), T(x), T(weight), dsl::Opt(bias));
   });
 }
