@@ -4,16 +4,26 @@ using Dsl.Generators.Ir;
 namespace Dsl.Generators.Emit;
 
 /// <summary>
-/// Writes one element of an elementwise op (<see cref="Op.Element"/>) as a C# <c>double</c>
-/// expression, or, with <c>vector: true</c>, as a <c>System.Numerics.Vector&lt;double&gt;</c> one. A
-/// function without a vector form clears <see cref="Supported"/> (the loop then stays scalar).
+/// Writes one element of an elementwise op (<see cref="Op.Element"/>) as a C# expression of the loop's
+/// element type (<c>double</c>, or <c>float</c> with <c>single: true</c>), or, with <c>vector: true</c>, as a
+/// <c>System.Numerics.Vector&lt;double&gt;</c> (<c>Vector&lt;float&gt;</c>) one. A function without a vector
+/// form clears <see cref="Supported"/> (the loop then stays scalar).
 /// </summary>
-internal sealed class ElementSyntax(Func<int, string> operand, bool vector) : IElementSyntax
+internal sealed class ElementSyntax(Func<int, string> operand, bool vector, bool single = false) : IElementSyntax
 {
-    private const string Math = RuntimeApi.Math;
     private const string Vector = "global::System.Numerics.Vector";
-    private const string Zero = Vector + "<double>.Zero";
-    private const string One = Vector + "<double>.One";
+
+    /// <summary><c>System.MathF</c> for float32 elements, so a float stays a float (<c>Math.Sqrt(float)</c> would widen it).</summary>
+    private string Math => single ? "global::System.MathF" : RuntimeApi.Math;
+
+    private string Element => single ? "float" : "double";
+
+    private string Zero => Vector + "<" + Element + ">.Zero";
+
+    private string One => Vector + "<" + Element + ">.One";
+
+    /// <summary>A literal of the element type (<c>1d</c>, <c>1f</c>).</summary>
+    private string Literal(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture) + (single ? "f" : "d");
 
     /// <summary>Whether every function asked for has this form.</summary>
     public bool Supported { get; private set; } = true;
@@ -46,9 +56,9 @@ internal sealed class ElementSyntax(Func<int, string> operand, bool vector) : IE
         }
         return function switch
         {
-            "Relu" => Math + ".Max(" + x + ", 0d)",
-            "Sigmoid" => "(1d / (1d + " + Math + ".Exp(-" + x + ")))",
-            "Sign" => "(" + x + " > 0d ? 1d : " + x + " < 0d ? -1d : 0d)",
+            "Relu" => Math + ".Max(" + x + ", " + Literal(0) + ")",
+            "Sigmoid" => "(" + Literal(1) + " / (" + Literal(1) + " + " + Math + ".Exp(-" + x + ")))",
+            "Sign" => "(" + x + " > " + Literal(0) + " ? " + Literal(1) + " : " + x + " < " + Literal(0) + " ? -" + Literal(1) + " : " + Literal(0) + ")",
             _ => Math + "." + function + "(" + x + ")",
         };
     }

@@ -9,8 +9,9 @@ namespace Dsl.Generators.Emit;
 /// <summary>
 /// Writes the generated half of an [UpdateRule]: <c>Dsl.IUpdateRule</c> with <c>CreateState</c> and an
 /// <c>Update</c> that runs the [Update] body as one loop over the parameter's elements (float32 and
-/// float64 versions), computing in double. Numbers that do not change within a step (bias
-/// corrections, <c>1 - Beta1</c>) are computed once before the loop.
+/// float64 versions), each computing in its tensors' precision. Numbers that do not change within a
+/// step (bias corrections, <c>1 - Beta1</c>) are computed once before the loop, in double, and handed
+/// to the float32 loop rounded to float once.
 /// </summary>
 internal static class UpdateRuleEmitter
 {
@@ -98,7 +99,7 @@ internal static class UpdateRuleEmitter
     private static readonly string InnerState = Identifiers.Generated("innerState");
 
     /// <summary>A value of the math as a local of the loop (escaped: a user's local may be named <c>@class</c>).</summary>
-    private static string Local(string name, string suffix = "") => Identifiers.Escape(name + suffix);
+    private static string Local(string name) => Identifiers.Escape(name);
 
     private static void Body(CodeWriter writer, UpdateRulePlan plan, List<(int Node, string Name, string Expression, string Math)> hoisted,
         Dictionary<int, string> numberText, EmitContext context)
@@ -165,9 +166,10 @@ internal static class UpdateRuleEmitter
                 var value = numberText.TryGetValue(write.Node, out var text) ? text : context.Ref(write.Node);
                 writer.Line("state.SetNumber(" + write.State.ToString(CultureInfo.InvariantCulture) + ", (double)" + value + ");");
             }
-            var numbers = string.Concat(hoisted.Select(h => ", " + h.Name));
             foreach (var type in new[] { "double", "float" })
             {
+                // The float32 loop takes the numbers as floats: rounded once here, not per element.
+                var numbers = string.Concat(hoisted.Select(h => ", " + (type == "float" && plan.Nodes[h.Node].Op is not ConditionOp ? "(float)" + h.Name : h.Name)));
                 var spans = "parameter.AsSpan<" + type + ">(), gradient.AsSpan<" + type + ">()"
                     + string.Concat(plan.States.Select((_, i) => ", state[" + i.ToString(CultureInfo.InvariantCulture) + "].AsSpan<" + type + ">()"))
                     + (plan.InnerRule is null ? "" : ", state.InnerGradient!.AsSpan<" + type + ">()");
@@ -232,8 +234,9 @@ internal static class UpdateRuleEmitter
 
     /// <summary>
     /// The loop over the elements: when every op has a vector form, a SIMD loop over
-    /// <c>Vector&lt;double&gt;</c> (float32 widened to double and narrowed back, so both dtypes compute
-    /// in double as the scalar loop does), then the scalar loop for the remaining elements.
+    /// <c>Vector&lt;T&gt;</c> of the tensors' element type, then the scalar loop for the remaining elements.
+    /// Float32 computes in float32 lanes (twice the lanes of double), as torch.optim's float32 kernels do;
+    /// the scalar loop computes in the same type, so every element gets the same arithmetic.
     /// </summary>
     private static void ElementLoop(CodeWriter writer, UpdateRulePlan plan, List<(int Node, string Name, string Expression, string Math)> hoisted,
         Dictionary<int, string> numberText, string type)
@@ -247,7 +250,10 @@ internal static class UpdateRuleEmitter
         };
         parameters.AddRange(plan.States.Select(s => "global::System.Span<" + type + "> " + Values(s)));
         if (plan.InnerRule is not null) parameters.Add("global::System.Span<" + type + "> " + Values(UpdateRulePlan.InnerGradientTarget));
-        parameters.AddRange(hoisted.Select(h => (nodes[h.Node].Op is ConditionOp ? "bool " : "double ") + h.Name));
+        parameters.AddRange(hoisted.Select(h => (nodes[h.Node].Op is ConditionOp ? "bool " : type + " ") + h.Name));
+        var single = type == "float";
+        // A literal of the math (1d) enters the float32 loop as a float constant.
+        string Number(int id) => single && IsLiteral(numberText[id]) ? "(float)" + numberText[id] : numberText[id];
         var computed = nodes.Where(ComputedElement).ToList();
         var used = new HashSet<int>(computed.SelectMany(n => n.Inputs));
         foreach (var write in plan.Writes) used.Add(write.Node);
@@ -260,7 +266,7 @@ internal static class UpdateRuleEmitter
         };
         var vectorizable = computed.All(n =>
         {
-            var probe = new ElementSyntax(_ => "x", vector: true);
+            var probe = new ElementSyntax(_ => "x", vector: true, single);
             return n.Op.Element(n, probe) is not null && probe.Supported;
         });
 
@@ -278,14 +284,15 @@ internal static class UpdateRuleEmitter
                     {
                         foreach (var input in node.Inputs.Where(id => nodes[id].IsNumber && !vectorText.ContainsKey(id)))
                         {
-                            var scalar = numberText[input];
+                            var scalar = Number(input);
                             if (nodes[input].Op is ConditionOp)
                             {
                                 vectorText[input] = scalar;
                                 continue;
                             }
-                            var name = Identifiers.Generated(IsLiteral(scalar) ? "constant" + (++constants).ToString(CultureInfo.InvariantCulture) + "Vector" : scalar.TrimStart('@').TrimStart('_') + "Vector");
-                            writer.Line("var " + name + " = new " + Vector + "<double>(" + scalar + ");");
+                            var literal = IsLiteral(numberText[input]);
+                            var name = Identifiers.Generated(literal ? "constant" + (++constants).ToString(CultureInfo.InvariantCulture) + "Vector" : scalar.TrimStart('@').TrimStart('_') + "Vector");
+                            writer.Line("var " + name + " = new " + Vector + "<" + type + ">(" + scalar + ");");
                             vectorText[input] = name;
                         }
                     }
@@ -296,62 +303,36 @@ internal static class UpdateRuleEmitter
                     }
                     using (writer.Block("for (var __block = 0; __block < " + Vectors(plan.Parameter) + ".Length; __block++)"))
                     {
-                        if (type == "double")
-                        {
-                            foreach (var node in sources) writer.Line("var " + Local(node.Name) + " = " + Vectors(SpanOf(node)) + "[__block];");
-                            Body(writer, nodes, computed, "", id => vectorText[id], vector: true);
-                            foreach (var write in plan.Writes) writer.Line(Vectors(write.Target) + "[__block] = " + Local(nodes[write.Node].Name) + ";");
-                        }
-                        else
-                        {
-                            // Eight floats become two vectors of four doubles (low, high), computed apart, then narrowed back.
-                            foreach (var node in sources) writer.Line(Vector + ".Widen(" + Vectors(SpanOf(node)) + "[__block], out var " + Local(node.Name, Low) + ", out var " + Local(node.Name, High) + ");");
-                            Body(writer, nodes, computed, Low, id => vectorText[id], vector: true, sourceSuffix: true);
-                            Body(writer, nodes, computed, High, id => vectorText[id], vector: true, sourceSuffix: true, comments: false);
-                            foreach (var write in plan.Writes)
-                            {
-                                var value = nodes[write.Node].Name;
-                                writer.Line(Vectors(write.Target) + "[__block] = " + Vector + ".Narrow(" + Local(value, Low) + ", " + Local(value, High) + ");");
-                            }
-                        }
+                        foreach (var node in sources) writer.Line("var " + Local(node.Name) + " = " + Vectors(SpanOf(node)) + "[__block];");
+                        Body(writer, nodes, computed, id => vectorText[id], vector: true, single);
+                        foreach (var write in plan.Writes) writer.Line(Vectors(write.Target) + "[__block] = " + Local(nodes[write.Node].Name) + ";");
                     }
                     writer.Line("__i = " + Vectors(plan.Parameter) + ".Length * " + Vector + "<" + type + ">.Count;");
                 }
             }
             using (writer.Block("for (; __i < " + Values(plan.Parameter) + ".Length; __i++)"))
             {
-                // Each element is read once, computed in double, and written once.
-                foreach (var node in sources) writer.Line("double " + Local(node.Name) + " = " + Values(SpanOf(node)) + "[__i];");
-                Body(writer, nodes, computed, "", id => numberText[id], vector: false, comments: !vectorizable);
-                foreach (var write in plan.Writes)
-                {
-                    var cast = type == "float" ? "(float)" : "";
-                    writer.Line(Values(write.Target) + "[__i] = " + cast + Local(nodes[write.Node].Name) + ";");
-                }
+                // Each element is read once, computed in the tensors' type, and written once.
+                foreach (var node in sources) writer.Line(type + " " + Local(node.Name) + " = " + Values(SpanOf(node)) + "[__i];");
+                Body(writer, nodes, computed, Number, vector: false, single, comments: !vectorizable);
+                foreach (var write in plan.Writes) writer.Line(Values(write.Target) + "[__i] = " + Local(nodes[write.Node].Name) + ";");
             }
         }
     }
 
-    /// <summary>The suffixes of a value's two halves in the float32 vector loop (reserved, so no value of the math meets them).</summary>
-    private const string Low = "__low";
-
-    private const string High = "__high";
-
-    /// <summary>One statement per computed node, each value named <c>name + suffix</c>.</summary>
-    private static void Body(CodeWriter writer, EquatableArray<Node> nodes, List<Node> computed, string suffix, System.Func<int, string> number,
-        bool vector, bool sourceSuffix = false, bool comments = true)
+    /// <summary>One statement per computed node, each value a local named after it.</summary>
+    private static void Body(CodeWriter writer, EquatableArray<Node> nodes, List<Node> computed, System.Func<int, string> number,
+        bool vector, bool single, bool comments = true)
     {
         foreach (var node in computed)
         {
             string Operand(int index)
             {
                 var input = node.Inputs[index];
-                if (nodes[input].IsNumber) return number(input);
-                var computedInput = nodes[input].Op is not SourceOp;
-                return Local(nodes[input].Name, computedInput || sourceSuffix ? suffix : "");
+                return nodes[input].IsNumber ? number(input) : Local(nodes[input].Name);
             }
             if (comments) writer.Line("// " + node.Name + " = " + node.Op.Math(node, id => nodes[id].IsNumber ? number(id) : nodes[id].Name));
-            writer.Line("var " + Local(node.Name, suffix) + " = " + node.Op.Element(node, new ElementSyntax(Operand, vector)) + ";");
+            writer.Line("var " + Local(node.Name) + " = " + node.Op.Element(node, new ElementSyntax(Operand, vector, single)) + ";");
         }
     }
 

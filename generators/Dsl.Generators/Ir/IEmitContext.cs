@@ -81,7 +81,7 @@ internal interface IEmitContext
 /// <summary>
 /// How an elementwise op writes one element of its result (<see cref="Op.Element"/>): operands are
 /// the inputs' elements, combined with arithmetic and named elementwise functions. Emit implements a
-/// scalar (<c>double</c>) and a vector (<c>Vector&lt;double&gt;</c>) form; a function without a vector
+/// scalar (<c>double</c> or <c>float</c>) and a vector (<c>Vector&lt;double&gt;</c> or <c>Vector&lt;float&gt;</c>) form; a function without a vector
 /// form makes the vector loop unavailable, never wrong code.
 /// </summary>
 internal interface IElementSyntax

@@ -40,7 +40,7 @@ internal abstract record Op
     /// <summary>
     /// One element of the result, for fused loops such as update rules, written through
     /// <paramref name="syntax"/> (operands, arithmetic and elementwise functions; Emit decides the C#,
-    /// scalar <c>double</c> or <c>Vector&lt;double&gt;</c>); null when the op is not elementwise.
+    /// scalar or <c>Vector&lt;T&gt;</c>, in double or float); null when the op is not elementwise.
     /// </summary>
     public virtual string? Element(Node node, IElementSyntax syntax) => null;
 

@@ -34,7 +34,7 @@ partial class PlainStep : global::Dsl.IUpdateRule
             __UpdateElements(parameter.AsSpan<double>(), gradient.AsSpan<double>(), __learningRate);
             return;
         }
-        __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), __learningRate);
+        __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), (float)__learningRate);
     }
 
     private static void __UpdateElements(global::System.Span<double> __paramValues, global::System.ReadOnlySpan<double> __gradValues, double __learningRate)
@@ -67,35 +67,33 @@ partial class PlainStep : global::Dsl.IUpdateRule
         }
     }
 
-    private static void __UpdateElements(global::System.Span<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, double __learningRate)
+    private static void __UpdateElements(global::System.Span<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, float __learningRate)
     {
         var __i = 0;
         if (global::System.Numerics.Vector.IsHardwareAccelerated)
         {
-            var __learningRateVector = new global::System.Numerics.Vector<double>(__learningRate);
+            var __learningRateVector = new global::System.Numerics.Vector<float>(__learningRate);
             var __paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__paramValues);
             var __gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__gradValues);
             for (var __block = 0; __block < __paramVectors.Length; __block++)
             {
-                global::System.Numerics.Vector.Widen(__paramVectors[__block], out var param__low, out var param__high);
-                global::System.Numerics.Vector.Widen(__gradVectors[__block], out var grad__low, out var grad__high);
+                var param = __paramVectors[__block];
+                var grad = __gradVectors[__block];
                 // mul1 = __learningRateVector · grad
-                var mul1__low = (__learningRateVector * grad__low);
+                var mul1 = (__learningRateVector * grad);
                 // sub1 = param - mul1
-                var sub1__low = (param__low - mul1__low);
-                var mul1__high = (__learningRateVector * grad__high);
-                var sub1__high = (param__high - mul1__high);
-                __paramVectors[__block] = global::System.Numerics.Vector.Narrow(sub1__low, sub1__high);
+                var sub1 = (param - mul1);
+                __paramVectors[__block] = sub1;
             }
             __i = __paramVectors.Length * global::System.Numerics.Vector<float>.Count;
         }
         for (; __i < __paramValues.Length; __i++)
         {
-            double param = __paramValues[__i];
-            double grad = __gradValues[__i];
+            float param = __paramValues[__i];
+            float grad = __gradValues[__i];
             var mul1 = (__learningRate * grad);
             var sub1 = (param - mul1);
-            __paramValues[__i] = (float)sub1;
+            __paramValues[__i] = sub1;
         }
     }
 }

@@ -47,7 +47,7 @@ partial class SlowBoost : global::Dsl.IUpdateRule
         var k2 = (double)(1d - ((step == 1d) ? 0d : Alpha));
         var lambda = (double)Lambda;
         if (parameter.DType == global::Dsl.DType.Float64) __UpdateElements(parameter.AsSpan<double>(), gradient.AsSpan<double>(), state[0].AsSpan<double>(), state.InnerGradient!.AsSpan<double>(), a, k2, lambda);
-        else __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), state[0].AsSpan<float>(), state.InnerGradient!.AsSpan<float>(), a, k2, lambda);
+        else __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), state[0].AsSpan<float>(), state.InnerGradient!.AsSpan<float>(), (float)a, (float)k2, (float)lambda);
         // Inner.Apply(param, ĝ, step): the inner rule's update, with its own state and the schedule's factor.
         __inner.Update(__innerState, parameter, state.InnerGradient!, step, learningRateFactor);
     }
@@ -97,53 +97,48 @@ partial class SlowBoost : global::Dsl.IUpdateRule
         }
     }
 
-    private static void __UpdateElements(global::System.ReadOnlySpan<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, global::System.Span<float> __hValues, global::System.Span<float> __innerGradientValues, double a, double k2, double lambda)
+    private static void __UpdateElements(global::System.ReadOnlySpan<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, global::System.Span<float> __hValues, global::System.Span<float> __innerGradientValues, float a, float k2, float lambda)
     {
         var __i = 0;
         if (global::System.Numerics.Vector.IsHardwareAccelerated)
         {
-            var __aVector = new global::System.Numerics.Vector<double>(a);
-            var __k2Vector = new global::System.Numerics.Vector<double>(k2);
-            var __lambdaVector = new global::System.Numerics.Vector<double>(lambda);
+            var __aVector = new global::System.Numerics.Vector<float>(a);
+            var __k2Vector = new global::System.Numerics.Vector<float>(k2);
+            var __lambdaVector = new global::System.Numerics.Vector<float>(lambda);
             var __gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__gradValues);
             var __hVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__hValues);
             var __innerGradientVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__innerGradientValues);
             var __paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__paramValues);
             for (var __block = 0; __block < __paramVectors.Length; __block++)
             {
-                global::System.Numerics.Vector.Widen(__gradVectors[__block], out var grad__low, out var grad__high);
-                global::System.Numerics.Vector.Widen(__hVectors[__block], out var h__low, out var h__high);
+                var grad = __gradVectors[__block];
+                var h = __hVectors[__block];
                 // mul1 = __aVector · h
-                var mul1__low = (__aVector * h__low);
+                var mul1 = (__aVector * h);
                 // mul2 = __k2Vector · grad
-                var mul2__low = (__k2Vector * grad__low);
+                var mul2 = (__k2Vector * grad);
                 // add1 = mul1 + mul2
-                var add1__low = (mul1__low + mul2__low);
+                var add1 = (mul1 + mul2);
                 // mul3 = __lambdaVector · add1
-                var mul3__low = (__lambdaVector * add1__low);
+                var mul3 = (__lambdaVector * add1);
                 // add2 = grad + mul3
-                var add2__low = (grad__low + mul3__low);
-                var mul1__high = (__aVector * h__high);
-                var mul2__high = (__k2Vector * grad__high);
-                var add1__high = (mul1__high + mul2__high);
-                var mul3__high = (__lambdaVector * add1__high);
-                var add2__high = (grad__high + mul3__high);
-                __hVectors[__block] = global::System.Numerics.Vector.Narrow(add1__low, add1__high);
-                __innerGradientVectors[__block] = global::System.Numerics.Vector.Narrow(add2__low, add2__high);
+                var add2 = (grad + mul3);
+                __hVectors[__block] = add1;
+                __innerGradientVectors[__block] = add2;
             }
             __i = __paramVectors.Length * global::System.Numerics.Vector<float>.Count;
         }
         for (; __i < __paramValues.Length; __i++)
         {
-            double grad = __gradValues[__i];
-            double h = __hValues[__i];
+            float grad = __gradValues[__i];
+            float h = __hValues[__i];
             var mul1 = (a * h);
             var mul2 = (k2 * grad);
             var add1 = (mul1 + mul2);
             var mul3 = (lambda * add1);
             var add2 = (grad + mul3);
-            __hValues[__i] = (float)add1;
-            __innerGradientValues[__i] = (float)add2;
+            __hValues[__i] = add1;
+            __innerGradientValues[__i] = add2;
         }
     }
 }

@@ -54,7 +54,7 @@ partial class FirstStepMomentum : global::Dsl.IUpdateRule
             __UpdateElements(parameter.AsSpan<double>(), gradient.AsSpan<double>(), state[0].AsSpan<double>(), beta, k2, condition, condition2, k5, __learningRate, condition3);
             return;
         }
-        __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), state[0].AsSpan<float>(), beta, k2, condition, condition2, k5, __learningRate, condition3);
+        __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), state[0].AsSpan<float>(), (float)beta, (float)k2, condition, condition2, (float)k5, (float)__learningRate, condition3);
     }
 
     private static void __UpdateElements(global::System.Span<double> __paramValues, global::System.ReadOnlySpan<double> __gradValues, global::System.Span<double> __mValues, double beta, double k2, bool condition, bool condition2, double k5, double __learningRate, bool condition3)
@@ -119,63 +119,53 @@ partial class FirstStepMomentum : global::Dsl.IUpdateRule
         }
     }
 
-    private static void __UpdateElements(global::System.Span<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, global::System.Span<float> __mValues, double beta, double k2, bool condition, bool condition2, double k5, double __learningRate, bool condition3)
+    private static void __UpdateElements(global::System.Span<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, global::System.Span<float> __mValues, float beta, float k2, bool condition, bool condition2, float k5, float __learningRate, bool condition3)
     {
         var __i = 0;
         if (global::System.Numerics.Vector.IsHardwareAccelerated)
         {
-            var __betaVector = new global::System.Numerics.Vector<double>(beta);
-            var __k2Vector = new global::System.Numerics.Vector<double>(k2);
-            var __k5Vector = new global::System.Numerics.Vector<double>(k5);
-            var __learningRateVector = new global::System.Numerics.Vector<double>(__learningRate);
+            var __betaVector = new global::System.Numerics.Vector<float>(beta);
+            var __k2Vector = new global::System.Numerics.Vector<float>(k2);
+            var __k5Vector = new global::System.Numerics.Vector<float>(k5);
+            var __learningRateVector = new global::System.Numerics.Vector<float>(__learningRate);
             var __paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__paramValues);
             var __gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__gradValues);
             var __mVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__mValues);
             for (var __block = 0; __block < __paramVectors.Length; __block++)
             {
-                global::System.Numerics.Vector.Widen(__paramVectors[__block], out var param__low, out var param__high);
-                global::System.Numerics.Vector.Widen(__gradVectors[__block], out var grad__low, out var grad__high);
-                global::System.Numerics.Vector.Widen(__mVectors[__block], out var m__low, out var m__high);
+                var param = __paramVectors[__block];
+                var grad = __gradVectors[__block];
+                var m = __mVectors[__block];
                 // mul1 = __betaVector · m
-                var mul1__low = (__betaVector * m__low);
+                var mul1 = (__betaVector * m);
                 // mul2 = __k2Vector · grad
-                var mul2__low = (__k2Vector * grad__low);
+                var mul2 = (__k2Vector * grad);
                 // add1 = mul1 + mul2
-                var add1__low = (mul1__low + mul2__low);
+                var add1 = (mul1 + mul2);
                 // add2 = m + grad
-                var add2__low = (m__low + grad__low);
+                var add2 = (m + grad);
                 // choice1 = condition ? add1 : add2
-                var choice1__low = (condition ? add1__low : add2__low);
+                var choice1 = (condition ? add1 : add2);
                 // choice2 = condition2 ? grad : choice1
-                var choice2__low = (condition2 ? grad__low : choice1__low);
+                var choice2 = (condition2 ? grad : choice1);
                 // mul3 = __k5Vector · choice2
-                var mul3__low = (__k5Vector * choice2__low);
+                var mul3 = (__k5Vector * choice2);
                 // mul4 = __learningRateVector · choice2
-                var mul4__low = (__learningRateVector * choice2__low);
+                var mul4 = (__learningRateVector * choice2);
                 // choice3 = condition3 ? mul3 : mul4
-                var choice3__low = (condition3 ? mul3__low : mul4__low);
+                var choice3 = (condition3 ? mul3 : mul4);
                 // sub1 = param - choice3
-                var sub1__low = (param__low - choice3__low);
-                var mul1__high = (__betaVector * m__high);
-                var mul2__high = (__k2Vector * grad__high);
-                var add1__high = (mul1__high + mul2__high);
-                var add2__high = (m__high + grad__high);
-                var choice1__high = (condition ? add1__high : add2__high);
-                var choice2__high = (condition2 ? grad__high : choice1__high);
-                var mul3__high = (__k5Vector * choice2__high);
-                var mul4__high = (__learningRateVector * choice2__high);
-                var choice3__high = (condition3 ? mul3__high : mul4__high);
-                var sub1__high = (param__high - choice3__high);
-                __paramVectors[__block] = global::System.Numerics.Vector.Narrow(sub1__low, sub1__high);
-                __mVectors[__block] = global::System.Numerics.Vector.Narrow(choice2__low, choice2__high);
+                var sub1 = (param - choice3);
+                __paramVectors[__block] = sub1;
+                __mVectors[__block] = choice2;
             }
             __i = __paramVectors.Length * global::System.Numerics.Vector<float>.Count;
         }
         for (; __i < __paramValues.Length; __i++)
         {
-            double param = __paramValues[__i];
-            double grad = __gradValues[__i];
-            double m = __mValues[__i];
+            float param = __paramValues[__i];
+            float grad = __gradValues[__i];
+            float m = __mValues[__i];
             var mul1 = (beta * m);
             var mul2 = (k2 * grad);
             var add1 = (mul1 + mul2);
@@ -186,8 +176,8 @@ partial class FirstStepMomentum : global::Dsl.IUpdateRule
             var mul4 = (__learningRate * choice2);
             var choice3 = (condition3 ? mul3 : mul4);
             var sub1 = (param - choice3);
-            __paramValues[__i] = (float)sub1;
-            __mValues[__i] = (float)choice2;
+            __paramValues[__i] = sub1;
+            __mValues[__i] = choice2;
         }
     }
 }

@@ -61,7 +61,7 @@ partial class Averaged : global::Dsl.IUpdateRule
             __UpdateElements(parameter.AsSpan<double>(), gradient.AsSpan<double>(), state[0].AsSpan<double>(), state[1].AsSpan<double>(), lr, k2, c, k4, beta);
             return;
         }
-        __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), state[0].AsSpan<float>(), state[1].AsSpan<float>(), lr, k2, c, k4, beta);
+        __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), state[0].AsSpan<float>(), state[1].AsSpan<float>(), (float)lr, (float)k2, (float)c, (float)k4, (float)beta);
     }
 
     private static void __UpdateElements(global::System.Span<double> __paramValues, global::System.ReadOnlySpan<double> __gradValues, global::System.Span<double> __zValues, global::System.Span<double> __xValues, double lr, double k2, double c, double k4, double beta)
@@ -124,60 +124,52 @@ partial class Averaged : global::Dsl.IUpdateRule
         }
     }
 
-    private static void __UpdateElements(global::System.Span<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, global::System.Span<float> __zValues, global::System.Span<float> __xValues, double lr, double k2, double c, double k4, double beta)
+    private static void __UpdateElements(global::System.Span<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, global::System.Span<float> __zValues, global::System.Span<float> __xValues, float lr, float k2, float c, float k4, float beta)
     {
         var __i = 0;
         if (global::System.Numerics.Vector.IsHardwareAccelerated)
         {
-            var __lrVector = new global::System.Numerics.Vector<double>(lr);
-            var __k2Vector = new global::System.Numerics.Vector<double>(k2);
-            var __cVector = new global::System.Numerics.Vector<double>(c);
-            var __k4Vector = new global::System.Numerics.Vector<double>(k4);
-            var __betaVector = new global::System.Numerics.Vector<double>(beta);
+            var __lrVector = new global::System.Numerics.Vector<float>(lr);
+            var __k2Vector = new global::System.Numerics.Vector<float>(k2);
+            var __cVector = new global::System.Numerics.Vector<float>(c);
+            var __k4Vector = new global::System.Numerics.Vector<float>(k4);
+            var __betaVector = new global::System.Numerics.Vector<float>(beta);
             var __gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__gradValues);
             var __zVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__zValues);
             var __xVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__xValues);
             var __paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__paramValues);
             for (var __block = 0; __block < __paramVectors.Length; __block++)
             {
-                global::System.Numerics.Vector.Widen(__gradVectors[__block], out var grad__low, out var grad__high);
-                global::System.Numerics.Vector.Widen(__zVectors[__block], out var z__low, out var z__high);
-                global::System.Numerics.Vector.Widen(__xVectors[__block], out var x__low, out var x__high);
+                var grad = __gradVectors[__block];
+                var z = __zVectors[__block];
+                var x = __xVectors[__block];
                 // mul1 = __lrVector · grad
-                var mul1__low = (__lrVector * grad__low);
+                var mul1 = (__lrVector * grad);
                 // sub1 = z - mul1
-                var sub1__low = (z__low - mul1__low);
+                var sub1 = (z - mul1);
                 // mul2 = __k2Vector · x
-                var mul2__low = (__k2Vector * x__low);
+                var mul2 = (__k2Vector * x);
                 // mul3 = __cVector · sub1
-                var mul3__low = (__cVector * sub1__low);
+                var mul3 = (__cVector * sub1);
                 // add1 = mul2 + mul3
-                var add1__low = (mul2__low + mul3__low);
+                var add1 = (mul2 + mul3);
                 // mul4 = __k4Vector · sub1
-                var mul4__low = (__k4Vector * sub1__low);
+                var mul4 = (__k4Vector * sub1);
                 // mul5 = __betaVector · add1
-                var mul5__low = (__betaVector * add1__low);
+                var mul5 = (__betaVector * add1);
                 // add2 = mul4 + mul5
-                var add2__low = (mul4__low + mul5__low);
-                var mul1__high = (__lrVector * grad__high);
-                var sub1__high = (z__high - mul1__high);
-                var mul2__high = (__k2Vector * x__high);
-                var mul3__high = (__cVector * sub1__high);
-                var add1__high = (mul2__high + mul3__high);
-                var mul4__high = (__k4Vector * sub1__high);
-                var mul5__high = (__betaVector * add1__high);
-                var add2__high = (mul4__high + mul5__high);
-                __paramVectors[__block] = global::System.Numerics.Vector.Narrow(add2__low, add2__high);
-                __zVectors[__block] = global::System.Numerics.Vector.Narrow(sub1__low, sub1__high);
-                __xVectors[__block] = global::System.Numerics.Vector.Narrow(add1__low, add1__high);
+                var add2 = (mul4 + mul5);
+                __paramVectors[__block] = add2;
+                __zVectors[__block] = sub1;
+                __xVectors[__block] = add1;
             }
             __i = __paramVectors.Length * global::System.Numerics.Vector<float>.Count;
         }
         for (; __i < __paramValues.Length; __i++)
         {
-            double grad = __gradValues[__i];
-            double z = __zValues[__i];
-            double x = __xValues[__i];
+            float grad = __gradValues[__i];
+            float z = __zValues[__i];
+            float x = __xValues[__i];
             var mul1 = (lr * grad);
             var sub1 = (z - mul1);
             var mul2 = (k2 * x);
@@ -186,9 +178,9 @@ partial class Averaged : global::Dsl.IUpdateRule
             var mul4 = (k4 * sub1);
             var mul5 = (beta * add1);
             var add2 = (mul4 + mul5);
-            __paramValues[__i] = (float)add2;
-            __zValues[__i] = (float)sub1;
-            __xValues[__i] = (float)add1;
+            __paramValues[__i] = add2;
+            __zValues[__i] = sub1;
+            __xValues[__i] = add1;
         }
     }
 }

@@ -59,7 +59,7 @@ partial class Adam : global::Dsl.IUpdateRule
             __UpdateElements(parameter.AsSpan<double>(), gradient.AsSpan<double>(), state[0].AsSpan<double>(), state[1].AsSpan<double>(), beta1, k2, beta2, k4, k5, __learningRate, k7, epsilon);
             return;
         }
-        __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), state[0].AsSpan<float>(), state[1].AsSpan<float>(), beta1, k2, beta2, k4, k5, __learningRate, k7, epsilon);
+        __UpdateElements(parameter.AsSpan<float>(), gradient.AsSpan<float>(), state[0].AsSpan<float>(), state[1].AsSpan<float>(), (float)beta1, (float)k2, (float)beta2, (float)k4, (float)k5, (float)__learningRate, (float)k7, (float)epsilon);
     }
 
     private static void __UpdateElements(global::System.Span<double> __paramValues, global::System.ReadOnlySpan<double> __gradValues, global::System.Span<double> __mValues, global::System.Span<double> __vValues, double beta1, double k2, double beta2, double k4, double k5, double __learningRate, double k7, double epsilon)
@@ -145,83 +145,69 @@ partial class Adam : global::Dsl.IUpdateRule
         }
     }
 
-    private static void __UpdateElements(global::System.Span<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, global::System.Span<float> __mValues, global::System.Span<float> __vValues, double beta1, double k2, double beta2, double k4, double k5, double __learningRate, double k7, double epsilon)
+    private static void __UpdateElements(global::System.Span<float> __paramValues, global::System.ReadOnlySpan<float> __gradValues, global::System.Span<float> __mValues, global::System.Span<float> __vValues, float beta1, float k2, float beta2, float k4, float k5, float __learningRate, float k7, float epsilon)
     {
         var __i = 0;
         if (global::System.Numerics.Vector.IsHardwareAccelerated)
         {
-            var __beta1Vector = new global::System.Numerics.Vector<double>(beta1);
-            var __k2Vector = new global::System.Numerics.Vector<double>(k2);
-            var __beta2Vector = new global::System.Numerics.Vector<double>(beta2);
-            var __k4Vector = new global::System.Numerics.Vector<double>(k4);
-            var __k5Vector = new global::System.Numerics.Vector<double>(k5);
-            var __learningRateVector = new global::System.Numerics.Vector<double>(__learningRate);
-            var __k7Vector = new global::System.Numerics.Vector<double>(k7);
-            var __epsilonVector = new global::System.Numerics.Vector<double>(epsilon);
+            var __beta1Vector = new global::System.Numerics.Vector<float>(beta1);
+            var __k2Vector = new global::System.Numerics.Vector<float>(k2);
+            var __beta2Vector = new global::System.Numerics.Vector<float>(beta2);
+            var __k4Vector = new global::System.Numerics.Vector<float>(k4);
+            var __k5Vector = new global::System.Numerics.Vector<float>(k5);
+            var __learningRateVector = new global::System.Numerics.Vector<float>(__learningRate);
+            var __k7Vector = new global::System.Numerics.Vector<float>(k7);
+            var __epsilonVector = new global::System.Numerics.Vector<float>(epsilon);
             var __paramVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__paramValues);
             var __gradVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__gradValues);
             var __mVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__mValues);
             var __vVectors = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, global::System.Numerics.Vector<float>>(__vValues);
             for (var __block = 0; __block < __paramVectors.Length; __block++)
             {
-                global::System.Numerics.Vector.Widen(__paramVectors[__block], out var param__low, out var param__high);
-                global::System.Numerics.Vector.Widen(__gradVectors[__block], out var grad__low, out var grad__high);
-                global::System.Numerics.Vector.Widen(__mVectors[__block], out var m__low, out var m__high);
-                global::System.Numerics.Vector.Widen(__vVectors[__block], out var v__low, out var v__high);
+                var param = __paramVectors[__block];
+                var grad = __gradVectors[__block];
+                var m = __mVectors[__block];
+                var v = __vVectors[__block];
                 // mul1 = __beta1Vector · m
-                var mul1__low = (__beta1Vector * m__low);
+                var mul1 = (__beta1Vector * m);
                 // mul2 = __k2Vector · grad
-                var mul2__low = (__k2Vector * grad__low);
+                var mul2 = (__k2Vector * grad);
                 // add1 = mul1 + mul2
-                var add1__low = (mul1__low + mul2__low);
+                var add1 = (mul1 + mul2);
                 // mul3 = __beta2Vector · v
-                var mul3__low = (__beta2Vector * v__low);
+                var mul3 = (__beta2Vector * v);
                 // square1 = Square(grad)
-                var square1__low = (grad__low * grad__low);
+                var square1 = (grad * grad);
                 // mul4 = __k4Vector · square1
-                var mul4__low = (__k4Vector * square1__low);
+                var mul4 = (__k4Vector * square1);
                 // add2 = mul3 + mul4
-                var add2__low = (mul3__low + mul4__low);
+                var add2 = (mul3 + mul4);
                 // div1 = add1 / __k5Vector
-                var div1__low = (add1__low / __k5Vector);
+                var div1 = (add1 / __k5Vector);
                 // mul5 = __learningRateVector · div1
-                var mul5__low = (__learningRateVector * div1__low);
+                var mul5 = (__learningRateVector * div1);
                 // div2 = add2 / __k7Vector
-                var div2__low = (add2__low / __k7Vector);
+                var div2 = (add2 / __k7Vector);
                 // sqrt1 = Sqrt(div2)
-                var sqrt1__low = global::System.Numerics.Vector.SquareRoot(div2__low);
+                var sqrt1 = global::System.Numerics.Vector.SquareRoot(div2);
                 // add3 = sqrt1 + __epsilonVector
-                var add3__low = (sqrt1__low + __epsilonVector);
+                var add3 = (sqrt1 + __epsilonVector);
                 // div3 = mul5 / add3
-                var div3__low = (mul5__low / add3__low);
+                var div3 = (mul5 / add3);
                 // sub1 = param - div3
-                var sub1__low = (param__low - div3__low);
-                var mul1__high = (__beta1Vector * m__high);
-                var mul2__high = (__k2Vector * grad__high);
-                var add1__high = (mul1__high + mul2__high);
-                var mul3__high = (__beta2Vector * v__high);
-                var square1__high = (grad__high * grad__high);
-                var mul4__high = (__k4Vector * square1__high);
-                var add2__high = (mul3__high + mul4__high);
-                var div1__high = (add1__high / __k5Vector);
-                var mul5__high = (__learningRateVector * div1__high);
-                var div2__high = (add2__high / __k7Vector);
-                var sqrt1__high = global::System.Numerics.Vector.SquareRoot(div2__high);
-                var add3__high = (sqrt1__high + __epsilonVector);
-                var div3__high = (mul5__high / add3__high);
-                var sub1__high = (param__high - div3__high);
-                __paramVectors[__block] = global::System.Numerics.Vector.Narrow(sub1__low, sub1__high);
-                __mVectors[__block] = global::System.Numerics.Vector.Narrow(add1__low, add1__high);
-                __vVectors[__block] = global::System.Numerics.Vector.Narrow(add2__low, add2__high);
+                var sub1 = (param - div3);
+                __paramVectors[__block] = sub1;
+                __mVectors[__block] = add1;
+                __vVectors[__block] = add2;
             }
             __i = __paramVectors.Length * global::System.Numerics.Vector<float>.Count;
         }
         for (; __i < __paramValues.Length; __i++)
         {
-            double param = __paramValues[__i];
-            double grad = __gradValues[__i];
-            double m = __mValues[__i];
-            double v = __vValues[__i];
+            float param = __paramValues[__i];
+            float grad = __gradValues[__i];
+            float m = __mValues[__i];
+            float v = __vValues[__i];
             var mul1 = (beta1 * m);
             var mul2 = (k2 * grad);
             var add1 = (mul1 + mul2);
@@ -232,13 +218,13 @@ partial class Adam : global::Dsl.IUpdateRule
             var div1 = (add1 / k5);
             var mul5 = (__learningRate * div1);
             var div2 = (add2 / k7);
-            var sqrt1 = global::System.Math.Sqrt(div2);
+            var sqrt1 = global::System.MathF.Sqrt(div2);
             var add3 = (sqrt1 + epsilon);
             var div3 = (mul5 / add3);
             var sub1 = (param - div3);
-            __paramValues[__i] = (float)sub1;
-            __mValues[__i] = (float)add1;
-            __vValues[__i] = (float)add2;
+            __paramValues[__i] = sub1;
+            __mValues[__i] = add1;
+            __vValues[__i] = add2;
         }
     }
 }
