@@ -259,8 +259,13 @@ DSL_EXPORT dsl_max_pool2d_with_indices_backward(dsl_tensor grad_output, dsl_tens
   DSL_TRY({
     Pair kernel{kernel_h, kernel_w}, stride{stride_h, stride_w}, padding{padding_h, padding_w},
         dilation{dilation_h, dilation_w};
-    *out = wrap(at::max_pool2d_with_indices_backward(T(grad_output), T(x), kernel, dsl::nn::pool_stride(stride),
-                                                     padding, dilation, ceil_mode != 0, T(indices)));
+    at::Tensor grad_input;
+    if (!dsl::nn::max_pool2d_tiled_backward(grad_input, T(grad_output), T(x), T(indices), kernel,
+                                            dsl::nn::pool_stride(stride), padding, dilation, ceil_mode != 0)) {
+      grad_input = at::max_pool2d_with_indices_backward(T(grad_output), T(x), kernel, dsl::nn::pool_stride(stride),
+                                                        padding, dilation, ceil_mode != 0, T(indices));
+    }
+    *out = wrap(grad_input);
   });
 }
 DSL_EXPORT dsl_max_pool2d_with_indices_backward_out(dsl_tensor out, dsl_tensor grad_output, dsl_tensor x,
@@ -271,6 +276,10 @@ DSL_EXPORT dsl_max_pool2d_with_indices_backward_out(dsl_tensor out, dsl_tensor g
   DSL_TRY({
     Pair kernel{kernel_h, kernel_w}, stride{stride_h, stride_w}, padding{padding_h, padding_w},
         dilation{dilation_h, dilation_w};
+    if (dsl::nn::max_pool2d_tiled_backward(T(out), T(grad_output), T(x), T(indices), kernel,
+                                           dsl::nn::pool_stride(stride), padding, dilation, ceil_mode != 0)) {
+      return 0;
+    }
     at::max_pool2d_with_indices_backward_out(T(out), T(grad_output), T(x), kernel, dsl::nn::pool_stride(stride),
                                              padding, dilation, ceil_mode != 0, T(indices));
   });

@@ -140,10 +140,14 @@ DSL_EXPORT dsl_max_pool2d_with_indices(dsl_tensor x, int64_t kernel_h, int64_t k
   DSL_TRY({
     Pair kernel{kernel_h, kernel_w}, stride{stride_h, stride_w}, padding{padding_h, padding_w},
         dilation{dilation_h, dilation_w};
-    auto result = at::max_pool2d_with_indices(T(x), kernel, dsl::nn::pool_stride(stride), padding, dilation,
-                                              ceil_mode != 0);
-    *out = wrap(std::get<0>(result));
-    *indices = wrap(std::get<1>(result));
+    at::Tensor values, picked;
+    if (!dsl::nn::max_pool2d_tiled(values, picked, T(x), kernel, dsl::nn::pool_stride(stride), padding, dilation,
+                                   ceil_mode != 0)) {
+      std::tie(values, picked) = at::max_pool2d_with_indices(T(x), kernel, dsl::nn::pool_stride(stride), padding,
+                                                             dilation, ceil_mode != 0);
+    }
+    *out = wrap(values);
+    *indices = wrap(picked);
   });
 }
 DSL_EXPORT dsl_max_pool2d_with_indices_out(dsl_tensor out, dsl_tensor indices, dsl_tensor x, int64_t kernel_h,
@@ -153,6 +157,10 @@ DSL_EXPORT dsl_max_pool2d_with_indices_out(dsl_tensor out, dsl_tensor indices, d
   DSL_TRY({
     Pair kernel{kernel_h, kernel_w}, stride{stride_h, stride_w}, padding{padding_h, padding_w},
         dilation{dilation_h, dilation_w};
+    if (dsl::nn::max_pool2d_tiled(T(out), T(indices), T(x), kernel, dsl::nn::pool_stride(stride), padding, dilation,
+                                  ceil_mode != 0)) {
+      return 0;
+    }
     at::max_pool2d_with_indices_out(T(out), T(indices), T(x), kernel, dsl::nn::pool_stride(stride), padding, dilation,
                                     ceil_mode != 0);
   });

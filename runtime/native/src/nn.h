@@ -29,6 +29,16 @@ inline void assign(at::Tensor& out, const at::Tensor& value) {
   out.copy_(value);
 }
 
+// Max pooling whose windows tile the input (stride = kernel, no padding or dilation, floor mode) on
+// contiguous float32 NCHW, written out (pooling.cpp); false, touching nothing, when the arguments
+// are not that case and ATen's general kernel must run. Undefined out/indices are allocated.
+bool max_pool2d_tiled(at::Tensor& out, at::Tensor& indices, const at::Tensor& x, const Pair& kernel,
+                      at::IntArrayRef stride, const Pair& padding, const Pair& dilation, bool ceil_mode);
+// Its backward: grad_input zeroed, then each upstream value added at its window's index.
+bool max_pool2d_tiled_backward(at::Tensor& grad_input, const at::Tensor& grad_output, const at::Tensor& x,
+                               const at::Tensor& indices, const Pair& kernel, at::IntArrayRef stride,
+                               const Pair& padding, const Pair& dilation, bool ceil_mode);
+
 // avg_pool2d's divisor_override: 0 means "the pooling region's size".
 inline c10::optional<int64_t> divisor(int64_t value) {
   if (value == 0) return c10::nullopt;
