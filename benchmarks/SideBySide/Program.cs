@@ -2,7 +2,7 @@
 //
 //   benchmarks/run.sh side-by-side [--quick] [SECTION...]
 //   dotnet benchmarks/SideBySide/bin/Release/net10.0/SideBySide.dll [--quick] [--rounds N] [--round-ms MS]
-//       [--python PATH] [steps] [rules] [threads] [profile] [loop [--seconds S]] [gemm-threads] [CONFIG...]
+//       [--python PATH] [steps] [rules] [threads] [profile] [loop [--seconds S]] [gemm-threads] [cnn-kernels] [CONFIG...]
 //
 // CONFIG: mlp-s, mlp-m, mlp-l, cnn-s, cnn-lenet, transformer (Configs.cs); naming some limits steps, threads,
 // profile and loop to them (default: all). With no section it runs steps, rules and threads. `loop` only runs CONFIG's TrainStep for S seconds
@@ -28,6 +28,7 @@ try
 {
     if (options.Sections.Contains("profile")) PhaseProfile.Run(options, options.Configs);
     if (options.Sections.Contains("gemm-threads")) GemmThreads.Run(options);
+    if (options.Sections.Contains("cnn-kernels")) CnnKernels.Run(options);
     if (options.Sections.Contains("loop")) PhaseProfile.Loop(options.Configs, options.LoopSeconds);
     var needsPython = options.Sections.Any(s => s is "steps" or "rules" or "threads");
     if (needsPython)
@@ -72,11 +73,11 @@ namespace SideBySide
                     case "--round-ms": roundMs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                     case "--python": python = args[++i]; break;
                     case "--seconds": loopSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                    case "steps" or "rules" or "threads" or "profile" or "loop" or "gemm-threads": sections.Add(args[i]); break;
+                    case "steps" or "rules" or "threads" or "profile" or "loop" or "gemm-threads" or "cnn-kernels": sections.Add(args[i]); break;
                     case var name when StepConfig.Names.Contains(name): configs.Add(name); break;
                     default:
                         throw new ArgumentException($"unknown argument '{args[i]}': expected --quick, --rounds N, --round-ms MS, --python PATH, "
-                            + $"--seconds S, sections steps, rules, threads, gemm-threads, profile, loop, or configurations {string.Join(", ", StepConfig.Names)}");
+                            + $"--seconds S, sections steps, rules, threads, gemm-threads, cnn-kernels, profile, loop, or configurations {string.Join(", ", StepConfig.Names)}");
                 }
             }
             if (sections.Count == 0) sections.UnionWith(["steps", "rules", "threads"]);
