@@ -201,6 +201,10 @@ Grads conv2d_backward(const at::Tensor& grad_output, const at::Tensor& input, co
               " does not match the convolution's output ", at::IntArrayRef(expected), " for input ", input.sizes(),
               " and weight ", weight.sizes());
 
+  if (!unbatched && dsl::nn::single_channel_conv(batched_input, weight, dilation, groups)) {
+    const Pair kernel{weight.size(2), weight.size(3)};
+    return at::_slow_conv2d_backward(grad_output.contiguous(), batched_input, weight.contiguous(), kernel, stride, padding, mask);
+  }
   const int64_t bias_size = weight.size(0);
   at::OptionalIntArrayRef bias_sizes;
   if (mask[2]) bias_sizes = at::IntArrayRef(&bias_size, 1);

@@ -120,7 +120,10 @@ DSL_EXPORT dsl_conv2d_out(dsl_tensor out, dsl_tensor input, dsl_tensor weight, d
                           int64_t dilation_w, int64_t groups) {
   DSL_TRY({
     Pair stride{stride_h, stride_w}, padding{padding_h, padding_w}, dilation{dilation_h, dilation_w};
-    if (T(input).dim() == 4) {
+    if (dsl::nn::single_channel_conv(T(input), T(weight), dilation, groups) && T(out).is_contiguous()) {
+      const Pair kernel{T(weight).size(2), T(weight).size(3)};
+      at::_slow_conv2d_forward_out(T(out), T(input), T(weight).contiguous(), kernel, Opt(bias), stride, padding);
+    } else if (T(input).dim() == 4) {
       Pair no_output_padding{0, 0};
       at::convolution_out(T(out), T(input), T(weight), Opt(bias), stride, padding, dilation, false, no_output_padding,
                           groups);
