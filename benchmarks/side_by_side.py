@@ -7,7 +7,8 @@
 #
 # Commands (arguments separated by spaces):
 #   threads N                  torch.set_num_threads(N) (intra-op; OpenBLAS keeps its own pool)
-#   load CONFIG PATH           build the eager model of CONFIG from the weights and batches in PATH
+#   load CONFIG PATH           build the eager model of CONFIG (mlp-s/m/l, cnn-s, cnn-lenet, transformer)
+#                              from the weights and batches in PATH
 #   check STEPS                train STEPS steps from the loaded weights; the loss of each
 #   steps N [BUDGET]           N timed training steps (fewer once BUDGET microseconds have passed, at
 #                              least 3); the time of each in microseconds
@@ -19,7 +20,9 @@
 # Standalone (no C# side, random weights; the cnn-s reference time):
 #   /usr/bin/python3 benchmarks/side_by_side.py --standalone [THREADS]
 import json
+import math
 import os
+import re
 import resource
 import struct
 import sys
@@ -52,53 +55,178 @@ def read_safetensors(path):
     return tensors
 
 
-class Mlp:
-    """784-H-H-10 ReLU MLP as PyTorch users write it: nn.Linear layers, cross_entropy, torch.optim.Adam."""
+class Model:
+    """A configuration's eager model, Adam optimizer and fixed batches (x0, y0, x1, ...), cycled in order."""
 
-    def __init__(self, tensors):
-        layers = []
-        for i in (1, 2, 3):
-            w = tensors[f"Net.W{i}"]  # the DSL's layout: (in, out); nn.Linear keeps (out, in)
-            linear = torch.nn.Linear(w.shape[0], w.shape[1])
-            with torch.no_grad():
-                linear.weight.copy_(w.t())
-                linear.bias.copy_(tensors[f"Net.B{i}"])
-            layers += [linear, torch.nn.ReLU()] if i < 3 else [linear]
-        self.net = torch.nn.Sequential(*layers)
+    def __init__(self, net, tensors):
+        self.net = net
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=LEARNING_RATE)
         count = sum(1 for name in tensors if name.startswith("x"))
         self.batches = [(tensors[f"x{i}"], tensors[f"y{i}"]) for i in range(count)]
         self.next = 0
 
+    def loss(self, x, y):
+        return F.cross_entropy(self.net(x), y)
+
     def step(self):
         x, y = self.batches[self.next]
         self.next = (self.next + 1) % len(self.batches)
         self.optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(self.net(x), y)
+        loss = self.loss(x, y)
         loss.backward()
         self.optimizer.step()
         return loss.item()  # the generated TrainStep returns the loss as a float too
 
 
-class Cnn:
-    """cnn-s of ENVIRONMENT.md (conv 1-8 3x3, pool 2, conv 8-16 3x3, pool 2, linear 400-10), random weights."""
+def mlp(tensors):
+    """784-H-H-10 ReLU MLP as PyTorch users write it: nn.Linear layers (the DSL's weights are (in, out): transposed)."""
+    layers = []
+    for i in (1, 2, 3):
+        w = tensors[f"Net.W{i}"]  # the DSL's layout: (in, out); nn.Linear keeps (out, in)
+        linear = torch.nn.Linear(w.shape[0], w.shape[1])
+        with torch.no_grad():
+            linear.weight.copy_(w.t())
+            linear.bias.copy_(tensors[f"Net.B{i}"])
+        layers += [linear, torch.nn.ReLU()] if i < 3 else [linear]
+    return torch.nn.Sequential(*layers)
 
-    def __init__(self, batch=32):
-        torch.manual_seed(0)
-        self.net = torch.nn.Sequential(
-            torch.nn.Conv2d(1, 8, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Conv2d(8, 16, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Flatten(), torch.nn.Linear(400, 10))
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=LEARNING_RATE)
-        self.x = torch.randn(batch, 1, 28, 28)
-        self.y = torch.randint(0, 10, (batch,))
 
-    def step(self):
-        self.optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(self.net(self.x), self.y)
-        loss.backward()
-        self.optimizer.step()
-        return loss.item()
+def snake(name):
+    """The DSL's parameter path under Net (Conv1.Weight, Norm1.RunningMean) as a torch state_dict key (conv1.weight, norm1.running_mean)."""
+    return ".".join(re.sub(r"(?<!^)([A-Z])", r"_\1", part).lower() for part in name.split("."))
+
+
+def load_state(module, tensors):
+    """Copies every Net.* tensor into the module's parameter or buffer of the same (snake-cased) name; all must match."""
+    state = {snake(name[len("Net."):]): value for name, value in tensors.items() if name.startswith("Net.")}
+    missing, unexpected = module.load_state_dict(state, strict=False)
+    missing = [m for m in missing if not m.endswith("num_batches_tracked")]
+    if missing or unexpected:
+        raise ValueError(f"weights do not match the model: missing {missing}, unexpected {unexpected}")
+    return module
+
+
+class SmallCnn(torch.nn.Module):
+    """cnn-s of ENVIRONMENT.md: conv 1-8 3x3, pool 2, conv 8-16 3x3, pool 2, linear 400-10 (the DSL's layouts are torch's)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 8, 3)
+        self.conv2 = torch.nn.Conv2d(8, 16, 3)
+        self.fc = torch.nn.Linear(400, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc(torch.flatten(x, 1))
+
+
+class LeNet(torch.nn.Module):
+    """examples/Cnn's LeNet: conv 1-6 5x5, batch norm, ReLU, pool 2, conv 6-16 5x5, batch norm, ReLU, pool 2, 256-120-84-10."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 6, 5)
+        self.norm1 = torch.nn.BatchNorm2d(6)
+        self.conv2 = torch.nn.Conv2d(6, 16, 5)
+        self.norm2 = torch.nn.BatchNorm2d(16)
+        self.fc1 = torch.nn.Linear(256, 120)
+        self.fc2 = torch.nn.Linear(120, 84)
+        self.fc3 = torch.nn.Linear(84, 10)
+
+    def forward(self, images):
+        x = images.reshape(-1, 1, 28, 28)
+        x = F.max_pool2d(F.relu(self.norm1(self.conv1(x))), 2)
+        x = F.max_pool2d(F.relu(self.norm2(self.conv2(x))), 2)
+        x = F.relu(self.fc1(torch.flatten(x, 1)))
+        return self.fc3(F.relu(self.fc2(x)))
+
+
+class Block(torch.nn.Module):
+    """A pre-norm causal transformer block as PyTorch 1.13 users write it (no F.scaled_dot_product_attention before 2.0)."""
+
+    def __init__(self, features=64, heads=4, head_size=16, hidden=256):
+        super().__init__()
+        self.heads, self.head_size = heads, head_size
+        self.norm1 = torch.nn.LayerNorm(features)
+        self.query = torch.nn.Linear(features, heads * head_size)
+        self.key = torch.nn.Linear(features, heads * head_size)
+        self.value = torch.nn.Linear(features, heads * head_size)
+        self.output = torch.nn.Linear(heads * head_size, features)
+        self.norm2 = torch.nn.LayerNorm(features)
+        self.hidden1 = torch.nn.Linear(features, hidden)
+        self.hidden2 = torch.nn.Linear(hidden, features)
+
+    def forward(self, x):
+        batch, length, _ = x.shape
+        a = self.norm1(x)
+        q, k, v = (p(a).view(batch, length, self.heads, self.head_size).transpose(1, 2) for p in (self.query, self.key, self.value))
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.head_size)
+        causal = torch.ones(length, length, dtype=torch.bool).triu(1)
+        heads = scores.masked_fill(causal, float("-inf")).softmax(-1) @ v
+        h = x + self.output(heads.transpose(1, 2).reshape(batch, length, -1))
+        return h + self.hidden2(F.gelu(self.hidden1(self.norm2(h))))
+
+    def load(self, tensors, prefix):
+        """The DSL's block keeps the head axes apart: QueryWeight [Features, Heads, HeadSize] is nn.Linear's weight
+        transposed, OutputWeight [Features, Heads, HeadSize] nn.Linear's weight as it is."""
+        t = lambda name: tensors[f"{prefix}.{name}"]
+        with torch.no_grad():
+            for linear, name in ((self.query, "Query"), (self.key, "Key"), (self.value, "Value")):
+                linear.weight.copy_(t(f"{name}Weight").flatten(1).t())
+                linear.bias.copy_(t(f"{name}Bias").flatten())
+            self.output.weight.copy_(t("OutputWeight").flatten(1))
+            self.output.bias.copy_(t("OutputBias"))
+            for norm, name in ((self.norm1, "Norm1"), (self.norm2, "Norm2")):
+                norm.weight.copy_(t(f"{name}Weight"))
+                norm.bias.copy_(t(f"{name}Bias"))
+            for linear, name in ((self.hidden1, "Hidden1"), (self.hidden2, "Hidden2")):
+                linear.weight.copy_(t(f"{name}Weight"))
+                linear.bias.copy_(t(f"{name}Bias"))
+
+
+class SortingTransformer(torch.nn.Module):
+    """examples/Transformer's model: token and position embeddings, two blocks, a final LayerNorm, a linear head."""
+
+    def __init__(self, tensors):
+        super().__init__()
+        self.tokens = torch.nn.Embedding(11, 64)
+        self.positions = torch.nn.Parameter(tensors["Net.Positions"].clone())
+        self.block1, self.block2 = Block(), Block()
+        self.norm = torch.nn.LayerNorm(64)
+        self.head = torch.nn.Linear(64, 11)
+        with torch.no_grad():
+            self.tokens.weight.copy_(tensors["Net.Tokens.Weight"])
+            self.norm.weight.copy_(tensors["Net.Norm.Weight"])
+            self.norm.bias.copy_(tensors["Net.Norm.Bias"])
+            self.head.weight.copy_(tensors["Net.HeadWeight"])
+            self.head.bias.copy_(tensors["Net.HeadBias"])
+        self.block1.load(tensors, "Net.Block1")
+        self.block2.load(tensors, "Net.Block2")
+
+    def forward(self, tokens):
+        return self.head(self.norm(self.block2(self.block1(self.tokens(tokens) + self.positions))))
+
+
+class Sorting(Model):
+    """The loss of examples/Transformer: cross-entropy of the next token at the last 8 positions."""
+
+    def loss(self, tokens, targets):
+        logits = self.net(tokens)[:, 8:]
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def load(config, path):
+    tensors = read_safetensors(path)
+    if config.startswith("mlp-"):
+        return Model(mlp(tensors), tensors)
+    if config == "cnn-s":
+        return Model(load_state(SmallCnn(), tensors), tensors)
+    if config == "cnn-lenet":
+        return Model(load_state(LeNet(), tensors), tensors)
+    if config == "transformer":
+        return Sorting(SortingTransformer(tensors), tensors)
+    raise ValueError(f"unknown configuration {config}")
 
 
 def lion_paper(p, g, m, lr, beta1, beta2, wd):
@@ -161,7 +289,7 @@ def serve():
                 torch.set_num_threads(int(args[0]))
                 reply({"threads": torch.get_num_threads()})
             elif command == "load":
-                model = Cnn() if args[0] == "cnn-s" else Mlp(read_safetensors(args[1]))
+                model = load(args[0], args[1])
                 reply({"loaded": args[0]})
             elif command == "check":
                 reply({"losses": [model.step() for _ in range(int(args[0]))]})
@@ -191,7 +319,9 @@ def reply(obj):
 
 def standalone(threads):
     torch.set_num_threads(threads)
-    model = Cnn()
+    torch.manual_seed(0)
+    net = SmallCnn()
+    model = Model(net, {"x0": torch.randn(32, 1, 28, 28), "y0": torch.randint(0, 10, (32,))})
     timed(model.step, 50)
     times = sorted(timed(model.step, 300))
     print(f"cnn-s, PyTorch eager, {threads} thread(s): median {times[len(times) // 2]:.0f} us, min {times[0]:.0f} us")

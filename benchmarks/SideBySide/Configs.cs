@@ -2,8 +2,17 @@ using Dsl;
 
 namespace SideBySide;
 
-/// <summary>One MLP configuration: the generated experiment, its data, and the exact GEMM shapes of its step.</summary>
-internal sealed class MlpConfig : IDisposable
+/// <summary>
+/// One configuration of the side-by-side benchmark: its name (as the tables and the PyTorch side know it),
+/// a short description, the batch size, the generated experiment, how one batch of its inputs is drawn, and,
+/// for the MLPs, the (in, out) of each layer (what the GEMM-only floor times; null where the step is not
+/// only matrix products).
+/// </summary>
+internal sealed record ConfigSpec(string Name, string Description, int Batch, Func<IExperiment> Create,
+    Func<Generator, int, Tensor[]> DrawBatch, (int In, int Out)[]? MlpLayers = null);
+
+/// <summary>A configuration made ready: the generated experiment initialized with seed 7 and 4 fixed batches.</summary>
+internal sealed class StepConfig : IDisposable
 {
     public const int Inputs = 784, Classes = 10, BatchCount = 4;
     public const ulong Seed = 7;
@@ -11,32 +20,26 @@ internal sealed class MlpConfig : IDisposable
     private readonly Tensor[][] _batches;
     private int _next;
 
-    public MlpConfig(string name, int hidden, int batch, Func<IExperiment> create)
+    public StepConfig(ConfigSpec spec)
     {
-        Name = name;
-        Hidden = hidden;
-        Batch = batch;
-        Create = create;
+        Spec = spec;
         using var generator = new Generator(Seed);
         _batches = new Tensor[BatchCount][];
-        for (var i = 0; i < BatchCount; i++)
-        {
-            _batches[i] = [Tensor.Randn([batch, Inputs], generator), Tensor.RandInt(0, Classes, [batch], generator)];
-        }
-        Experiment = create();
+        for (var i = 0; i < BatchCount; i++) _batches[i] = spec.DrawBatch(generator, spec.Batch);
+        Experiment = spec.Create();
         Experiment.Initialize(Seed);
     }
 
-    public string Name { get; }
-    public int Hidden { get; }
-    public int Batch { get; }
-    public Func<IExperiment> Create { get; }
-    public IExperiment Experiment { get; private set; }
+    public ConfigSpec Spec { get; }
+    public string Name => Spec.Name;
+    public int Batch => Spec.Batch;
+    public IExperiment Experiment { get; }
 
-    /// <summary>(in, out) of each layer.</summary>
-    public (int In, int Out)[] Layers => [(Inputs, Hidden), (Hidden, Hidden), (Hidden, Classes)];
-
-    public long ParameterCount => Layers.Sum(l => (long)l.In * l.Out + l.Out);
+    /// <summary>
+    /// The parameters the update rule updates: those with a gradient (frozen ones, as batch normalization's
+    /// running statistics, have none). Read it after a step: the gradients exist from the first.
+    /// </summary>
+    public long ParameterCount => Experiment.Gradients.Sum(g => g.Value.NumElements);
 
     /// <summary>One training step on the next of the fixed batches (cycled, the same order on both sides).</summary>
     public float Step()
@@ -56,7 +59,7 @@ internal sealed class MlpConfig : IDisposable
 
     public void Update() => Experiment.ApplyUpdate();
 
-    /// <summary>Initial parameters (as the generated Initialize made them) and the batches, for the PyTorch side.</summary>
+    /// <summary>Initial parameters (as the generated Initialize made them) and the batches (x0, y0, ...), for the PyTorch side.</summary>
     public void Save(string path)
     {
         var tensors = new List<(string, Tensor)>(Experiment.Parameters);
@@ -76,12 +79,28 @@ internal sealed class MlpConfig : IDisposable
         }
     }
 
-    public static IEnumerable<(string Name, int Hidden, int Batch, Func<IExperiment> Create)> All =>
+    /// <summary>Every configuration, in table order; <paramref name="only"/> (when not empty) keeps the named ones.</summary>
+    public static IEnumerable<ConfigSpec> Select(IEnumerable<string> only) => All.Where(c => !only.Any() || only.Contains(c.Name));
+
+    public static IReadOnlyList<string> Names => All.Select(c => c.Name).ToArray();
+
+    public static IReadOnlyList<ConfigSpec> All { get; } =
     [
-        ("mlp-s", 64, 32, () => new MlpS()),
-        ("mlp-m", 256, 128, () => new MlpM()),
-        ("mlp-l", 1024, 512, () => new MlpL()),
+        Mlp("mlp-s", 64, 32, () => new MlpS()),
+        Mlp("mlp-m", 256, 128, () => new MlpM()),
+        Mlp("mlp-l", 1024, 512, () => new MlpL()),
+        new("cnn-s", "conv 1-8 3x3, pool 2, conv 8-16 3x3, pool 2, linear 400-10", 32, () => new CnnS(),
+            (g, batch) => [Tensor.Randn([batch, 1, 28, 28], g), Tensor.RandInt(0, Classes, [batch], g)]),
+        new("cnn-lenet", "examples/Cnn: LeNet-5 with batch norm, 784 → 6@5x5 → 16@5x5 → 120-84-10", 64, () => new DigitCnn(),
+            (g, batch) => [Tensor.Randn([batch, Inputs], g), Tensor.RandInt(0, Classes, [batch], g)]),
+        new("transformer", "examples/Transformer: 2 pre-norm blocks, 64 features, 4 heads, T 16, vocabulary 11", 64, () => new Sorting(),
+            (g, batch) => [Tensor.RandInt(0, 11, [batch, 16], g), Tensor.RandInt(0, 10, [batch, 8, 1], g)]),
     ];
+
+    private static ConfigSpec Mlp(string name, int hidden, int batch, Func<IExperiment> create) =>
+        new(name, $"784-{hidden}-{hidden}-10", batch, create,
+            (g, b) => [Tensor.Randn([b, Inputs], g), Tensor.RandInt(0, Classes, [b], g)],
+            [(Inputs, hidden), (hidden, hidden), (hidden, Classes)]);
 }
 
 /// <summary>
@@ -95,11 +114,11 @@ internal sealed class GemmFloor : IDisposable
     private readonly List<Tensor> _tensors = [];
     private readonly List<(Tensor A, Tensor B, Tensor Output, bool TransposeA, bool TransposeB)> _products = [];
 
-    public GemmFloor(MlpConfig config)
+    public GemmFloor(StepConfig config)
     {
         using var generator = new Generator(1);
         var first = true;
-        foreach (var (inputs, outputs) in config.Layers)
+        foreach (var (inputs, outputs) in config.Spec.MlpLayers ?? throw new ArgumentException($"{config.Name} is not an MLP: no GEMM floor"))
         {
             var x = Keep(Tensor.Randn([config.Batch, inputs], generator));
             var w = Keep(Tensor.Randn([inputs, outputs], generator));

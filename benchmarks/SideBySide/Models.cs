@@ -1,6 +1,8 @@
-// The configurations of the side-by-side benchmark as a researcher declares them: one model and
-// an experiment per size (ENVIRONMENT.md's mlp-s, mlp-m, mlp-l). The generator, running as an
-// analyzer on this project, writes each experiment's TrainStep, ComputeGradients and ApplyUpdate.
+// The configurations of the side-by-side benchmark as a researcher declares them: one MLP model and
+// an experiment per size (ENVIRONMENT.md's mlp-s, mlp-m, mlp-l) and the small CNN cnn-s. The
+// generator, running as an analyzer on this project, writes each experiment's TrainStep,
+// ComputeGradients and ApplyUpdate. cnn-lenet and transformer are the examples' own experiments
+// (examples/Cnn's DigitCnn, examples/Transformer's Sorting), referenced, not copied.
 using Dsl;
 using static Dsl.Ops;
 
@@ -55,4 +57,34 @@ public partial class MlpL
 
     [Loss]
     public Tensor Loss([Shape("Batch", 784)] Tensor images, [Shape("Batch")] Tensor labels) => CrossEntropy(Net.Forward(images), labels);
+}
+
+/// <summary>
+/// cnn-s of ENVIRONMENT.md: conv 1→8 3x3, ReLU, max-pool 2, conv 8→16 3x3, ReLU, max-pool 2, linear
+/// 400→10, on [Batch, 1, 28, 28] images; the runtime's Conv2d and Linear layers (torch's layouts).
+/// </summary>
+[Model]
+public partial class SmallCnn
+{
+    public Conv2d Conv1 = new() { In = 1, Out = 8, Kernel = 3 };
+    public Conv2d Conv2 = new() { In = 8, Out = 16, Kernel = 3 };
+    public Linear Fc = new() { In = 16 * 5 * 5, Out = 10 };
+
+    public Tensor Forward([Shape("Batch", 1, 28, 28)] Tensor images)
+    {
+        var x = MaxPool2d(Relu(Conv1.Forward(images)), 2);   // [Batch, 8, 13, 13]
+        x = MaxPool2d(Relu(Conv2.Forward(x)), 2);            // [Batch, 16, 5, 5]
+        return Fc.Forward(Flatten(x, 1));
+    }
+}
+
+/// <summary>cnn-s: <see cref="SmallCnn"/>, batch 32.</summary>
+[Experiment]
+public partial class CnnS
+{
+    public SmallCnn Net = new();
+    public Adam Optimizer = new() { LearningRate = 1e-3 };
+
+    [Loss]
+    public Tensor Loss([Shape("Batch", 1, 28, 28)] Tensor images, [Shape("Batch")] Tensor labels) => CrossEntropy(Net.Forward(images), labels);
 }

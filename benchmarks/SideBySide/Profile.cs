@@ -6,7 +6,7 @@ namespace SideBySide;
 /// <summary>
 /// Section 3: where each configuration's generated step goes, by phase: the generated ComputeGradients
 /// (forward and backward) and ApplyUpdate (the fused Adam loop over every parameter), timed back to back in
-/// one loop, against the GEMM-only floor and the update's memory-traffic floor. Per-kernel shares come from
+/// one loop, against the GEMM-only floor (MLPs only) and the update's memory-traffic floor. Per-kernel shares come from
 /// `benchmarks/run.sh profile` (perf over this section).
 /// </summary>
 internal static class PhaseProfile
@@ -21,11 +21,11 @@ internal static class PhaseProfile
         Console.WriteLine();
         Console.WriteLine("| config | TrainStep median (min) µs | ComputeGradients median (min) µs | GEMM floor median (min) µs | gradients minus GEMMs (min) µs | ApplyUpdate median (min) µs | Adam traffic floor µs | update / floor (min) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (name, hidden, batch, create) in MlpConfig.All)
+        foreach (var spec in StepConfig.Select(only))
         {
-            if (only.Any() && !only.Contains(name)) continue;
-            using var config = new MlpConfig(name, hidden, batch, create);
-            using var floor = new GemmFloor(config);
+            var name = spec.Name;
+            using var config = new StepConfig(spec);
+            using var floor = spec.MlpLayers is null ? null : new GemmFloor(config); // MLPs only
             var estimate = Measure.Estimate(() => config.Step(), 10);
             var count = Measure.CountFor(options.RoundMs * 1000, estimate, 5, 2000);
             var buffer = new double[count];
@@ -47,11 +47,12 @@ internal static class PhaseProfile
                     gradients.Add((t1 - t0) * 1e6 / Stopwatch.Frequency);
                     update.Add((t2 - t1) * 1e6 / Stopwatch.Frequency);
                 }
-                Measure.Calls(floor.Run, count, gemm, buffer);
+                if (floor is not null) Measure.Calls(floor.Run, count, gemm, buffer);
             }
             var traffic = config.ParameterCount * 28.0 / bandwidth * 1e6;
-            Console.WriteLine($"| {name} | {step.Median:F0} ({step.Min:F0}) | {gradients.Median:F0} ({gradients.Min:F0}) | {gemm.Median:F0} ({gemm.Min:F0}) | "
-                + $"{gradients.Min - gemm.Min:F0} | {update.Median:F0} ({update.Min:F0}) | {traffic:F0} | {update.Min / traffic:F2} |");
+            var gemmColumns = floor is null ? "(not an MLP) | " : $"{gemm.Median:F0} ({gemm.Min:F0}) | {gradients.Min - gemm.Min:F0}";
+            Console.WriteLine($"| {name} | {step.Median:F0} ({step.Min:F0}) | {gradients.Median:F0} ({gradients.Min:F0}) | {gemmColumns} | "
+                + $"{update.Median:F0} ({update.Min:F0}) | {traffic:F0} | {update.Min / traffic:F2} |");
         }
         Console.WriteLine();
     }
@@ -59,10 +60,10 @@ internal static class PhaseProfile
     /// <summary>Only the TrainStep of each named configuration, for <paramref name="seconds"/> after a warm-up: what a sampling profiler should see.</summary>
     public static void Loop(IEnumerable<string> only, double seconds)
     {
-        foreach (var (name, hidden, batch, create) in MlpConfig.All)
+        foreach (var spec in StepConfig.Select(only))
         {
-            if (!only.Contains(name)) continue;
-            using var config = new MlpConfig(name, hidden, batch, create);
+            var name = spec.Name;
+            using var config = new StepConfig(spec);
             var watch = Stopwatch.StartNew();
             while (watch.Elapsed.TotalSeconds < 3) config.Step(); // every method at its final JIT tier
             watch.Restart();

@@ -2,9 +2,10 @@
 //
 //   benchmarks/run.sh side-by-side [--quick] [SECTION...]
 //   dotnet benchmarks/SideBySide/bin/Release/net10.0/SideBySide.dll [--quick] [--rounds N] [--round-ms MS]
-//       [--python PATH] [steps] [rules] [threads] [profile [CONFIG...]] [loop CONFIG [--seconds S]] [gemm-threads]
+//       [--python PATH] [steps] [rules] [threads] [profile] [loop [--seconds S]] [gemm-threads] [cnn-kernels] [CONFIG...]
 //
-// With no section it runs steps, rules and threads. `loop` only runs CONFIG's TrainStep for S seconds
+// CONFIG: mlp-s, mlp-m, mlp-l, cnn-s, cnn-lenet, transformer (Configs.cs); naming some limits steps, threads,
+// profile and loop to them (default: all). With no section it runs steps, rules and threads. `loop` only runs CONFIG's TrainStep for S seconds
 // (default 5), for a sampling profiler (`benchmarks/run.sh profile`). The PyTorch side is benchmarks/side_by_side.py,
 // run by Debian's /usr/bin/python3 (torch 1.13) unless --python or $SIDE_BY_SIDE_PYTHON names another.
 // Exit code 1 when the two sides' losses after 20 steps differ by more than the stated tolerance.
@@ -25,9 +26,10 @@ Console.WriteLine();
 var scratch = Directory.CreateTempSubdirectory("side-by-side-").FullName;
 try
 {
-    if (options.Sections.Contains("profile")) PhaseProfile.Run(options, options.ProfileConfigs);
+    if (options.Sections.Contains("profile")) PhaseProfile.Run(options, options.Configs);
     if (options.Sections.Contains("gemm-threads")) GemmThreads.Run(options);
-    if (options.Sections.Contains("loop")) PhaseProfile.Loop(options.ProfileConfigs, options.LoopSeconds);
+    if (options.Sections.Contains("cnn-kernels")) CnnKernels.Run(options);
+    if (options.Sections.Contains("loop")) PhaseProfile.Loop(options.Configs, options.LoopSeconds);
     var needsPython = options.Sections.Any(s => s is "steps" or "rules" or "threads");
     if (needsPython)
     {
@@ -51,13 +53,13 @@ return Checks.Failures == 0 ? 0 : 1;
 
 namespace SideBySide
 {
-    internal sealed record Options(IReadOnlySet<string> Sections, IReadOnlyList<string> ProfileConfigs, bool Quick, int Rounds, int ThreadRounds,
+    internal sealed record Options(IReadOnlySet<string> Sections, IReadOnlyList<string> Configs, bool Quick, int Rounds, int ThreadRounds,
         int RoundMs, int ProfileRepeat, double LoopSeconds, string Python, string Script)
     {
         public static Options Parse(string[] args)
         {
             var sections = new HashSet<string>();
-            var profileConfigs = new List<string>();
+            var configs = new List<string>();
             bool quick = false;
             int? rounds = null, roundMs = null;
             var loopSeconds = 5.0;
@@ -71,16 +73,16 @@ namespace SideBySide
                     case "--round-ms": roundMs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                     case "--python": python = args[++i]; break;
                     case "--seconds": loopSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                    case "steps" or "rules" or "threads" or "profile" or "loop" or "gemm-threads": sections.Add(args[i]); break;
-                    case "mlp-s" or "mlp-m" or "mlp-l" when sections.Contains("profile") || sections.Contains("loop"): profileConfigs.Add(args[i]); break;
+                    case "steps" or "rules" or "threads" or "profile" or "loop" or "gemm-threads" or "cnn-kernels": sections.Add(args[i]); break;
+                    case var name when StepConfig.Names.Contains(name): configs.Add(name); break;
                     default:
                         throw new ArgumentException($"unknown argument '{args[i]}': expected --quick, --rounds N, --round-ms MS, --python PATH, "
-                            + "--seconds S, or sections steps, rules, threads, gemm-threads, profile [mlp-s|mlp-m|mlp-l ...], loop CONFIG");
+                            + $"--seconds S, sections steps, rules, threads, gemm-threads, cnn-kernels, profile, loop, or configurations {string.Join(", ", StepConfig.Names)}");
                 }
             }
             if (sections.Count == 0) sections.UnionWith(["steps", "rules", "threads"]);
             var script = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../side_by_side.py"));
-            return new Options(sections, profileConfigs, quick, rounds ?? (quick ? 2 : 7), quick ? 1 : 3, roundMs ?? (quick ? 60 : 200),
+            return new Options(sections, configs, quick, rounds ?? (quick ? 2 : 7), quick ? 1 : 3, roundMs ?? (quick ? 60 : 200),
                 quick ? 1 : 3, loopSeconds, python, script);
         }
     }

@@ -3,8 +3,8 @@ using Dsl;
 namespace SideBySide;
 
 /// <summary>
-/// Section 1: each MLP configuration's training step, generated against PyTorch eager, with the GEMM-only
-/// floor, in alternating rounds (Dsl, PyTorch, floor; the next round PyTorch first), after a 20-step loss check
+/// Section 1: each configuration's training step, generated against PyTorch eager, with the GEMM-only
+/// floor (MLPs only), in alternating rounds (Dsl, PyTorch, floor; the next round PyTorch first), after a 20-step loss check
 /// and a warm-up on both sides.
 /// </summary>
 internal static class StepComparison
@@ -31,9 +31,10 @@ internal static class StepComparison
         Console.WriteLine();
         Console.WriteLine("| config | Dsl median µs | Dsl min µs | PyTorch median µs | PyTorch min µs | PyTorch/Dsl (median) | (min) | GEMM floor median µs | (min) | floor, all products split by OpenBLAS, median (min) µs | + Adam traffic µs | Dsl / floor (min) | managed B/step | loss after 20 steps: Dsl / PyTorch (rel. diff) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-        foreach (var (name, hidden, batch, create) in MlpConfig.All)
+        foreach (var spec in StepConfig.Select(options.Configs))
         {
-            using var config = new MlpConfig(name, hidden, batch, create);
+            using var config = new StepConfig(spec);
+            var name = spec.Name;
             var path = Path.Combine(scratch, $"{name}.safetensors");
             config.Save(path);
             python.Load(name, path);
@@ -47,14 +48,15 @@ internal static class StepComparison
             var firstDiff = Math.Abs(ours[0] - theirs[0]) / Math.Abs(theirs[0]);
             var lossOk = maxDiff <= LossTolerance && firstDiff <= FirstLossTolerance;
 
-            using var floor = new GemmFloor(config);
+            // The GEMM-only floor exists for the MLPs only (a CNN's or a transformer's step is not only matrix products).
+            using var floor = spec.MlpLayers is null ? null : new GemmFloor(config);
             var estimate = Measure.Estimate(() => config.Step(), options.Quick ? 5 : 20);
             var count = Measure.CountFor(options.RoundMs * 1000, estimate, 5, 2000);
             var buffer = new double[count];
             // Warm-up: the JIT's tiers, OpenBLAS's threads, the allocator's caches, on both sides.
             Measure.Calls(() => config.Step(), count, new Samples(), buffer);
             python.Steps(count);
-            Measure.Calls(floor.Run, count, new Samples(), buffer);
+            if (floor is not null) Measure.Calls(floor.Run, count, new Samples(), buffer);
 
             var dsl = new Samples();
             var torch = new Samples();
@@ -67,6 +69,7 @@ internal static class StepComparison
                 if (round % 2 == 1) torch.AddRange(python.Steps(count));
                 allocated += Measure.Calls(() => config.Step(), count, dsl, buffer);
                 if (round % 2 == 0) torch.AddRange(python.Steps(count));
+                if (floor is null) continue;
                 Measure.Calls(floor.Run, count, gemm, buffer);
                 Threading.BlasSplitMinimum = 0; // every product on all BLAS threads, as OpenBLAS would split it
                 Threading.BlasSplitMode = BlasSplitMode.OpenBlas;
@@ -75,28 +78,17 @@ internal static class StepComparison
                 Threading.BlasSplitMode = mode;
             }
             var traffic = config.ParameterCount * 28.0 / bandwidth * 1e6;
-            Console.WriteLine($"| {name} ({Shape(config)} b{batch}) | {dsl.Median:F0} | {dsl.Min:F0} | {torch.Median:F0} | {torch.Min:F0} | "
-                + $"{torch.Median / dsl.Median:F2}x | {torch.Min / dsl.Min:F2}x | {gemm.Median:F0} | {gemm.Min:F0} | {gemmSplit.Median:F0} ({gemmSplit.Min:F0}) | {gemm.Min + traffic:F0} | "
-                + $"{dsl.Min / (gemm.Min + traffic):F2} | {(double)allocated / dsl.Count:F1} | "
+            var floorColumns = floor is null
+                ? $" | | | {traffic:F0} (Adam traffic only) | | "
+                : $"{gemm.Median:F0} | {gemm.Min:F0} | {gemmSplit.Median:F0} ({gemmSplit.Min:F0}) | {gemm.Min + traffic:F0} | {dsl.Min / (gemm.Min + traffic):F2} | ";
+            Console.WriteLine($"| {name} ({spec.Description}, b{spec.Batch}) | {dsl.Median:F0} | {dsl.Min:F0} | {torch.Median:F0} | {torch.Min:F0} | "
+                + $"{torch.Median / dsl.Median:F2}x | {torch.Min / dsl.Min:F2}x | {floorColumns}{(double)allocated / dsl.Count:F1} | "
                 + $"{ours[^1]:F5} / {theirs[^1]:F5} ({lossDiff:E1}; first step {firstDiff:E1}, max over 20 steps {maxDiff:E1}; "
                 + $"{(lossOk ? "ok" : "MISMATCH")}: tolerance {FirstLossTolerance:E0} first, {LossTolerance:E0} any) |");
             if (!lossOk) Checks.Failures++;
         }
-        Console.WriteLine("| cnn-s (conv 1-8 3x3, pool 2, conv 8-16 3x3, pool 2, linear 400-10, b32) | needs convolutions in the language | | "
-            + $"{CnnReference(options, python)} | | | | | | | | | |");
         Console.WriteLine();
     }
-
-    private static string CnnReference(Options options, PythonTwin python)
-    {
-        python.Load("cnn-s", "-");
-        python.Steps(options.Quick ? 10 : 50);
-        var samples = new Samples();
-        for (var round = 0; round < options.Rounds; round++) samples.AddRange(python.Steps(options.Quick ? 20 : 60));
-        return $"{samples.Median:F0} | {samples.Min:F0}";
-    }
-
-    private static string Shape(MlpConfig config) => $"784-{config.Hidden}-{config.Hidden}-10";
 
     /// <summary>Bytes per second of a 64 MiB tensor copy on one thread, counting the read and the write.</summary>
     public static double CopyBandwidth()

@@ -35,9 +35,10 @@ internal static class ThreadComparison
         Console.WriteLine();
         Console.WriteLine("| config | setting (intra-op, BLAS, split minimum, mode) | idle median µs | idle min µs | busy median µs | busy min µs | busy/idle (median) |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
-        foreach (var (name, hidden, batch, create) in MlpConfig.All)
+        foreach (var spec in StepConfig.Select(options.Configs))
         {
-            using var config = new MlpConfig(name, hidden, batch, create);
+            using var config = new StepConfig(spec);
+            var name = spec.Name;
             var path = Path.Combine(scratch, $"{name}.safetensors");
             config.Save(path);
             python.Load(name, path);

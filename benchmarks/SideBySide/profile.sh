@@ -7,14 +7,17 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 config="${1:-mlp-s}"
-case "$config" in mlp-s) class=MlpS ;; mlp-m) class=MlpM ;; mlp-l) class=MlpL ;;
-  *) echo "usage: $0 [mlp-s|mlp-m|mlp-l]" >&2; exit 2 ;; esac
+# The generated experiment of each configuration, and the project whose obj/ holds its generated source.
+case "$config" in mlp-s) class=MlpS ;; mlp-m) class=MlpM ;; mlp-l) class=MlpL ;; cnn-s) class=CnnS ;;
+  cnn-lenet) class=DigitCnn ;; transformer) class=Sorting ;;
+  *) echo "usage: $0 [mlp-s|mlp-m|mlp-l|cnn-s|cnn-lenet|transformer]" >&2; exit 2 ;; esac
 dotnet build -c Release -nologo -v q "$here" > /dev/null
 dll="$here/bin/Release/net10.0/SideBySide.dll"
 
 dotnet "$dll" profile "$config"
 
-generated="$(find "$here/obj/Release" -name "SideBySide.$class.g.cs" | head -1)"
+generated="$(find "$here/obj/Release" "$here/../../examples/Cnn/obj/Release" "$here/../../examples/Transformer/obj/Release" \
+  -name "*$class.g.cs" 2> /dev/null | head -1)"
 echo "## Native calls per step in the generated $class (from $(basename "$generated"))"
 echo
 # Between the method's signature and the next "public" member.

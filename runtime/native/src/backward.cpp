@@ -201,6 +201,10 @@ Grads conv2d_backward(const at::Tensor& grad_output, const at::Tensor& input, co
               " does not match the convolution's output ", at::IntArrayRef(expected), " for input ", input.sizes(),
               " and weight ", weight.sizes());
 
+  if (!unbatched && dsl::nn::single_channel_conv(batched_input, weight, dilation, groups)) {
+    const Pair kernel{weight.size(2), weight.size(3)};
+    return at::_slow_conv2d_backward(grad_output.contiguous(), batched_input, weight.contiguous(), kernel, stride, padding, mask);
+  }
   const int64_t bias_size = weight.size(0);
   at::OptionalIntArrayRef bias_sizes;
   if (mask[2]) bias_sizes = at::IntArrayRef(&bias_size, 1);
@@ -259,8 +263,13 @@ DSL_EXPORT dsl_max_pool2d_with_indices_backward(dsl_tensor grad_output, dsl_tens
   DSL_TRY({
     Pair kernel{kernel_h, kernel_w}, stride{stride_h, stride_w}, padding{padding_h, padding_w},
         dilation{dilation_h, dilation_w};
-    *out = wrap(at::max_pool2d_with_indices_backward(T(grad_output), T(x), kernel, dsl::nn::pool_stride(stride),
-                                                     padding, dilation, ceil_mode != 0, T(indices)));
+    at::Tensor grad_input;
+    if (!dsl::nn::max_pool2d_tiled_backward(grad_input, T(grad_output), T(x), T(indices), kernel,
+                                            dsl::nn::pool_stride(stride), padding, dilation, ceil_mode != 0)) {
+      grad_input = at::max_pool2d_with_indices_backward(T(grad_output), T(x), kernel, dsl::nn::pool_stride(stride),
+                                                        padding, dilation, ceil_mode != 0, T(indices));
+    }
+    *out = wrap(grad_input);
   });
 }
 DSL_EXPORT dsl_max_pool2d_with_indices_backward_out(dsl_tensor out, dsl_tensor grad_output, dsl_tensor x,
@@ -271,6 +280,10 @@ DSL_EXPORT dsl_max_pool2d_with_indices_backward_out(dsl_tensor out, dsl_tensor g
   DSL_TRY({
     Pair kernel{kernel_h, kernel_w}, stride{stride_h, stride_w}, padding{padding_h, padding_w},
         dilation{dilation_h, dilation_w};
+    if (dsl::nn::max_pool2d_tiled_backward(T(out), T(grad_output), T(x), T(indices), kernel,
+                                           dsl::nn::pool_stride(stride), padding, dilation, ceil_mode != 0)) {
+      return 0;
+    }
     at::max_pool2d_with_indices_backward_out(T(out), T(grad_output), T(x), kernel, dsl::nn::pool_stride(stride),
                                              padding, dilation, ceil_mode != 0, T(indices));
   });

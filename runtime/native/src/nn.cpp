@@ -120,7 +120,10 @@ DSL_EXPORT dsl_conv2d_out(dsl_tensor out, dsl_tensor input, dsl_tensor weight, d
                           int64_t dilation_w, int64_t groups) {
   DSL_TRY({
     Pair stride{stride_h, stride_w}, padding{padding_h, padding_w}, dilation{dilation_h, dilation_w};
-    if (T(input).dim() == 4) {
+    if (dsl::nn::single_channel_conv(T(input), T(weight), dilation, groups) && T(out).is_contiguous()) {
+      const Pair kernel{T(weight).size(2), T(weight).size(3)};
+      at::_slow_conv2d_forward_out(T(out), T(input), T(weight).contiguous(), kernel, Opt(bias), stride, padding);
+    } else if (T(input).dim() == 4) {
       Pair no_output_padding{0, 0};
       at::convolution_out(T(out), T(input), T(weight), Opt(bias), stride, padding, dilation, false, no_output_padding,
                           groups);
@@ -140,10 +143,14 @@ DSL_EXPORT dsl_max_pool2d_with_indices(dsl_tensor x, int64_t kernel_h, int64_t k
   DSL_TRY({
     Pair kernel{kernel_h, kernel_w}, stride{stride_h, stride_w}, padding{padding_h, padding_w},
         dilation{dilation_h, dilation_w};
-    auto result = at::max_pool2d_with_indices(T(x), kernel, dsl::nn::pool_stride(stride), padding, dilation,
-                                              ceil_mode != 0);
-    *out = wrap(std::get<0>(result));
-    *indices = wrap(std::get<1>(result));
+    at::Tensor values, picked;
+    if (!dsl::nn::max_pool2d_tiled(values, picked, T(x), kernel, dsl::nn::pool_stride(stride), padding, dilation,
+                                   ceil_mode != 0)) {
+      std::tie(values, picked) = at::max_pool2d_with_indices(T(x), kernel, dsl::nn::pool_stride(stride), padding,
+                                                             dilation, ceil_mode != 0);
+    }
+    *out = wrap(values);
+    *indices = wrap(picked);
   });
 }
 DSL_EXPORT dsl_max_pool2d_with_indices_out(dsl_tensor out, dsl_tensor indices, dsl_tensor x, int64_t kernel_h,
@@ -153,6 +160,10 @@ DSL_EXPORT dsl_max_pool2d_with_indices_out(dsl_tensor out, dsl_tensor indices, d
   DSL_TRY({
     Pair kernel{kernel_h, kernel_w}, stride{stride_h, stride_w}, padding{padding_h, padding_w},
         dilation{dilation_h, dilation_w};
+    if (dsl::nn::max_pool2d_tiled(T(out), T(indices), T(x), kernel, dsl::nn::pool_stride(stride), padding, dilation,
+                                  ceil_mode != 0)) {
+      return 0;
+    }
     at::max_pool2d_with_indices_out(T(out), T(indices), T(x), kernel, dsl::nn::pool_stride(stride), padding, dilation,
                                     ceil_mode != 0);
   });

@@ -29,6 +29,27 @@ inline void assign(at::Tensor& out, const at::Tensor& value) {
   out.copy_(value);
 }
 
+// Max pooling whose windows tile the input (stride = kernel, no padding or dilation, floor mode) on
+// contiguous float32 NCHW, written out (pooling.cpp); false, touching nothing, when the arguments
+// are not that case and ATen's general kernel must run. Undefined out/indices are allocated.
+bool max_pool2d_tiled(at::Tensor& out, at::Tensor& indices, const at::Tensor& x, const Pair& kernel,
+                      at::IntArrayRef stride, const Pair& padding, const Pair& dilation, bool ceil_mode);
+// Its backward: grad_input zeroed, then each upstream value added at its window's index.
+bool max_pool2d_tiled_backward(at::Tensor& grad_input, const at::Tensor& grad_output, const at::Tensor& x,
+                               const at::Tensor& indices, const Pair& kernel, at::IntArrayRef stride,
+                               const Pair& padding, const Pair& dilation, bool ceil_mode);
+
+// A batched float32 2-d convolution over one input channel (a first layer on grey images): ATen's
+// im2col + GEMM kernel (_slow_conv2d) beats oneDNN's there (cnn-s's conv1, 1.13: forward 155
+// against 236 µs, weight gradient 127 against 230 µs); from 8 channels on oneDNN wins (conv2:
+// 153 against 264 µs), so only this case is routed to it.
+inline bool single_channel_conv(const at::Tensor& input, const at::Tensor& weight, const Pair& dilation,
+                                int64_t groups) {
+  return input.dim() == 4 && input.size(1) == 1 && input.size(0) > 0 && weight.dim() == 4 && weight.size(1) == 1 &&
+         groups == 1 && dilation[0] == 1 && dilation[1] == 1 && input.scalar_type() == at::kFloat &&
+         weight.scalar_type() == at::kFloat && input.device().is_cpu() && weight.device().is_cpu();
+}
+
 // avg_pool2d's divisor_override: 0 means "the pooling region's size".
 inline c10::optional<int64_t> divisor(int64_t value) {
   if (value == 0) return c10::nullopt;
