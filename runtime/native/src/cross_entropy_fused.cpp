@@ -62,6 +62,8 @@ DSL_EXPORT dsl_cross_entropy_with_gradient(dsl_tensor logits, dsl_tensor target,
     auto& loss_out = T(loss);
     auto& grad_out = T(gradient);
     TORCH_CHECK(x_in.dim() == 2, op, ": the logits must be [N, C], but they are ", x_in.sizes());
+    TORCH_CHECK(x_in.device().is_cpu() && y_in.device().is_cpu() && loss_out.device().is_cpu() && grad_out.device().is_cpu(), op,
+                ": a CPU kernel, but the logits are on ", x_in.device(), ", the targets on ", y_in.device());
     TORCH_CHECK(x_in.scalar_type() == at::kFloat || x_in.scalar_type() == at::kDouble, op,
                 ": the logits must be Float32 or Float64, but they are ", x_in.scalar_type());
     TORCH_CHECK(y_in.scalar_type() == at::kLong, op, ": targets must be Int64 class indices, but they are ",
