@@ -137,7 +137,7 @@ internal static class ExperimentCompiler
 
         // Optimize: fuse node groups into single calls, keep what the loss, the gradients and the updates need; name values.
         Guard.ThrowIfRequested("planning");
-        var (nodes, remap) = DeadCode.Eliminate(Fusion.Fuse(graph.Nodes, roots, lowering.Unifier, lossGradient: spec.Step is null), roots);
+        var (nodes, remap) = DeadCode.Eliminate(Fusion.Fuse(graph.Nodes, roots, lowering.Unifier, lossGradient: true), roots);
         nodes = ValueNaming.Assign(nodes);
         var resolvedNodes = LoopPlanning.Finish(nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList(), lowering.Unifier);
         if (spec.Step is not null && StaleRead(resolvedNodes) is { } stale)

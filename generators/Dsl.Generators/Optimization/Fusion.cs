@@ -14,7 +14,7 @@ namespace Dsl.Generators.Optimization;
 /// <list type="bullet">
 /// <item><c>op(a) · op(b) + bias</c> (2-D product, bias broadcast to its shape, the product used
 /// nowhere else) becomes <see cref="AddmmOp"/>: one GEMM that starts from the bias.</item>
-/// <item>A [Loss] that is one cross-entropy, differentiated from the seed 1: its backward node becomes
+/// <item>A loss that is one cross-entropy, differentiated from the seed 1: its backward node becomes
 /// <see cref="CrossEntropyWithGradientOp"/> (loss and dLogits in one pass) and the forward node is marked
 /// as written by it in training code (evaluations still compute it alone).</item>
 /// </list>
@@ -22,8 +22,8 @@ namespace Dsl.Generators.Optimization;
 internal static class Fusion
 {
     /// <param name="lossGradient">
-    /// Whether the loss's own gradient may be fused with it: true for a [Loss] step, whose ComputeGradients
-    /// runs the forward and backward passes straight through (a [Step] may place them under conditions).
+    /// Whether a loss may be computed with its own gradient: true for experiments ([Loss] and [Step]: computed
+    /// values are emitted straight through, only effects sit under conditions), false for a model's Predict.
     /// </param>
     public static List<Node> Fuse(IReadOnlyList<Node> nodes, IEnumerable<int> roots, ShapeUnifier unifier, bool lossGradient = false)
     {
