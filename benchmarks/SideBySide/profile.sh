@@ -24,7 +24,7 @@ echo
 section() { awk -v start="$1" 'index($0, start) { on = 1; next } on && /^    public / { exit } on' "$generated"; }
 gradients="$(section 'public float ComputeGradients(')"
 update="$(section 'public void ApplyUpdate(')"
-echo "ComputeGradients: $(grep -c 'Dsl.Kernels\.' <<< "$gradients") kernel calls, of which $(grep -c 'Dsl.Kernels.Mm(' <<< "$gradients") GEMMs; by kernel:"
+echo "ComputeGradients: $(grep -c 'Dsl.Kernels\.' <<< "$gradients") kernel calls, of which $(grep -c 'Dsl.Kernels.\(Addmm\|Mm\)(' <<< "$gradients") GEMMs (Mm and Addmm); by kernel:"
 grep -o 'Dsl.Kernels\.[A-Za-z]*' <<< "$gradients" | sort | uniq -c | sort -rn | sed 's/Dsl.Kernels./    /'
 echo "ApplyUpdate: $(grep -c '\.Update(' <<< "$update") fused update loops (one per parameter; managed code over the tensors' memory)"
 echo

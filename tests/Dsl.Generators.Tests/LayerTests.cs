@@ -41,8 +41,9 @@ public sealed class LayerTests
         // Only the experiment is generated here: Linear's own members come from Dsl.Runtime.
         Assert.Equal(["Demo.Regression.g.cs"], run.Sources.Select(s => s.HintName));
         var step = run.Source("Demo.Regression.g.cs");
-        Assert.Contains("global::Dsl.Kernels.Mm(x, L1.Weight, ", step);
-        Assert.Contains("transposeB: true", step);
+        // x · Weightᵀ + Bias: one Addmm with the transpose as its flag (Optimization/Fusion).
+        Assert.Contains("global::Dsl.Kernels.Addmm(L1.Bias, x, L1.Weight, ", step);
+        Assert.Contains(", 1d, 1d, false, true);", step);
     }
 
     [Fact]

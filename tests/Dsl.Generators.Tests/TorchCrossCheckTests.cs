@@ -377,6 +377,35 @@ public static class CrossCheckCases
             loss = F.cross_entropy(h2 @ Net_W3 + Net_B3, labels)
             """),
 
+        // Optimization/Fusion: a bias written first (B1 + x · W1) and a full [Batch, 3] addend (offset ⊙ B2)
+        // fold into Addmm; the loss and dLogits come from one CrossEntropyWithGradient, here with ignored labels.
+        new("FusedAddmmAndCrossEntropyWithIgnoredLabels", """
+            [Model]
+            public partial class BiasFirst
+            {
+                [Param(5, 6)] public Tensor W1;
+                [Param(6)]    public Tensor B1;
+                [Param(6, 3)] public Tensor W2;
+                [Param(3)]    public Tensor B2;
+
+                public Tensor Forward([Shape("Batch", 5)] Tensor x) => MatMul(Sigmoid(B1 + MatMul(x, W1)), W2);
+            }
+
+            [Experiment]
+            public partial class FusedClassify
+            {
+                public BiasFirst Net = new();
+
+                [Loss]
+                public Tensor Loss([Shape("Batch", 5)] Tensor x, [Shape("Batch", 3)] Tensor offset, [Shape("Batch")] Tensor labels) =>
+                    CrossEntropy(Net.Forward(x) + offset * Net.B2, labels);
+            }
+            """, "Demo.FusedClassify", 13, g => [Randn(g, 8, 5), Randn(g, 8, 3), Tensor.FromArray(new long[] { 1, -100, 0, 2, 2, -100, 1, 0 }, 8)],
+            """
+            h = torch.sigmoid(Net_B1 + x @ Net_W1)
+            loss = F.cross_entropy(h @ Net_W2 + offset * Net_B2, labels)
+            """),
+
         // DESIGN.md section 2 as written: the 784-256-10 MLP, the DigitClassifier with the Adam rule.
         new("DesignDigitClassifierWithAdam", TestSources.Mlp + TestSources.Adam + TestSources.DigitClassifierAdam,
             "Demo.DigitClassifier", 11, g => [Randn(g, 16, 784), Labels(g, 10, 16)],

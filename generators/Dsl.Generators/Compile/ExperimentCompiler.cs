@@ -135,9 +135,9 @@ internal static class ExperimentCompiler
             roots.AddRange(updates.Select(u => u.Value));
         }
 
-        // Optimize: keep what the loss, the gradients and the updates need; name values.
+        // Optimize: fuse node groups into single calls, keep what the loss, the gradients and the updates need; name values.
         Guard.ThrowIfRequested("planning");
-        var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, roots);
+        var (nodes, remap) = DeadCode.Eliminate(Fusion.Fuse(graph.Nodes, roots, lowering.Unifier, lossGradient: true), roots);
         nodes = ValueNaming.Assign(nodes);
         var resolvedNodes = LoopPlanning.Finish(nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList(), lowering.Unifier);
         if (spec.Step is not null && StaleRead(resolvedNodes) is { } stale)

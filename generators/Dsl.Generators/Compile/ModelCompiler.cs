@@ -43,7 +43,7 @@ internal static class ModelCompiler
         PredictPlan? predict = null;
         if (output is not null)
         {
-            var (nodes, remap) = DeadCode.Eliminate(graph.Nodes, [output.Value]);
+            var (nodes, remap) = DeadCode.Eliminate(Fusion.Fuse(graph.Nodes, [output.Value], lowering.Unifier), [output.Value]);
             nodes = ValueNaming.Assign(nodes);
             foreach (var node in nodes.Where(ValueNaming.Computed))
             {

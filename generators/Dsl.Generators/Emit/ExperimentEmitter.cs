@@ -426,7 +426,7 @@ internal static class ExperimentEmitter
         for (var id = from; id < to; id++)
         {
             var node = plan.Nodes[id];
-            if (!Optimization.ValueNaming.Emitted(node)) continue;
+            if (!Optimization.ValueNaming.Emitted(node) || node.Op.IsWrittenByFusedOp(context.Training)) continue;
             writer.Line("// " + (node.Op is EffectOp ? node.Op.Math(node, nameOf) : node.Name + " = " + node.Op.Math(node, nameOf)));
             node.Op.Emit(context, node);
         }

@@ -171,6 +171,7 @@ internal static class RuntimeApi
         ("Dsl.Kernels", "NllLoss", ["Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor", "Tensor"]),
         ("Dsl.Kernels", "NllLossBackward", ["Tensor", "Tensor", "Tensor", "Tensor", "Reduction", "Tensor", "Int64", "Tensor"]),
         ("Dsl.Kernels", "LogSoftmaxBackward", ["Tensor", "Tensor", "Int64", "Tensor"]),
+        ("Dsl.Kernels", "CrossEntropyWithGradient", ["Tensor", "Tensor", "Int64", "Tensor", "Tensor"]),
         ("Dsl.Kernels", "MseLoss", ["Tensor", "Tensor", "Reduction", "Tensor"]),
         ("Dsl.Kernels", "MseLossBackward", ["Tensor", "Tensor", "Tensor", "Reduction", "Tensor"]),
         ("Dsl.Kernels", "ReluBackward", ["Tensor", "Tensor", "Tensor"]),

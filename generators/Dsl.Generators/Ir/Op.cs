@@ -56,6 +56,12 @@ internal abstract record Op
 
     /// <summary>Whether <see cref="Element"/> gives the op's elements (the op may appear in a fused elementwise loop).</summary>
     public virtual bool IsElementwise => false;
+
+    /// <summary>
+    /// Whether, in a training step (<paramref name="training"/>) or an evaluation, another node's fused call
+    /// writes this node's buffer (Optimization/Fusion), so nothing is emitted for this node there, not even its math line.
+    /// </summary>
+    public virtual bool IsWrittenByFusedOp(bool training) => false;
 }
 
 /// <summary>Values that come from outside the computation (inputs, parameters, numbers, state); they are not emitted.</summary>

@@ -14,6 +14,15 @@ internal sealed record CrossEntropyOp : Op
 {
     public override string Name => "CrossEntropy";
 
+    /// <summary>
+    /// Set by Optimization/Fusion when the loss is nothing but this cross-entropy: in a training step the
+    /// backward pass's <see cref="CrossEntropyWithGradientOp"/> computes the loss with its gradient; an
+    /// evaluation still computes it here.
+    /// </summary>
+    public bool WithGradient { get; init; }
+
+    public override bool IsWrittenByFusedOp(bool training) => WithGradient && training;
+
     public override ShapeResult InferShape(ShapeContext context)
     {
         if (ClassTargets.Check(context, Name, "logits", "labels") is { } failure) return failure;
@@ -82,4 +91,34 @@ internal sealed record MseLossOp : Op
         context.MseLoss(node);
 
     public override string Math(Node node, Func<int, string> nameOf) => "mean((" + nameOf(node.Inputs[0]) + " - " + nameOf(node.Inputs[1]) + ")²)";
+}
+
+/// <summary>
+/// The mean cross-entropy of logits [B, C] and labels [B] together with its gradient for the logits,
+/// (softmax(logits) - onehot(labels)) / B, in one runtime call: inputs (the <see cref="CrossEntropyOp"/>
+/// node, whose buffer receives the loss; labels; logits), result the gradient. Optimization/Fusion puts
+/// it in place of the CrossEntropyBackward node when the seed of the backward pass (1) is its upstream
+/// gradient, which replaces log_softmax, nll_loss, the seed's fill, nll_loss_backward and
+/// log_softmax_backward. It exists only after differentiation, so it has no derivative rule.
+/// </summary>
+internal sealed record CrossEntropyWithGradientOp : Op
+{
+    public override string Name => "CrossEntropyWithGradient";
+
+    public override ShapeResult InferShape(ShapeContext context)
+    {
+        if (context.Shape(2).Rank != 2)
+        {
+            return ShapeResult.Fail(DiagnosticCatalog.Rank, Name, "logits [B, C]", context.Label(2), context.Shape(2).ToString());
+        }
+        return ShapeResult.Tensor(context.Shape(2));
+    }
+
+    public override void Emit(IEmitContext context, Node node) =>
+        context.Call("CrossEntropyWithGradient", EmitArg.Value(node.Inputs[2]), EmitArg.Value(node.Inputs[1]), EmitArg.Long(-100),
+            EmitArg.Value(node.Inputs[0]), EmitArg.Output(node));
+
+    public override string Math(Node node, Func<int, string> nameOf) =>
+        "(softmax(" + nameOf(node.Inputs[2]) + ") - onehot(" + nameOf(node.Inputs[1]) + ")) / B, and " + nameOf(node.Inputs[0]) + " = CrossEntropy("
+        + nameOf(node.Inputs[2]) + ", " + nameOf(node.Inputs[1]) + "), in one pass";
 }

@@ -63,8 +63,10 @@ internal sealed record LinearOp(bool HasBias) : Op
 /// <c>Addmm(bias, a, b, beta = 1, alpha = 1)</c> as torch.addmm: β · bias + α · (a · b) for matrices
 /// a [m, k], b [k, n] and a bias that broadcasts to [m, n]; one GEMM with the bias as its C operand.
 /// Backward: dbias = β · g summed over the broadcast axes, da = α · g · bᵀ, db = α · aᵀ · g.
+/// The transpose flags (not in the language's signature) are set by Optimization/Fusion when it folds
+/// <c>op(a) · op(b) + bias</c> into one call: op swaps that operand's axes, as in <see cref="MatMulOp"/>.
 /// </summary>
-internal sealed record AddmmOp(double Beta, double Alpha) : Op
+internal sealed record AddmmOp(double Beta, double Alpha, bool TransposeA = false, bool TransposeB = false) : Op
 {
     public override string Name => "Addmm";
 
@@ -79,11 +81,13 @@ internal sealed record AddmmOp(double Beta, double Alpha) : Op
         {
             if (context.Shape(i).Rank != 2) return ShapeResult.Fail(DiagnosticCatalog.Rank, Name, "2-D operands (matrices)", context.Label(i), context.Shape(i).ToString());
         }
-        if (!context.Unifier.Unify(a[1], b[0]))
+        var (m, k1) = TransposeA ? (a[1], a[0]) : (a[0], a[1]);
+        var (k2, n) = TransposeB ? (b[1], b[0]) : (b[0], b[1]);
+        if (!context.Unifier.Unify(k1, k2))
         {
             return ShapeResult.Fail(DiagnosticCatalog.MatMulInner, context.Label(1), a.ToString(), context.Label(2), b.ToString());
         }
-        var product = context.Unifier.Resolve(SymShape.Of(a[0], b[1]));
+        var product = context.Unifier.Resolve(SymShape.Of(m, n));
         var joined = Broadcasting.Broadcast(context.Unifier, bias, product, out var axis, out var left, out var right);
         if (joined is null || joined.Rank != 2 || !context.Unifier.AreSame(joined[0], product[0]) || !context.Unifier.AreSame(joined[1], product[1]))
         {
@@ -101,16 +105,30 @@ internal sealed record AddmmOp(double Beta, double Alpha) : Op
     {
         var (bias, a, b) = (node.Inputs[0], node.Inputs[1], node.Inputs[2]);
         if (builder.IsActive(bias)) builder.AccumulateReduced(bias, Scaled(builder, gradient, Beta, builder.GradientName(bias)));
-        if (builder.IsActive(a)) builder.Accumulate(a, Scaled(builder, builder.Add(new MatMulOp(TransposeB: true), builder.GradientName(a), gradient, b), Alpha, builder.GradientName(a)));
-        if (builder.IsActive(b)) builder.Accumulate(b, Scaled(builder, builder.Add(new MatMulOp(TransposeA: true), builder.GradientName(b), a, gradient), Alpha, builder.GradientName(b)));
+        // As MatMulOp's rule: op(a) = g · op(b)ᵀ, op(b) = op(a)ᵀ · g, each scaled by α.
+        if (builder.IsActive(a))
+        {
+            var da = TransposeA
+                ? builder.Add(new MatMulOp(TransposeB, true), builder.GradientName(a), b, gradient)
+                : builder.Add(new MatMulOp(false, !TransposeB), builder.GradientName(a), gradient, b);
+            builder.Accumulate(a, Scaled(builder, da, Alpha, builder.GradientName(a)));
+        }
+        if (builder.IsActive(b))
+        {
+            var db = TransposeB
+                ? builder.Add(new MatMulOp(true, TransposeA), builder.GradientName(b), gradient, a)
+                : builder.Add(new MatMulOp(!TransposeA, false), builder.GradientName(b), a, gradient);
+            builder.Accumulate(b, Scaled(builder, db, Alpha, builder.GradientName(b)));
+        }
     }
 
     public override void Emit(IEmitContext context, Node node) =>
         context.Call("Addmm", EmitArg.Value(node.Inputs[0]), EmitArg.Value(node.Inputs[1]), EmitArg.Value(node.Inputs[2]), EmitArg.Output(node),
-            EmitArg.Double(Beta), EmitArg.Double(Alpha), EmitArg.Bool(false), EmitArg.Bool(false));
+            EmitArg.Double(Beta), EmitArg.Double(Alpha), EmitArg.Bool(TransposeA), EmitArg.Bool(TransposeB));
 
     public override string Math(Node node, Func<int, string> nameOf) =>
-        Coefficient(Beta) + nameOf(node.Inputs[0]) + " + " + Coefficient(Alpha) + nameOf(node.Inputs[1]) + " · " + nameOf(node.Inputs[2]);
+        Coefficient(Alpha) + nameOf(node.Inputs[1]) + (TransposeA ? "ᵀ" : "") + " · " + nameOf(node.Inputs[2]) + (TransposeB ? "ᵀ" : "")
+        + " + " + Coefficient(Beta) + nameOf(node.Inputs[0]);
 
     private static string Coefficient(double value) => value == 1 ? "" : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + " · ";
 }

@@ -35,6 +35,16 @@ public static unsafe partial class Kernels
         Status.Check(NativeMethods.dsl_cross_entropy_out(output.Handle, logits.Handle, targets.Handle, Call.HandleOf(weight), (int)reduction,
             ignoreIndex, labelSmoothing), "cross_entropy", logits, targets, weight, output);
 
+    /// <summary>
+    /// The mean cross-entropy of logits [N, C] against labels [N] into <paramref name="loss"/> (one element) and its
+    /// gradient for the logits, (softmax(logits) - onehot(labels)) / n, into <paramref name="gradient"/> ([N, C]), in
+    /// one pass; n counts the labels that are not <paramref name="ignoreIndex"/> (their rows get a zero gradient).
+    /// What the generated step calls when the loss is nothing but this cross-entropy.
+    /// </summary>
+    public static void CrossEntropyWithGradient(Tensor logits, Tensor targets, long ignoreIndex, Tensor loss, Tensor gradient) =>
+        Status.Check(NativeMethods.dsl_cross_entropy_with_gradient(logits.Handle, targets.Handle, ignoreIndex, loss.Handle, gradient.Handle),
+            "cross_entropy_with_gradient", logits, targets, loss, gradient);
+
     /// <summary>output (the logits' shape) = d cross_entropy / d logits (see <see cref="Ops.CrossEntropyBackward"/>).</summary>
     public static void CrossEntropyBackward(Tensor gradOutput, Tensor logits, Tensor targets, Reduction reduction, Tensor? weight, long ignoreIndex,
         double labelSmoothing, Tensor output) =>

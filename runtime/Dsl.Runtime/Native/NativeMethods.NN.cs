@@ -17,6 +17,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int dsl_cross_entropy_out(IntPtr output, IntPtr logits, IntPtr target, IntPtr weight, int reduction, long ignoreIndex, double labelSmoothing);
     [LibraryImport(Lib)] internal static partial int dsl_cross_entropy_backward(IntPtr grad, IntPtr logits, IntPtr target, IntPtr weight, int reduction, long ignoreIndex, double labelSmoothing, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int dsl_cross_entropy_backward_out(IntPtr output, IntPtr grad, IntPtr logits, IntPtr target, IntPtr weight, int reduction, long ignoreIndex, double labelSmoothing);
+    [LibraryImport(Lib)] internal static partial int dsl_cross_entropy_with_gradient(IntPtr logits, IntPtr target, long ignoreIndex, IntPtr loss, IntPtr gradient);
     [LibraryImport(Lib)] internal static partial int dsl_mse_loss(IntPtr input, IntPtr target, int reduction, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int dsl_mse_loss_out(IntPtr output, IntPtr input, IntPtr target, int reduction);
     [LibraryImport(Lib)] internal static partial int dsl_binary_cross_entropy_with_logits(IntPtr logits, IntPtr target, IntPtr weight, IntPtr posWeight, int reduction, out IntPtr result);

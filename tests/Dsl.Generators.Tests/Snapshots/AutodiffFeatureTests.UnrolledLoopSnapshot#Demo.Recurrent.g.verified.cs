@@ -11,18 +11,15 @@ namespace Demo;
 /// </code>
 /// Forward computes:
 /// <code>
-/// matMul1 = x · W   [Batch, 4]
-/// add1 = matMul1 + B   [Batch, 4]
+/// add1 = x · W + B   [Batch, 4]
 /// tanh1 = Tanh(add1)   [Batch, 4]
 /// mul1 = tanh1 · scale   [Batch, 4]
 /// h = mul1 + x   [Batch, 4]
-/// matMul2 = h · W   [Batch, 4]
-/// add2 = matMul2 + B   [Batch, 4]
+/// add2 = h · W + B   [Batch, 4]
 /// tanh2 = Tanh(add2)   [Batch, 4]
 /// mul2 = tanh2 · scale   [Batch, 4]
 /// h2 = mul2 + h   [Batch, 4]
-/// matMul3 = h2 · W   [Batch, 4]
-/// add3 = matMul3 + B   [Batch, 4]
+/// add3 = h2 · W + B   [Batch, 4]
 /// tanh3 = Tanh(add3)   [Batch, 4]
 /// mul3 = tanh3 · scale   [Batch, 4]
 /// h3 = mul3 + h2   [Batch, 4]
@@ -82,17 +79,14 @@ partial class Recurrent
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor __predictMatMul1 = null!;
     private global::Dsl.Tensor __predictAdd1 = null!;
     private global::Dsl.Tensor __predictTanh1 = null!;
     private global::Dsl.Tensor __predictMul1 = null!;
     private global::Dsl.Tensor __predictH = null!;
-    private global::Dsl.Tensor __predictMatMul2 = null!;
     private global::Dsl.Tensor __predictAdd2 = null!;
     private global::Dsl.Tensor __predictTanh2 = null!;
     private global::Dsl.Tensor __predictMul2 = null!;
     private global::Dsl.Tensor __predictH2 = null!;
-    private global::Dsl.Tensor __predictMatMul3 = null!;
     private global::Dsl.Tensor __predictAdd3 = null!;
     private global::Dsl.Tensor __predictTanh3 = null!;
     private global::Dsl.Tensor __predictMul3 = null!;
@@ -112,30 +106,24 @@ partial class Recurrent
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
         __PreparePredict(x);
-        // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, W, __predictMatMul1);
-        // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(__predictMatMul1, B, __predictAdd1);
+        // add1 = x · W + B
+        global::Dsl.Kernels.Addmm(B, x, W, __predictAdd1, 1d, 1d, false, false);
         // tanh1 = Tanh(add1)
         global::Dsl.Kernels.Tanh(__predictAdd1, __predictTanh1);
         // mul1 = tanh1 · (1 / (0 + 1))
         global::Dsl.Kernels.Mul(__predictTanh1, (1d / (0d + 1d)), __predictMul1);
         // h = mul1 + x
         global::Dsl.Kernels.Add(__predictMul1, x, __predictH);
-        // matMul2 = h · W
-        global::Dsl.Kernels.Mm(__predictH, W, __predictMatMul2);
-        // add2 = matMul2 + B
-        global::Dsl.Kernels.Add(__predictMatMul2, B, __predictAdd2);
+        // add2 = h · W + B
+        global::Dsl.Kernels.Addmm(B, __predictH, W, __predictAdd2, 1d, 1d, false, false);
         // tanh2 = Tanh(add2)
         global::Dsl.Kernels.Tanh(__predictAdd2, __predictTanh2);
         // mul2 = tanh2 · (1 / (1 + 1))
         global::Dsl.Kernels.Mul(__predictTanh2, (1d / (1d + 1d)), __predictMul2);
         // h2 = mul2 + h
         global::Dsl.Kernels.Add(__predictMul2, __predictH, __predictH2);
-        // matMul3 = h2 · W
-        global::Dsl.Kernels.Mm(__predictH2, W, __predictMatMul3);
-        // add3 = matMul3 + B
-        global::Dsl.Kernels.Add(__predictMatMul3, B, __predictAdd3);
+        // add3 = h2 · W + B
+        global::Dsl.Kernels.Addmm(B, __predictH2, W, __predictAdd3, 1d, 1d, false, false);
         // tanh3 = Tanh(add3)
         global::Dsl.Kernels.Tanh(__predictAdd3, __predictTanh3);
         // mul3 = tanh3 · (1 / (2 + 1))
@@ -179,17 +167,14 @@ partial class Recurrent
     {
         ReleasePredictBuffers();
         var __dtype = W.DType;
-        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictAdd1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictTanh1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictH = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
-        __predictMatMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictAdd2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictTanh2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictH2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
-        __predictMatMul3 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictAdd3 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictTanh3 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
         __predictMul3 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 4], __dtype);
@@ -204,17 +189,14 @@ partial class Recurrent
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        __predictMatMul1?.Dispose();
         __predictAdd1?.Dispose();
         __predictTanh1?.Dispose();
         __predictMul1?.Dispose();
         __predictH?.Dispose();
-        __predictMatMul2?.Dispose();
         __predictAdd2?.Dispose();
         __predictTanh2?.Dispose();
         __predictMul2?.Dispose();
         __predictH2?.Dispose();
-        __predictMatMul3?.Dispose();
         __predictAdd3?.Dispose();
         __predictTanh3?.Dispose();
         __predictMul3?.Dispose();

@@ -14,12 +14,11 @@ namespace Demo;
 /// Forward computes:
 /// <code>
 /// select1 = x at 0 along axis 1   [Batch, Inputs]
-/// matMul1 = select1 · U   [Batch, Hidden]
-/// add1 = matMul1 + B   [Batch, Hidden]
+/// add1 = select1 · U + B   [Batch, Hidden]
 /// h = Tanh(add1)   [Batch, Hidden]
 /// loop1 = for t from 1 while t &lt; size: h ← Tanh(add)   []
 /// h2 = h after loop1   [Batch, Hidden]
-/// matMul2 = h2 · V   [Batch, 1]
+/// matMul1 = h2 · V   [Batch, 1]
 /// </code>
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
@@ -95,7 +94,6 @@ partial class Rnn
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
     private global::Dsl.Tensor __predictSelect1 = null!;
-    private global::Dsl.Tensor __predictMatMul1 = null!;
     private global::Dsl.Tensor __predictAdd1 = null!;
     private global::Dsl.Tensor __predictH = null!;
     private global::Dsl.Tensor __predictLoop1 = null!;
@@ -109,7 +107,7 @@ partial class Rnn
     private global::Dsl.Tensor __predictLoop1_add2 = null!;
     private global::Dsl.Tensor __predictLoop1_h2 = null!;
     private global::Dsl.Tensor __predictH2 = null!;
-    private global::Dsl.Tensor __predictMatMul2 = null!;
+    private global::Dsl.Tensor __predictMatMul1 = null!;
     private long __predictBatchAllocated = -1;
     private long __predictTimeAllocated = -1;
     private long __predictInputsAllocated = -1;
@@ -125,10 +123,8 @@ partial class Rnn
         __PreparePredict(x);
         // select1 = x at 0 along axis 1
         global::Dsl.Kernels.Select(x, 1, 0, __predictSelect1);
-        // matMul1 = select1 · U
-        global::Dsl.Kernels.Mm(__predictSelect1, U, __predictMatMul1);
-        // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(__predictMatMul1, B, __predictAdd1);
+        // add1 = select1 · U + B
+        global::Dsl.Kernels.Addmm(B, __predictSelect1, U, __predictAdd1, 1d, 1d, false, false);
         // h = Tanh(add1)
         global::Dsl.Kernels.Tanh(__predictAdd1, __predictH);
         // loop1 = for t from 1 while t < x.Size(1): h ← Tanh(add2)
@@ -152,9 +148,9 @@ partial class Rnn
         }
         // h2 = h after loop1
         global::Dsl.Kernels.Copy(__predictLoop1_h, __predictH2);
-        // matMul2 = h2 · V
-        global::Dsl.Kernels.Mm(__predictH2, V, __predictMatMul2);
-        return __predictMatMul2;
+        // matMul1 = h2 · V
+        global::Dsl.Kernels.Mm(__predictH2, V, __predictMatMul1);
+        return __predictMatMul1;
     }
 
     /// <summary>Checks the inputs against their [Shape]s; (re)allocates the buffers when a run-time size changed.</summary>
@@ -189,7 +185,6 @@ partial class Rnn
         ReleasePredictBuffers();
         var __dtype = U.DType;
         __predictSelect1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, __predictInputsAllocated], __dtype);
-        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
         __predictAdd1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
         __predictH = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
         __predictLoop1 = global::Dsl.Tensor.Empty([], __dtype);
@@ -203,7 +198,7 @@ partial class Rnn
         __predictLoop1_add2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
         __predictLoop1_h2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
         __predictH2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
-        __predictMatMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 1], __dtype);
+        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 1], __dtype);
         __predictBuffersReady = true;
     }
 
@@ -211,7 +206,6 @@ partial class Rnn
     public void ReleasePredictBuffers()
     {
         __predictSelect1?.Dispose();
-        __predictMatMul1?.Dispose();
         __predictAdd1?.Dispose();
         __predictH?.Dispose();
         __predictLoop1?.Dispose();
@@ -225,7 +219,7 @@ partial class Rnn
         __predictLoop1_add2?.Dispose();
         __predictLoop1_h2?.Dispose();
         __predictH2?.Dispose();
-        __predictMatMul2?.Dispose();
+        __predictMatMul1?.Dispose();
         __predictBuffersReady = false;
     }
 

@@ -8,8 +8,7 @@ namespace Demo;
 /// with stochastic gradient descent. The step computes:
 /// <code>
 /// select1 = x at 0 along axis 1   [Batch, 2]
-/// matMul1 = select1 · U   [Batch, Hidden]
-/// add1 = matMul1 + B   [Batch, Hidden]
+/// add1 = select1 · U + B   [Batch, Hidden]
 /// h2 = Tanh(add1)   [Batch, Hidden]
 /// loop1 = for t from 1 while t &lt; x.Size(1): h ← Tanh(add2)   []
 /// h4 = h after loop1   [Batch, Hidden]
@@ -23,7 +22,6 @@ partial class SequenceRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor __select1 = null!;
-    private global::Dsl.Tensor __matMul1 = null!;
     private global::Dsl.Tensor __add1 = null!;
     private global::Dsl.Tensor __h2 = null!;
     private global::Dsl.Tensor __loop1 = null!;
@@ -115,10 +113,8 @@ partial class SequenceRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         // Forward
         // select1 = x at 0 along axis 1
         global::Dsl.Kernels.Select(x, 1, 0, __select1);
-        // matMul1 = select1 · U
-        global::Dsl.Kernels.Mm(__select1, Net.U, __matMul1);
-        // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(__matMul1, Net.B, __add1);
+        // add1 = select1 · U + B
+        global::Dsl.Kernels.Addmm(Net.B, __select1, Net.U, __add1, 1d, 1d, false, false);
         // h2 = Tanh(add1)
         global::Dsl.Kernels.Tanh(__add1, __h2);
         // loop1 = for t from 1 while t < x.Size(1): h ← Tanh(add2)
@@ -304,10 +300,8 @@ partial class SequenceRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         __Prepare(x, y);
         // select1 = x at 0 along axis 1
         global::Dsl.Kernels.Select(x, 1, 0, __select1);
-        // matMul1 = select1 · U
-        global::Dsl.Kernels.Mm(__select1, Net.U, __matMul1);
-        // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(__matMul1, Net.B, __add1);
+        // add1 = select1 · U + B
+        global::Dsl.Kernels.Addmm(Net.B, __select1, Net.U, __add1, 1d, 1d, false, false);
         // h2 = Tanh(add1)
         global::Dsl.Kernels.Tanh(__add1, __h2);
         // loop1 = for t from 1 while t < x.Size(1): h ← Tanh(add2)
@@ -425,7 +419,6 @@ partial class SequenceRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         ReleaseBuffers();
         var __dtype = Net.U.DType;
         __select1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __matMul1 = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
         __add1 = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
         __h2 = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
         __loop1 = global::Dsl.Tensor.Empty([], __dtype);
@@ -480,7 +473,6 @@ partial class SequenceRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
     {
         using var __dslScope = __dslGuard.Enter("ReleaseBuffers");
         __select1?.Dispose();
-        __matMul1?.Dispose();
         __add1?.Dispose();
         __h2?.Dispose();
         __loop1?.Dispose();

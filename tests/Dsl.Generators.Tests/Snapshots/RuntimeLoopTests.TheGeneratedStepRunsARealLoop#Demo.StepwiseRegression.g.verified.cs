@@ -8,8 +8,7 @@ namespace Demo;
 /// with stochastic gradient descent. The step computes:
 /// <code>
 /// select1 = x at 0 along axis 1   [Batch, 2]
-/// matMul1 = select1 · U   [Batch, Hidden]
-/// add1 = matMul1 + B   [Batch, Hidden]
+/// add1 = select1 · U + B   [Batch, Hidden]
 /// h2 = Tanh(add1)   [Batch, Hidden]
 /// prediction = h2 · V   [Batch, 1]
 /// target = y at 0 along axis 1   [Batch, 1]
@@ -25,7 +24,6 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
 {
     // Buffers of the step, allocated for one set of run-time sizes and reused by every step.
     private global::Dsl.Tensor __select1 = null!;
-    private global::Dsl.Tensor __matMul1 = null!;
     private global::Dsl.Tensor __add1 = null!;
     private global::Dsl.Tensor __h2 = null!;
     private global::Dsl.Tensor __prediction = null!;
@@ -98,9 +96,7 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
     private global::Dsl.Tensor __dV = null!;
     private global::Dsl.Tensor __dPrediction = null!;
     private global::Dsl.Tensor __dH2_1 = null!;
-    private global::Dsl.Tensor __dH2_2 = null!;
     private global::Dsl.Tensor __dV1 = null!;
-    private global::Dsl.Tensor __dV2 = null!;
     private global::Dsl.Tensor __dAdd1 = null!;
     private global::Dsl.Tensor __dB1 = null!;
     private global::Dsl.Tensor __dB2 = null!;
@@ -152,10 +148,8 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         // Forward
         // select1 = x at 0 along axis 1
         global::Dsl.Kernels.Select(x, 1, 0, __select1);
-        // matMul1 = select1 · U
-        global::Dsl.Kernels.Mm(__select1, Net.U, __matMul1);
-        // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(__matMul1, Net.B, __add1);
+        // add1 = select1 · U + B
+        global::Dsl.Kernels.Addmm(Net.B, __select1, Net.U, __add1, 1d, 1d, false, false);
         // h2 = Tanh(add1)
         global::Dsl.Kernels.Tanh(__add1, __h2);
         // prediction = h2 · V
@@ -431,16 +425,12 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         global::Dsl.Kernels.Copy(__loopBackward1_dInput_6, __dV);
         // dPrediction = dTotal2 ⊙ 2(prediction - target) / numel
         global::Dsl.Kernels.MseLossBackward(__dTotal2, __prediction, __target, global::Dsl.Reduction.Mean, __dPrediction);
-        // dH2_1 = dPrediction · Vᵀ
-        global::Dsl.Kernels.Mm(__dPrediction, Net.V, __dH2_1, transposeB: true);
-        // dH2_2 = dH2 + dH2_1
-        global::Dsl.Kernels.Add(__dH2, __dH2_1, __dH2_2);
-        // dV1 = h2ᵀ · dPrediction
-        global::Dsl.Kernels.Mm(__h2, __dPrediction, __dV1, transposeA: true);
-        // dV2 = dV + dV1
-        global::Dsl.Kernels.Add(__dV, __dV1, __dV2);
-        // dAdd1 = dH2_2 ⊙ (1 - h2²)
-        global::Dsl.Kernels.TanhBackward(__dH2_2, __h2, __dAdd1);
+        // dH2_1 = dPrediction · Vᵀ + dH2
+        global::Dsl.Kernels.Addmm(__dH2, __dPrediction, Net.V, __dH2_1, 1d, 1d, false, true);
+        // dV1 = h2ᵀ · dPrediction + dV
+        global::Dsl.Kernels.Addmm(__dV, __h2, __dPrediction, __dV1, 1d, 1d, true, false);
+        // dAdd1 = dH2_1 ⊙ (1 - h2²)
+        global::Dsl.Kernels.TanhBackward(__dH2_1, __h2, __dAdd1);
         // dB1 = Σ dAdd1 over the broadcast axes of B
         global::Dsl.Kernels.SumToShape(__dAdd1, __dB1);
         // dB2 = dB + dB1
@@ -462,10 +452,8 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         __Prepare(x, y);
         // select1 = x at 0 along axis 1
         global::Dsl.Kernels.Select(x, 1, 0, __select1);
-        // matMul1 = select1 · U
-        global::Dsl.Kernels.Mm(__select1, Net.U, __matMul1);
-        // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(__matMul1, Net.B, __add1);
+        // add1 = select1 · U + B
+        global::Dsl.Kernels.Addmm(Net.B, __select1, Net.U, __add1, 1d, 1d, false, false);
         // h2 = Tanh(add1)
         global::Dsl.Kernels.Tanh(__add1, __h2);
         // prediction = h2 · V
@@ -533,8 +521,8 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         global::Dsl.Kernels.SubInPlace(Net.W, __dW, LearningRate * learningRateFactor);
         // B -= LearningRate * learningRateFactor · dB2
         global::Dsl.Kernels.SubInPlace(Net.B, __dB2, LearningRate * learningRateFactor);
-        // V -= LearningRate * learningRateFactor · dV2
-        global::Dsl.Kernels.SubInPlace(Net.V, __dV2, LearningRate * learningRateFactor);
+        // V -= LearningRate * learningRateFactor · dV1
+        global::Dsl.Kernels.SubInPlace(Net.V, __dV1, LearningRate * learningRateFactor);
     }
 
     /// <summary>The gradient of each trainable parameter from the last step (buffers the next step overwrites). A new list on each call.</summary>
@@ -546,7 +534,7 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
             __gradients.Add(("Net.U", __dU3));
             __gradients.Add(("Net.W", __dW));
             __gradients.Add(("Net.B", __dB2));
-            __gradients.Add(("Net.V", __dV2));
+            __gradients.Add(("Net.V", __dV1));
             return __gradients;
         }
     }
@@ -612,7 +600,6 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         ReleaseBuffers();
         var __dtype = Net.U.DType;
         __select1 = global::Dsl.Tensor.Empty([__batchAllocated, 2], __dtype);
-        __matMul1 = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
         __add1 = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
         __h2 = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
         __prediction = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
@@ -685,9 +672,7 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         __dV = global::Dsl.Tensor.Empty([(long)Net.Hidden, 1], __dtype);
         __dPrediction = global::Dsl.Tensor.Empty([__batchAllocated, 1], __dtype);
         __dH2_1 = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
-        __dH2_2 = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
         __dV1 = global::Dsl.Tensor.Empty([(long)Net.Hidden, 1], __dtype);
-        __dV2 = global::Dsl.Tensor.Empty([(long)Net.Hidden, 1], __dtype);
         __dAdd1 = global::Dsl.Tensor.Empty([__batchAllocated, (long)Net.Hidden], __dtype);
         __dB1 = global::Dsl.Tensor.Empty([(long)Net.Hidden], __dtype);
         __dB2 = global::Dsl.Tensor.Empty([(long)Net.Hidden], __dtype);
@@ -702,7 +687,6 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
     {
         using var __dslScope = __dslGuard.Enter("ReleaseBuffers");
         __select1?.Dispose();
-        __matMul1?.Dispose();
         __add1?.Dispose();
         __h2?.Dispose();
         __prediction?.Dispose();
@@ -775,9 +759,7 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
         __dV?.Dispose();
         __dPrediction?.Dispose();
         __dH2_1?.Dispose();
-        __dH2_2?.Dispose();
         __dV1?.Dispose();
-        __dV2?.Dispose();
         __dAdd1?.Dispose();
         __dB1?.Dispose();
         __dB2?.Dispose();

@@ -11,11 +11,9 @@ namespace Demo;
 /// </code>
 /// Forward computes:
 /// <code>
-/// matMul1 = x · encoderW   [Batch, 3]
-/// encoderOutput = matMul1 + encoderB   [Batch, 3]
+/// encoderOutput = x · encoderW + encoderB   [Batch, 3]
 /// code = Tanh(encoderOutput)   [Batch, 3]
-/// matMul2 = code · decoderW   [Batch, 8]
-/// decoderOutput = matMul2 + decoderB   [Batch, 8]
+/// decoderOutput = code · decoderW + decoderB   [Batch, 8]
 /// reconstruction = Sigmoid(decoderOutput)   [Batch, 8]
 /// </code>
 /// </summary>
@@ -62,10 +60,8 @@ partial class AutoEncoder
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor __predictMatMul1 = null!;
     private global::Dsl.Tensor __predictEncoderOutput = null!;
     private global::Dsl.Tensor __predictCode = null!;
-    private global::Dsl.Tensor __predictMatMul2 = null!;
     private global::Dsl.Tensor __predictDecoderOutput = null!;
     private global::Dsl.Tensor __predictReconstruction = null!;
     private long __predictBatchAllocated = -1;
@@ -79,16 +75,12 @@ partial class AutoEncoder
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
         __PreparePredict(x);
-        // matMul1 = x · encoderW
-        global::Dsl.Kernels.Mm(x, Encoder.W, __predictMatMul1);
-        // encoderOutput = matMul1 + encoderB
-        global::Dsl.Kernels.Add(__predictMatMul1, Encoder.B, __predictEncoderOutput);
+        // encoderOutput = x · encoderW + encoderB
+        global::Dsl.Kernels.Addmm(Encoder.B, x, Encoder.W, __predictEncoderOutput, 1d, 1d, false, false);
         // code = Tanh(encoderOutput)
         global::Dsl.Kernels.Tanh(__predictEncoderOutput, __predictCode);
-        // matMul2 = code · decoderW
-        global::Dsl.Kernels.Mm(__predictCode, Decoder.W, __predictMatMul2);
-        // decoderOutput = matMul2 + decoderB
-        global::Dsl.Kernels.Add(__predictMatMul2, Decoder.B, __predictDecoderOutput);
+        // decoderOutput = code · decoderW + decoderB
+        global::Dsl.Kernels.Addmm(Decoder.B, __predictCode, Decoder.W, __predictDecoderOutput, 1d, 1d, false, false);
         // reconstruction = Sigmoid(decoderOutput)
         global::Dsl.Kernels.Sigmoid(__predictDecoderOutput, __predictReconstruction);
         return __predictReconstruction;
@@ -124,10 +116,8 @@ partial class AutoEncoder
     {
         ReleasePredictBuffers();
         var __dtype = global::Dsl.DType.Float32;
-        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 3], __dtype);
         __predictEncoderOutput = global::Dsl.Tensor.Empty([__predictBatchAllocated, 3], __dtype);
         __predictCode = global::Dsl.Tensor.Empty([__predictBatchAllocated, 3], __dtype);
-        __predictMatMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, 8], __dtype);
         __predictDecoderOutput = global::Dsl.Tensor.Empty([__predictBatchAllocated, 8], __dtype);
         __predictReconstruction = global::Dsl.Tensor.Empty([__predictBatchAllocated, 8], __dtype);
         __predictBuffersReady = true;
@@ -136,10 +126,8 @@ partial class AutoEncoder
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        __predictMatMul1?.Dispose();
         __predictEncoderOutput?.Dispose();
         __predictCode?.Dispose();
-        __predictMatMul2?.Dispose();
         __predictDecoderOutput?.Dispose();
         __predictReconstruction?.Dispose();
         __predictBuffersReady = false;

@@ -11,8 +11,7 @@ namespace Demo;
 /// </code>
 /// Forward computes:
 /// <code>
-/// matMul1 = x · W   [N, Out]
-/// add1 = matMul1 + B   [N, Out]
+/// add1 = x · W + B   [N, Out]
 /// </code>
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
@@ -73,7 +72,6 @@ partial class Dense
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor __predictMatMul1 = null!;
     private global::Dsl.Tensor __predictAdd1 = null!;
     private long __predictNAllocated = -1;
     private long __predictInAllocated = -1;
@@ -87,10 +85,8 @@ partial class Dense
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
         __PreparePredict(x);
-        // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, W, __predictMatMul1);
-        // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(__predictMatMul1, B, __predictAdd1);
+        // add1 = x · W + B
+        global::Dsl.Kernels.Addmm(B, x, W, __predictAdd1, 1d, 1d, false, false);
         return __predictAdd1;
     }
 
@@ -122,7 +118,6 @@ partial class Dense
     {
         ReleasePredictBuffers();
         var __dtype = W.DType;
-        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictNAllocated, (long)Out], __dtype);
         __predictAdd1 = global::Dsl.Tensor.Empty([__predictNAllocated, (long)Out], __dtype);
         __predictBuffersReady = true;
     }
@@ -130,7 +125,6 @@ partial class Dense
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        __predictMatMul1?.Dispose();
         __predictAdd1?.Dispose();
         __predictBuffersReady = false;
     }

@@ -11,8 +11,7 @@ namespace Demo;
 /// </code>
 /// Forward computes:
 /// <code>
-/// matMul1 = x · W   [Batch, Out]
-/// add1 = matMul1 + B   [Batch, Out]
+/// add1 = x · W + B   [Batch, Out]
 /// tanh1 = Tanh(add1)   [Batch, Out]
 /// </code>
 /// </summary>
@@ -74,7 +73,6 @@ partial class Affine
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor __predictMatMul1 = null!;
     private global::Dsl.Tensor __predictAdd1 = null!;
     private global::Dsl.Tensor __predictTanh1 = null!;
     private long __predictBatchAllocated = -1;
@@ -89,10 +87,8 @@ partial class Affine
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
         __PreparePredict(x);
-        // matMul1 = x · W
-        global::Dsl.Kernels.Mm(x, W, __predictMatMul1);
-        // add1 = matMul1 + B
-        global::Dsl.Kernels.Add(__predictMatMul1, B, __predictAdd1);
+        // add1 = x · W + B
+        global::Dsl.Kernels.Addmm(B, x, W, __predictAdd1, 1d, 1d, false, false);
         // tanh1 = Tanh(add1)
         global::Dsl.Kernels.Tanh(__predictAdd1, __predictTanh1);
         return __predictTanh1;
@@ -126,7 +122,6 @@ partial class Affine
     {
         ReleasePredictBuffers();
         var __dtype = W.DType;
-        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Out], __dtype);
         __predictAdd1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Out], __dtype);
         __predictTanh1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Out], __dtype);
         __predictBuffersReady = true;
@@ -135,7 +130,6 @@ partial class Affine
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        __predictMatMul1?.Dispose();
         __predictAdd1?.Dispose();
         __predictTanh1?.Dispose();
         __predictBuffersReady = false;

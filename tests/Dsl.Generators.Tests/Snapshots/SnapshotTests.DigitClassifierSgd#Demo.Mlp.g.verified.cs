@@ -13,11 +13,9 @@ namespace Demo;
 /// </code>
 /// Forward computes:
 /// <code>
-/// matMul1 = x · W1   [Batch, Hidden]
-/// add1 = matMul1 + B1   [Batch, Hidden]
+/// add1 = x · W1 + B1   [Batch, Hidden]
 /// relu1 = Relu(add1)   [Batch, Hidden]
-/// matMul2 = relu1 · W2   [Batch, Classes]
-/// add2 = matMul2 + B2   [Batch, Classes]
+/// add2 = relu1 · W2 + B2   [Batch, Classes]
 /// </code>
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
@@ -96,10 +94,8 @@ partial class Mlp
     }
 
     // ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)
-    private global::Dsl.Tensor __predictMatMul1 = null!;
     private global::Dsl.Tensor __predictAdd1 = null!;
     private global::Dsl.Tensor __predictRelu1 = null!;
-    private global::Dsl.Tensor __predictMatMul2 = null!;
     private global::Dsl.Tensor __predictAdd2 = null!;
     private long __predictBatchAllocated = -1;
     private long __predictInputsAllocated = -1;
@@ -113,16 +109,12 @@ partial class Mlp
     public global::Dsl.Tensor Predict(global::Dsl.Tensor x)
     {
         __PreparePredict(x);
-        // matMul1 = x · W1
-        global::Dsl.Kernels.Mm(x, W1, __predictMatMul1);
-        // add1 = matMul1 + B1
-        global::Dsl.Kernels.Add(__predictMatMul1, B1, __predictAdd1);
+        // add1 = x · W1 + B1
+        global::Dsl.Kernels.Addmm(B1, x, W1, __predictAdd1, 1d, 1d, false, false);
         // relu1 = Relu(add1)
         global::Dsl.Kernels.Relu(__predictAdd1, __predictRelu1);
-        // matMul2 = relu1 · W2
-        global::Dsl.Kernels.Mm(__predictRelu1, W2, __predictMatMul2);
-        // add2 = matMul2 + B2
-        global::Dsl.Kernels.Add(__predictMatMul2, B2, __predictAdd2);
+        // add2 = relu1 · W2 + B2
+        global::Dsl.Kernels.Addmm(B2, __predictRelu1, W2, __predictAdd2, 1d, 1d, false, false);
         return __predictAdd2;
     }
 
@@ -154,10 +146,8 @@ partial class Mlp
     {
         ReleasePredictBuffers();
         var __dtype = W1.DType;
-        __predictMatMul1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
         __predictAdd1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
         __predictRelu1 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Hidden], __dtype);
-        __predictMatMul2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Classes], __dtype);
         __predictAdd2 = global::Dsl.Tensor.Empty([__predictBatchAllocated, (long)Classes], __dtype);
         __predictBuffersReady = true;
     }
@@ -165,10 +155,8 @@ partial class Mlp
     /// <summary>Frees the buffers now; the next call allocates them again.</summary>
     public void ReleasePredictBuffers()
     {
-        __predictMatMul1?.Dispose();
         __predictAdd1?.Dispose();
         __predictRelu1?.Dispose();
-        __predictMatMul2?.Dispose();
         __predictAdd2?.Dispose();
         __predictBuffersReady = false;
     }
