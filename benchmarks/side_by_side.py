@@ -298,7 +298,10 @@ EMA_DECAY = 0.999
 
 
 def rule_updater(name, variant, p0, g0):
-    """A zero-argument function doing one update of a copy of p0 with the fixed gradient g0, and that copy."""
+    """A zero-argument function doing one update of a copy of p0 with the gradient (a copy of g0), that copy
+    of p0 and the gradient. torch 1.13's foreach SGD with nesterov adds momentum * buffer into the gradient in
+    place (weight decay 0), so the check restores the gradient before each update, as a training step's backward
+    would; the timed loop does not (same ops per update; the gradient grows to inf/NaN, no slower on x86)."""
     p = p0.clone().requires_grad_(True)
     p.grad = g0.clone()
     data, grad = p.detach(), p.grad
@@ -309,25 +312,25 @@ def rule_updater(name, variant, p0, g0):
             def update():
                 with torch.no_grad():
                     lion_paper(data, grad, m, 1e-4, 0.9, 0.99, 0.0)
-            return update, data
+            return update, data, grad
         if name == "sf-sgd":
-            return ScheduleFreeSgd(data, grad).update, data
+            return ScheduleFreeSgd(data, grad).update, data, grad
         if name == "sf-adamw":
-            return ScheduleFreeAdamW(data, grad).update, data
+            return ScheduleFreeAdamW(data, grad).update, data, grad
         raise ValueError(f"no reference written here for {name}: expected lion, sf-sgd or sf-adamw")
     foreach = {"single": False, "foreach": True}[variant]
     if name not in TORCH_OPTIM:
         raise ValueError(f"{name} is not in torch.optim 1.13: use the paper variant")
     step = TORCH_OPTIM[name]([p], foreach).step
     if name != "adamw-ema":
-        return step, data
+        return step, data, grad
     average = data.clone()
 
     def update_ema():
         step()
         with torch.no_grad():
             average.mul_(EMA_DECAY).add_(data, alpha=1 - EMA_DECAY)
-    return update_ema, data
+    return update_ema, data, grad
 
 
 def timed(function, count, budget_us=float("inf")):
@@ -377,8 +380,9 @@ def serve():
                 name, variant, steps, source, target = args[0], args[1], int(args[2]), args[3], args[4]
                 both = torch.from_numpy(np.fromfile(source, dtype="<f4"))
                 half = both.numel() // 2
-                update, data = rule_updater(name, variant, both[:half], both[half:])
+                update, data, grad = rule_updater(name, variant, both[:half], both[half:])
                 for _ in range(steps):
+                    grad.copy_(both[half:])
                     update()
                 data.numpy().astype("<f4").tofile(target)
                 reply({"checked": name})
