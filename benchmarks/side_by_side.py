@@ -12,8 +12,13 @@
 #   check STEPS                train STEPS steps from the loaded weights; the loss of each
 #   steps N [BUDGET]           N timed training steps (fewer once BUDGET microseconds have passed, at
 #                              least 3); the time of each in microseconds
-#   rule NAME VARIANT N SIZE   N timed updates of NAME (adam, adamw, lion) on SIZE float32 parameters;
-#                              VARIANT is single or foreach (torch.optim), or paper (Lion, written here)
+#   rule NAME VARIANT N SIZE   N timed updates of NAME (sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad,
+#                              lion, sf-sgd, sf-adamw, adamw-ema) on SIZE float32 parameters; VARIANT is single
+#                              or foreach (torch.optim; adamw-ema adds the EMA in in-place ops), or paper
+#                              (lion, sf-sgd, sf-adamw: not in torch.optim 1.13, written here in in-place ops)
+#   rulecheck NAME VARIANT STEPS IN OUT
+#                              STEPS updates from fresh state of the parameters in IN (raw little-endian
+#                              float32: the parameters, then the gradient, same length); the parameters to OUT
 #   rss                        peak resident memory of this process (KiB)
 #   quit
 #
@@ -236,29 +241,96 @@ def lion_paper(p, g, m, lr, beta1, beta2, wd):
     m.mul_(beta2).add_(g, alpha=1 - beta2)
 
 
-def rule_updater(name, variant, size):
-    """A zero-argument function doing one update of `size` float32 parameters with a fixed gradient."""
-    generator = torch.Generator().manual_seed(0)
-    p = torch.randn(size, generator=generator, requires_grad=True)
-    p.grad = torch.randn(size, generator=generator)
-    if name == "lion":
-        if variant != "paper":
-            raise ValueError("torch.optim has no Lion in 1.13: use the paper variant")
-        m = torch.zeros(size)
-        data, grad = p.detach(), p.grad
+class ScheduleFreeSgd:
+    """runtime/Dsl.Runtime/Optimizers/UpdateRules.cs's ScheduleFreeSgd step for step, in-place PyTorch ops
+    (not in torch.optim 1.13). z and x start at the parameters; the weight sum is a Python float (double, as ours)."""
 
-        def update():
-            with torch.no_grad():
-                lion_paper(data, grad, m, 1e-4, 0.9, 0.99, 0.0)
-        return update
+    def __init__(self, p, g, lr=1.0, beta=0.9, wd=0.0, warmup=0.0):
+        self.p, self.g, self.lr, self.beta, self.wd, self.warmup = p, g, lr, beta, wd, warmup
+        self.z, self.x = p.clone(), p.clone()
+        self.step, self.weight_sum = 0, 0.0
+
+    def update(self):
+        self.step += 1
+        lr = self.lr * min(1.0, self.step / self.warmup if self.warmup > 0 else math.inf)
+        self.weight_sum += lr * lr
+        c = lr * lr / self.weight_sum if self.weight_sum > 0 else 0.0
+        if self.wd != 0:
+            self.z.add_(self.p, alpha=-lr * self.wd)
+        self.z.add_(self.g, alpha=-lr)
+        self.x.lerp_(self.z, c)
+        torch.lerp(self.z, self.x, self.beta, out=self.p)
+
+
+class ScheduleFreeAdamW:
+    """UpdateRules.cs's ScheduleFreeAdamW step for step (Defazio et al. 2024, Algorithm 1), in-place PyTorch ops."""
+
+    def __init__(self, p, g, lr=0.0025, beta1=0.9, beta2=0.999, eps=1e-8, wd=0.0, warmup=0.0):
+        self.p, self.g, self.lr, self.beta1, self.beta2, self.eps, self.wd, self.warmup = p, g, lr, beta1, beta2, eps, wd, warmup
+        self.z, self.x, self.v = p.clone(), p.clone(), torch.zeros_like(p)
+        self.step, self.weight_sum = 0, 0.0
+
+    def update(self):
+        self.step += 1
+        lr = self.lr * math.sqrt(1 - self.beta2 ** self.step) * min(1.0, self.step / self.warmup if self.warmup > 0 else math.inf)
+        self.weight_sum += lr * lr
+        c = lr * lr / self.weight_sum if self.weight_sum > 0 else 0.0
+        self.v.mul_(self.beta2).addcmul_(self.g, self.g, value=1 - self.beta2)
+        if self.wd != 0:
+            self.z.add_(self.p, alpha=-lr * self.wd)
+        self.z.addcdiv_(self.g, self.v.sqrt().add_(self.eps), value=-lr)
+        self.x.lerp_(self.z, c)
+        torch.lerp(self.z, self.x, self.beta1, out=self.p)
+
+
+# The hyperparameters of each rule, the same as RuleComparison.cs gives ours (the check catches a mismatch).
+TORCH_OPTIM = {
+    "sgd": lambda ps, foreach: torch.optim.SGD(ps, lr=1e-2, foreach=foreach),
+    "momentum": lambda ps, foreach: torch.optim.SGD(ps, lr=1e-2, momentum=0.9, foreach=foreach),
+    "nesterov": lambda ps, foreach: torch.optim.SGD(ps, lr=1e-2, momentum=0.9, nesterov=True, foreach=foreach),
+    "adam": lambda ps, foreach: torch.optim.Adam(ps, lr=1e-3, foreach=foreach),
+    "adamw": lambda ps, foreach: torch.optim.AdamW(ps, lr=1e-3, weight_decay=1e-2, foreach=foreach),
+    "rmsprop": lambda ps, foreach: torch.optim.RMSprop(ps, lr=1e-2, alpha=0.99, eps=1e-8, foreach=foreach),
+    "adagrad": lambda ps, foreach: torch.optim.Adagrad(ps, lr=1e-2, eps=1e-10, foreach=foreach),
+    "adamw-ema": lambda ps, foreach: torch.optim.AdamW(ps, lr=1e-3, weight_decay=1e-2, foreach=foreach),
+}
+EMA_DECAY = 0.999
+
+
+def rule_updater(name, variant, p0, g0):
+    """A zero-argument function doing one update of a copy of p0 with the gradient (a copy of g0), that copy
+    of p0 and the gradient. torch 1.13's foreach SGD with nesterov adds momentum * buffer into the gradient in
+    place (weight decay 0), so the check restores the gradient before each update, as a training step's backward
+    would; the timed loop does not (same ops per update; the gradient grows to inf/NaN, no slower on x86)."""
+    p = p0.clone().requires_grad_(True)
+    p.grad = g0.clone()
+    data, grad = p.detach(), p.grad
+    if variant == "paper":
+        if name == "lion":
+            m = torch.zeros_like(data)
+
+            def update():
+                with torch.no_grad():
+                    lion_paper(data, grad, m, 1e-4, 0.9, 0.99, 0.0)
+            return update, data, grad
+        if name == "sf-sgd":
+            return ScheduleFreeSgd(data, grad).update, data, grad
+        if name == "sf-adamw":
+            return ScheduleFreeAdamW(data, grad).update, data, grad
+        raise ValueError(f"no reference written here for {name}: expected lion, sf-sgd or sf-adamw")
     foreach = {"single": False, "foreach": True}[variant]
-    if name == "adam":
-        optimizer = torch.optim.Adam([p], lr=1e-3, foreach=foreach)
-    elif name == "adamw":
-        optimizer = torch.optim.AdamW([p], lr=1e-3, weight_decay=1e-2, foreach=foreach)
-    else:
-        raise ValueError(f"unknown rule {name}: expected adam, adamw or lion")
-    return optimizer.step
+    if name not in TORCH_OPTIM:
+        raise ValueError(f"{name} is not in torch.optim 1.13: use the paper variant")
+    step = TORCH_OPTIM[name]([p], foreach).step
+    if name != "adamw-ema":
+        return step, data, grad
+    average = data.clone()
+
+    def update_ema():
+        step()
+        with torch.no_grad():
+            average.mul_(EMA_DECAY).add_(data, alpha=1 - EMA_DECAY)
+    return update_ema, data, grad
 
 
 def timed(function, count, budget_us=float("inf")):
@@ -300,8 +372,20 @@ def serve():
                 name, variant, count, size = args[0], args[1], int(args[2]), int(args[3])
                 key = (name, variant, size)
                 if key not in updaters:
-                    updaters[key] = rule_updater(name, variant, size)
+                    generator = torch.Generator().manual_seed(0)
+                    p0 = torch.randn(size, generator=generator)
+                    updaters[key] = rule_updater(name, variant, p0, torch.randn(size, generator=generator))[0]
                 reply({"us": timed(updaters[key], count)})
+            elif command == "rulecheck":
+                name, variant, steps, source, target = args[0], args[1], int(args[2]), args[3], args[4]
+                both = torch.from_numpy(np.fromfile(source, dtype="<f4"))
+                half = both.numel() // 2
+                update, data, grad = rule_updater(name, variant, both[:half], both[half:])
+                for _ in range(steps):
+                    grad.copy_(both[half:])
+                    update()
+                data.numpy().astype("<f4").tofile(target)
+                reply({"checked": name})
             elif command == "rss":
                 reply({"peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
             elif command == "quit":

@@ -35,7 +35,7 @@ try
     {
         using var python = new PythonTwin(options.Python, options.Script);
         if (options.Sections.Contains("steps")) StepComparison.Run(options, python, scratch);
-        if (options.Sections.Contains("rules")) RuleComparison.Run(options, python);
+        if (options.Sections.Contains("rules")) RuleComparison.Run(options, python, scratch);
         if (options.Sections.Contains("threads")) ThreadComparison.Run(options, python, scratch);
         Console.WriteLine($"Peak RSS: Dsl (this process) {Measure.PeakRssKib() / 1024.0:F0} MiB, PyTorch (its process) {python.PeakRssKib() / 1024.0:F0} MiB.");
     }

@@ -49,6 +49,10 @@ internal sealed class PythonTwin : IDisposable
 
     public double[] Rule(string name, string variant, int count, int size) => Numbers(Send($"rule {name} {variant} {count} {size}"), "us");
 
+    /// <summary>The PyTorch side's <paramref name="steps"/> updates of the parameters in <paramref name="source"/> (then the gradient; raw float32), written to <paramref name="target"/>.</summary>
+    public void RuleCheck(string name, string variant, int steps, string source, string target) =>
+        Send($"rulecheck {name} {variant} {steps} {source} {target}");
+
     public long PeakRssKib() => Send("rss").GetProperty("peak_rss_kib").GetInt64();
 
     private static double[] Numbers(JsonElement reply, string name) =>
