@@ -7,7 +7,7 @@
 #   benchmarks/run.sh -- ARGS           BenchmarkDotNet's own arguments, e.g. -- --filter '*Mm*'
 #   benchmarks/run.sh side-by-side [ARGS]
 #                                       the generated trainer against PyTorch eager, interleaved, with
-#                                       GEMM floors, update rules, thread settings idle/busy (~3 min;
+#                                       GEMM floors, update rules, thread settings idle/busy (~5 min;
 #                                       --quick ~1 min; ARGS: see benchmarks/SideBySide/Program.cs)
 #   benchmarks/run.sh profile [CONFIG]  where CONFIG's (default mlp-s) generated step goes: phases,
 #                                       native calls in the generated code, perf's per-symbol shares
