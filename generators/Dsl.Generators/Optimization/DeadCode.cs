@@ -11,15 +11,7 @@ internal static class DeadCode
 {
     public static (List<Node> Nodes, int[] Remap) Eliminate(IReadOnlyList<Node> nodes, IEnumerable<int> roots)
     {
-        var live = new bool[nodes.Count];
-        var stack = new Stack<int>(roots);
-        while (stack.Count > 0)
-        {
-            var id = stack.Pop();
-            if (live[id]) continue;
-            live[id] = true;
-            foreach (var input in nodes[id].Inputs) stack.Push(input);
-        }
+        var live = Live(nodes, roots);
         var remap = new int[nodes.Count];
         var result = new List<Node>();
         for (var id = 0; id < nodes.Count; id++)
@@ -32,5 +24,20 @@ internal static class DeadCode
             result.Add(nodes[id] with { Id = result.Count, Inputs = inputs.ToEquatableArray() });
         }
         return (result, remap);
+    }
+
+    /// <summary>Which nodes the roots read, directly or through other nodes (an explicit stack: a 16,000-term sum is a graph as deep).</summary>
+    public static bool[] Live(IReadOnlyList<Node> nodes, IEnumerable<int> roots)
+    {
+        var live = new bool[nodes.Count];
+        var stack = new Stack<int>(roots);
+        while (stack.Count > 0)
+        {
+            var id = stack.Pop();
+            if (live[id]) continue;
+            live[id] = true;
+            foreach (var input in nodes[id].Inputs) stack.Push(input);
+        }
+        return live;
     }
 }

@@ -62,15 +62,7 @@ internal static class Fusion
     /// <summary>How many live nodes read each node, plus one per root naming it; 0 for dead nodes.</summary>
     private static int[] Uses(IReadOnlyList<Node> nodes, List<int> roots)
     {
-        var live = new bool[nodes.Count];
-        var stack = new Stack<int>(roots);
-        while (stack.Count > 0)
-        {
-            var id = stack.Pop();
-            if (live[id]) continue;
-            live[id] = true;
-            foreach (var input in nodes[id].Inputs) stack.Push(input);
-        }
+        var live = DeadCode.Live(nodes, roots);
         var uses = new int[nodes.Count];
         foreach (var root in roots) uses[root]++;
         for (var id = 0; id < nodes.Count; id++)
