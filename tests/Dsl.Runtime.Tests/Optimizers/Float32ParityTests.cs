@@ -28,26 +28,10 @@ public sealed class Float32ParityTests(ITestOutputHelper output)
         ["Lion"] = (() => new Lion { LearningRate = 0.001, Beta1 = 0.9, Beta2 = 0.99, WeightDecay = 0.1 }, ""),
     };
 
-    // Lion (Chen et al. 2023, Algorithm 2), in the parameter's dtype: c = b1 m + (1 - b1) g; p -= lr (sign(c) + wd p); m = b2 m + (1 - b2) g.
-    private const string LionReference = """
-        p = p0.clone()
-        m = torch.zeros_like(p)
-        for k in range(grads.shape[0]):
-            g = grads[k]
-            c = 0.9 * m + (1 - 0.9) * g
-            p = p - 0.001 * (torch.sign(c) + 0.1 * p)
-            m = 0.99 * m + (1 - 0.99) * g
-        result = p
-        """;
-
-    private const string TorchLoop = """
-        p = p0.clone().requires_grad_(True)
-        {0}
-        for k in range(grads.shape[0]):
-            p.grad = grads[k].clone()
-            opt.step()
-        result = p.detach()
-        """;
+    // The torch side: OptimizerParityTests' loop and Lion reference (Chen et al. 2023, Algorithm 2),
+    // run in the parameter's dtype (the float32 tensors passed in).
+    private const string LionReference = OptimizerParityTests.LionReference;
+    private const string TorchLoop = OptimizerParityTests.TorchLoop;
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -42,7 +42,7 @@ public sealed class OptimizerParityTests
     };
 
     // Lion (Chen et al. 2023, Algorithm 2): c = b1 m + (1 - b1) g; p -= lr (sign(c) + wd p); m = b2 m + (1 - b2) g.
-    private const string LionReference = """
+    internal const string LionReference = """
         p = p0.clone()
         m = torch.zeros_like(p)
         for k in range(grads.shape[0]):
@@ -53,7 +53,7 @@ public sealed class OptimizerParityTests
         result = p
         """;
 
-    private const string TorchLoop = """
+    internal const string TorchLoop = """
         p = p0.clone().requires_grad_(True)
         {0}
         for k in range(grads.shape[0]):
