@@ -61,12 +61,14 @@ internal static class SumScaling
         Thread.Sleep(500);
 
         Console.WriteLine();
-        Console.WriteLine("| terms | generator (ms) | µs per term | min (ms) | process CPU (ms) | CPU µs per term | generated lines |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| terms | generator (ms) | µs per term | min (ms) | process CPU (ms) | CPU µs per term | allocated (MiB) | collections | generated lines |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var n in sizes)
         {
             var times = new List<double>();
             var cpu = new List<double>();
+            var megabytes = new List<double>();
+            var gcs = new List<double>();
             var lines = 0;
             var timedOut = false;
             for (var r = 0; r < repeats && !timedOut; r++)
@@ -75,15 +77,21 @@ internal static class SumScaling
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 double elapsed = 0;
+                long allocated = 0;
+                var collections = 0;
                 Exception? failure = null;
                 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var thread = new Thread(() =>
                 {
                     try
                     {
+                        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                        var collectionsBefore = GC.CollectionCount(0);
                         var watch = Stopwatch.StartNew();
                         var result = Generate(compilation, out var generatedLines);
                         elapsed = watch.Elapsed.TotalMilliseconds;
+                        allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+                        collections = GC.CollectionCount(0) - collectionsBefore;
                         lines = generatedLines;
                     }
                     catch (Exception e)
@@ -100,16 +108,18 @@ internal static class SumScaling
                 if (failure is not null) throw new InvalidOperationException($"{n} terms: {failure.Message}", failure);
                 times.Add(elapsed);
                 cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds);
+                megabytes.Add(allocated / (1024.0 * 1024.0));
+                gcs.Add(collections);
             }
             if (timedOut)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {n} | > {timeout.TotalMilliseconds:F0} (did not finish) | | | | | |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {n} | > {timeout.TotalMilliseconds:F0} (did not finish) | | | | | | | |"));
                 break;
             }
             var median = Median(times);
             var cpuMedian = Median(cpu);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {n} | {median:F0} | {1000 * median / n:F1} | {times.Min():F0} | {cpuMedian:F0} | {1000 * cpuMedian / n:F1} | {lines} |"));
+                $"| {n} | {median:F0} | {1000 * median / n:F1} | {times.Min():F0} | {cpuMedian:F0} | {1000 * cpuMedian / n:F1} | {Median(megabytes):F0} | {Median(gcs):F0} | {lines} |"));
         }
         // A timed-out generator thread is still running; end the process without waiting for it.
         Environment.Exit(0);

@@ -45,8 +45,11 @@ internal sealed class GradientBuilder : IGradientBuilder
     /// <summary>Appends a tensor op applied to earlier values.</summary>
     public int Add(Op op, string name, params int[] inputs)
     {
-        var context = new ShapeContext(_unifier, inputs.Select(i => _graph[i].Shape).ToArray(), inputs.Select(i => _graph[i].Kind).ToArray(),
-            inputs.Select(i => _graph[i].Name).ToArray());
+        var shapes = new SymShape[inputs.Length];
+        var kinds = new ValueKind[inputs.Length];
+        var labels = new OperandLabel[inputs.Length];
+        for (var i = 0; i < inputs.Length; i++) (shapes[i], kinds[i], labels[i]) = (_graph[inputs[i]].Shape, _graph[inputs[i]].Kind, _graph[inputs[i]].Name);
+        var context = new ShapeContext(_unifier, shapes, kinds, labels);
         var result = op.InferShape(context);
         if (result.Error is not null)
         {

@@ -135,7 +135,7 @@ internal readonly struct ShapeResult
 }
 
 /// <summary>What a shape rule sees: the operands' shapes and kinds, how to name them in messages, and the unifier.</summary>
-internal sealed class ShapeContext(ShapeUnifier unifier, IReadOnlyList<SymShape> shapes, IReadOnlyList<ValueKind> kinds, IReadOnlyList<string> labels)
+internal sealed class ShapeContext(ShapeUnifier unifier, IReadOnlyList<SymShape> shapes, IReadOnlyList<ValueKind> kinds, IReadOnlyList<OperandLabel> labels)
 {
     public ShapeUnifier Unifier { get; } = unifier;
 
@@ -148,5 +148,5 @@ internal sealed class ShapeContext(ShapeUnifier unifier, IReadOnlyList<SymShape>
     public bool IsNumber(int i) => kinds[i] == ValueKind.Number;
 
     /// <summary>The operand as the user wrote it (<c>x</c>, <c>Net.W1</c>, <c>Relu(h)</c>).</summary>
-    public string Label(int i) => labels[i];
+    public string Label(int i) => labels[i].Text;
 }

@@ -15,15 +15,15 @@ internal sealed class OpArguments
     private readonly Dictionary<string, object> _settings = new(System.StringComparer.Ordinal);
     private readonly Dictionary<string, (int First, int Count)> _inputs = new(System.StringComparer.Ordinal);
     private readonly List<int> _nodes = [];
-    private readonly List<string> _labels = [];
+    private readonly List<OperandLabel> _labels = [];
 
     /// <summary>The node ids that become the op's inputs, in parameter order (a tensor list flattened).</summary>
     public IReadOnlyList<int> Inputs => _nodes;
 
     /// <summary>Each input as the user wrote it.</summary>
-    public IReadOnlyList<string> Labels => _labels;
+    public IReadOnlyList<OperandLabel> Labels => _labels;
 
-    public void AddInput(string parameter, int node, string label)
+    public void AddInput(string parameter, int node, OperandLabel label)
     {
         _inputs[parameter] = _inputs.TryGetValue(parameter, out var known) ? (known.First, known.Count + 1) : (_nodes.Count, 1);
         _nodes.Add(node);

@@ -33,6 +33,16 @@ internal sealed partial class BodyParser
 
     private long? Constant(ExpressionSyntax expression)
     {
+        switch (expression)
+        {
+            // A literal's value is in its token; a name's, when lookup knows it, in its symbol (no binding).
+            case LiteralExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.NumericLiteralExpression } literal:
+                return Integer(new Optional<object?>(literal.Token.Value));
+            case PrefixUnaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.UnaryMinusExpression, Operand: LiteralExpressionSyntax { Token.Value: int or long } literal }:
+                return -Integer(new Optional<object?>(literal.Token.Value));
+            case IdentifierNameSyntax or MemberAccessExpressionSyntax when TryNamedConstantByLookup(expression, out var named):
+                return Integer(named);
+        }
         if (Index().Covers(expression)) return Integer(Index().ConstantValue(expression));
         ExpressionQueries++;
         return Integer(_model.GetConstantValue(expression, token));
@@ -47,7 +57,11 @@ internal sealed partial class BodyParser
     private double? NamedConstant(ExpressionSyntax expression)
     {
         Optional<object?> value;
-        if (Index().Covers(expression))
+        if (TryNamedConstantByLookup(expression, out var found))
+        {
+            value = found;
+        }
+        else if (Index().Covers(expression))
         {
             value = Index().NamedConstantValue(expression);
         }

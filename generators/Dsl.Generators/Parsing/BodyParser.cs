@@ -75,6 +75,7 @@ internal sealed partial class BodyParser(
     {
         _method = method;
         _index = null;
+        _lookup = null;
         var statements = ImmutableArray.CreateBuilder<Stmt>();
         if (method.ExpressionBody is { } arrow)
         {
@@ -372,7 +373,7 @@ internal sealed partial class BodyParser(
         // A call that binds to a method outside Dsl.Ops is not something the generator can see
         // through. An unbound call (a function the runtime lacks, or a typo) is left to the
         // compiler's own error and to the op table, which names what is supported.
-        var method = Index().Target(invocation);
+        var method = OpsTarget(invocation) ?? Index().Target(invocation);
         if (method is null)
         {
             ExpressionQueries++;

@@ -16,8 +16,8 @@ internal sealed record Dim(long Value, string? Name, string Scope)
 
     public static Dim Symbol(string scope, string name) => new(0, name, scope);
 
-    /// <summary>Identity of the symbol across the whole experiment.</summary>
-    public string Key => Name is null ? Value.ToString(CultureInfo.InvariantCulture) : Scope.Length == 0 ? Name : Scope + "." + Name;
+    /// <summary>Identity of the symbol across the whole experiment (made once: the unifier asks for it on every lookup).</summary>
+    public string Key { get; } = Name is null ? Value.ToString(CultureInfo.InvariantCulture) : Scope.Length == 0 ? Name : Scope + "." + Name;
 
     public override string ToString() => Name ?? Value.ToString(CultureInfo.InvariantCulture);
 }

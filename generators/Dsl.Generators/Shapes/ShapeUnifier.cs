@@ -61,7 +61,24 @@ internal sealed class ShapeUnifier
         return _constant.TryGetValue(root, out var value) ? Dim.Constant(value) : _members[root][0];
     }
 
-    public SymShape Resolve(SymShape shape) => new(shape.Dims.Select(Resolve).ToEquatableArray());
+    /// <summary>The shape with each dimension resolved; the same object when none changes (the common case, and no allocation).</summary>
+    public SymShape Resolve(SymShape shape)
+    {
+        Dim[]? changed = null;
+        for (var i = 0; i < shape.Rank; i++)
+        {
+            var dim = shape[i];
+            var resolved = Resolve(dim);
+            if (changed is null)
+            {
+                if (ReferenceEquals(resolved, dim) || resolved.Equals(dim)) continue;
+                changed = new Dim[shape.Rank];
+                for (var j = 0; j < i; j++) changed[j] = shape[j];
+            }
+            changed[i] = resolved;
+        }
+        return changed is null ? shape : new SymShape(EquatableArray.Create(changed));
+    }
 
     /// <summary>Every symbol that was seen, with what it resolves to (for run-time checks).</summary>
     public ImmutableArray<(Dim Symbol, Dim Resolved)> Symbols() =>

@@ -148,12 +148,12 @@ internal sealed partial class Lowering
 
     public string ElementwiseOwner { get; set; } = "";
 
-    private int? AddNode(Op op, int[] inputs, string[] labels, int loc, Scope scope)
+    private int? AddNode(Op op, int[] inputs, OperandLabel[] labels, int loc, Scope scope)
     {
         for (var i = 0; i < inputs.Length; i++)
         {
             if (Graph[inputs[i]].Kind != ValueKind.Gradients) continue;
-            Report(DiagnosticCatalog.BadStep, scope.Location(loc), labels[i], scope.Method, "the gradients of a model can only be passed to an update rule's Apply");
+            Report(DiagnosticCatalog.BadStep, scope.Location(loc), labels[i].Text, scope.Method, "the gradients of a model can only be passed to an update rule's Apply");
             return null;
         }
         for (var i = 0; i < inputs.Length; i++)
@@ -162,10 +162,13 @@ internal sealed partial class Lowering
         }
         if (ElementwiseOnly && !op.IsElementwise)
         {
-            Report(DiagnosticCatalog.UpdateNotElementwise, scope.Location(loc), ElementwiseOwner, op.Name + "(" + string.Join(", ", labels) + ")");
+            Report(DiagnosticCatalog.UpdateNotElementwise, scope.Location(loc), ElementwiseOwner, op.Name + "(" + string.Join(", ", labels.Select(l => l.Text)) + ")");
             return null;
         }
-        var context = new ShapeContext(Unifier, inputs.Select(i => Graph[i].Shape).ToArray(), inputs.Select(i => Graph[i].Kind).ToArray(), labels);
+        var shapes = new SymShape[inputs.Length];
+        var kinds = new ValueKind[inputs.Length];
+        for (var i = 0; i < inputs.Length; i++) (shapes[i], kinds[i]) = (Graph[inputs[i]].Shape, Graph[inputs[i]].Kind);
+        var context = new ShapeContext(Unifier, shapes, kinds, labels);
         var result = op.InferShape(context);
         if (result.Error is not null)
         {

@@ -56,7 +56,7 @@ internal sealed partial class Lowering
         {
             var firstTensor = System.Array.FindIndex(args, a => !Graph[a].IsNumber);
             Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(call.Loc),
-                "Calling " + function.Name + " on the tensor " + (firstTensor >= 0 ? labels[firstTensor] : "arguments") + " (it applies to numbers only)", scope.Method);
+                "Calling " + function.Name + " on the tensor " + (firstTensor >= 0 ? labels[firstTensor].Text : "arguments") + " (it applies to numbers only)", scope.Method);
             return null;
         }
         for (var i = 0; i < function.Roles.Length && i < args.Length; i++) Graph.Rename(args[i], function.Roles[i] + scope.NameSuffix, NamePriority.Role);
@@ -70,7 +70,7 @@ internal sealed partial class Lowering
             if (transposeB) args[1] = Graph[args[1]].Inputs[0];
             for (var i = 0; i < 2; i++)
             {
-                if ((i == 0 ? transposeA : transposeB) && bound[i] is CallExpr { Function: "Transpose" } transpose) labels[i] = AstPrinter.Print(transpose.Arguments[0]);
+                if ((i == 0 ? transposeA : transposeB) && bound[i] is CallExpr { Function: "Transpose" } transpose) labels[i] = new ExpressionLabel(transpose.Arguments[0]);
             }
             op = product with { TransposeA = transposeA, TransposeB = transposeB };
         }
@@ -232,7 +232,7 @@ internal sealed partial class Lowering
                     return false;
                 }
                 if (parameter.Kind == ArgumentKind.Number && !Graph[value.Value].IsNumber) return Bad("must be a number, but '" + Written() + "' is a tensor");
-                arguments.AddInput(name, value.Value, Written());
+                arguments.AddInput(name, value.Value, new ExpressionLabel(expr));
                 return true;
             }
             case ArgumentKind.Tensors:
@@ -248,7 +248,7 @@ internal sealed partial class Lowering
                         Report(DiagnosticCatalog.ScalarWhereTensor, scope.Location(item.Loc) ?? where, function.Name, AstPrinter.Print(item));
                         return false;
                     }
-                    arguments.AddInput(name, value.Value, AstPrinter.Print(item));
+                    arguments.AddInput(name, value.Value, new ExpressionLabel(item));
                 }
                 return true;
             }

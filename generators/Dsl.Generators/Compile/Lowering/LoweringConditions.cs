@@ -21,11 +21,11 @@ internal sealed partial class Lowering
     private bool IsCondition(int id) => Graph[id].Op is ConditionOp;
 
     /// <summary>A condition used where a number or a tensor is expected (DSL0003); false when <paramref name="id"/> is not one.</summary>
-    private bool ReportConditionAsValue(int id, string label, int loc, Scope scope)
+    private bool ReportConditionAsValue(int id, OperandLabel label, int loc, Scope scope)
     {
         if (!IsCondition(id)) return false;
         Report(DiagnosticCatalog.UnsupportedSyntax, scope.Location(loc),
-            "Using the condition '" + label + "' as a value (a condition chooses: 'c ? a : b', 'if (c) ...'; an elementwise mask is Where(Gt(x, y), a, b))", scope.Method);
+            "Using the condition '" + label.Text + "' as a value (a condition chooses: 'c ? a : b', 'if (c) ...'; an elementwise mask is Where(Gt(x, y), a, b))", scope.Method);
         return true;
     }
 
@@ -46,8 +46,8 @@ internal sealed partial class Lowering
                         return null;
                     }
                 }
-                if (ReportConditionAsValue(left.Value, AstPrinter.Print(compare.Left), compare.Loc, scope)
-                    || ReportConditionAsValue(right.Value, AstPrinter.Print(compare.Right), compare.Loc, scope)) return null;
+                if (ReportConditionAsValue(left.Value, new ExpressionLabel(compare.Left), compare.Loc, scope)
+                    || ReportConditionAsValue(right.Value, new ExpressionLabel(compare.Right), compare.Loc, scope)) return null;
                 return Graph.Add(new NumberCompareOp(compare.Operator), [left.Value, right.Value], SymShape.Scalar, ValueKind.Number, "condition", NamePriority.Auto);
             }
             case LogicalExpr logical:

@@ -30,9 +30,9 @@ internal sealed partial class Lowering
             case UnaryExpr unary:
             {
                 var operand = LowerExpression(unary.Operand, scope);
-                if (operand is null || ReportConditionAsValue(operand.Value, AstPrinter.Print(unary.Operand), unary.Loc, scope)) return null;
+                if (operand is null || ReportConditionAsValue(operand.Value, new ExpressionLabel(unary.Operand), unary.Loc, scope)) return null;
                 if (Graph[operand.Value].IsNumber) return Graph.Add(new NumberNegateOp(), [operand.Value], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto);
-                return AddNode(new NegOp(), [operand.Value], [AstPrinter.Print(unary.Operand)], unary.Loc, scope);
+                return AddNode(new NegOp(), [operand.Value], [new ExpressionLabel(unary.Operand)], unary.Loc, scope);
             }
             case BinaryExpr binary:
                 return LowerBinaryChain(binary, scope);
@@ -58,7 +58,7 @@ internal sealed partial class Lowering
                 var argument = LowerExpression(custom.Arguments[0], scope);
                 if (argument is null) return null;
                 return AddNode(new CustomFunctionOp(custom.Function, custom.Method, custom.Rule), [argument.Value],
-                    [AstPrinter.Print(custom.Arguments[0])], custom.Loc, scope);
+                    [new ExpressionLabel(custom.Arguments[0])], custom.Loc, scope);
             }
 
             case NamedExpr or ListExpr or BoolExpr or StringExpr:
@@ -104,7 +104,8 @@ internal sealed partial class Lowering
 
     private int? LowerBinary(BinaryExpr binary, int left, int right, Scope scope)
     {
-        if (ReportConditionAsValue(left, AstPrinter.Print(binary.Left), binary.Loc, scope) || ReportConditionAsValue(right, AstPrinter.Print(binary.Right), binary.Loc, scope)) return null;
+        OperandLabel leftLabel = new ExpressionLabel(binary.Left), rightLabel = new ExpressionLabel(binary.Right);
+        if (ReportConditionAsValue(left, leftLabel, binary.Loc, scope) || ReportConditionAsValue(right, rightLabel, binary.Loc, scope)) return null;
         if (Graph[left].IsNumber && Graph[right].IsNumber)
         {
             return Graph.Add(new NumberArithmeticOp(binary.Operator), [left, right], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto);
@@ -116,7 +117,7 @@ internal sealed partial class Lowering
             BinaryOperator.Multiply => new MulOp(),
             _ => new DivOp(),
         };
-        return AddNode(op, [left, right], [AstPrinter.Print(binary.Left), AstPrinter.Print(binary.Right)], binary.Loc, scope);
+        return AddNode(op, [left, right], [leftLabel, rightLabel], binary.Loc, scope);
     }
 
     private int? LowerName(NameExpr name, Scope scope)

@@ -166,7 +166,7 @@ internal sealed partial class Lowering
                 "the position must be a number (a constant or a loop variable), but '" + AstPrinter.Print(call.Arguments[2]) + "' is a tensor");
             return null;
         }
-        return AddNode(new SelectAtOp(normalized), [x.Value, position.Value], [AstPrinter.Print(call.Arguments[0]), AstPrinter.Print(call.Arguments[2])], call.Loc, scope);
+        return AddNode(new SelectAtOp(normalized), [x.Value, position.Value], [new ExpressionLabel(call.Arguments[0]), new ExpressionLabel(call.Arguments[2])], call.Loc, scope);
     }
 
     /// <summary><c>Select(x, dim, t)</c> whose position is not a compile-time constant (a loop variable).</summary>

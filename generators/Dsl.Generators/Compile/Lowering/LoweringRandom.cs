@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Operations;
 using Dsl.Generators.Parsing;
@@ -13,22 +14,22 @@ namespace Dsl.Generators.Compile;
 internal sealed partial class Lowering
 {
     /// <summary>False after a diagnostic: a draw in an update rule (DSL0305), a constant probability out of range (DSL0021, DSL0022).</summary>
-    private bool CheckRandom(Ir.Op op, int[] args, string[] labels, int loc, Scope scope)
+    private bool CheckRandom(Ir.Op op, int[] args, Ir.OperandLabel[] labels, int loc, Scope scope)
     {
         if (op is not RandomOp) return true;
         if (ElementwiseOnly)
         {
-            Report(DiagnosticCatalog.RandomInUpdateRule, scope.Location(loc), ElementwiseOwner, op.Name + "(" + string.Join(", ", labels) + ")");
+            Report(DiagnosticCatalog.RandomInUpdateRule, scope.Location(loc), ElementwiseOwner, op.Name + "(" + string.Join(", ", labels.Select(l => l.Text)) + ")");
             return false;
         }
         switch (op)
         {
             case DropoutOp when args.Length > 1 && Fold(args[1]) is { } p && !(p >= 0 && p < 1):
-                Report(DiagnosticCatalog.DropoutProbability, scope.Location(loc), labels[1], p.ToString("R", CultureInfo.InvariantCulture));
+                Report(DiagnosticCatalog.DropoutProbability, scope.Location(loc), labels[1].Text, p.ToString("R", CultureInfo.InvariantCulture));
                 return false;
             case BernoulliOp { WithProbability: true } when args.Length > 1 && Fold(args[1]) is { } p && !(p >= 0 && p <= 1):
                 Report(DiagnosticCatalog.BadRandom, scope.Location(loc), op.Name, "a probability p in [0, 1]",
-                    "'" + labels[1] + "' is " + p.ToString("R", CultureInfo.InvariantCulture));
+                    "'" + labels[1].Text + "' is " + p.ToString("R", CultureInfo.InvariantCulture));
                 return false;
         }
         return true;

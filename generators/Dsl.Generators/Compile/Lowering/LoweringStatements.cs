@@ -84,7 +84,7 @@ internal sealed partial class Lowering
                     var next = assign.Operator == AssignOperator.Assign ? value.Value
                         : Graph[current].IsNumber && Graph[value.Value].IsNumber
                         ? Graph.Add(new NumberArithmeticOp(NumberOperator(assign.Operator)), [current, value.Value], SymShape.Scalar, ValueKind.Number, "number", NamePriority.Auto)
-                        : AddNode(CompoundOp(assign.Operator), [current, value.Value], [assign.Target, AstPrinter.Print(assign.Value)], assign.Loc, scope);
+                        : AddNode(CompoundOp(assign.Operator), [current, value.Value], [assign.Target, new ExpressionLabel(assign.Value)], assign.Loc, scope);
                     if (next is null) return Flow.Fail;
                     scope.Values[assign.Target] = next.Value;
                     scope.PartlyAssigned.Remove(assign.Target);
@@ -203,7 +203,7 @@ internal sealed partial class Lowering
         var current = ParameterNode(parameterPath);
         var value = LowerExpression(assign.Value, scope);
         if (value is null) return false;
-        var effect = AddNode(new ParameterAssignOp(parameterPath, assign.Operator), [current, value.Value], [assign.Target, AstPrinter.Print(assign.Value)], assign.Loc, scope);
+        var effect = AddNode(new ParameterAssignOp(parameterPath, assign.Operator), [current, value.Value], [assign.Target, new ExpressionLabel(assign.Value)], assign.Loc, scope);
         if (effect is null) return false;
         Effects.Add(effect.Value);
         NewVersion(parameterPath);
