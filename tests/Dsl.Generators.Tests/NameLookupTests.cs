@@ -59,8 +59,20 @@ public sealed class NameLookupTests
             public Tensor Forward([Shape("Batch", 3)] Tensor x)
             {
                 const int Factor = 4;
-                Tensor Relu(Tensor t) => t;
                 return Relu(x) * Factor + B;
+            }
+        }
+        """,
+        // A local function named like an Ops function (not supported: a diagnostic, not Ops.Relu).
+        """
+        [Model]
+        public partial class LocalFunction
+        {
+            [Param(3)] public Tensor B;
+            public Tensor Forward([Shape("Batch", 3)] Tensor x)
+            {
+                Tensor Relu(Tensor t) => t;
+                return Relu(x) + B;
             }
         }
         """,
@@ -116,6 +128,14 @@ public sealed class NameLookupTests
             Assert.Equal(bound.Sources[i].HintName, fast.Sources[i].HintName);
             Assert.Equal(bound.Sources[i].Text, fast.Sources[i].Text);
         }
+    }
+
+    [Fact]
+    public void AConstLocalIsItsValue()
+    {
+        var run = GeneratorHarness.Run(Sources[2]);
+        Assert.Empty(run.Diagnostics);
+        Assert.Contains("· 4", run.Source("Demo.Locals.g.cs"));
     }
 
     [Fact]
