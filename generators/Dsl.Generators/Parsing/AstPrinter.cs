@@ -9,7 +9,7 @@ namespace Dsl.Generators.Parsing;
 /// <remarks>
 /// Only the first <see cref="Cap"/> characters of a text are ever needed, so each expression's head
 /// (its text without outer parentheses, cut at Cap) is computed once, from its children's heads,
-/// and kept beside the expression: lowering prints the left operand of every '+' of a long sum,
+/// and kept beside the expression: messages about a long sum may print the left operand of many '+'s,
 /// which printed in full would cost time quadratic in the sum's length. No recursion: a tree of any
 /// depth is walked with an explicit stack.
 /// </remarks>

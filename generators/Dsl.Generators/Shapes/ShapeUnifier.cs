@@ -71,7 +71,7 @@ internal sealed class ShapeUnifier
             var resolved = Resolve(dim);
             if (changed is null)
             {
-                if (ReferenceEquals(resolved, dim) || resolved.Equals(dim)) continue;
+                if (resolved.Equals(dim)) continue;
                 changed = new Dim[shape.Rank];
                 for (var j = 0; j < i; j++) changed[j] = shape[j];
             }
