@@ -8,10 +8,12 @@ namespace Dsl.Generators;
 internal static class Naming
 {
     /// <summary><c>MatMul</c> → <c>matMul</c>.</summary>
-    public static string LowerFirst(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
+    public static string LowerFirst(string name) =>
+        name.Length == 0 || char.ToLowerInvariant(name[0]) == name[0] ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
 
     /// <summary><c>logits</c> → <c>Logits</c>.</summary>
-    public static string UpperFirst(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
+    public static string UpperFirst(string name) =>
+        name.Length == 0 || char.ToUpperInvariant(name[0]) == name[0] ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
 
     /// <summary>A member path as one camel-case name: <c>Encoder.W1</c> → <c>encoderW1</c>.</summary>
     public static string FromPath(string path) => LowerFirst(path.Replace(".", ""));

@@ -139,7 +139,7 @@ internal static class ExperimentCompiler
         Guard.ThrowIfRequested("planning");
         var (nodes, remap) = DeadCode.Eliminate(Fusion.Fuse(graph.Nodes, roots, lowering.Unifier, lossGradient: true), roots);
         nodes = ValueNaming.Assign(nodes);
-        var resolvedNodes = LoopPlanning.Finish(nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList(), lowering.Unifier);
+        var resolvedNodes = LoopPlanning.Finish(StepPlanning.ResolveShapes(nodes, lowering.Unifier), lowering.Unifier);
         if (spec.Step is not null && StaleRead(resolvedNodes) is { } stale)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticCatalog.UsedAfterUpdate, At(spec.Locations, method.Loc), method.Name, stale.Reader, stale.Parameter));

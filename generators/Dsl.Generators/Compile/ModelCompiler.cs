@@ -76,7 +76,7 @@ internal static class ModelCompiler
     private static PredictPlan? PlanPredict(MethodSpec forward, Lowering lowering, List<Node> nodes, int output)
     {
         if (forward.Parameters.Any(p => p.IsTensor && !p.HasShape)) return null;
-        var resolved = LoopPlanning.Finish(nodes.Select(n => n with { Shape = lowering.Unifier.Resolve(n.Shape) }).ToList(), lowering.Unifier);
+        var resolved = LoopPlanning.Finish(StepPlanning.ResolveShapes(nodes, lowering.Unifier), lowering.Unifier);
         var dims = StepPlanning.RuntimeDims(lowering);
         var parameters = forward.Parameters.Select(p => new StepParameterPlan(p.Name, p.IsTensor, p.NumberType,
             p.IsTensor ? StepPlanning.AxesOf(lowering, p.Name, dims) : EquatableArray<AxisPlan>.Empty)).ToImmutableArray();

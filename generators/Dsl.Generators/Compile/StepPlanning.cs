@@ -19,16 +19,40 @@ internal static class StepPlanning
     public static ImmutableArray<BufferPlan> Buffers(IReadOnlyList<Node> nodes, DimTable dims, ShapeUnifier unifier)
     {
         var buffers = ImmutableArray.CreateBuilder<BufferPlan>();
-        foreach (var node in nodes.Where(ValueNaming.Computed))
+        // Most buffers of a step share a handful of shapes: each shape's sizes are worked out once
+        // and the buffers that have it share the one array.
+        var sizes = new Dictionary<SymShape, EquatableArray<DimValue>>();
+        EquatableArray<DimValue> SizesOf(SymShape shape)
         {
-            buffers.Add(new BufferPlan(node.Id, node.Name, unifier.Resolve(node.Shape).Dims.Select(d => dims.Value(d)).ToEquatableArray(), false, node.Op.ResultType));
-            foreach (var auxiliary in node.Op.Auxiliary(node, id => nodes[id]))
+            var resolved = unifier.Resolve(shape);
+            if (sizes.TryGetValue(resolved, out var known)) return known;
+            var values = new DimValue[resolved.Rank];
+            for (var i = 0; i < values.Length; i++) values[i] = dims.Value(resolved[i]);
+            return sizes[resolved] = values.ToEquatableArray();
+        }
+        Node NodeOf(int id) => nodes[id];
+        foreach (var node in nodes)
+        {
+            if (!ValueNaming.Computed(node)) continue;
+            buffers.Add(new BufferPlan(node.Id, node.Name, SizesOf(node.Shape), false, node.Op.ResultType));
+            foreach (var auxiliary in node.Op.Auxiliary(node, NodeOf))
             {
-                buffers.Add(new BufferPlan(node.Id, node.Name + auxiliary.Suffix,
-                    unifier.Resolve(auxiliary.Shape).Dims.Select(d => dims.Value(d)).ToEquatableArray(), true, auxiliary.Type));
+                buffers.Add(new BufferPlan(node.Id, node.Name + auxiliary.Suffix, SizesOf(auxiliary.Shape), true, auxiliary.Type));
             }
         }
         return buffers.ToImmutable();
+    }
+
+    /// <summary>Each node with its shape resolved by the unifier; a node whose shape does not change stands as it is.</summary>
+    public static List<Node> ResolveShapes(IReadOnlyList<Node> nodes, ShapeUnifier unifier)
+    {
+        var result = new List<Node>(nodes.Count);
+        foreach (var node in nodes)
+        {
+            var shape = unifier.Resolve(node.Shape);
+            result.Add(ReferenceEquals(shape, node.Shape) ? node : node with { Shape = shape });
+        }
+        return result;
     }
 
     public static EquatableArray<AxisPlan> AxesOf(Lowering lowering, string parameter, DimTable dims)

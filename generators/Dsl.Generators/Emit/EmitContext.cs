@@ -96,14 +96,27 @@ internal sealed class EmitContext(IReadOnlyList<Node> nodes, IReadOnlyDictionary
         _ => "null",
     };
 
-    public void Kernel(string kernel, Node node, params int[] operands) =>
-        Line(RuntimeApi.Kernel(kernel, operands.Length == 0 ? Inputs(node) : operands.Select(Ref).ToArray(), Out(node)));
+    public void Kernel(string kernel, Node node, params int[] operands)
+    {
+        if (operands.Length == 0 && node.Inputs.Count == 1) writer.Line(Opener(kernel), Ref(node.Inputs[0]), ", ", Out(node), ");");
+        else Line(RuntimeApi.Kernel(kernel, operands.Length == 0 ? Inputs(node) : operands.Select(Ref).ToArray(), Out(node)));
+    }
 
     public void Binary(string kernel, Node node, bool commutative)
     {
         var (a, b) = (node.Inputs[0], node.Inputs[1]);
         if (IsNumber(a) && commutative) (a, b) = (b, a);
-        Line(RuntimeApi.Kernel(kernel, [Ref(a), Ref(b)], Out(node)));
+        // The line RuntimeApi.Kernel writes, in pieces (the commonest line of a long step).
+        writer.Line(Opener(kernel), Ref(a), ", ", Ref(b), ", ", Out(node), ");");
+    }
+
+    private readonly Dictionary<string, string> _openers = new(System.StringComparer.Ordinal);
+
+    /// <summary><c>global::Dsl.Kernels.Mul(</c>: made once per kernel.</summary>
+    private string Opener(string kernel)
+    {
+        if (!_openers.TryGetValue(kernel, out var opener)) _openers[kernel] = opener = RuntimeApi.KernelOpener(kernel);
+        return opener;
     }
 
     public void MatMul(Node node, bool transposeA, bool transposeB) =>

@@ -97,7 +97,7 @@ internal static class ExperimentEmitter
 
         // ---- fields
         writer.Line("// Buffers of the step, allocated for one set of run-time sizes and reused by every step.");
-        foreach (var buffer in plan.Buffers) writer.Line("private " + Tensor + " " + frame.BufferField(buffer) + " = null!;");
+        foreach (var field in frame.BufferFields) writer.Line("private " + Tensor + " ", field, " = null!;");
         foreach (var state in plan.RuleStates) writer.Line("private " + RuleState + "? " + StateField(state.Field) + "; // " + state.Rule + " state of " + state.Parameter);
         foreach (var dim in plan.RuntimeDims) writer.Line("private long " + frame.DimField(dim.Name) + " = -1;");
         writer.Line("private bool " + frame.ReadyField + ";");
@@ -427,7 +427,8 @@ internal static class ExperimentEmitter
         {
             var node = plan.Nodes[id];
             if (!Optimization.ValueNaming.Emitted(node) || node.Op.IsWrittenByFusedOp(context.Training)) continue;
-            writer.Line("// " + (node.Op is EffectOp ? node.Op.Math(node, nameOf) : node.Name + " = " + node.Op.Math(node, nameOf)));
+            if (node.Op is EffectOp) writer.Line("// ", node.Op.Math(node, nameOf));
+            else writer.Line("// ", node.Name, " = ", node.Op.Math(node, nameOf));
             node.Op.Emit(context, node);
         }
     }

@@ -29,7 +29,7 @@ internal static class GeneratedFile
             writer.Line();
         }
         writer.Line("/// <summary>");
-        foreach (var line in summary) writer.Line("/// " + line);
+        foreach (var line in summary) writer.Line("/// ", line);
         writer.Line("/// </summary>");
         writer.Line(GeneratedCodeAttribute);
         using (writer.Block("partial class " + Identifiers.Escape(typeName) + baseList)) body(writer);

@@ -72,7 +72,7 @@ internal static class ModelEmitter
             foreach (var node in predict.Nodes)
             {
                 if (!Optimization.ValueNaming.Computed(node)) continue;
-                writer.Line("// " + node.Name + " = " + node.Op.Math(node, NameOf));
+                writer.Line("// ", node.Name, " = ", node.Op.Math(node, NameOf));
                 node.Op.Emit(context, node);
             }
             writer.Line("return " + context.Ref(predict.Output) + ";");

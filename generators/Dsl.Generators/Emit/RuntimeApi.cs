@@ -258,7 +258,10 @@ internal static class RuntimeApi
 
     /// <summary><c>Kernels.{kernel}(arguments..., output)</c>: the shape of most kernels (elementwise, reductions, copies, simple backward kernels).</summary>
     public static string Kernel(string kernel, string[] arguments, string output) =>
-        Kernels + "." + kernel + "(" + string.Join(", ", arguments) + ", " + output + ");";
+        KernelOpener(kernel) + string.Join(", ", arguments) + ", " + output + ");";
+
+    /// <summary>The start of a <see cref="Kernel"/> line, up to its first argument.</summary>
+    public static string KernelOpener(string kernel) => Kernels + "." + kernel + "(";
 
     public static string MatMul(string a, string b, string output, bool transposeA, bool transposeB)
     {

@@ -48,6 +48,11 @@ internal static class StepFrame
 
         public string BufferField(BufferPlan buffer) => Identifiers.Generated(Naming.Join(Stem, buffer.Name));
 
+        /// <summary>The field of each of <see cref="Buffers"/>, in order (worked out once: the fields, Allocate, Release and the step all name them).</summary>
+        public IReadOnlyList<string> BufferFields => _bufferFields ??= Buffers.Select(BufferField).ToArray();
+
+        private string[]? _bufferFields;
+
         /// <summary>The size the buffers were allocated for (a field kept between calls).</summary>
         public string DimField(string name) => Identifiers.Generated(Naming.Join(Stem, name) + "Allocated");
 
@@ -55,7 +60,15 @@ internal static class StepFrame
         public static string DimLocal(string name) => Identifiers.Generated(name);
 
         /// <summary>The field of each node's result buffer.</summary>
-        public Dictionary<int, string> ResultFields() => Buffers.Where(b => !b.IsAuxiliary).ToDictionary(b => b.Node, BufferField);
+        public Dictionary<int, string> ResultFields()
+        {
+            var fields = new Dictionary<int, string>(Buffers.Count);
+            for (var i = 0; i < Buffers.Count; i++)
+            {
+                if (!Buffers[i].IsAuxiliary) fields.Add(Buffers[i].Node, BufferFields[i]);
+            }
+            return fields;
+        }
 
         /// <summary>A dimension as C#: a literal, a model's [Dim] field, or a run-time size (Prepare's local, or the field elsewhere).</summary>
         public string Dim(DimValue dim, bool local, IReadOnlyCollection<string>? hiding = null) => dim.Source switch
@@ -70,7 +83,7 @@ internal static class StepFrame
     /// <summary>The fields the frame keeps: buffers, run-time sizes and the ready flag.</summary>
     public static void Fields(CodeWriter writer, Frame frame)
     {
-        foreach (var buffer in frame.Buffers) writer.Line("private " + Tensor + " " + frame.BufferField(buffer) + " = null!;");
+        foreach (var field in frame.BufferFields) writer.Line("private " + Tensor + " ", field, " = null!;");
         foreach (var dim in frame.RuntimeDims) writer.Line("private long " + frame.DimField(dim.Name) + " = -1;");
         writer.Line("private bool " + frame.ReadyField + ";");
     }
@@ -158,15 +171,22 @@ internal static class StepFrame
         {
             writer.Line(frame.Release + "();");
             writer.Line("var __dtype = " + frame.DType + ";");
-            foreach (var buffer in frame.Buffers)
+            // Buffers of one shape and type share the text of their allocation.
+            var empties = new Dictionary<(EquatableArray<DimValue>, Ir.ElementType), string>();
+            for (var i = 0; i < frame.Buffers.Count; i++)
             {
-                var dtype = buffer.Type switch
+                var buffer = frame.Buffers[i];
+                if (!empties.TryGetValue((buffer.Shape, buffer.Type), out var empty))
                 {
-                    Ir.ElementType.Int64 => RuntimeApi.DType + ".Int64",
-                    Ir.ElementType.Bool => RuntimeApi.DType + ".Bool",
-                    _ => "__dtype",
-                };
-                writer.Line(frame.BufferField(buffer) + " = " + RuntimeApi.Empty(buffer.Shape.Select(d => frame.Dim(d, local: false)), dtype) + ";");
+                    var dtype = buffer.Type switch
+                    {
+                        Ir.ElementType.Int64 => RuntimeApi.DType + ".Int64",
+                        Ir.ElementType.Bool => RuntimeApi.DType + ".Bool",
+                        _ => "__dtype",
+                    };
+                    empties[(buffer.Shape, buffer.Type)] = empty = RuntimeApi.Empty(buffer.Shape.Select(d => frame.Dim(d, local: false)), dtype);
+                }
+                writer.Line(frame.BufferFields[i], " = ", empty, ";");
             }
             writer.Line(frame.ReadyField + " = true;");
         }
@@ -176,7 +196,7 @@ internal static class StepFrame
         using (writer.Block((frame.PublicRelease ? "public" : "private") + " void " + frame.Release + "()"))
         {
             if (frame.Guarded) writer.Line(RuntimeApi.EnterStepGuard(frame.Release));
-            foreach (var buffer in frame.Buffers) writer.Line(frame.BufferField(buffer) + "?.Dispose();");
+            foreach (var field in frame.BufferFields) writer.Line(field, "?.Dispose();");
             writer.Line(frame.ReadyField + " = false;");
         }
         writer.Line();

@@ -19,9 +19,18 @@ internal static class DeadCode
             remap[id] = -1;
             if (!live[id]) continue;
             remap[id] = result.Count;
-            var inputs = new int[nodes[id].Inputs.Count];
-            for (var i = 0; i < inputs.Length; i++) inputs[i] = remap[nodes[id].Inputs[i]];
-            result.Add(nodes[id] with { Id = result.Count, Inputs = inputs.ToEquatableArray() });
+            var node = nodes[id];
+            var moved = node.Id != result.Count;
+            for (var i = 0; i < node.Inputs.Count && !moved; i++) moved = remap[node.Inputs[i]] != node.Inputs[i];
+            if (!moved)
+            {
+                // Nothing before it was dropped: the node stands as it is (records are immutable).
+                result.Add(node);
+                continue;
+            }
+            var inputs = new int[node.Inputs.Count];
+            for (var i = 0; i < inputs.Length; i++) inputs[i] = remap[node.Inputs[i]];
+            result.Add(node with { Id = result.Count, Inputs = inputs.ToEquatableArray() });
         }
         return (result, remap);
     }
