@@ -68,7 +68,7 @@ internal static class ExperimentCompiler
         graph.Rename(loss, "loss", NamePriority.Role);
         lowering.NameParameters();
         // Forward names are final before differentiating, so gradients are named after them (dRelu1).
-        foreach (var named in ValueNaming.Assign(graph.Nodes.ToList())) graph.Replace(named with { NamePriority = NamePriority.Fixed });
+        foreach (var named in ValueNaming.Assign(graph.Nodes.ToList(), fix: true)) graph.Replace(named);
 
         var backwardStart = graph.Count;
         var updateStart = graph.Count;

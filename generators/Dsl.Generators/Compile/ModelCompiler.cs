@@ -6,6 +6,7 @@ using Dsl.Generators.Ir;
 using Dsl.Generators.Operations;
 using Dsl.Generators.Optimization;
 using Dsl.Generators.Parsing;
+using Dsl.Generators.Shapes;
 
 namespace Dsl.Generators.Compile;
 
@@ -45,9 +46,15 @@ internal static class ModelCompiler
         {
             var (nodes, remap) = DeadCode.Eliminate(Fusion.Fuse(graph.Nodes, [output.Value], lowering.Unifier), [output.Value]);
             nodes = ValueNaming.Assign(nodes);
-            foreach (var node in nodes.Where(ValueNaming.Computed))
+            string NameOf(int id) => nodes[id].Name;
+            System.Func<int, string> nameOf = NameOf;
+            // Shapes are shared between nodes: each is resolved and written once.
+            var shapeTexts = new Dictionary<SymShape, string>(ReferenceComparer<SymShape>.Instance);
+            foreach (var node in nodes)
             {
-                math.Add(node.Name + " = " + node.Op.Math(node, id => nodes[id].Name) + "   " + lowering.Unifier.Resolve(node.Shape));
+                if (!ValueNaming.Computed(node)) continue;
+                if (!shapeTexts.TryGetValue(node.Shape, out var shape)) shapeTexts[node.Shape] = shape = lowering.Unifier.Resolve(node.Shape).ToString();
+                math.Add(node.Name + " = " + node.Op.Math(node, nameOf) + "   " + shape);
             }
             if (diagnostics.Count == 0 && !lowering.Incomplete && !lowering.SizesDeferred) predict = PlanPredict(spec.Forward!, lowering, nodes, remap[output.Value]);
         }

@@ -21,21 +21,28 @@ internal static class StepPlanning
         var buffers = ImmutableArray.CreateBuilder<BufferPlan>();
         // Most buffers of a step share a handful of shapes: each shape's sizes are worked out once
         // and the buffers that have it share the one array.
+        // (Looked up by reference first: most nodes share their shape object, and hashing a shape hashes its dims' names.)
         var sizes = new Dictionary<SymShape, EquatableArray<DimValue>>();
+        var sizesByReference = new Dictionary<SymShape, EquatableArray<DimValue>>(ReferenceComparer<SymShape>.Instance);
         EquatableArray<DimValue> SizesOf(SymShape shape)
         {
+            if (sizesByReference.TryGetValue(shape, out var known)) return known;
             var resolved = unifier.Resolve(shape);
-            if (sizes.TryGetValue(resolved, out var known)) return known;
-            var values = new DimValue[resolved.Rank];
-            for (var i = 0; i < values.Length; i++) values[i] = dims.Value(resolved[i]);
-            return sizes[resolved] = values.ToEquatableArray();
+            if (!sizes.TryGetValue(resolved, out known))
+            {
+                var values = new DimValue[resolved.Rank];
+                for (var i = 0; i < values.Length; i++) values[i] = dims.Value(resolved[i]);
+                sizes[resolved] = known = values.ToEquatableArray();
+            }
+            return sizesByReference[shape] = known;
         }
         Node NodeOf(int id) => nodes[id];
+        System.Func<int, Node> nodeOf = NodeOf;
         foreach (var node in nodes)
         {
             if (!ValueNaming.Computed(node)) continue;
             buffers.Add(new BufferPlan(node.Id, node.Name, SizesOf(node.Shape), false, node.Op.ResultType));
-            foreach (var auxiliary in node.Op.Auxiliary(node, NodeOf))
+            foreach (var auxiliary in node.Op.Auxiliary(node, nodeOf))
             {
                 buffers.Add(new BufferPlan(node.Id, node.Name + auxiliary.Suffix, SizesOf(auxiliary.Shape), true, auxiliary.Type));
             }

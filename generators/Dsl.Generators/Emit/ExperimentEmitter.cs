@@ -30,6 +30,14 @@ internal static class ExperimentEmitter
             var math = node.Op.Math(node, NameOf);
             return node.Op is NumberArithmeticOp ? "(" + math + ")" : math;
         }
+        System.Func<int, string> nameOf = NameOf;
+        // Shapes are shared between nodes: each is written once.
+        var shapeTexts = new Dictionary<Shapes.SymShape, string>(ReferenceComparer<Shapes.SymShape>.Instance);
+        string ShapeText(Shapes.SymShape shape)
+        {
+            if (!shapeTexts.TryGetValue(shape, out var text)) shapeTexts[shape] = text = shape.ToString();
+            return text;
+        }
 
         var summary = new List<string>
         {
@@ -41,7 +49,7 @@ internal static class ExperimentEmitter
         };
         foreach (var node in plan.Nodes.Where(n => n.Id < plan.BackwardStart && Optimization.ValueNaming.Emitted(n)))
         {
-            summary.Add(GeneratedFile.Xml(node.Op is EffectOp ? node.Op.Math(node, NameOf) : node.Name + " = " + node.Op.Math(node, NameOf) + "   " + node.Shape));
+            summary.Add(GeneratedFile.Xml(node.Op is EffectOp ? node.Op.Math(node, nameOf) : node.Name + " = " + node.Op.Math(node, nameOf) + "   " + ShapeText(node.Shape)));
         }
         summary.Add("</code>");
         if (!plan.CustomStep) summary.Add("then the gradients of " + GeneratedFile.Xml(string.Join(", ", plan.Gradients.Select(g => g.Path))) + " by reverse-mode differentiation.");
@@ -51,7 +59,7 @@ internal static class ExperimentEmitter
         var trainable = plan.Parameters.All(p => p.IsTensor);
         return GeneratedFile.Write(plan.Namespace, plan.Name, summary, writer =>
         {
-            Body(writer, plan, frame, buffers, NameOf);
+            Body(writer, plan, frame, buffers, nameOf);
             if (trainable) ExperimentInterface(writer, plan);
             RuleStatesEmitter.Emit(writer, plan);
         }, (trainable ? " : global::Dsl.IExperiment, " : " : ") + RuleStatesEmitter.Interface);

@@ -19,7 +19,10 @@ internal abstract record Op
     /// <summary>Name in messages and the default stem of the values it makes (<c>matMul1</c>).</summary>
     public abstract string Name { get; }
 
-    public virtual string DefaultValueName => Naming.LowerFirst(Name);
+    public virtual string DefaultValueName => LowerNames.GetOrAdd(Name, Naming.LowerFirst);
+
+    /// <summary>Each op name in lower camel case, made once (every node of a long expression asks).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> LowerNames = new(StringComparer.Ordinal);
 
     /// <summary>Shape and kind of the result, or a diagnostic naming the operands and their shapes.</summary>
     public abstract ShapeResult InferShape(ShapeContext context);

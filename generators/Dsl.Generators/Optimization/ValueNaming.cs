@@ -12,7 +12,8 @@ namespace Dsl.Generators.Optimization;
 /// </summary>
 internal static class ValueNaming
 {
-    public static List<Node> Assign(List<Node> nodes)
+    /// <param name="fix">Also make every name final (<see cref="NamePriority.Fixed"/>), in the same copy of each node.</param>
+    public static List<Node> Assign(List<Node> nodes, bool fix = false)
     {
         var taken = new HashSet<string>(nodes.Where(n => !Computed(n)).Select(n => n.Name), System.StringComparer.Ordinal);
         var counters = new Dictionary<string, int>(System.StringComparer.Ordinal);
@@ -24,7 +25,7 @@ internal static class ValueNaming
         {
             if (!Computed(node))
             {
-                result.Add(node);
+                result.Add(fix && node.NamePriority != NamePriority.Fixed ? node with { NamePriority = NamePriority.Fixed } : node);
                 continue;
             }
             string name;
@@ -55,7 +56,7 @@ internal static class ValueNaming
                 }
             }
             taken.Add(name);
-            result.Add(node with { Name = name });
+            result.Add(fix ? node with { Name = name, NamePriority = NamePriority.Fixed } : node with { Name = name });
         }
         return result;
     }

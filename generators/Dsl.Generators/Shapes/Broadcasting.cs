@@ -31,12 +31,27 @@ internal static class Broadcasting
                 return null;
             }
         }
+        // Most operands already have the result's shape (x + b, h · W): that shape object is the result,
+        // so a long chain of ops shares one shape instead of making one per node.
+        if (Same(a, dims)) return a;
+        if (Same(b, dims)) return b;
         return new SymShape(EquatableArray.Create(dims));
+    }
+
+    private static bool Same(SymShape shape, Dim[] dims)
+    {
+        if (shape.Rank != dims.Length) return false;
+        for (var i = 0; i < dims.Length; i++)
+        {
+            if (!shape[i].Equals(dims[i])) return false;
+        }
+        return true;
     }
 
     /// <summary>True when a value of shape <paramref name="from"/> broadcast to <paramref name="to"/> changed shape (so its gradient needs summing back).</summary>
     public static bool NeedsReduction(SymShape from, SymShape to)
     {
+        if (ReferenceEquals(from, to)) return false;
         if (from.Rank != to.Rank) return true;
         for (var i = 0; i < from.Rank; i++)
         {
