@@ -157,6 +157,31 @@ public sealed class DeepExpressionTests
         GradientCheck.AgainstFiniteDifferences((object)experiment, inputs, tolerance: 1e-4);
     }
 
+    [Fact]
+    public void ALongComputationsSummaryListsItsFirstValuesAndCountsTheRest()
+    {
+        // A summary is a doc comment: a 16,000-term sum would make one of ~50,000 lines. It lists the
+        // first 64 values and then how many more there are, which the method shows line by line.
+        var run = OnSmallStack(() => GeneratorHarness.Run(GeneratorHarness.Compilation(Declaration(48)), GeneratorHarness.CreateDriver()));
+        Assert.Empty(run.Diagnostics);
+        foreach (var (hint, method, body) in new[] { ("Demo.Sum.g.cs", "Predict", "public global::Dsl.Tensor Predict("), ("Demo.SumRegression.g.cs", "ComputeGradients", "// Forward") })
+        {
+            var text = run.Source(hint);
+            var summary = Section(text, "computes:", "</summary>");
+            var listed = Regex.Matches(summary, @"^/// \w+ = .*   \[", RegexOptions.Multiline).Count;
+            // The values the method computes, each under a comment 'name = math' (Predict's, or the step's forward pass).
+            var computed = Regex.Matches(Section(text, body, method == "Predict" ? "return " : "// Backward"), @"^\s+// \w+ = ", RegexOptions.Multiline).Count;
+            Assert.True(computed > 64, hint + ": only " + computed + " values");
+            Assert.Equal(64, listed);
+            Assert.Contains("/// … and " + (computed - 64) + " more values (" + method + " shows each above the line that computes it)", summary);
+        }
+
+        // A short one is listed whole, with no such line.
+        var small = OnSmallStack(() => GeneratorHarness.Run(GeneratorHarness.Compilation(Declaration(4)), GeneratorHarness.CreateDriver()));
+        Assert.DoesNotContain("more value", small.Source("Demo.Sum.g.cs"));
+        Assert.DoesNotContain("more value", small.Source("Demo.SumRegression.g.cs"));
+    }
+
     private static string Section(string text, string from, string to)
     {
         var start = text.IndexOf(from, StringComparison.Ordinal);

@@ -41,6 +41,7 @@ internal static class ModelCompiler
         lowering.NameParameters();
 
         var math = new List<string>();
+        var mathLeftOut = 0;
         PredictPlan? predict = null;
         if (output is not null)
         {
@@ -53,6 +54,11 @@ internal static class ModelCompiler
             foreach (var node in nodes)
             {
                 if (!ValueNaming.Computed(node)) continue;
+                if (math.Count == SummaryLines.MaxValues)
+                {
+                    mathLeftOut++;
+                    continue;
+                }
                 if (!shapeTexts.TryGetValue(node.Shape, out var shape)) shapeTexts[node.Shape] = shape = lowering.Unifier.Resolve(node.Shape).ToString();
                 math.Add(node.Name + " = " + node.Op.Math(node, nameOf) + "   " + shape);
             }
@@ -71,7 +77,7 @@ internal static class ModelCompiler
         }).ToImmutableArray();
 
         var plan = new ModelPlan(spec.Namespace, spec.Name, spec.Dims, parameters, spec.SubModels.Select(s => s.Name).ToImmutableArray(),
-            !spec.HasUserConstructor, math.ToImmutableArray(), predict, spec.MemberNames, spec.Shipped);
+            !spec.HasUserConstructor, math.ToImmutableArray(), predict, spec.MemberNames, spec.Shipped, mathLeftOut);
         return new Result(plan, diagnostics.ToImmutableArray());
     }
 

@@ -47,6 +47,20 @@ internal sealed record ParamPlan(
     EquatableArray<string> PartialAccessors = default,
     EquatableArray<DimValue> FanInFactors = default);
 
+/// <summary>
+/// How much of a computation a generated class's summary lists. A long one (a 16,000-term sum has
+/// ~50,000 values) would make a doc comment no tooltip can show and no one reads, and cost the
+/// generator as much as the code itself; the summary then lists the first values and says how many
+/// more there are: each is still written above the line that computes it.
+/// </summary>
+internal static class SummaryLines
+{
+    public const int MaxValues = 64;
+
+    public static string LeftOut(int count, string where) =>
+        "… and " + count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " more value" + (count == 1 ? "" : "s") + where;
+}
+
 /// <summary>The generated half of a [Model]. Must stay immutable and structurally equal.</summary>
 internal sealed record ModelPlan(
     string Namespace,
@@ -58,7 +72,8 @@ internal sealed record ModelPlan(
     EquatableArray<string> ForwardMath,
     PredictPlan? Predict = null,
     EquatableArray<string> UserMembers = default,
-    ShippedSource? Shipped = null);
+    ShippedSource? Shipped = null,
+    int ForwardMathLeftOut = 0);
 
 /// <summary>A model's Forward compiled into buffers it owns (its Predict). Must stay immutable and structurally equal.</summary>
 internal sealed record PredictPlan(

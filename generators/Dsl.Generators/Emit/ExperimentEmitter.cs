@@ -47,10 +47,18 @@ internal static class ExperimentEmitter
                 : "with " + (plan.UpdateRule == "SGD" ? "stochastic gradient descent" : "the update rule <c>" + plan.UpdateRule + "</c>") + ". The step computes:",
             "<code>",
         };
+        var (listed, leftOut) = (0, 0);
         foreach (var node in plan.Nodes.Where(n => n.Id < plan.BackwardStart && Optimization.ValueNaming.Emitted(n)))
         {
+            if (listed == SummaryLines.MaxValues)
+            {
+                leftOut++;
+                continue;
+            }
+            listed++;
             summary.Add(GeneratedFile.Xml(node.Op is EffectOp ? node.Op.Math(node, nameOf) : node.Name + " = " + node.Op.Math(node, nameOf) + "   " + ShapeText(node.Shape)));
         }
+        if (leftOut > 0) summary.Add(SummaryLines.LeftOut(leftOut, " (" + (plan.CustomStep ? "TrainStep" : "ComputeGradients") + " shows each above the line that computes it)"));
         summary.Add("</code>");
         if (!plan.CustomStep) summary.Add("then the gradients of " + GeneratedFile.Xml(string.Join(", ", plan.Gradients.Select(g => g.Path))) + " by reverse-mode differentiation.");
 

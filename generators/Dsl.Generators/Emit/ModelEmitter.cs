@@ -23,18 +23,24 @@ internal static class ModelEmitter
             summary.Add("Forward computes:");
             summary.Add("<code>");
             summary.AddRange(plan.ForwardMath.Select(GeneratedFile.Xml));
+            if (plan.ForwardMathLeftOut > 0)
+            {
+                summary.Add(SummaryLines.LeftOut(plan.ForwardMathLeftOut, PredictWritten(plan) ? " (Predict shows each above the line that computes it)" : ""));
+            }
             summary.Add("</code>");
         }
         return GeneratedFile.Write(plan.Namespace, plan.Name, summary, writer =>
         {
             Body(writer, plan);
             // A user member named Predict (or a model class named so) keeps its name: the compiled forward is left out.
-            if (plan.Predict is not null && !plan.UserMembers.AsImmutableArray().Contains("Predict")) Predict(writer, plan, plan.Predict);
+            if (PredictWritten(plan)) Predict(writer, plan, plan.Predict!);
         }, assemblyAttributes: plan.Shipped is { } shipped
             // The declaration, for assemblies that reference this one and hold the model as a sub-model.
             ? ["[assembly: global::Dsl.ModelSource(" + CSharp.String(shipped.Type) + ", " + CSharp.String(shipped.Path) + ", " + CSharp.String(shipped.Text) + ")]"]
             : null);
     }
+
+    private static bool PredictWritten(ModelPlan plan) => plan.Predict is not null && !plan.UserMembers.AsImmutableArray().Contains("Predict");
 
     /// <summary>Predict: Forward compiled into buffers the model owns, for inference without allocation.</summary>
     private static void Predict(CodeWriter writer, ModelPlan plan, PredictPlan predict)
