@@ -103,6 +103,27 @@ internal static class StepFrame
         }
     }
 
+    /// <summary>The run-time sizes some buffer (or a [Dim] check) has. Buffers share their shape arrays: each array is read once.</summary>
+    private static HashSet<string> SizedDims(Frame frame)
+    {
+        var sized = new HashSet<string>(System.StringComparer.Ordinal);
+        var seen = new HashSet<System.Collections.Immutable.ImmutableArray<DimValue>>();
+        foreach (var buffer in frame.Buffers)
+        {
+            var shape = buffer.Shape.AsImmutableArray();
+            if (!seen.Add(shape)) continue;
+            foreach (var dim in shape)
+            {
+                if (dim.Source == DimSource.Runtime) sized.Add(dim.Name);
+            }
+        }
+        foreach (var check in frame.DimChecks)
+        {
+            if (check.Expected.Source == DimSource.Runtime) sized.Add(check.Expected.Name);
+        }
+        return sized;
+    }
+
     public static void Emit(CodeWriter writer, Frame frame)
     {
         var tensors = frame.Tensors;
@@ -145,8 +166,7 @@ internal static class StepFrame
             // length read by a run-time loop, whose saved rows grow by themselves) is recorded and
             // checked at every call instead, so batches of different lengths reuse the buffers.
             // (A size checked against a model's [Dim] keeps the first rule: it cannot change without a failed check.)
-            var sized = new HashSet<string>(frame.Buffers.SelectMany(b => b.Shape).Concat(frame.DimChecks.Select(c => c.Expected))
-                .Where(d => d.Source == DimSource.Runtime).Select(d => d.Name));
+            var sized = SizedDims(frame);
             var unsized = frame.RuntimeDims.Where(d => !sized.Contains(d.Name)).ToList();
             var changed = string.Join(" && ", new[] { frame.ReadyField }.Concat(frame.RuntimeDims.Where(d => sized.Contains(d.Name))
                 .Select(d => Frame.DimLocal(d.Name) + " == " + frame.DimField(d.Name))));
@@ -172,11 +192,12 @@ internal static class StepFrame
             writer.Line(frame.Release + "();");
             writer.Line("var __dtype = " + frame.DType + ";");
             // Buffers of one shape and type share the text of their allocation.
-            var empties = new Dictionary<(EquatableArray<DimValue>, Ir.ElementType), string>();
+            // (Keyed by the shape array itself: ImmutableArray compares the array it holds, and buffers of one shape share it.)
+            var empties = new Dictionary<(System.Collections.Immutable.ImmutableArray<DimValue>, Ir.ElementType), string>();
             for (var i = 0; i < frame.Buffers.Count; i++)
             {
                 var buffer = frame.Buffers[i];
-                if (!empties.TryGetValue((buffer.Shape, buffer.Type), out var empty))
+                if (!empties.TryGetValue((buffer.Shape.AsImmutableArray(), buffer.Type), out var empty))
                 {
                     var dtype = buffer.Type switch
                     {
@@ -184,7 +205,7 @@ internal static class StepFrame
                         Ir.ElementType.Bool => RuntimeApi.DType + ".Bool",
                         _ => "__dtype",
                     };
-                    empties[(buffer.Shape, buffer.Type)] = empty = RuntimeApi.Empty(buffer.Shape.Select(d => frame.Dim(d, local: false)), dtype);
+                    empties[(buffer.Shape.AsImmutableArray(), buffer.Type)] = empty = RuntimeApi.Empty(buffer.Shape.Select(d => frame.Dim(d, local: false)), dtype);
                 }
                 writer.Line(frame.BufferFields[i], " = ", empty, ";");
             }

@@ -56,7 +56,8 @@ internal static class ValueNaming
                 }
             }
             taken.Add(name);
-            result.Add(fix ? node with { Name = name, NamePriority = NamePriority.Fixed } : node with { Name = name });
+            if (name == node.Name && (!fix || node.NamePriority == NamePriority.Fixed)) result.Add(node);
+            else result.Add(fix ? node with { Name = name, NamePriority = NamePriority.Fixed } : node with { Name = name });
         }
         return result;
     }
