@@ -70,7 +70,7 @@ internal static class ExperimentEmitter
             Body(writer, plan, frame, buffers, nameOf);
             if (trainable) ExperimentInterface(writer, plan);
             RuleStatesEmitter.Emit(writer, plan);
-        }, (trainable ? " : global::Dsl.IExperiment, " : " : ") + RuleStatesEmitter.Interface);
+        }, (trainable ? " : global::Dsl.IExperiment, " : " : ") + RuleStatesEmitter.Interface, capacity: CodeWriter.CapacityFor(plan.Buffers.Count));
     }
 
     /// <summary>The frame of the step: Prepare, buffers, the shape checks of the inputs.</summary>

@@ -37,7 +37,7 @@ internal static class ModelEmitter
         }, assemblyAttributes: plan.Shipped is { } shipped
             // The declaration, for assemblies that reference this one and hold the model as a sub-model.
             ? ["[assembly: global::Dsl.ModelSource(" + CSharp.String(shipped.Type) + ", " + CSharp.String(shipped.Path) + ", " + CSharp.String(shipped.Text) + ")]"]
-            : null);
+            : null, capacity: CodeWriter.CapacityFor(PredictWritten(plan) ? plan.Predict!.Buffers.Count : 0));
     }
 
     private static bool PredictWritten(ModelPlan plan) => plan.Predict is not null && !plan.UserMembers.AsImmutableArray().Contains("Predict");
