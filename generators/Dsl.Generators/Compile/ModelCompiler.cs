@@ -47,8 +47,8 @@ internal static class ModelCompiler
         {
             var (nodes, remap) = DeadCode.Eliminate(Fusion.Fuse(graph.Nodes, [output.Value], lowering.Unifier), [output.Value]);
             nodes = ValueNaming.Assign(nodes);
-            string NameOf(int id) => nodes[id].Name;
-            System.Func<int, string> nameOf = NameOf;
+            // Named as Predict's comments name them (a number by its value, not as 'number').
+            var nameOf = MathNames.Of(nodes);
             // Shapes are shared between nodes: each is resolved and written once.
             var shapeTexts = new Dictionary<SymShape, string>(ReferenceComparer<SymShape>.Instance);
             foreach (var node in nodes)

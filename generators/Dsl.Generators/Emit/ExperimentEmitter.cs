@@ -21,16 +21,7 @@ internal static class ExperimentEmitter
 
     public static string Emit(ExperimentPlan plan)
     {
-        var names = new Dictionary<int, string>();
-        string NameOf(int id)
-        {
-            var node = plan.Nodes[id];
-            if (node.Op is NoGradOp) return node.Op.Math(node, NameOf);
-            if (!node.IsNumber) return node.Name;
-            var math = node.Op.Math(node, NameOf);
-            return node.Op is NumberArithmeticOp ? "(" + math + ")" : math;
-        }
-        System.Func<int, string> nameOf = NameOf;
+        var nameOf = MathNames.Of(plan.Nodes);
         // Shapes are shared between nodes: each is written once.
         var shapeTexts = new Dictionary<Shapes.SymShape, string>(ReferenceComparer<Shapes.SymShape>.Instance);
         string ShapeText(Shapes.SymShape shape)

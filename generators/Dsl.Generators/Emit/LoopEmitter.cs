@@ -246,18 +246,11 @@ internal static class LoopEmitter
 
     private static void Nodes(CodeWriter writer, EmitContext nested, EquatableArray<Node> nodes)
     {
-        string NameOf(int id)
-        {
-            var node = nodes[id];
-            if (node.Op is NoGradOp) return node.Op.Math(node, NameOf);
-            if (!node.IsNumber) return node.Name;
-            var math = node.Op.Math(node, NameOf);
-            return node.Op is NumberArithmeticOp ? "(" + math + ")" : math;
-        }
+        var nameOf = MathNames.Of(nodes);
         foreach (var node in nodes)
         {
             if (!Optimization.ValueNaming.Emitted(node)) continue;
-            writer.Line("// " + (node.Op is EffectOp ? node.Op.Math(node, NameOf) : node.Name + " = " + node.Op.Math(node, NameOf)));
+            writer.Line("// " + (node.Op is EffectOp ? node.Op.Math(node, nameOf) : node.Name + " = " + node.Op.Math(node, nameOf)));
             node.Op.Emit(nested, node);
         }
     }

@@ -52,14 +52,7 @@ internal static class ModelEmitter
             [(Identifiers.Member("IsInitialized", hiding), plan.Name + ": call Initialize(seed) (or load the experiment that holds it) before Predict.")],
             first is null ? RuntimeApi.DType + ".Float32" : Identifiers.Member(first, hiding) + ".DType", Prefix: "Predict");
         var buffers = frame.ResultFields();
-        string NameOf(int id)
-        {
-            var node = predict.Nodes[id];
-            if (node.Op is Ir.NoGradOp) return node.Op.Math(node, NameOf);
-            if (!node.IsNumber) return node.Name;
-            var math = node.Op.Math(node, NameOf);
-            return node.Op is Ir.NumberArithmeticOp ? "(" + math + ")" : math;
-        }
+        var nameOf = Ir.MathNames.Of(predict.Nodes);
 
         writer.Line();
         writer.Line("// ---- Predict: Forward compiled into buffers this model owns (inference: no gradients, no allocation after the first call)");
@@ -78,7 +71,7 @@ internal static class ModelEmitter
             foreach (var node in predict.Nodes)
             {
                 if (!Optimization.ValueNaming.Computed(node)) continue;
-                writer.Line("// ", node.Name, " = ", node.Op.Math(node, NameOf));
+                writer.Line("// ", node.Name, " = ", node.Op.Math(node, nameOf));
                 node.Op.Emit(context, node);
             }
             writer.Line("return " + context.Ref(predict.Output) + ";");

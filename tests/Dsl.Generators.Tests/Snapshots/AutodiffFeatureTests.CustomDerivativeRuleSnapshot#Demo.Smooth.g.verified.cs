@@ -12,7 +12,7 @@ namespace Demo;
 /// Forward computes:
 /// <code>
 /// h = x · W   [Batch, 4]
-/// mul1 = h · number   [Batch, 4]
+/// mul1 = h · 0.5   [Batch, 4]
 /// sigmoid1 = Sigmoid(mul1)   [Batch, 4]
 /// open = mul1 · sigmoid1   [Batch, 4]
 /// mul2 = h · open   [Batch, 4]

@@ -16,7 +16,7 @@ namespace Demo;
 /// tanh1 = Tanh(matMul1)   [Batch, 2]
 /// matMul2 = x · V   [Batch, 2]
 /// sigmoid1 = Sigmoid(matMul2)   [Batch, 2]
-/// mul1 = tanh1 · noGrad   [Batch, 2]
+/// mul1 = tanh1 · NoGrad(sigmoid1)   [Batch, 2]
 /// add1 = mul1 + Shift   [Batch, 2]
 /// </code>
 /// </summary>

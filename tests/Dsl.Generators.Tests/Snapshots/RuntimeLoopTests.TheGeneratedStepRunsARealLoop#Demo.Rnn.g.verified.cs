@@ -16,7 +16,7 @@ namespace Demo;
 /// select1 = x at 0 along axis 1   [Batch, Inputs]
 /// add1 = select1 · U + B   [Batch, Hidden]
 /// h = Tanh(add1)   [Batch, Hidden]
-/// loop1 = for t from 1 while t &lt; size: h ← Tanh(add)   []
+/// loop1 = for t from 1 while t &lt; x.Size(1): h ← Tanh(add)   []
 /// h2 = h after loop1   [Batch, Hidden]
 /// matMul1 = h2 · V   [Batch, 1]
 /// </code>
