@@ -183,9 +183,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
             global::Dsl.Kernels.Add(__loop1_add1, Net.B, __loop1_add2);
             // tanh1 = Tanh(add2)
             global::Dsl.Kernels.Tanh(__loop1_add2, __loop1_tanh1);
-            // mul1 = tanh1 · number
+            // mul1 = tanh1 · Leak
             global::Dsl.Kernels.Mul(__loop1_tanh1, Leak, __loop1_mul1);
-            // mul2 = h · number
+            // mul2 = h · (1 - Leak)
             global::Dsl.Kernels.Mul(__loop1_h, (1d - Leak), __loop1_mul2);
             // h2 = mul1 + mul2
             global::Dsl.Kernels.Add(__loop1_mul1, __loop1_mul2, __loop1_h2);
@@ -195,9 +195,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
             global::Dsl.Kernels.Select(y, 1, (long)(__t), __loop1_target);
             // mseLoss1 = mean((prediction - target)²)
             global::Dsl.Kernels.MseLoss(__loop1_prediction, __loop1_target, global::Dsl.Reduction.Mean, __loop1_mseLoss1);
-            // mul3 = mseLoss1 · (t + number)
+            // mul3 = mseLoss1 · (t + 1)
             global::Dsl.Kernels.Mul(__loop1_mseLoss1, (__t + 1d), __loop1_mul3);
-            // div1 = mul3 / number
+            // div1 = mul3 / 2
             global::Dsl.Kernels.Div(__loop1_mul3, 2d, __loop1_div1);
             // total2 = total + div1
             global::Dsl.Kernels.Add(__loop1_total, __loop1_div1, __loop1_total2);
@@ -242,9 +242,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
                 global::Dsl.Kernels.Add(__loopBackward1_add1, Net.B, __loopBackward1_add2);
                 // tanh1 = Tanh(add2)
                 global::Dsl.Kernels.Tanh(__loopBackward1_add2, __loopBackward1_tanh1);
-                // mul1 = tanh1 · number
+                // mul1 = tanh1 · Leak
                 global::Dsl.Kernels.Mul(__loopBackward1_tanh1, Leak, __loopBackward1_mul1);
-                // mul2 = h · number
+                // mul2 = h · (1 - Leak)
                 global::Dsl.Kernels.Mul(__loop1_h, (1d - Leak), __loopBackward1_mul2);
                 // h2 = mul1 + mul2
                 global::Dsl.Kernels.Add(__loopBackward1_mul1, __loopBackward1_mul2, __loopBackward1_h2);
@@ -252,9 +252,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
                 global::Dsl.Kernels.Mm(__loopBackward1_h2, Net.V, __loopBackward1_prediction);
                 // target = y at t along axis 1
                 global::Dsl.Kernels.Select(y, 1, (long)(__t), __loopBackward1_target);
-                // dMul = dTotalNext / number
+                // dMul = dTotalNext / 2
                 global::Dsl.Kernels.Div(__loopBackward1_d_total, 2d, __loopBackward1_dMul);
-                // dMseLoss = dMul · (t + number)
+                // dMseLoss = dMul · (t + 1)
                 global::Dsl.Kernels.Mul(__loopBackward1_dMul, (__t + 1d), __loopBackward1_dMseLoss);
                 // dPrediction = dMseLoss ⊙ 2(prediction - target) / numel
                 global::Dsl.Kernels.MseLossBackward(__loopBackward1_dMseLoss, __loopBackward1_prediction, __loopBackward1_target, global::Dsl.Reduction.Mean, __loopBackward1_dPrediction);
@@ -264,9 +264,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
                 global::Dsl.Kernels.Add(__loopBackward1_d_h, __loopBackward1_dH1, __loopBackward1_dMul2);
                 // dV = h2ᵀ · dPrediction
                 global::Dsl.Kernels.Mm(__loopBackward1_h2, __loopBackward1_dPrediction, __loopBackward1_dV, transposeA: true);
-                // dH = dMul2 · number
+                // dH = dMul2 · (1 - Leak)
                 global::Dsl.Kernels.Mul(__loopBackward1_dMul2, (1d - Leak), __loopBackward1_dH);
-                // dTanh = dMul2 · number
+                // dTanh = dMul2 · Leak
                 global::Dsl.Kernels.Mul(__loopBackward1_dMul2, Leak, __loopBackward1_dTanh);
                 // dAdd = dTanh ⊙ (1 - tanh1²)
                 global::Dsl.Kernels.TanhBackward(__loopBackward1_dTanh, __loopBackward1_tanh1, __loopBackward1_dAdd);
@@ -321,9 +321,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
                     global::Dsl.Kernels.Add(__loop1_add1, Net.B, __loop1_add2);
                     // tanh1 = Tanh(add2)
                     global::Dsl.Kernels.Tanh(__loop1_add2, __loop1_tanh1);
-                    // mul1 = tanh1 · number
+                    // mul1 = tanh1 · Leak
                     global::Dsl.Kernels.Mul(__loop1_tanh1, Leak, __loop1_mul1);
-                    // mul2 = h · number
+                    // mul2 = h · (1 - Leak)
                     global::Dsl.Kernels.Mul(__loop1_h, (1d - Leak), __loop1_mul2);
                     // h2 = mul1 + mul2
                     global::Dsl.Kernels.Add(__loop1_mul1, __loop1_mul2, __loop1_h2);
@@ -333,9 +333,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
                     global::Dsl.Kernels.Select(y, 1, (long)(__t), __loop1_target);
                     // mseLoss1 = mean((prediction - target)²)
                     global::Dsl.Kernels.MseLoss(__loop1_prediction, __loop1_target, global::Dsl.Reduction.Mean, __loop1_mseLoss1);
-                    // mul3 = mseLoss1 · (t + number)
+                    // mul3 = mseLoss1 · (t + 1)
                     global::Dsl.Kernels.Mul(__loop1_mseLoss1, (__t + 1d), __loop1_mul3);
-                    // div1 = mul3 / number
+                    // div1 = mul3 / 2
                     global::Dsl.Kernels.Div(__loop1_mul3, 2d, __loop1_div1);
                     // total2 = total + div1
                     global::Dsl.Kernels.Add(__loop1_total, __loop1_div1, __loop1_total2);
@@ -358,9 +358,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
                     global::Dsl.Kernels.Add(__loopBackward1_add1, Net.B, __loopBackward1_add2);
                     // tanh1 = Tanh(add2)
                     global::Dsl.Kernels.Tanh(__loopBackward1_add2, __loopBackward1_tanh1);
-                    // mul1 = tanh1 · number
+                    // mul1 = tanh1 · Leak
                     global::Dsl.Kernels.Mul(__loopBackward1_tanh1, Leak, __loopBackward1_mul1);
-                    // mul2 = h · number
+                    // mul2 = h · (1 - Leak)
                     global::Dsl.Kernels.Mul(__loop1_h, (1d - Leak), __loopBackward1_mul2);
                     // h2 = mul1 + mul2
                     global::Dsl.Kernels.Add(__loopBackward1_mul1, __loopBackward1_mul2, __loopBackward1_h2);
@@ -368,9 +368,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
                     global::Dsl.Kernels.Mm(__loopBackward1_h2, Net.V, __loopBackward1_prediction);
                     // target = y at t along axis 1
                     global::Dsl.Kernels.Select(y, 1, (long)(__t), __loopBackward1_target);
-                    // dMul = dTotalNext / number
+                    // dMul = dTotalNext / 2
                     global::Dsl.Kernels.Div(__loopBackward1_d_total, 2d, __loopBackward1_dMul);
-                    // dMseLoss = dMul · (t + number)
+                    // dMseLoss = dMul · (t + 1)
                     global::Dsl.Kernels.Mul(__loopBackward1_dMul, (__t + 1d), __loopBackward1_dMseLoss);
                     // dPrediction = dMseLoss ⊙ 2(prediction - target) / numel
                     global::Dsl.Kernels.MseLossBackward(__loopBackward1_dMseLoss, __loopBackward1_prediction, __loopBackward1_target, global::Dsl.Reduction.Mean, __loopBackward1_dPrediction);
@@ -380,9 +380,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
                     global::Dsl.Kernels.Add(__loopBackward1_d_h, __loopBackward1_dH1, __loopBackward1_dMul2);
                     // dV = h2ᵀ · dPrediction
                     global::Dsl.Kernels.Mm(__loopBackward1_h2, __loopBackward1_dPrediction, __loopBackward1_dV, transposeA: true);
-                    // dH = dMul2 · number
+                    // dH = dMul2 · (1 - Leak)
                     global::Dsl.Kernels.Mul(__loopBackward1_dMul2, (1d - Leak), __loopBackward1_dH);
-                    // dTanh = dMul2 · number
+                    // dTanh = dMul2 · Leak
                     global::Dsl.Kernels.Mul(__loopBackward1_dMul2, Leak, __loopBackward1_dTanh);
                     // dAdd = dTanh ⊙ (1 - tanh1²)
                     global::Dsl.Kernels.TanhBackward(__loopBackward1_dTanh, __loopBackward1_tanh1, __loopBackward1_dAdd);
@@ -479,9 +479,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
             global::Dsl.Kernels.Add(__loop1_add1, Net.B, __loop1_add2);
             // tanh1 = Tanh(add2)
             global::Dsl.Kernels.Tanh(__loop1_add2, __loop1_tanh1);
-            // mul1 = tanh1 · number
+            // mul1 = tanh1 · Leak
             global::Dsl.Kernels.Mul(__loop1_tanh1, Leak, __loop1_mul1);
-            // mul2 = h · number
+            // mul2 = h · (1 - Leak)
             global::Dsl.Kernels.Mul(__loop1_h, (1d - Leak), __loop1_mul2);
             // h2 = mul1 + mul2
             global::Dsl.Kernels.Add(__loop1_mul1, __loop1_mul2, __loop1_h2);
@@ -491,9 +491,9 @@ partial class StepwiseRegression : global::Dsl.IExperiment, global::Dsl.IRuleSta
             global::Dsl.Kernels.Select(y, 1, (long)(__t), __loop1_target);
             // mseLoss1 = mean((prediction - target)²)
             global::Dsl.Kernels.MseLoss(__loop1_prediction, __loop1_target, global::Dsl.Reduction.Mean, __loop1_mseLoss1);
-            // mul3 = mseLoss1 · (t + number)
+            // mul3 = mseLoss1 · (t + 1)
             global::Dsl.Kernels.Mul(__loop1_mseLoss1, (__t + 1d), __loop1_mul3);
-            // div1 = mul3 / number
+            // div1 = mul3 / 2
             global::Dsl.Kernels.Div(__loop1_mul3, 2d, __loop1_div1);
             // total2 = total + div1
             global::Dsl.Kernels.Add(__loop1_total, __loop1_div1, __loop1_total2);

@@ -104,7 +104,9 @@ internal sealed partial class Lowering
         {
             if (map.TryGetValue(id, out var mapped)) return mapped;
             var node = Graph[id];
-            var input = body.Add(new LoopInputOp(captured.Count, node.Name), [], node.Shape, node.Kind, node.Name, NamePriority.Fixed);
+            // A number is shown by its value or expression (Leak, (1 - Leak)) in the body's comments, as outside the loop.
+            var display = node.IsNumber ? MathNames.Of(Graph.Nodes)(id) : node.Name;
+            var input = body.Add(new LoopInputOp(captured.Count, display), [], node.Shape, node.Kind, node.Name, NamePriority.Fixed);
             captured.Add(id);
             return map[id] = input;
         }
