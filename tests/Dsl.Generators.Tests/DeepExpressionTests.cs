@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Dsl.Generators.Parsing;
 using Dsl.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -58,7 +59,12 @@ public sealed class DeepExpressionTests
     }
 
     /// <summary>Runs <paramref name="work"/> on a new thread with a small stack and returns its result (or rethrows its exception).</summary>
-    private static T OnSmallStack<T>(Func<T> work)
+    private static T OnSmallStack<T>(Func<T> work) => OnStack(SmallStack, work);
+
+    /// <summary>On a thread with a 1 MiB stack: an IDE's or a thread pool thread's (the small stack is for walks that must not recurse at all).</summary>
+    private static T OnMegabyteStack<T>(Func<T> work) => OnStack(1024 * 1024, work);
+
+    private static T OnStack<T>(int stackSize, Func<T> work)
     {
         T result = default!;
         Exception? failure = null;
@@ -72,10 +78,10 @@ public sealed class DeepExpressionTests
             {
                 failure = e;
             }
-        }, SmallStack);
+        }, stackSize);
         thread.Start();
         thread.Join();
-        if (failure is not null) throw new InvalidOperationException("failed on the small-stack thread", failure);
+        if (failure is not null) throw new InvalidOperationException("failed on a thread with a " + stackSize / 1024 + " KiB stack", failure);
         return result;
     }
 
@@ -180,6 +186,73 @@ public sealed class DeepExpressionTests
         var small = OnSmallStack(() => GeneratorHarness.Run(GeneratorHarness.Compilation(Declaration(4)), GeneratorHarness.CreateDriver()));
         Assert.DoesNotContain("more value", small.Source("Demo.Sum.g.cs"));
         Assert.DoesNotContain("more value", small.Source("Demo.SumRegression.g.cs"));
+    }
+
+    /// <summary>
+    /// The compilation of <paramref name="file"/>, parsed on a 64 MiB stack: Roslyn's parser recurses on
+    /// nested calls too and on a small stack turns the expression into a syntax error (CS8078), after
+    /// which the generator has nothing to say. Parsing is not under test here; the generator is.
+    /// </summary>
+    private static Microsoft.CodeAnalysis.CSharp.CSharpCompilation Parsed(string file) => OnStack(64 << 20, () => GeneratorHarness.Compilation(file));
+
+    /// <summary>A model whose Forward nests <paramref name="depth"/> calls (<c>Tanh(Tanh(...(x)...))</c>), and an experiment over it.</summary>
+    private static string NestedCalls(int depth) => TestSources.File($$"""
+        [Model]
+        public partial class Deep
+        {
+            [Param(3)] public Tensor W;
+
+            public Tensor Forward([Shape("Batch", 3)] Tensor x)
+                => {{string.Concat(Enumerable.Repeat("Tanh(", depth))}}x{{new string(')', depth)}} * W;
+        }
+
+        [Experiment]
+        public partial class DeepRegression
+        {
+            public Deep Net = new();
+            public double LearningRate = 0.01;
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 3)] Tensor y) => MseLoss(Net.Forward(x), y);
+        }
+        """);
+
+    [Fact]
+    public void CallsNestedPastTheLimitAreADiagnosticAtTheExpressionNotACrash()
+    {
+        // 500 nested calls overflowed a 1 MiB stack in the body parser (~2.7 KB per level) and ended the
+        // process: no diagnostic could say why. Past BodyParser.MaxNesting levels (the Forward's '* W' and
+        // 'Tanh(' each one) the parser reports DSL0029 at the first expression too deep and stops.
+        var run = OnMegabyteStack(() => GeneratorHarness.Run(Parsed(NestedCalls(500)), GeneratorHarness.CreateDriver()));
+        Assert.Empty(run.Input.GetParseDiagnostics());
+        var nested = Assert.Single(run.Diagnostics, d => d.Id == "DSL0029");
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id == "DSL9999");
+        var written = run.Input.SyntaxTrees.Single(t => t.FilePath == nested.Location.GetLineSpan().Path).GetText().ToString(nested.Location.SourceSpan);
+        // The expression reported is the one at level MaxNesting + 1: what is left of the chain there.
+        var remaining = 500 - (BodyParser.MaxNesting - 1);
+        Assert.Equal(string.Concat(Enumerable.Repeat("Tanh(", remaining)) + "x" + new string(')', remaining), written);
+        Assert.Contains("is nested more than " + BodyParser.MaxNesting + " levels deep", nested.GetMessage());
+        Assert.Contains("'Forward'", nested.GetMessage());
+
+        // Deeper than Roslyn's binder can walk on this stack (it stops its own walk with
+        // InsufficientExecutionStackException, as the compiler does with CS8078): the same diagnostic,
+        // at the declaration, not an internal error.
+        var deeper = OnMegabyteStack(() => GeneratorHarness.Run(Parsed(NestedCalls(5000)), GeneratorHarness.CreateDriver()));
+        Assert.Empty(deeper.Input.GetParseDiagnostics());
+        Assert.Contains(deeper.Diagnostics, d => d.Id == "DSL0029");
+        Assert.DoesNotContain(deeper.Diagnostics, d => d.Id == "DSL9999");
+    }
+
+    [Fact]
+    public void CallsNestedUpToTheLimitAreGeneratedAndCompile()
+    {
+        // Forward's levels: the '* W' chain, then one per Tanh, then x: MaxNesting - 2 calls fill them exactly.
+        var run = OnMegabyteStack(() => GeneratorHarness.Run(Parsed(NestedCalls(BodyParser.MaxNesting - 2)), GeneratorHarness.CreateDriver()));
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.CompilationErrors);
+        Assert.Equal(BodyParser.MaxNesting - 2, Regex.Matches(run.Source("Demo.Deep.g.cs"), @"global::Dsl\.Kernels\.Tanh\(").Count);
+        var over = OnMegabyteStack(() => GeneratorHarness.Run(Parsed(NestedCalls(BodyParser.MaxNesting - 1)), GeneratorHarness.CreateDriver()));
+        Assert.Contains(over.Diagnostics, d => d.Id == "DSL0029");
     }
 
     private static string Section(string text, string from, string to)

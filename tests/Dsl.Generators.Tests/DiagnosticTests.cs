@@ -843,6 +843,21 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void DSL0029_CallsNestedMoreThan64Deep()
+    {
+        // 70 nested calls: the 65th level, and what it holds, is where the parser stops.
+        var inner = string.Concat(Enumerable.Repeat("Tanh(", 6)) + "x" + new string(')', 6);
+        AssertDiagnostic(Single($$"""
+            [Model]
+            public partial class Nested
+            {
+                public Tensor Forward([Shape(3)] Tensor x) => {{string.Concat(Enumerable.Repeat("Tanh(", 70))}}x{{new string(')', 70)}};
+            }
+            """), "DSL0029", "'" + inner + "' in 'Forward' is nested more than 64 levels deep (calls inside calls, parenthesized operands, unary minus); give inner parts names with 'var' locals",
+            inner);
+    }
+
+    [Fact]
     public void DSL0003_ASwitchExpressionNamesTheConditions() => AssertDiagnostic(Single("""
         [Model]
         public partial class Switchy

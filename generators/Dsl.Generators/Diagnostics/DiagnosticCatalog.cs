@@ -210,6 +210,10 @@ internal static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor NotOnEveryPath = Error("DSL0028",
         "Value not set on every path",
         "'{0}' is read in '{1}' but only one branch of the 'if' at {2} assigns it; assign it in both branches (or before the 'if')");
+    public static readonly DiagnosticDescriptor NestedTooDeeply = Error("DSL0029",
+        "Expression nested too deeply",
+        "{0} is nested {1} (calls inside calls, parenthesized operands, unary minus); give inner parts names with 'var' locals");
+
     // ---- rule state: initialization, evaluation state, number state ----
     public static readonly DiagnosticDescriptor BadStateInit = Error("DSL0306",
         "Invalid state initialization",
@@ -295,6 +299,7 @@ internal static class DiagnosticCatalog
         [TensorCondition.Id] = TensorCondition,
         [BranchesDiffer.Id] = BranchesDiffer,
         [NotOnEveryPath.Id] = NotOnEveryPath,
+        [NestedTooDeeply.Id] = NestedTooDeeply,
         // ---- rule state: initialization, evaluation state, number state ----
         [BadStateInit.Id] = BadStateInit,
         [BadEvaluationState.Id] = BadEvaluationState,

@@ -26,7 +26,14 @@ internal static class Guard
         {
             var location = LocationInfo.From(context.TargetNode is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax t
                 ? t.Identifier.GetLocation() : context.TargetNode.GetLocation());
-            return new ParseResult<T>(null, ImmutableArray.Create(Internal(stage, e, location)));
+            // Roslyn's binder stops a walk that would overflow the stack (the compiler reports CS8078 for the
+            // same code): the declaration's nesting, not a generator bug. The body parser stops far earlier
+            // (BodyParser.MaxNesting); this is what is left when binding itself gives out first.
+            var diagnostic = e is InsufficientExecutionStackException
+                ? DiagnosticInfo.Create(DiagnosticCatalog.NestedTooDeeply, location,
+                    "An expression in '" + (context.TargetSymbol?.Name ?? "this declaration") + "'", "deeper than the compiler's stack allows")
+                : Internal(stage, e, location);
+            return new ParseResult<T>(null, ImmutableArray.Create(diagnostic));
         }
     }
 

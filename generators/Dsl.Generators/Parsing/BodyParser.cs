@@ -237,14 +237,10 @@ internal sealed partial class BodyParser(
         return size;
     }
 
-    private Expr? ParseExpression(ExpressionSyntax expression)
+    private Expr? ParseNested(ExpressionSyntax expression)
     {
-        token.ThrowIfCancellationRequested();
         switch (expression)
         {
-            case ParenthesizedExpressionSyntax parenthesized:
-                return ParseExpression(parenthesized.Expression);
-
             case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.NumericLiteralExpression):
                 return new NumberExpr(System.Convert.ToDouble(literal.Token.Value, System.Globalization.CultureInfo.InvariantCulture), locations.Add(literal));
 
