@@ -34,29 +34,32 @@ public sealed class DeepExpressionTests
             if (i > 0) sum.Append(i % 8 == 0 ? "\n        + " : " + ");
             sum.Append((term ?? Term)(i));
         }
-        return TestSources.File($$"""
-            [Model]
-            public partial class Sum
-            {
-                [Param(3)] public Tensor W;
-                [Param(3)] public Tensor B;
-                [Param(3, 3)] public Tensor V;
-
-                public Tensor Forward([Shape("Batch", 3)] Tensor x)
-                    => {{sum}};
-            }
-
-            [Experiment]
-            public partial class SumRegression
-            {
-                public Sum Net = new();
-                public double LearningRate = 0.01;
-
-                [Loss]
-                public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 3)] Tensor y) => MseLoss(Net.Forward(x), y);
-            }
-            """);
+        return Declaration(sum.ToString());
     }
+
+    /// <summary>A model whose Forward returns <paramref name="forward"/>, and an experiment with an MSE loss over it.</summary>
+    private static string Declaration(string forward) => TestSources.File($$"""
+        [Model]
+        public partial class Sum
+        {
+            [Param(3)] public Tensor W;
+            [Param(3)] public Tensor B;
+            [Param(3, 3)] public Tensor V;
+
+            public Tensor Forward([Shape("Batch", 3)] Tensor x)
+                => {{forward}};
+        }
+
+        [Experiment]
+        public partial class SumRegression
+        {
+            public Sum Net = new();
+            public double LearningRate = 0.01;
+
+            [Loss]
+            public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 3)] Tensor y) => MseLoss(Net.Forward(x), y);
+        }
+        """);
 
     /// <summary>Runs <paramref name="work"/> on a new thread with a small stack and returns its result (or rethrows its exception).</summary>
     private static T OnSmallStack<T>(Func<T> work) => OnStack(SmallStack, work);
@@ -195,27 +198,8 @@ public sealed class DeepExpressionTests
     /// </summary>
     private static Microsoft.CodeAnalysis.CSharp.CSharpCompilation Parsed(string file) => OnStack(64 << 20, () => GeneratorHarness.Compilation(file));
 
-    /// <summary>A model whose Forward nests <paramref name="depth"/> calls (<c>Tanh(Tanh(...(x)...))</c>), and an experiment over it.</summary>
-    private static string NestedCalls(int depth) => TestSources.File($$"""
-        [Model]
-        public partial class Deep
-        {
-            [Param(3)] public Tensor W;
-
-            public Tensor Forward([Shape("Batch", 3)] Tensor x)
-                => {{string.Concat(Enumerable.Repeat("Tanh(", depth))}}x{{new string(')', depth)}} * W;
-        }
-
-        [Experiment]
-        public partial class DeepRegression
-        {
-            public Deep Net = new();
-            public double LearningRate = 0.01;
-
-            [Loss]
-            public Tensor Loss([Shape("Batch", 3)] Tensor x, [Shape("Batch", 3)] Tensor y) => MseLoss(Net.Forward(x), y);
-        }
-        """);
+    /// <summary>The model and experiment above with a Forward that nests <paramref name="depth"/> calls: <c>Tanh(Tanh(...(x)...)) * W</c>.</summary>
+    private static string NestedCalls(int depth) => Declaration(string.Concat(Enumerable.Repeat("Tanh(", depth)) + "x" + new string(')', depth) + " * W");
 
     [Fact]
     public void CallsNestedPastTheLimitAreADiagnosticAtTheExpressionNotACrash()
@@ -250,7 +234,7 @@ public sealed class DeepExpressionTests
         var run = OnMegabyteStack(() => GeneratorHarness.Run(Parsed(NestedCalls(BodyParser.MaxNesting - 2)), GeneratorHarness.CreateDriver()));
         Assert.Empty(run.Diagnostics);
         Assert.Empty(run.CompilationErrors);
-        Assert.Equal(BodyParser.MaxNesting - 2, Regex.Matches(run.Source("Demo.Deep.g.cs"), @"global::Dsl\.Kernels\.Tanh\(").Count);
+        Assert.Equal(BodyParser.MaxNesting - 2, Regex.Matches(run.Source("Demo.Sum.g.cs"), @"global::Dsl\.Kernels\.Tanh\(").Count);
         var over = OnMegabyteStack(() => GeneratorHarness.Run(Parsed(NestedCalls(BodyParser.MaxNesting - 1)), GeneratorHarness.CreateDriver()));
         Assert.Contains(over.Diagnostics, d => d.Id == "DSL0029");
     }
