@@ -49,9 +49,21 @@ internal static class StepFrame
         public string BufferField(BufferPlan buffer) => Identifiers.Generated(Naming.Join(Stem, buffer.Name));
 
         /// <summary>The field of each of <see cref="Buffers"/>, in order (worked out once: the fields, Allocate, Release and the step all name them).</summary>
-        public IReadOnlyList<string> BufferFields => _bufferFields ??= Buffers.Select(BufferField).ToArray();
+        public IReadOnlyList<string> BufferFields
+        {
+            get
+            {
+                // Kept with what it was made from, so a copy made with other buffers or another prefix makes its own.
+                var buffers = Buffers.AsImmutableArray();
+                if (_bufferFields is not { } made || made.Buffers != buffers || made.Prefix != Prefix)
+                {
+                    _bufferFields = made = (buffers, Prefix, buffers.Select(BufferField).ToArray());
+                }
+                return made.Fields;
+            }
+        }
 
-        private string[]? _bufferFields;
+        private (System.Collections.Immutable.ImmutableArray<BufferPlan> Buffers, string Prefix, string[] Fields)? _bufferFields;
 
         /// <summary>The size the buffers were allocated for (a field kept between calls).</summary>
         public string DimField(string name) => Identifiers.Generated(Naming.Join(Stem, name) + "Allocated");
